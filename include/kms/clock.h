@@ -1,0 +1,51 @@
+// Time as the server sees it. Injected so that tests never read the real clock.
+#ifndef KMS_CLOCK_H_
+#define KMS_CLOCK_H_
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+namespace kms {
+
+// Milliseconds since the Unix epoch.
+using EpochMillis = int64_t;
+
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual EpochMillis NowMillis() const = 0;
+};
+
+// The system clock. Thread-safe.
+class SystemClock final : public Clock {
+ public:
+  EpochMillis NowMillis() const override;
+  static const SystemClock& Get();
+};
+
+// A settable clock for tests. Thread-safe.
+class FakeClock final : public Clock {
+ public:
+  explicit FakeClock(EpochMillis now = 1700000000000) : now_(now) {}
+  EpochMillis NowMillis() const override { return now_.load(); }
+  void Set(EpochMillis now) { now_.store(now); }
+  void Advance(EpochMillis delta) { now_.fetch_add(delta); }
+
+ private:
+  std::atomic<EpochMillis> now_;
+};
+
+// "2024-05-20T20:46:16Z" (CloudTrail eventTime).
+std::string FormatIso8601(EpochMillis time);
+// "20240520T204616Z" (SigV4 X-Amz-Date).
+std::string FormatAmzDate(EpochMillis time);
+// Parses "20240520T204616Z"; returns false on malformed input.
+bool ParseAmzDate(std::string_view text, EpochMillis* time);
+// Parses ISO-8601 date/time as IAM accepts it ("2024-05-20", "2024-05-20T20:46:16Z",
+// with optional fraction and offset); returns false on malformed input.
+bool ParseIso8601(std::string_view text, EpochMillis* time);
+
+}  // namespace kms
+
+#endif  // KMS_CLOCK_H_
