@@ -1,0 +1,459 @@
+// LmdbKeyStore: KeyStore on LMDB, with a read cache of decoded records.
+//
+// Databases (keys and values are bytes; '/' separates key parts, which never
+// contain it except alias names, which are always last):
+//   keys                key_id                      -> KeyRecord JSON
+//   material            key_id/<8 hex version>      -> wrapped key material
+//   keys_by_scope       account/region              -> key_id (dupsort)
+//   aliases             account/region/alias_name   -> AliasRecord JSON
+//   aliases_by_key      key_id                      -> account/region/alias_name (dupsort)
+//   grants              key_id/grant_id             -> GrantRecord JSON
+//   grants_by_retiring  retiring principal          -> key_id/grant_id (dupsort)
+#include <cstdio>
+#include <mutex>
+#include <set>
+#include <shared_mutex>
+#include <unordered_map>
+
+#include "kms/key_store.h"
+#include "server/store/lmdb_env.h"
+#include "server/store/record_codec.h"
+
+namespace kms::store {
+namespace {
+
+struct Dbis {
+  MDB_dbi keys, material, keys_by_scope, aliases, aliases_by_key, grants, grants_by_retiring;
+};
+
+std::string Join(std::string_view a, std::string_view b) {
+  std::string out;
+  out.reserve(a.size() + 1 + b.size());
+  out.append(a).push_back('/');
+  out.append(b);
+  return out;
+}
+std::string AliasKey(std::string_view account, std::string_view region, std::string_view name) {
+  return Join(Join(account, region), name);
+}
+std::string MaterialKey(std::string_view key_id, uint32_t version) {
+  char hex[9];
+  std::snprintf(hex, sizeof hex, "%08x", version);
+  return Join(key_id, hex);
+}
+
+// What a write transaction changed, for cache invalidation after commit.
+struct Touched {
+  std::set<std::string> keys;
+  std::set<std::string> aliases;  // alias keys
+  std::set<std::string> grant_keys;  // key ids whose grants changed
+};
+
+Status Put(MDB_txn* txn, MDB_dbi dbi, std::string_view key, std::string_view value, unsigned flags = 0) {
+  MDB_val k = ToVal(key), v = ToVal(value);
+  int rc = mdb_put(txn, dbi, &k, &v, flags);
+  if (rc == MDB_KEYEXIST && (flags & MDB_NODUPDATA)) return OkStatus();
+  return rc == 0 ? OkStatus() : LmdbError(rc, "mdb_put");
+}
+
+Status Del(MDB_txn* txn, MDB_dbi dbi, std::string_view key, const std::string_view* value = nullptr) {
+  MDB_val k = ToVal(key), v;
+  if (value != nullptr) v = ToVal(*value);
+  int rc = mdb_del(txn, dbi, &k, value != nullptr ? &v : nullptr);
+  return rc == 0 || rc == MDB_NOTFOUND ? OkStatus() : LmdbError(rc, "mdb_del");
+}
+
+StatusOr<std::string_view> Get(MDB_txn* txn, MDB_dbi dbi, std::string_view key) {
+  MDB_val k = ToVal(key), v;
+  if (int rc = mdb_get(txn, dbi, &k, &v); rc != 0) return LmdbError(rc, "mdb_get");
+  return ToView(v);
+}
+
+// Calls fn(key, value) for every entry whose key starts with `prefix`.
+template <class Fn>
+Status ScanPrefix(MDB_txn* txn, MDB_dbi dbi, std::string_view prefix, Fn&& fn) {
+  LmdbCursor cursor;
+  KMS_RETURN_IF_ERROR(cursor.Open(txn, dbi));
+  MDB_val k = ToVal(prefix), v;
+  for (int rc = mdb_cursor_get(cursor.get(), &k, &v, MDB_SET_RANGE); rc == 0;
+       rc = mdb_cursor_get(cursor.get(), &k, &v, MDB_NEXT)) {
+    if (!ToView(k).starts_with(prefix)) break;
+    KMS_RETURN_IF_ERROR(fn(ToView(k), ToView(v)));
+  }
+  return OkStatus();
+}
+
+// Calls fn(value) for every duplicate of `key` in a dupsort database.
+template <class Fn>
+Status ScanDups(MDB_txn* txn, MDB_dbi dbi, std::string_view key, Fn&& fn) {
+  LmdbCursor cursor;
+  KMS_RETURN_IF_ERROR(cursor.Open(txn, dbi));
+  MDB_val k = ToVal(key), v;
+  for (int rc = mdb_cursor_get(cursor.get(), &k, &v, MDB_SET_KEY); rc == 0;
+       rc = mdb_cursor_get(cursor.get(), &k, &v, MDB_NEXT_DUP)) {
+    KMS_RETURN_IF_ERROR(fn(ToView(v)));
+  }
+  return OkStatus();
+}
+
+class LmdbKeyStoreTxn final : public KeyStoreTxn {
+ public:
+  LmdbKeyStoreTxn(MDB_txn* txn, const Dbis& dbi, Touched* touched) : txn_(txn), dbi_(dbi), touched_(touched) {}
+
+  StatusOr<KeyRecord> GetKey(std::string_view key_id) override {
+    KMS_ASSIGN_OR_RETURN(std::string_view json, Get(txn_, dbi_.keys, key_id));
+    return DecodeKey(json);
+  }
+
+  Status PutKey(const KeyRecord& key) override {
+    touched_->keys.insert(key.key_id);
+    KMS_RETURN_IF_ERROR(Put(txn_, dbi_.keys, key.key_id, EncodeKey(key)));
+    return Put(txn_, dbi_.keys_by_scope, Join(key.account, key.region), key.key_id, MDB_NODUPDATA);
+  }
+
+  Status DeleteKey(std::string_view key_id) override {
+    KMS_ASSIGN_OR_RETURN(KeyRecord key, GetKey(key_id));
+    touched_->keys.insert(key.key_id);
+    KMS_RETURN_IF_ERROR(Del(txn_, dbi_.keys, key_id));
+    const std::string_view id = key_id;
+    KMS_RETURN_IF_ERROR(Del(txn_, dbi_.keys_by_scope, Join(key.account, key.region), &id));
+    KMS_RETURN_IF_ERROR(DeleteAllWithPrefix(dbi_.material, Join(key_id, "")));
+    std::vector<std::string> alias_keys;
+    KMS_RETURN_IF_ERROR(ScanDups(txn_, dbi_.aliases_by_key, key_id, [&](std::string_view v) -> Status {
+      alias_keys.emplace_back(v);
+      return OkStatus();
+    }));
+    for (const std::string& alias_key : alias_keys) {
+      touched_->aliases.insert(alias_key);
+      KMS_RETURN_IF_ERROR(Del(txn_, dbi_.aliases, alias_key));
+    }
+    KMS_RETURN_IF_ERROR(Del(txn_, dbi_.aliases_by_key, key_id));
+    KMS_ASSIGN_OR_RETURN(std::vector<GrantRecord> grants, ListGrantsForKey(key_id));
+    for (const GrantRecord& grant : grants) KMS_RETURN_IF_ERROR(DeleteGrant(key_id, grant.grant_id));
+    return OkStatus();
+  }
+
+  Status PutKeyMaterial(std::string_view key_id, uint32_t version, ByteView wrapped) override {
+    return Put(txn_, dbi_.material, MaterialKey(key_id, version), AsString(wrapped));
+  }
+
+  StatusOr<AliasRecord> GetAlias(std::string_view account, std::string_view region,
+                                 std::string_view alias_name) override {
+    KMS_ASSIGN_OR_RETURN(std::string_view json, Get(txn_, dbi_.aliases, AliasKey(account, region, alias_name)));
+    return DecodeAlias(json);
+  }
+
+  Status PutAlias(const AliasRecord& alias) override {
+    const std::string key = AliasKey(alias.account, alias.region, alias.alias_name);
+    touched_->aliases.insert(key);
+    // Re-pointing an alias moves its back-reference to the new target.
+    if (auto old = GetAlias(alias.account, alias.region, alias.alias_name); old.has_value()) {
+      const std::string_view ref = key;
+      KMS_RETURN_IF_ERROR(Del(txn_, dbi_.aliases_by_key, old->target_key_id, &ref));
+    }
+    KMS_RETURN_IF_ERROR(Put(txn_, dbi_.aliases, key, EncodeAlias(alias)));
+    return Put(txn_, dbi_.aliases_by_key, alias.target_key_id, key, MDB_NODUPDATA);
+  }
+
+  Status DeleteAlias(std::string_view account, std::string_view region, std::string_view alias_name) override {
+    KMS_ASSIGN_OR_RETURN(AliasRecord alias, GetAlias(account, region, alias_name));
+    const std::string key = AliasKey(account, region, alias_name);
+    touched_->aliases.insert(key);
+    const std::string_view ref = key;
+    KMS_RETURN_IF_ERROR(Del(txn_, dbi_.aliases_by_key, alias.target_key_id, &ref));
+    return Del(txn_, dbi_.aliases, key);
+  }
+
+  StatusOr<size_t> CountAliasesForKey(std::string_view key_id) override {
+    size_t count = 0;
+    KMS_RETURN_IF_ERROR(ScanDups(txn_, dbi_.aliases_by_key, key_id, [&](std::string_view) -> Status {
+      ++count;
+      return OkStatus();
+    }));
+    return count;
+  }
+
+  StatusOr<GrantRecord> GetGrant(std::string_view key_id, std::string_view grant_id) override {
+    KMS_ASSIGN_OR_RETURN(std::string_view json, Get(txn_, dbi_.grants, Join(key_id, grant_id)));
+    return DecodeGrant(json);
+  }
+
+  Status PutGrant(const GrantRecord& grant) override {
+    touched_->grant_keys.insert(grant.key_id);
+    const std::string key = Join(grant.key_id, grant.grant_id);
+    KMS_RETURN_IF_ERROR(Put(txn_, dbi_.grants, key, EncodeGrant(grant)));
+    if (grant.retiring_principal.empty()) return OkStatus();
+    return Put(txn_, dbi_.grants_by_retiring, grant.retiring_principal, key, MDB_NODUPDATA);
+  }
+
+  Status DeleteGrant(std::string_view key_id, std::string_view grant_id) override {
+    KMS_ASSIGN_OR_RETURN(GrantRecord grant, GetGrant(key_id, grant_id));
+    touched_->grant_keys.insert(grant.key_id);
+    const std::string key = Join(key_id, grant_id);
+    if (!grant.retiring_principal.empty()) {
+      const std::string_view ref = key;
+      KMS_RETURN_IF_ERROR(Del(txn_, dbi_.grants_by_retiring, grant.retiring_principal, &ref));
+    }
+    return Del(txn_, dbi_.grants, key);
+  }
+
+  StatusOr<std::vector<GrantRecord>> ListGrantsForKey(std::string_view key_id) override {
+    std::vector<GrantRecord> out;
+    KMS_RETURN_IF_ERROR(ScanPrefix(txn_, dbi_.grants, Join(key_id, ""), [&](std::string_view, std::string_view v) -> Status {
+      KMS_ASSIGN_OR_RETURN(GrantRecord grant, DecodeGrant(v));
+      out.push_back(std::move(grant));
+      return OkStatus();
+    }));
+    return out;
+  }
+
+ private:
+  Status DeleteAllWithPrefix(MDB_dbi dbi, std::string_view prefix) {
+    std::vector<std::string> keys;
+    KMS_RETURN_IF_ERROR(ScanPrefix(txn_, dbi, prefix, [&](std::string_view k, std::string_view) -> Status {
+      keys.emplace_back(k);
+      return OkStatus();
+    }));
+    for (const std::string& k : keys) KMS_RETURN_IF_ERROR(Del(txn_, dbi, k));
+    return OkStatus();
+  }
+
+  MDB_txn* txn_;
+  const Dbis& dbi_;
+  Touched* touched_;
+};
+
+// Decoded-record cache. A reader inserts only if no commit happened since it
+// looked, so a stale read can never be cached after a newer commit.
+class RecordCache {
+ public:
+  template <class T>
+  using Map = std::unordered_map<std::string, std::shared_ptr<const T>>;
+
+  template <class T>
+  std::shared_ptr<const T> Find(const Map<T>& map, const std::string& key, uint64_t* generation) {
+    std::shared_lock lock(mu_);
+    *generation = generation_;
+    auto it = map.find(key);
+    return it == map.end() ? nullptr : it->second;
+  }
+
+  template <class T>
+  void Insert(Map<T>& map, const std::string& key, std::shared_ptr<const T> value, uint64_t generation) {
+    std::unique_lock lock(mu_);
+    if (generation == generation_) map[key] = std::move(value);
+  }
+
+  void Invalidate(const Touched& touched) {
+    std::unique_lock lock(mu_);
+    ++generation_;
+    for (const std::string& k : touched.keys) keys.erase(k);
+    for (const std::string& k : touched.aliases) aliases.erase(k);
+    for (const std::string& k : touched.grant_keys) grants.erase(k);
+  }
+
+  Map<KeyRecord> keys;
+  Map<AliasRecord> aliases;
+  Map<std::vector<GrantRecord>> grants;
+
+ private:
+  std::shared_mutex mu_;
+  uint64_t generation_ = 0;
+};
+
+class LmdbKeyStore final : public KeyStore {
+ public:
+  LmdbKeyStore(std::unique_ptr<LmdbEnv> env, Dbis dbi) : env_(std::move(env)), dbi_(dbi) {}
+
+  StatusOr<std::shared_ptr<const KeyRecord>> GetKey(std::string_view key_id) override {
+    return Cached<KeyRecord>(cache_.keys, std::string(key_id), [&](MDB_txn* txn) -> StatusOr<KeyRecord> {
+      KMS_ASSIGN_OR_RETURN(std::string_view json, Get(txn, dbi_.keys, key_id));
+      return DecodeKey(json);
+    });
+  }
+
+  StatusOr<Bytes> GetKeyMaterial(std::string_view key_id, uint32_t version) override {
+    LmdbTxn txn;
+    KMS_RETURN_IF_ERROR(txn.Begin(env_->get(), true));
+    KMS_ASSIGN_OR_RETURN(std::string_view value, Get(txn.get(), dbi_.material, MaterialKey(key_id, version)));
+    return ToBytes(value);
+  }
+
+  StatusOr<std::shared_ptr<const AliasRecord>> GetAlias(std::string_view account, std::string_view region,
+                                                        std::string_view alias_name) override {
+    const std::string key = AliasKey(account, region, alias_name);
+    return Cached<AliasRecord>(cache_.aliases, key, [&](MDB_txn* txn) -> StatusOr<AliasRecord> {
+      KMS_ASSIGN_OR_RETURN(std::string_view json, Get(txn, dbi_.aliases, key));
+      return DecodeAlias(json);
+    });
+  }
+
+  StatusOr<std::shared_ptr<const std::vector<GrantRecord>>> GetGrantsForKey(std::string_view key_id) override {
+    return Cached<std::vector<GrantRecord>>(
+        cache_.grants, std::string(key_id), [&](MDB_txn* txn) -> StatusOr<std::vector<GrantRecord>> {
+          Touched unused;
+          return LmdbKeyStoreTxn(txn, dbi_, &unused).ListGrantsForKey(key_id);
+        });
+  }
+
+  StatusOr<Page<std::shared_ptr<const KeyRecord>>> ListKeys(std::string_view account, std::string_view region,
+                                                            std::string_view marker, size_t limit) override {
+    std::vector<std::string> ids;
+    bool more = false;
+    {
+      LmdbTxn txn;
+      KMS_RETURN_IF_ERROR(txn.Begin(env_->get(), true));
+      KMS_RETURN_IF_ERROR(PageOfDups(txn.get(), dbi_.keys_by_scope, Join(account, region), marker, limit, &ids, &more));
+    }
+    Page<std::shared_ptr<const KeyRecord>> page;
+    for (const std::string& id : ids) {
+      auto key = GetKey(id);
+      if (!key) {
+        if (key.error().code() == Code::kNotFound) continue;  // deleted since the index was read
+        return std::unexpected(key.error());
+      }
+      page.items.push_back(std::move(*key));
+    }
+    if (more && !ids.empty()) page.next_marker = ids.back();
+    return page;
+  }
+
+  StatusOr<Page<AliasRecord>> ListAliases(std::string_view account, std::string_view region,
+                                          std::string_view marker, size_t limit) override {
+    LmdbTxn txn;
+    KMS_RETURN_IF_ERROR(txn.Begin(env_->get(), true));
+    const std::string prefix = Join(Join(account, region), "");
+    LmdbCursor cursor;
+    KMS_RETURN_IF_ERROR(cursor.Open(txn.get(), dbi_.aliases));
+    const std::string start = prefix + std::string(marker);
+    MDB_val k = ToVal(start), v;
+    Page<AliasRecord> page;
+    for (int rc = mdb_cursor_get(cursor.get(), &k, &v, MDB_SET_RANGE); rc == 0;
+         rc = mdb_cursor_get(cursor.get(), &k, &v, MDB_NEXT)) {
+      if (!ToView(k).starts_with(prefix)) break;
+      if (!marker.empty() && ToView(k) == start) continue;
+      if (page.items.size() == limit) {
+        page.next_marker = page.items.back().alias_name;
+        break;
+      }
+      KMS_ASSIGN_OR_RETURN(AliasRecord alias, DecodeAlias(ToView(v)));
+      page.items.push_back(std::move(alias));
+    }
+    return page;
+  }
+
+  StatusOr<std::vector<AliasRecord>> ListAliasesForKey(std::string_view key_id) override {
+    LmdbTxn txn;
+    KMS_RETURN_IF_ERROR(txn.Begin(env_->get(), true));
+    std::vector<AliasRecord> out;
+    KMS_RETURN_IF_ERROR(ScanDups(txn.get(), dbi_.aliases_by_key, key_id, [&](std::string_view alias_key) -> Status {
+      KMS_ASSIGN_OR_RETURN(std::string_view json, Get(txn.get(), dbi_.aliases, alias_key));
+      KMS_ASSIGN_OR_RETURN(AliasRecord alias, DecodeAlias(json));
+      out.push_back(std::move(alias));
+      return OkStatus();
+    }));
+    return out;
+  }
+
+  StatusOr<Page<GrantRecord>> ListRetirableGrants(std::string_view principal, std::string_view marker,
+                                                  size_t limit) override {
+    LmdbTxn txn;
+    KMS_RETURN_IF_ERROR(txn.Begin(env_->get(), true));
+    std::vector<std::string> refs;
+    bool more = false;
+    KMS_RETURN_IF_ERROR(PageOfDups(txn.get(), dbi_.grants_by_retiring, principal, marker, limit, &refs, &more));
+    Page<GrantRecord> page;
+    for (const std::string& ref : refs) {
+      KMS_ASSIGN_OR_RETURN(std::string_view json, Get(txn.get(), dbi_.grants, ref));
+      KMS_ASSIGN_OR_RETURN(GrantRecord grant, DecodeGrant(json));
+      page.items.push_back(std::move(grant));
+    }
+    if (more && !refs.empty()) page.next_marker = refs.back();
+    return page;
+  }
+
+  StatusOr<std::vector<std::shared_ptr<const KeyRecord>>> AllKeys() override {
+    LmdbTxn txn;
+    KMS_RETURN_IF_ERROR(txn.Begin(env_->get(), true));
+    std::vector<std::shared_ptr<const KeyRecord>> out;
+    KMS_RETURN_IF_ERROR(ScanPrefix(txn.get(), dbi_.keys, "", [&](std::string_view, std::string_view v) -> Status {
+      KMS_ASSIGN_OR_RETURN(KeyRecord key, DecodeKey(v));
+      out.push_back(std::make_shared<const KeyRecord>(std::move(key)));
+      return OkStatus();
+    }));
+    return out;
+  }
+
+  Status Update(const std::function<Status(KeyStoreTxn&)>& fn) override {
+    std::lock_guard lock(write_mu_);
+    LmdbTxn txn;
+    KMS_RETURN_IF_ERROR(txn.Begin(env_->get(), false));
+    Touched touched;
+    LmdbKeyStoreTxn view(txn.get(), dbi_, &touched);
+    KMS_RETURN_IF_ERROR(fn(view));
+    KMS_RETURN_IF_ERROR(txn.Commit());
+    cache_.Invalidate(touched);
+    return OkStatus();
+  }
+
+ private:
+  template <class T, class Load>
+  StatusOr<std::shared_ptr<const T>> Cached(RecordCache::Map<T>& map, const std::string& key, Load&& load) {
+    uint64_t generation = 0;
+    if (auto hit = cache_.Find(map, key, &generation)) return hit;
+    LmdbTxn txn;
+    KMS_RETURN_IF_ERROR(txn.Begin(env_->get(), true));
+    KMS_ASSIGN_OR_RETURN(T value, load(txn.get()));
+    auto shared = std::make_shared<const T>(std::move(value));
+    cache_.Insert(map, key, shared, generation);
+    return shared;
+  }
+
+  // Up to `limit` duplicates of `key` that sort after `marker`; *more is set
+  // when further duplicates exist.
+  static Status PageOfDups(MDB_txn* txn, MDB_dbi dbi, std::string_view key, std::string_view marker,
+                           size_t limit, std::vector<std::string>* out, bool* more) {
+    LmdbCursor cursor;
+    KMS_RETURN_IF_ERROR(cursor.Open(txn, dbi));
+    MDB_val k = ToVal(key), v = ToVal(marker);
+    int rc = marker.empty() ? mdb_cursor_get(cursor.get(), &k, &v, MDB_SET_KEY)
+                            : mdb_cursor_get(cursor.get(), &k, &v, MDB_GET_BOTH_RANGE);
+    *more = false;
+    for (; rc == 0; rc = mdb_cursor_get(cursor.get(), &k, &v, MDB_NEXT_DUP)) {
+      if (!marker.empty() && ToView(v) == marker) continue;
+      if (out->size() == limit) {
+        *more = true;
+        break;
+      }
+      out->emplace_back(ToView(v));
+    }
+    if (rc != 0 && rc != MDB_NOTFOUND) return LmdbError(rc, "mdb_cursor_get");
+    return OkStatus();
+  }
+
+  std::unique_ptr<LmdbEnv> env_;
+  Dbis dbi_;
+  RecordCache cache_;
+  std::mutex write_mu_;
+};
+
+}  // namespace
+}  // namespace kms::store
+
+namespace kms {
+
+StatusOr<std::unique_ptr<KeyStore>> OpenLmdbKeyStore(const LmdbKeyStoreOptions& options) {
+  using store::LmdbEnv;
+  KMS_ASSIGN_OR_RETURN(std::unique_ptr<LmdbEnv> env, LmdbEnv::Open(options.directory, options.map_size_bytes, 16));
+  store::Dbis dbi{};
+  KMS_ASSIGN_OR_RETURN(dbi.keys, env->OpenDb("keys", 0));
+  KMS_ASSIGN_OR_RETURN(dbi.material, env->OpenDb("material", 0));
+  KMS_ASSIGN_OR_RETURN(dbi.keys_by_scope, env->OpenDb("keys_by_scope", MDB_DUPSORT));
+  KMS_ASSIGN_OR_RETURN(dbi.aliases, env->OpenDb("aliases", 0));
+  KMS_ASSIGN_OR_RETURN(dbi.aliases_by_key, env->OpenDb("aliases_by_key", MDB_DUPSORT));
+  KMS_ASSIGN_OR_RETURN(dbi.grants, env->OpenDb("grants", 0));
+  KMS_ASSIGN_OR_RETURN(dbi.grants_by_retiring, env->OpenDb("grants_by_retiring", MDB_DUPSORT));
+  return std::make_unique<store::LmdbKeyStore>(std::move(env), dbi);
+}
+
+}  // namespace kms
