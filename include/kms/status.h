@@ -104,15 +104,16 @@ Status AsStatus(const StatusOr<T>& value) {
 #define KMS_CONCAT_(a, b) KMS_CONCAT_INNER_(a, b)
 
 // Returns the error of `expr` (a Status or a StatusOr<T>) from the enclosing function.
-#define KMS_RETURN_IF_ERROR(expr)                                          \
-  do {                                                                     \
-    ::kms::Status kms_status_ = ::kms::internal::AsStatus((expr));         \
-    if (!kms_status_.ok()) return ::std::unexpected(std::move(kms_status_)); \
+#define KMS_RETURN_IF_ERROR(expr) KMS_RETURN_IF_ERROR_IMPL_(KMS_CONCAT_(kms_status_, __COUNTER__), expr)
+#define KMS_RETURN_IF_ERROR_IMPL_(tmp, expr)                            \
+  do {                                                                  \
+    ::kms::Status tmp = ::kms::internal::AsStatus((expr));              \
+    if (!tmp.ok()) return ::std::unexpected(std::move(tmp));            \
   } while (0)
 
 // `lhs = value of expr` (a StatusOr<T>), or returns its error.
 #define KMS_ASSIGN_OR_RETURN(lhs, expr) \
-  KMS_ASSIGN_OR_RETURN_IMPL_(KMS_CONCAT_(kms_status_or_, __LINE__), lhs, expr)
+  KMS_ASSIGN_OR_RETURN_IMPL_(KMS_CONCAT_(kms_status_or_, __COUNTER__), lhs, expr)
 #define KMS_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr)                     \
   auto tmp = (expr);                                                   \
   if (!tmp) return ::std::unexpected(std::move(tmp).error());          \

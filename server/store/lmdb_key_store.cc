@@ -75,7 +75,8 @@ Status ScanPrefix(MDB_txn* txn, MDB_dbi dbi, std::string_view prefix, Fn&& fn) {
   LmdbCursor cursor;
   KMS_RETURN_IF_ERROR(cursor.Open(txn, dbi));
   MDB_val k = ToVal(prefix), v;
-  for (int rc = mdb_cursor_get(cursor.get(), &k, &v, MDB_SET_RANGE); rc == 0;
+  // LMDB refuses zero-length keys, so an empty prefix starts at the first entry.
+  for (int rc = mdb_cursor_get(cursor.get(), &k, &v, prefix.empty() ? MDB_FIRST : MDB_SET_RANGE); rc == 0;
        rc = mdb_cursor_get(cursor.get(), &k, &v, MDB_NEXT)) {
     if (!ToView(k).starts_with(prefix)) break;
     KMS_RETURN_IF_ERROR(fn(ToView(k), ToView(v)));

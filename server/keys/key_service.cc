@@ -1,0 +1,228 @@
+#include "kms/key_service.h"
+
+#include <mutex>
+
+#include "kms/crypto.h"
+#include "kms/encoding.h"
+#include "server/keys/key_id.h"
+
+namespace kms::keys {
+namespace {
+
+constexpr EpochMillis kDayMillis = 24LL * 3600 * 1000;
+
+std::string MaterialCacheKey(std::string_view key_id, uint32_t version) {
+  return std::string(key_id) + "/" + std::to_string(version);
+}
+
+std::string ReplaceAll(std::string text, std::string_view from, std::string_view to) {
+  for (size_t pos = 0; (pos = text.find(from, pos)) != std::string::npos; pos += to.size()) {
+    text.replace(pos, from.size(), to);
+  }
+  return text;
+}
+
+std::unexpected<Status> KeyDoesNotExist(std::string_view region, std::string_view account,
+                                        std::string_view key_id) {
+  return Error(Code::kNotFound, "Key '" + KeyArn(region, account, key_id) + "' does not exist");
+}
+
+}  // namespace
+
+KeyService::KeyService(KeyStore& store, std::unique_ptr<RootKey> root_key, const Clock& clock,
+                       std::vector<ManagedKeyTemplate> managed_keys)
+    : store_(store), root_key_(std::move(root_key)), clock_(clock), managed_keys_(std::move(managed_keys)) {}
+
+StatusOr<std::shared_ptr<const KeyRecord>> KeyService::GetKeyInScope(const Scope& key_scope,
+                                                                     std::string_view key_id) {
+  auto key = store_.GetKey(key_id);
+  if (!key) {
+    if (key.error().code() == Code::kNotFound) return KeyDoesNotExist(key_scope.region, key_scope.account, key_id);
+    return std::unexpected(key.error());
+  }
+  // Key ids are unique across accounts and regions, but a key is only visible
+  // where it lives.
+  if ((*key)->account != key_scope.account || (*key)->region != key_scope.region) {
+    return KeyDoesNotExist(key_scope.region, key_scope.account, key_id);
+  }
+  return key;
+}
+
+StatusOr<ResolvedKey> KeyService::Resolve(const Scope& scope, std::string_view key_id, KeyIdForms forms) {
+  KMS_ASSIGN_OR_RETURN(ParsedKeyId parsed, ParseKeyId(key_id));
+  if (parsed.is_alias() && forms == KeyIdForms::kKeyIdOrArn) {
+    return Error(Code::kNotFound, "Invalid keyId '" + std::string(key_id) + "'");
+  }
+  Scope target = scope;
+  if (parsed.form == ParsedKeyId::Form::kKeyArn || parsed.form == ParsedKeyId::Form::kAliasArn) {
+    if (parsed.region != scope.region) return Error(Code::kNotFound, "Invalid arn " + parsed.region);
+    target.account = parsed.account;
+  }
+  ResolvedKey out;
+  if (parsed.is_alias()) {
+    KMS_ASSIGN_OR_RETURN(out.key, ResolveAlias(target, parsed.alias_name));
+    // Managed keys appear only to their own account.
+    if (target.account != scope.account && out.key->key_manager == KeyManager::kAws) {
+      return Error(Code::kNotFound,
+                   "Alias " + AliasArn(target.region, target.account, parsed.alias_name) + " is not found.");
+    }
+    out.alias_name = parsed.alias_name;
+    return out;
+  }
+  KMS_ASSIGN_OR_RETURN(out.key, GetKeyInScope(target, parsed.key_id));
+  return out;
+}
+
+StatusOr<std::shared_ptr<const KeyRecord>> KeyService::ResolveAlias(const Scope& scope,
+                                                                    std::string_view alias_name) {
+  auto alias = store_.GetAlias(scope.account, scope.region, alias_name);
+  if (alias) return GetKeyInScope(scope, (*alias)->target_key_id);
+  if (alias.error().code() != Code::kNotFound) return std::unexpected(alias.error());
+  for (const ManagedKeyTemplate& tmpl : managed_keys_) {
+    if (tmpl.alias_name == alias_name) return CreateManagedKey(scope, tmpl);
+  }
+  return Error(Code::kNotFound, "Alias " + AliasArn(scope.region, scope.account, alias_name) + " is not found.");
+}
+
+StatusOr<std::shared_ptr<const KeyRecord>> KeyService::CreateManagedKey(const Scope& scope,
+                                                                        const ManagedKeyTemplate& tmpl) {
+  std::string key_id;
+  KMS_RETURN_IF_ERROR(store_.Update([&](KeyStoreTxn& txn) -> Status {
+    // Another request may have created it since we looked.
+    if (auto existing = txn.GetAlias(scope.account, scope.region, tmpl.alias_name); existing.has_value()) {
+      key_id = existing->target_key_id;
+      return OkStatus();
+    }
+    const EpochMillis now = clock_.NowMillis();
+    KeyRecord key;
+    key.key_id = NewUuid();
+    key.account = scope.account;
+    key.region = scope.region;
+    key.key_manager = KeyManager::kAws;
+    key.description = tmpl.description;
+    key.policy = ReplaceAll(ReplaceAll(tmpl.policy_template, "${account}", scope.account), "${region}", scope.region);
+    key.creation_date = now;
+    // AWS rotates managed keys every year.
+    key.rotation_enabled = true;
+    key.rotation_period_days = 365;
+    key.next_rotation_date = now + 365 * kDayMillis;
+    KMS_ASSIGN_OR_RETURN(KeyVersion version, AddVersion(txn, key, 1));
+    key.versions.push_back(std::move(version));
+    KMS_RETURN_IF_ERROR(txn.PutKey(key));
+    KMS_RETURN_IF_ERROR(txn.PutAlias(AliasRecord{scope.account, scope.region, tmpl.alias_name, key.key_id, now, now}));
+    key_id = key.key_id;
+    return OkStatus();
+  }));
+  return store_.GetKey(key_id);
+}
+
+StatusOr<KeyVersion> KeyService::AddVersion(KeyStoreTxn& txn, const KeyRecord& key, uint32_t version) {
+  SecretBytes material = crypto::RandomSecret(32);
+  KMS_ASSIGN_OR_RETURN(Bytes wrapped, root_key_->Wrap(material, key.Arn(), version));
+  KMS_RETURN_IF_ERROR(txn.PutKeyMaterial(key.key_id, version, wrapped));
+  return KeyVersion{version, HexEncode(crypto::RandomBytes(32)), clock_.NowMillis()};
+}
+
+StatusOr<std::shared_ptr<const KeyRecord>> KeyService::CreateKey(const CreateKeyParams& params) {
+  KeyRecord key;
+  key.key_id = NewUuid();
+  key.account = params.scope.account;
+  key.region = params.scope.region;
+  key.key_manager = params.key_manager;
+  key.description = params.description;
+  key.policy = params.policy;
+  key.tags = params.tags;
+  key.creation_date = clock_.NowMillis();
+  KMS_RETURN_IF_ERROR(store_.Update([&](KeyStoreTxn& txn) -> Status {
+    KMS_ASSIGN_OR_RETURN(KeyVersion version, AddVersion(txn, key, 1));
+    key.versions.push_back(std::move(version));
+    return txn.PutKey(key);
+  }));
+  return store_.GetKey(key.key_id);
+}
+
+StatusOr<std::shared_ptr<const KeyRecord>> KeyService::UpdateKey(
+    std::string_view key_id, const std::function<Status(KeyRecord&)>& mutate) {
+  KMS_RETURN_IF_ERROR(store_.Update([&](KeyStoreTxn& txn) -> Status {
+    KMS_ASSIGN_OR_RETURN(KeyRecord key, txn.GetKey(key_id));
+    KMS_RETURN_IF_ERROR(mutate(key));
+    return txn.PutKey(key);
+  }));
+  return store_.GetKey(key_id);
+}
+
+StatusOr<std::shared_ptr<const KeyRecord>> KeyService::RotateKey(std::string_view key_id) {
+  KMS_RETURN_IF_ERROR(store_.Update([&](KeyStoreTxn& txn) -> Status {
+    KMS_ASSIGN_OR_RETURN(KeyRecord key, txn.GetKey(key_id));
+    KMS_ASSIGN_OR_RETURN(KeyVersion version, AddVersion(txn, key, key.current().version + 1));
+    key.versions.push_back(std::move(version));
+    if (key.rotation_enabled) key.next_rotation_date = clock_.NowMillis() + key.rotation_period_days * kDayMillis;
+    return txn.PutKey(key);
+  }));
+  return store_.GetKey(key_id);
+}
+
+StatusOr<std::shared_ptr<const SecretBytes>> KeyService::BackingKey(const KeyRecord& key, uint32_t version) {
+  const std::string cache_key = MaterialCacheKey(key.key_id, version);
+  {
+    std::shared_lock lock(material_mu_);
+    if (auto it = material_cache_.find(cache_key); it != material_cache_.end()) return it->second;
+  }
+  auto wrapped = store_.GetKeyMaterial(key.key_id, version);
+  if (!wrapped) {
+    if (wrapped.error().code() == Code::kNotFound) return Error(Code::kInvalidCiphertext);
+    return std::unexpected(wrapped.error());
+  }
+  KMS_ASSIGN_OR_RETURN(SecretBytes material, root_key_->Unwrap(*wrapped, key.Arn(), version));
+  auto shared = std::make_shared<const SecretBytes>(std::move(material));
+  std::unique_lock lock(material_mu_);
+  material_cache_.emplace(cache_key, shared);
+  return shared;
+}
+
+StatusOr<Bytes> KeyService::Encrypt(const KeyRecord& key, ByteView plaintext, const EncryptionContext& context) {
+  KeyIdBytes id;
+  KMS_CHECK(ParseUuid(key.key_id, &id));
+  const uint32_t version = key.current().version;
+  KMS_ASSIGN_OR_RETURN(std::shared_ptr<const SecretBytes> backing, BackingKey(key, version));
+  return SealCiphertextBlob(*backing, id, version, plaintext, context);
+}
+
+StatusOr<KeyService::BlobKey> KeyService::IdentifyBlob(const Scope& scope, ByteView ciphertext) {
+  KMS_ASSIGN_OR_RETURN(CiphertextBlob blob, ParseCiphertextBlob(ciphertext));
+  auto key = store_.GetKey(FormatUuid(blob.key_id));
+  if (!key) {
+    if (key.error().code() == Code::kNotFound) return Error(Code::kInvalidCiphertext);
+    return std::unexpected(key.error());
+  }
+  // A ciphertext can only be decrypted in the key's region.
+  if ((*key)->region != scope.region) return Error(Code::kInvalidCiphertext);
+  if (blob.key_version == 0 || blob.key_version > (*key)->current().version) return Error(Code::kInvalidCiphertext);
+  return BlobKey{std::move(blob), std::move(*key)};
+}
+
+StatusOr<SecretBytes> KeyService::Decrypt(const BlobKey& blob_key, const EncryptionContext& context) {
+  KMS_ASSIGN_OR_RETURN(std::shared_ptr<const SecretBytes> backing,
+                       BackingKey(*blob_key.key, blob_key.blob.key_version));
+  return OpenCiphertextBlob(*backing, blob_key.blob, context);
+}
+
+StatusOr<int> KeyService::RunMaintenance() {
+  KMS_ASSIGN_OR_RETURN(auto all, store_.AllKeys());
+  const EpochMillis now = clock_.NowMillis();
+  int changed = 0;
+  for (const auto& key : all) {
+    if (key->state == KeyState::kPendingDeletion && key->deletion_date <= now) {
+      KMS_RETURN_IF_ERROR(store_.Update([&](KeyStoreTxn& txn) { return txn.DeleteKey(key->key_id); }));
+      std::unique_lock lock(material_mu_);
+      for (const KeyVersion& v : key->versions) material_cache_.erase(MaterialCacheKey(key->key_id, v.version));
+      ++changed;
+    } else if (key->state == KeyState::kEnabled && key->rotation_enabled && key->next_rotation_date <= now) {
+      KMS_RETURN_IF_ERROR(RotateKey(key->key_id));
+      ++changed;
+    }
+  }
+  return changed;
+}
+
+}  // namespace kms::keys

@@ -1,0 +1,101 @@
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+#include "kms/crypto.h"
+#include "kms/encoding.h"
+#include "kms/key_service.h"
+
+namespace kms::keys {
+namespace {
+
+constexpr size_t kRootKeySize = 32;
+
+std::string WrapContext(std::string_view key_arn, uint32_t version) {
+  return "kmsd key material v1|" + std::string(key_arn) + "|" + std::to_string(version);
+}
+
+std::unexpected<Status> FileError(const std::string& what, const std::string& path) {
+  return Error(Code::kInternal, "root key: " + what + " " + path + ": " + std::strerror(errno));
+}
+
+StatusOr<SecretBytes> ReadKeyFile(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return FileError("cannot open", path);
+  SecretBytes key(kRootKeySize + 1);
+  const ssize_t n = ::read(fd, key.data(), key.size());
+  ::close(fd);
+  if (n != static_cast<ssize_t>(kRootKeySize)) {
+    return Error(Code::kInternal, "root key: " + path + " must hold exactly 32 bytes");
+  }
+  key.Resize(kRootKeySize);
+  return key;
+}
+
+// Creates the file exclusively (so two starting servers cannot both write
+// one), mode 0600, fsynced before use.
+StatusOr<SecretBytes> CreateKeyFile(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    if (errno == EEXIST) return ReadKeyFile(path);
+    return FileError("cannot create", path);
+  }
+  SecretBytes key = crypto::RandomSecret(kRootKeySize);
+  const bool ok = ::write(fd, key.data(), key.size()) == static_cast<ssize_t>(key.size()) && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok) {
+    ::unlink(path.c_str());
+    return FileError("cannot write", path);
+  }
+  return key;
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<RootKey>> RootKey::LoadOrCreate(const std::string& path) {
+  if (const char* env = std::getenv("KMSD_ROOT_KEY"); env != nullptr && *env != '\0') {
+    auto bytes = HexDecode(env);
+    if (!bytes || bytes->size() != kRootKeySize) {
+      return Error(Code::kInternal, "root key: KMSD_ROOT_KEY must be 64 hex digits");
+    }
+    SecretBytes key(*bytes);
+    SecureWipe(*bytes);
+    return FromBytes(key);
+  }
+  struct stat st;
+  StatusOr<SecretBytes> key = ::stat(path.c_str(), &st) == 0 ? ReadKeyFile(path) : CreateKeyFile(path);
+  if (!key) return std::unexpected(key.error());
+  return FromBytes(*key);
+}
+
+StatusOr<std::unique_ptr<RootKey>> RootKey::FromBytes(const SecretBytes& key) {
+  if (key.size() != kRootKeySize) return Error(Code::kInternal, "root key must be 32 bytes");
+  return std::unique_ptr<RootKey>(new RootKey(key.Clone()));
+}
+
+StatusOr<Bytes> RootKey::Wrap(const SecretBytes& material, std::string_view key_arn, uint32_t version) const {
+  KMS_ASSIGN_OR_RETURN(auto aead, crypto::NewAes256Gcm(key_));
+  return aead->Encrypt(material.view(), AsBytes(WrapContext(key_arn, version)));
+}
+
+StatusOr<SecretBytes> RootKey::Unwrap(ByteView wrapped, std::string_view key_arn, uint32_t version) const {
+  KMS_ASSIGN_OR_RETURN(auto aead, crypto::NewAes256Gcm(key_));
+  auto material = aead->Decrypt(wrapped, AsBytes(WrapContext(key_arn, version)));
+  if (!material) {
+    return Error(Code::kInternal, "key material of " + std::string(key_arn) +
+                                      " does not unwrap under the root key (wrong root key?)");
+  }
+  return material;
+}
+
+SecretBytes RootKey::Derive(std::string_view label) const {
+  auto derived = crypto::HkdfSha256(key_.view(), {}, AsBytes(label), 32);
+  KMS_CHECK(derived.has_value());
+  return std::move(*derived);
+}
+
+}  // namespace kms::keys
