@@ -52,7 +52,8 @@ struct LookupScope {
 struct LookupEventsQuery {
   std::optional<LookupAttribute> attribute;
   // Inclusive bounds on the event time. Event times count in whole seconds, as
-  // eventTime shows them.
+  // eventTime shows them. A start after the end matches nothing (the parser
+  // refuses StartTime after EndTime).
   std::optional<EpochMillis> start_time;
   std::optional<EpochMillis> end_time;
   // EventCategory "insight": kmsd records no Insights events, so the result is
@@ -84,14 +85,14 @@ struct LookupEventsResult {
 
 // Checks a typed query as the service does: kInvalidLookupAttributes for an
 // attribute value of fewer than 1 or more than 2000 characters,
-// kInvalidMaxResults unless 1 <= max_results <= 50, kInvalidTimeRange when
-// start_time is after end_time. Used by ParseLookupEventsRequest and by
-// AuditLog::LookupEvents.
+// kInvalidMaxResults unless 1 <= max_results <= 50. Used by
+// ParseLookupEventsRequest and by AuditLog::LookupEvents.
 Status ValidateLookupEventsQuery(const LookupEventsQuery& query);
 
 // Parses a LookupEvents request body (an empty body is `{}`). Members:
 // LookupAttributes (at most one {AttributeKey, AttributeValue}), StartTime and
-// EndTime (epoch seconds: integer, decimal or exponent form), EventCategory,
+// EndTime (epoch seconds: integer, decimal or exponent form; rounded inwards to
+// whole seconds), EventCategory,
 // MaxResults, NextToken; null members are absent and unknown members are
 // ignored. Errors:
 //   kSerialization            body is not a JSON object, or a member has the wrong JSON type;

@@ -54,7 +54,7 @@ struct ServerConfig {
 
   // Authentication.
   AuthMode auth_mode = AuthMode::kSigV4;
-  int max_clock_skew_seconds = 900;
+  int max_clock_skew_seconds = 300;  // AWS allows 5 minutes
   // In permissive mode, every well-formed credential maps to this identity's
   // principal (an access key id from `identities`).
   std::string permissive_access_key_id;

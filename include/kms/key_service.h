@@ -87,11 +87,14 @@ struct ManagedKeyTemplate {
   std::string policy_template;  // with ${account} and ${region} placeholders
 };
 
-struct RotationSettings {
-  bool enabled = false;
-  int period_days = 365;
-  EpochMillis next_rotation_date = 0;
-};
+// The policy CreateKey gives a key of `account` when the request has none,
+// exactly as AWS writes it (policies/default-key-policy.json).
+std::string DefaultKeyPolicy(std::string_view account);
+// The AWS managed keys kmsd knows (policies/aws-managed-*.json).
+std::vector<ManagedKeyTemplate> AwsManagedKeyTemplates();
+// A policy template with ${account} and ${region} filled in.
+std::string InstantiatePolicyTemplate(std::string_view policy_template, std::string_view account,
+                                      std::string_view region);
 
 // Thread-safe.
 class KeyService {
@@ -119,8 +122,8 @@ class KeyService {
   StatusOr<Bytes> Encrypt(const KeyRecord& key, ByteView plaintext, const EncryptionContext& context);
 
   // The key a ciphertext blob names, in `scope`: kInvalidCiphertext (no
-  // message) for a blob that is malformed or names a key that is unknown or
-  // in another region.
+  // message) for a malformed blob, kAccessDenied with KMS's text for a blob
+  // whose key is unknown or in another region.
   struct BlobKey {
     CiphertextBlob blob;
     std::shared_ptr<const KeyRecord> key;

@@ -39,6 +39,7 @@ enum class Code {
   kInternal,               // KMSInternalException
   // Errors outside the KMS model.
   kAccessDenied,
+  kNotAuthorized,          // NotAuthorizedException (reserved alias names)
   kValidation,
   kSerialization,
   kUnknownOperation,

@@ -120,11 +120,6 @@ std::string CanonicalQuery(std::string_view query) {
   return out;
 }
 
-std::string_view AfterPrefix(std::string_view s, std::string_view prefix, bool* ok) {
-  *ok = s.starts_with(prefix);
-  return *ok ? s.substr(prefix.size()) : std::string_view();
-}
-
 }  // namespace
 
 std::string CredentialScope::ToString() const {
@@ -158,26 +153,33 @@ bool FindHeader(std::span<const Header> headers, std::string_view name, std::str
   return false;
 }
 
-StatusOr<Authorization> ParseAuthorization(std::string_view value) {
-  value = Trim(value);
+StatusOr<Authorization> ParseAuthorization(std::string_view header) {
+  const std::string_view value = Trim(header);
   const size_t space = value.find(' ');
   const std::string_view algorithm = value.substr(0, space);
   if (algorithm != kAlgorithm) {
     return Error(Code::kIncompleteSignature,
-                 "Authorization header requires 'Credential' parameter. Authorization header "
-                 "requires 'Signature' parameter. Authorization header requires 'SignedHeaders' "
-                 "parameter. Authorization=" + std::string(value));
+                 "Unsupported AWS 'algorithm': '" + std::string(algorithm) + "'.");
   }
   std::string_view credential, signed_headers, signature;
   std::string_view rest = space == std::string_view::npos ? std::string_view() : value.substr(space + 1);
+  // AWS splits the parameters on commas and spaces alike.
   while (!rest.empty()) {
-    const size_t comma = rest.find(',');
-    std::string_view part = Trim(rest.substr(0, comma));
-    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-    bool ok = false;
-    if (auto v = AfterPrefix(part, "Credential=", &ok); ok) credential = v;
-    else if (auto w = AfterPrefix(part, "SignedHeaders=", &ok); ok) signed_headers = w;
-    else if (auto x = AfterPrefix(part, "Signature=", &ok); ok) signature = x;
+    const size_t end = rest.find_first_of(", ");
+    const std::string_view part = rest.substr(0, end);
+    rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+    if (part.empty()) continue;
+    const size_t eq = part.find('=');
+    if (eq == std::string_view::npos) {
+      return Error(Code::kIncompleteSignature, "'" + std::string(part) +
+                                                   "' not a valid key=value pair (missing equal-sign) in "
+                                                   "Authorization header: '" + std::string(value) + "'.");
+    }
+    const std::string_view key = part.substr(0, eq);
+    const std::string_view val = part.substr(eq + 1);
+    if (key == "Credential") credential = val;
+    else if (key == "SignedHeaders") signed_headers = val;
+    else if (key == "Signature") signature = val;
   }
   std::string missing;
   if (credential.empty()) missing += "Authorization header requires 'Credential' parameter. ";
@@ -194,9 +196,14 @@ StatusOr<Authorization> ParseAuthorization(std::string_view value) {
     if (slash == std::string_view::npos) break;
     start = slash + 1;
   }
-  if (parts.size() != 5 || parts[0].empty() || parts[4] != "aws4_request") {
+  if (parts.size() != 5 || parts[0].empty()) {
     return Error(Code::kIncompleteSignature,
-                 "Credential should be scoped to a valid region. ");  // refined by the verifier
+                 "Credential must have exactly 5 slash-delimited elements, e.g. "
+                 "keyid/date/region/service/term, got '" + std::string(credential) + "'");
+  }
+  if (parts[4] != "aws4_request") {
+    return Error(Code::kInvalidSignature, "Credential should be scoped with a valid terminator: "
+                                          "'aws4_request', not '" + std::string(parts[4]) + "'. ");
   }
   Authorization auth;
   auth.access_key_id = std::string(parts[0]);

@@ -29,6 +29,7 @@ std::string_view CodeName(Code code) {
     case Code::kDependencyTimeout: return "DependencyTimeoutException";
     case Code::kInternal: return "KMSInternalException";
     case Code::kAccessDenied: return "AccessDeniedException";
+    case Code::kNotAuthorized: return "NotAuthorizedException";
     case Code::kValidation: return "ValidationException";
     case Code::kSerialization: return "SerializationException";
     case Code::kUnknownOperation: return "UnknownOperationException";

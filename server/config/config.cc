@@ -14,7 +14,7 @@ namespace {
 
 using rapidjson::Value;
 
-Status Invalid(const std::string& what) { return Error(Code::kValidation, "config: " + what); }
+std::unexpected<Status> Invalid(const std::string& what) { return Error(Code::kValidation, "config: " + what); }
 
 // Typed member readers: absent members keep their default.
 Status ReadString(const Value& object, const char* name, std::string* out, const std::string& where) {

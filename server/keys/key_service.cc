@@ -15,13 +15,6 @@ std::string MaterialCacheKey(std::string_view key_id, uint32_t version) {
   return std::string(key_id) + "/" + std::to_string(version);
 }
 
-std::string ReplaceAll(std::string text, std::string_view from, std::string_view to) {
-  for (size_t pos = 0; (pos = text.find(from, pos)) != std::string::npos; pos += to.size()) {
-    text.replace(pos, from.size(), to);
-  }
-  return text;
-}
-
 std::unexpected<Status> KeyDoesNotExist(std::string_view region, std::string_view account,
                                         std::string_view key_id) {
   return Error(Code::kNotFound, "Key '" + KeyArn(region, account, key_id) + "' does not exist");
@@ -100,7 +93,7 @@ StatusOr<std::shared_ptr<const KeyRecord>> KeyService::CreateManagedKey(const Sc
     key.region = scope.region;
     key.key_manager = KeyManager::kAws;
     key.description = tmpl.description;
-    key.policy = ReplaceAll(ReplaceAll(tmpl.policy_template, "${account}", scope.account), "${region}", scope.region);
+    key.policy = InstantiatePolicyTemplate(tmpl.policy_template, scope.account, scope.region);
     key.creation_date = now;
     // AWS rotates managed keys every year.
     key.rotation_enabled = true;
@@ -191,12 +184,13 @@ StatusOr<Bytes> KeyService::Encrypt(const KeyRecord& key, ByteView plaintext, co
 StatusOr<KeyService::BlobKey> KeyService::IdentifyBlob(const Scope& scope, ByteView ciphertext) {
   KMS_ASSIGN_OR_RETURN(CiphertextBlob blob, ParseCiphertextBlob(ciphertext));
   auto key = store_.GetKey(FormatUuid(blob.key_id));
-  if (!key) {
-    if (key.error().code() == Code::kNotFound) return Error(Code::kInvalidCiphertext);
-    return std::unexpected(key.error());
+  if (!key && key.error().code() != Code::kNotFound) return std::unexpected(key.error());
+  // A ciphertext can only be decrypted in its key's region.
+  if (!key || (*key)->region != scope.region) {
+    return Error(Code::kAccessDenied,
+                 "The ciphertext refers to a customer master key that does not exist, does not exist in this "
+                 "region, or you are not allowed to access.");
   }
-  // A ciphertext can only be decrypted in the key's region.
-  if ((*key)->region != scope.region) return Error(Code::kInvalidCiphertext);
   if (blob.key_version == 0 || blob.key_version > (*key)->current().version) return Error(Code::kInvalidCiphertext);
   return BlobKey{std::move(blob), std::move(*key)};
 }

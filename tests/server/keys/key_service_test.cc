@@ -125,7 +125,7 @@ TEST_F(KeyServiceTest, EncryptDecryptBindsContextAndSurvivesRestart) {
   KMS_ASSERT_OK_AND_ASSIGN(SecretBytes plaintext, service_->Decrypt(blob_key, context));
   EXPECT_EQ(AsString(plaintext.view()), "secret");
   EXPECT_THAT(service_->Decrypt(blob_key, {}), StatusIs(Code::kInvalidCiphertext, ""));
-  EXPECT_THAT(service_->IdentifyBlob(kEuWest, blob), StatusIs(Code::kInvalidCiphertext));
+  EXPECT_THAT(service_->IdentifyBlob(kEuWest, blob), StatusIs(Code::kAccessDenied));
   EXPECT_THAT(service_->IdentifyBlob(kUsEast, AsBytes("garbage")), StatusIs(Code::kInvalidCiphertext));
 }
 

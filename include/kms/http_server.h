@@ -1,0 +1,84 @@
+// HTTP/1.1 server: moves bytes, knows nothing of KMS. Requests reach a
+// Handler as plain structs; the handler answers through a callback, possibly
+// later and from another thread (after the audit record is durable).
+#ifndef KMS_HTTP_SERVER_H_
+#define KMS_HTTP_SERVER_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "kms/status.h"
+
+namespace kms::http {
+
+struct Request {
+  std::string method;
+  std::string target;
+  // In arrival order, names as sent (match case-insensitively); repeats kept.
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  std::string remote_address;
+  bool secure = false;  // TLS (always false until TLS is added)
+
+  // The first header named `name` (case-insensitive), or empty.
+  std::string_view Header(std::string_view name) const;
+};
+
+struct Response {
+  int status = 200;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+};
+
+// Answers a request. Must be called exactly once; callable from any thread.
+using Respond = std::function<void(Response)>;
+
+// Why the server refused a request before it reached Handle().
+enum class Rejection {
+  kBodyTooLarge,
+  kHeaderTooLarge,
+  kMalformed,
+};
+
+class Handler {
+ public:
+  virtual ~Handler() = default;
+  // Called on an I/O thread; must not block for long.
+  virtual void Handle(Request request, Respond respond) = 0;
+  // The response for a request refused by the transport (sent with
+  // Connection: close).
+  virtual Response Reject(Rejection rejection) = 0;
+};
+
+struct ServerOptions {
+  std::string address = "127.0.0.1";
+  uint16_t port = 0;   // 0: any free port
+  int threads = 1;     // one io_context per thread, SO_REUSEPORT listeners
+  size_t max_body_bytes = 1 << 20;
+  size_t max_header_bytes = 16 << 10;
+  int idle_timeout_seconds = 60;  // between requests on a kept-alive connection
+  int read_timeout_seconds = 30;  // to receive a request body once its header arrived
+};
+
+class Server {
+ public:
+  virtual ~Server() = default;
+  // The bound port.
+  virtual uint16_t port() const = 0;
+  // Stops accepting, lets requests in flight finish (up to a grace period),
+  // closes connections and joins the I/O threads. Idempotent.
+  virtual void Stop() = 0;
+};
+
+// Binds and starts serving on `options.threads` threads. `handler` must
+// outlive the server.
+StatusOr<std::unique_ptr<Server>> StartServer(const ServerOptions& options, Handler& handler);
+
+}  // namespace kms::http
+
+#endif  // KMS_HTTP_SERVER_H_

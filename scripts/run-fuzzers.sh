@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets with clang and runs each one for a bounded time
+# over a scratch copy of its corpus (tests/fuzz/corpus/<corpus>/). Fails when a
+# fuzzer finds a crash, leak, timeout or sanitizer error; the reproducer is
+# kept in $BUILD_DIR/fuzz-artifacts/<target>/. Fix the bug, then add the
+# reproducer to the corpus so that ctest replays it.
+#
+# Environment:
+#   FUZZ_SECONDS  seconds per fuzzer (default 20)
+#   BUILD_DIR     clang build directory (default <repo>/build-fuzz)
+#   SRC_DIR       source tree to configure (default: this repository)
+#   CC, CXX       compilers (default clang, clang++)
+#   JOBS          ninja parallelism (default 1)
+#   FUZZERS       space-separated <target>:<corpus folder> pairs
+#                 (default "policy_parser_fuzz:policy_parser")
+set -euo pipefail
+
+repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+src_dir=${SRC_DIR:-$repo_root}
+build_dir=${BUILD_DIR:-$repo_root/build-fuzz}
+seconds=${FUZZ_SECONDS:-20}
+jobs=${JOBS:-1}
+read -r -a fuzzers <<<"${FUZZERS:-policy_parser_fuzz:policy_parser}"
+
+cmake -S "$src_dir" -B "$build_dir" -G Ninja \
+  -DCMAKE_C_COMPILER="${CC:-clang}" -DCMAKE_CXX_COMPILER="${CXX:-clang++}" \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DKMS_BUILD_FUZZERS=ON -DKMS_BUILD_TESTS=OFF -DKMS_BUILD_BENCH=OFF >/dev/null
+
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+
+status=0
+for pair in "${fuzzers[@]}"; do
+  target=${pair%%:*}
+  corpus=${pair#*:}
+  # Only the fuzz targets and what they link; the rest of the tree is not built.
+  targets=$(ninja -C "$build_dir" -t targets all)
+  if ! grep -q "^${target}: " <<<"$targets"; then
+    echo "error: no target ${target}; the top-level CMakeLists.txt must add tests/fuzz" \
+         "when KMS_BUILD_FUZZERS is ON" >&2
+    exit 2
+  fi
+  ninja -C "$build_dir" -j "$jobs" "$target"
+  binary=$(find "$build_dir" -type f -name "$target" -perm -u+x | head -n 1)
+  work="$scratch/$target"
+  artifacts="$build_dir/fuzz-artifacts/$target"
+  mkdir -p "$work" "$artifacts"
+  cp -R "$src_dir/tests/fuzz/corpus/$corpus/." "$work/"
+  dict_args=()
+  if [[ -f "$src_dir/tests/fuzz/dict/$corpus.dict" ]]; then
+    dict_args=(-dict="$src_dir/tests/fuzz/dict/$corpus.dict")
+  fi
+  echo "== $target: ${seconds}s over a copy of corpus/$corpus"
+  if ! "$binary" "${dict_args[@]}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+       -max_len=40000 -print_final_stats=1 -artifact_prefix="$artifacts/" "$work"; then
+    echo "FAIL: $target found a bug; reproducers in $artifacts/" >&2
+    status=1
+  fi
+done
+exit $status

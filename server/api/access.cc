@@ -1,0 +1,165 @@
+#include "server/api/access.h"
+
+#include <mutex>
+
+#include "server/api/json_out.h"
+
+namespace kms::api {
+namespace {
+
+constexpr size_t kMaxKeyPolicyBytes = 32768;
+
+void WriteDecision(const policy::Decision& decision, AuditNotes& audit) {
+  JsonOut out;
+  out.StartObject();
+  out.Field("decision", decision.allowed ? "Allow" : "Deny");
+  out.Field("reason", policy::ReasonName(decision.reason));
+  if (!decision.deciding_policy.empty()) out.Field("policy", decision.deciding_policy);
+  if (!decision.deciding_statement.empty()) out.Field("statement", decision.deciding_statement);
+  if (!decision.delegating_statement.empty()) out.Field("delegatingStatement", decision.delegating_statement);
+  if (!decision.failed_condition.empty()) out.Field("failedCondition", decision.failed_condition);
+  out.EndObject();
+  // Several authorizations in one call (ReEncrypt) keep the last, the deciding one.
+  audit.SetAdditional("kmsdAuthorization", out.Take());
+}
+
+}  // namespace
+
+void AddEncryptionContextConditions(const EncryptionContext& context, policy::ConditionValues& values,
+                                    std::string_view prefix) {
+  for (const auto& [key, value] : context) {
+    values.Set(std::string(prefix) + key, value);
+    values.Add(std::string(prefix.substr(0, prefix.size() - 1)) + "Keys", key);
+  }
+}
+
+StatusOr<std::unique_ptr<Access>> Access::Create(const config::ServerConfig& config, KeyStore& store) {
+  std::unique_ptr<Access> access(new Access(config, store));
+  for (const config::Identity& identity : config.identities) {
+    auto& parsed = access->identity_policies_[&identity];
+    for (const config::IdentityPolicy& named : identity.policies) {
+      policy::ParseOptions options;
+      options.kind = policy::PolicyKind::kIdentityPolicy;
+      options.max_bytes = 131072;
+      auto doc = policy::ParsePolicy(named.document, options);
+      if (!doc) {
+        return Error(Code::kValidation, "config: IAM policy " + named.name + " of " + identity.principal.arn +
+                                            ": " + doc.error().message());
+      }
+      parsed.push_back(policy::NamedPolicy{named.name, std::move(*doc)});
+    }
+  }
+  return access;
+}
+
+const std::vector<policy::NamedPolicy>& Access::IdentityPolicies(const config::Identity* identity) const {
+  static const std::vector<policy::NamedPolicy> kNone;
+  if (identity == nullptr) return kNone;
+  auto it = identity_policies_.find(identity);
+  return it == identity_policies_.end() ? kNone : it->second;
+}
+
+bool Access::PrincipalExists(std::string_view arn) const {
+  // arn:aws:iam::<account>:user/<path/>name | role/<path/>name
+  if (!arn.starts_with("arn:aws:iam::") || arn.size() < 26) return true;
+  const std::string account(arn.substr(13, 12));
+  bool configured = false;
+  for (const std::string& a : config_.accounts) configured |= a == account;
+  if (!configured) return true;  // an account kmsd does not model: nothing to check against
+  for (const config::Identity& identity : config_.identities) {
+    if (identity.principal.principal_arn == arn) return true;
+  }
+  return false;
+}
+
+StatusOr<std::shared_ptr<const policy::Policy>> Access::ParseKeyPolicy(std::string_view document) const {
+  policy::ParseOptions options;
+  options.kind = policy::PolicyKind::kKeyPolicy;
+  options.max_bytes = kMaxKeyPolicyBytes;
+  options.principal_exists = [this](std::string_view arn) { return PrincipalExists(arn); };
+  auto parsed = policy::ParsePolicy(document, options);
+  if (!parsed && parsed.error().code() == Code::kLimitExceeded) {
+    // The key policy quota is 32 KB; KMS refuses larger documents as malformed.
+    return Error(Code::kMalformedPolicyDocument, parsed.error().message());
+  }
+  return parsed;
+}
+
+StatusOr<std::shared_ptr<const policy::Policy>> Access::KeyPolicy(const KeyRecord& key) {
+  {
+    std::shared_lock lock(cache_mu_);
+    auto it = key_policies_.find(key.key_id);
+    if (it != key_policies_.end() && it->second.text == key.policy) return it->second.policy;
+  }
+  policy::ParseOptions options;
+  options.kind = policy::PolicyKind::kKeyPolicy;
+  options.max_bytes = SIZE_MAX;  // stored policies were checked when they were set
+  auto parsed = policy::ParsePolicy(key.policy, options);
+  if (!parsed) return Error(Code::kInternal, "stored key policy of " + key.Arn() + " does not parse");
+  std::unique_lock lock(cache_mu_);
+  key_policies_[key.key_id] = CachedPolicy{key.policy, *parsed};
+  return *parsed;
+}
+
+void Access::AddCommonConditions(const auth::Caller& caller, EpochMillis now, const KeyRecord* key,
+                                 policy::ConditionValues& values) {
+  values.Set("aws:CurrentTime", FormatIso8601(now));
+  values.Set("aws:EpochTime", std::to_string(now / 1000));
+  values.Set("aws:SecureTransport", caller.secure_transport ? "true" : "false");
+  values.Set("aws:RequestedRegion", caller.region);
+  values.Set("aws:ViaAWSService", caller.via_service.empty() ? "false" : "true");
+  if (!caller.via_service.empty()) {
+    values.Set("kms:ViaService", caller.via_service);
+  } else if (!caller.source_ip.empty()) {
+    // For calls made by a service, aws:SourceIp would be the service's address.
+    values.Set("aws:SourceIp", caller.source_ip);
+  }
+  if (key == nullptr) return;
+  values.Set("kms:KeySpec", key->key_spec);
+  values.Set("kms:KeyUsage", key->key_usage);
+  values.Set("kms:KeyOrigin", key->origin);
+  values.Set("kms:MultiRegion", "false");
+  for (const Tag& tag : key->tags) values.Set("aws:ResourceTag/" + tag.key, tag.value);
+  if (auto aliases = store_.ListAliasesForKey(key->key_id); aliases.has_value()) {
+    for (const AliasRecord& alias : *aliases) values.Add("kms:ResourceAliases", alias.alias_name);
+  }
+}
+
+policy::Decision Access::Evaluate(const auth::Caller& caller, EpochMillis now, AccessRequest& request,
+                                  std::shared_ptr<const policy::Policy> key_policy,
+                                  policy::RequestContext* context_out) {
+  policy::RequestContext context;
+  context.action = request.action;
+  context.resource = request.key != nullptr ? request.key->Arn() : "*";
+  context.principal = caller.principal;
+  context.conditions = std::move(request.conditions);
+  AddCommonConditions(caller, now, request.key, context.conditions);
+
+  policy::AuthorizationInput input;
+  input.request = &context;
+  if (request.key != nullptr) {
+    input.key_account = request.key->account;
+    if (key_policy == nullptr) {
+      auto stored = KeyPolicy(*request.key);
+      if (stored) key_policy = *stored;
+    }
+    input.key_policy = key_policy;
+  }
+  input.identity_policies = IdentityPolicies(caller.identity);
+  if (grants_ != nullptr && request.key != nullptr && !request.grant_operation.empty()) {
+    input.grant_allows = grants_->FindAllowingGrant(caller.principal, request);
+  }
+  policy::Decision decision = policy::Authorize(input);
+  if (context_out != nullptr) *context_out = std::move(context);
+  return decision;
+}
+
+Status Access::Authorize(Call& call, AccessRequest request) {
+  policy::RequestContext context;
+  policy::Decision decision = Evaluate(call.caller, call.now, request, nullptr, &context);
+  WriteDecision(decision, call.audit);
+  if (decision.allowed) return OkStatus();
+  return Error(Code::kAccessDenied, policy::AccessDeniedMessage(context, decision));
+}
+
+}  // namespace kms::api

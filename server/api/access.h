@@ -1,0 +1,95 @@
+// Authorization of KMS calls: builds the policy request context (principal,
+// action, key, condition keys from the request), evaluates the key policy,
+// the caller's IAM policies and grants, and records the explanation in the
+// call's audit notes. Thread-safe.
+#ifndef KMS_SERVER_API_ACCESS_H_
+#define KMS_SERVER_API_ACCESS_H_
+
+#include <memory>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "kms/config.h"
+#include "kms/key_record.h"
+#include "kms/policy.h"
+#include "server/api/call.h"
+
+namespace kms::api {
+
+// What one call asks to do.
+struct AccessRequest {
+  std::string action;               // "kms:Decrypt"
+  const KeyRecord* key = nullptr;   // null for actions without a key
+  // The grant operation that would allow this call ("Decrypt",
+  // "ReEncryptFrom", ...); empty when grants cannot allow it.
+  std::string grant_operation;
+  const EncryptionContext* encryption_context = nullptr;  // for grant constraints
+  const std::vector<std::string>* grant_tokens = nullptr;
+  // Operation-specific condition keys (kms:EncryptionContext:*, kms:RequestAlias, ...).
+  policy::ConditionValues conditions;
+};
+
+// Decides whether a grant allows a request; implemented by the grants module.
+class GrantAuthority {
+ public:
+  virtual ~GrantAuthority() = default;
+  // A description of the grant that allows `request` for `principal` ("grant
+  // <id>"), or nullopt.
+  virtual std::optional<std::string> FindAllowingGrant(const Principal& principal,
+                                                       const AccessRequest& request) = 0;
+};
+
+class Access {
+ public:
+  // Parses every identity policy of the config; kValidation naming the
+  // identity and policy when one does not parse.
+  static StatusOr<std::unique_ptr<Access>> Create(const config::ServerConfig& config, KeyStore& store);
+
+  void set_grant_authority(GrantAuthority* grants) { grants_ = grants; }
+
+  // OK, or AccessDeniedException with AWS's text. Records the decision in
+  // call.audit.
+  Status Authorize(Call& call, AccessRequest request);
+
+  // Evaluates without side effects (the explain facility and the policy
+  // lockout check). `key_policy` overrides the key's stored policy when set.
+  policy::Decision Evaluate(const auth::Caller& caller, EpochMillis now, AccessRequest& request,
+                            std::shared_ptr<const policy::Policy> key_policy = nullptr,
+                            policy::RequestContext* context_out = nullptr);
+
+  // Parses a key policy as PutKeyPolicy/CreateKey do (principals of the
+  // configured accounts must exist). MalformedPolicyDocumentException.
+  StatusOr<std::shared_ptr<const policy::Policy>> ParseKeyPolicy(std::string_view document) const;
+
+  const std::vector<policy::NamedPolicy>& IdentityPolicies(const config::Identity* identity) const;
+
+ private:
+  Access(const config::ServerConfig& config, KeyStore& store) : config_(config), store_(store) {}
+  StatusOr<std::shared_ptr<const policy::Policy>> KeyPolicy(const KeyRecord& key);
+  void AddCommonConditions(const auth::Caller& caller, EpochMillis now, const KeyRecord* key,
+                           policy::ConditionValues& values);
+  bool PrincipalExists(std::string_view arn) const;
+
+  const config::ServerConfig& config_;
+  KeyStore& store_;
+  GrantAuthority* grants_ = nullptr;
+  std::unordered_map<const config::Identity*, std::vector<policy::NamedPolicy>> identity_policies_;
+
+  struct CachedPolicy {
+    std::string text;
+    std::shared_ptr<const policy::Policy> policy;
+  };
+  std::shared_mutex cache_mu_;
+  std::unordered_map<std::string, CachedPolicy> key_policies_;
+};
+
+// Adds kms:EncryptionContext:<key> for each pair and kms:EncryptionContextKeys.
+void AddEncryptionContextConditions(const EncryptionContext& context, policy::ConditionValues& values,
+                                    std::string_view prefix = "kms:EncryptionContext:");
+
+}  // namespace kms::api
+
+#endif  // KMS_SERVER_API_ACCESS_H_

@@ -1,0 +1,195 @@
+#include "server/api/dispatcher.h"
+
+#include <ctime>
+
+#include "kms/ciphertext_blob.h"
+#include "server/api/access.h"
+#include "server/api/errors.h"
+#include "server/api/handlers.h"
+#include "server/api/request_parameters.h"
+#include "server/api/request_reader.h"
+
+namespace kms::api {
+namespace {
+
+constexpr std::string_view kKmsTargetPrefix = "TrentService.";
+// botocore sends com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents,
+// the JS SDK CloudTrail_20131101.LookupEvents.
+constexpr std::string_view kCloudTrailService = "CloudTrail_20131101";
+
+std::string HttpDate(EpochMillis now) {
+  const time_t seconds = static_cast<time_t>(now / 1000);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return buf;
+}
+
+std::string AdditionalEventData(const AuditNotes& notes) {
+  if (notes.additional_event_data.empty()) return {};
+  std::string out = "{";
+  for (const auto& [name, json] : notes.additional_event_data) {
+    if (out.size() > 1) out += ",";
+    out += "\"" + name + "\":" + json;
+  }
+  return out + "}";
+}
+
+}  // namespace
+
+http::Response JsonResponse(int status, std::string body, const std::string& request_id) {
+  http::Response response;
+  response.status = status;
+  response.headers = {{"x-amzn-RequestId", request_id},
+                      {"Content-Type", "application/x-amz-json-1.1"},
+                      {"Date", HttpDate(SystemClock::Get().NowMillis())}};
+  response.body = std::move(body);
+  return response;
+}
+
+http::Response ErrorResponse(const Status& status, const std::string& request_id) {
+  return JsonResponse(HttpStatusFor(status.code()), ErrorBody(status), request_id);
+}
+
+Dispatcher::Dispatcher(const Services& services, const auth::Authenticator& authenticator, audit::AuditLog* audit)
+    : services_(services), authenticator_(authenticator), audit_(audit) {
+  operations_ = {
+      {"CreateKey", {&CreateKey, false}},
+      {"DescribeKey", {&DescribeKey, true}},
+      {"ListKeys", {&ListKeys, true}},
+      {"UpdateKeyDescription", {&UpdateKeyDescription, false}},
+      {"EnableKey", {&EnableKey, false}},
+      {"DisableKey", {&DisableKey, false}},
+      {"ScheduleKeyDeletion", {&ScheduleKeyDeletion, false}},
+      {"CancelKeyDeletion", {&CancelKeyDeletion, false}},
+      {"EnableKeyRotation", {&EnableKeyRotation, false}},
+      {"DisableKeyRotation", {&DisableKeyRotation, false}},
+      {"GetKeyRotationStatus", {&GetKeyRotationStatus, true}},
+      {"TagResource", {&TagResource, false}},
+      {"UntagResource", {&UntagResource, false}},
+      {"ListResourceTags", {&ListResourceTags, true}},
+      {"GetKeyPolicy", {&GetKeyPolicy, true}},
+      {"PutKeyPolicy", {&PutKeyPolicy, false}},
+      {"ListKeyPolicies", {&ListKeyPolicies, true}},
+      {"CreateAlias", {&CreateAlias, false}},
+      {"UpdateAlias", {&UpdateAlias, false}},
+      {"DeleteAlias", {&DeleteAlias, false}},
+      {"ListAliases", {&ListAliases, true}},
+      {"Encrypt", {&Encrypt, true}},
+      {"Decrypt", {&Decrypt, true}},
+      {"ReEncrypt", {&ReEncrypt, true}},
+      {"GenerateDataKey", {&GenerateDataKey, true}},
+      {"GenerateDataKeyWithoutPlaintext", {&GenerateDataKeyWithoutPlaintext, true}},
+      {"GenerateRandom", {&GenerateRandom, true}},
+  };
+}
+
+http::Response Dispatcher::Reject(http::Rejection rejection) {
+  const std::string request_id = NewUuid();
+  switch (rejection) {
+    case http::Rejection::kBodyTooLarge: {
+      http::Response response = ErrorResponse(
+          Status(Code::kSerialization, "Request body is larger than " +
+                                           std::to_string(services_.config->max_body_bytes) + " bytes"),
+          request_id);
+      response.status = 413;
+      return response;
+    }
+    case http::Rejection::kHeaderTooLarge: {
+      http::Response response = ErrorResponse(Status(Code::kSerialization, "Request header is too large"), request_id);
+      response.status = 431;
+      return response;
+    }
+    case http::Rejection::kMalformed:
+      break;
+  }
+  return ErrorResponse(Status(Code::kSerialization, "Malformed HTTP request"), request_id);
+}
+
+void Dispatcher::Handle(http::Request request, http::Respond respond) {
+  const std::string request_id = NewUuid();
+  const std::string_view target = request.Header("X-Amz-Target");
+  const size_t dot = target.rfind('.');
+  const std::string_view service = target.substr(0, dot == std::string_view::npos ? 0 : dot);
+  const std::string_view operation = dot == std::string_view::npos ? target : target.substr(dot + 1);
+  if (service.ends_with(kCloudTrailService) && operation == "LookupEvents") {
+    return HandleLookupEvents(request, request_id, std::move(respond));
+  }
+  if (target.starts_with(kKmsTargetPrefix)) return HandleKms(request, operation, request_id, std::move(respond));
+  // Unknown targets are refused after authentication, as AWS does.
+  auto caller = authenticator_.Authenticate(request, "kms");
+  respond(ErrorResponse(caller ? Status(Code::kUnknownOperation, "") : caller.error(), request_id));
+}
+
+void Dispatcher::HandleKms(const http::Request& request, std::string_view operation, const std::string& request_id,
+                           http::Respond respond) {
+  auto caller = authenticator_.Authenticate(request, "kms");
+  if (!caller) return respond(ErrorResponse(caller.error(), request_id));
+  auto op = operations_.find(operation);
+  if (op == operations_.end()) return respond(ErrorResponse(Status(Code::kUnknownOperation, ""), request_id));
+
+  Call call{services_, *caller, keys::Scope{caller->principal.account, caller->region}, services_.clock->NowMillis(), {}};
+  rapidjson::Document body;
+  StatusOr<std::string> result;
+  Status parsed = ParseBody(request.body, &body);
+  if (parsed.ok()) {
+    result = op->second.run(call, body);
+  } else {
+    result = std::unexpected(parsed);
+  }
+  http::Response response = result ? JsonResponse(200, std::move(*result), request_id)
+                                   : ErrorResponse(result.error(), request_id);
+  if (audit_ == nullptr) return respond(std::move(response));
+
+  audit::CloudTrailEvent event;
+  event.event_name = std::string(operation);
+  event.region = caller->region;
+  event.event_time = call.now;
+  event.principal = caller->principal;
+  event.access_key_id = caller->access_key_id;
+  event.source_ip_address = caller->source_ip;
+  event.user_agent = caller->user_agent;
+  event.invoked_by = caller->invoked_by;
+  event.request_parameters = call.audit.request_parameters
+                                 ? *call.audit.request_parameters
+                                 : (parsed.ok() ? RenderRequestParameters(body) : "null");
+  event.response_elements = call.audit.response_elements.empty() || !result ? "null" : call.audit.response_elements;
+  event.additional_event_data = AdditionalEventData(call.audit);
+  if (!result) {
+    event.error_code = std::string(CodeName(result.error().code()));
+    event.error_message = result.error().message();
+  }
+  event.request_id = request_id;
+  event.event_id = NewUuid();
+  event.read_only = op->second.read_only;
+  event.resource_arns = call.audit.resource_arns;
+  event.recipient_account_id = caller->principal.account;
+  auto entry = audit::MakeAuditEntry(event);
+  if (!entry) return respond(ErrorResponse(entry.error(), request_id));
+  audit_->Append(std::move(*entry), [respond = std::move(respond), response = std::move(response),
+                                     request_id](Status durable) mutable {
+    if (durable.ok()) return respond(std::move(response));
+    // The answer is withheld: a call is only answered once it is on record.
+    respond(ErrorResponse(durable.code() == Code::kThrottling ? Status(Code::kThrottling, "Rate exceeded")
+                                                              : Status(Code::kInternal, ""),
+                          request_id));
+  });
+}
+
+void Dispatcher::HandleLookupEvents(const http::Request& request, const std::string& request_id,
+                                    http::Respond respond) {
+  auto caller = authenticator_.Authenticate(request, "cloudtrail");
+  if (!caller) return respond(ErrorResponse(caller.error(), request_id));
+  Call call{services_, *caller, keys::Scope{caller->principal.account, caller->region}, services_.clock->NowMillis(), {}};
+  AccessRequest access;
+  access.action = "cloudtrail:LookupEvents";
+  Status allowed = services_.access->Authorize(call, std::move(access));
+  if (!allowed.ok()) return respond(ErrorResponse(allowed, request_id));
+  if (audit_ == nullptr) return respond(JsonResponse(200, "{\"Events\":[]}", request_id));
+  auto result = audit_->HandleLookupEvents(request.body, audit::LookupScope{caller->principal.account, caller->region},
+                                           call.now);
+  respond(result ? JsonResponse(200, std::move(*result), request_id) : ErrorResponse(result.error(), request_id));
+}
+
+}  // namespace kms::api

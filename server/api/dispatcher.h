@@ -1,0 +1,47 @@
+// The KMS endpoint: authenticates each request, dispatches on X-Amz-Target to
+// an operation (or to CloudTrail LookupEvents), turns errors into KMS-shaped
+// responses, and answers only once the call's CloudTrail record is durable.
+#ifndef KMS_SERVER_API_DISPATCHER_H_
+#define KMS_SERVER_API_DISPATCHER_H_
+
+#include <string_view>
+#include <unordered_map>
+
+#include "kms/audit_log.h"
+#include "kms/authenticator.h"
+#include "kms/http_server.h"
+#include "server/api/call.h"
+
+namespace kms::api {
+
+class Dispatcher final : public http::Handler {
+ public:
+  // All must outlive the dispatcher. `audit` may be null (no audit log).
+  Dispatcher(const Services& services, const auth::Authenticator& authenticator, audit::AuditLog* audit);
+
+  void Handle(http::Request request, http::Respond respond) override;
+  http::Response Reject(http::Rejection rejection) override;
+
+ private:
+  struct OperationInfo {
+    Operation run;
+    bool read_only;
+  };
+  // The KMS operation of a call and its response; the record is appended.
+  void HandleKms(const http::Request& request, std::string_view operation, const std::string& request_id,
+                 http::Respond respond);
+  void HandleLookupEvents(const http::Request& request, const std::string& request_id, http::Respond respond);
+
+  const Services& services_;
+  const auth::Authenticator& authenticator_;
+  audit::AuditLog* audit_;
+  std::unordered_map<std::string_view, OperationInfo> operations_;
+};
+
+// Standard response headers: x-amzn-RequestId, Content-Type, Date.
+http::Response JsonResponse(int status, std::string body, const std::string& request_id);
+http::Response ErrorResponse(const Status& status, const std::string& request_id);
+
+}  // namespace kms::api
+
+#endif  // KMS_SERVER_API_DISPATCHER_H_

@@ -1,0 +1,83 @@
+#include "server/api/json_out.h"
+
+#include <ctime>
+
+#include "kms/encoding.h"
+
+namespace kms::api {
+
+JsonOut& JsonOut::Blob(std::string_view key, ByteView bytes) { return Field(key, Base64Encode(bytes)); }
+
+JsonOut& JsonOut::Time(std::string_view key, EpochMillis time) {
+  Key(key);
+  if (time % 1000 == 0) {
+    writer_.Int64(time / 1000);
+  } else {
+    writer_.Double(static_cast<double>(time) / 1000.0);
+  }
+  return *this;
+}
+
+JsonOut& JsonOut::Context(std::string_view key, const EncryptionContext& context) {
+  Key(key);
+  writer_.StartObject();
+  for (const auto& [k, v] : context) Field(k, v);
+  writer_.EndObject();
+  return *this;
+}
+
+void WriteKeyMetadata(JsonOut& out, const KeyRecord& key) {
+  out.StartObject();
+  out.Field("AWSAccountId", key.account);
+  out.Field("KeyId", key.key_id);
+  out.Field("Arn", key.Arn());
+  out.Time("CreationDate", key.creation_date);
+  out.Field("Enabled", key.state == KeyState::kEnabled);
+  out.Field("Description", key.description);
+  out.Field("KeyUsage", key.key_usage);
+  out.Field("KeyState", KeyStateName(key.state));
+  if (key.state == KeyState::kPendingDeletion) out.Time("DeletionDate", key.deletion_date);
+  out.Field("Origin", key.origin);
+  out.Field("KeyManager", KeyManagerName(key.key_manager));
+  out.Field("CustomerMasterKeySpec", key.key_spec);
+  out.Field("KeySpec", key.key_spec);
+  out.Key("EncryptionAlgorithms").StartArray().String("SYMMETRIC_DEFAULT").EndArray();
+  out.Field("MultiRegion", false);
+  if (key.state == KeyState::kPendingDeletion) out.Int("PendingDeletionWindowInDays", key.pending_window_days);
+  out.Field("CurrentKeyMaterialId", key.current().material_id);
+  out.EndObject();
+}
+
+std::string CloudTrailDate(EpochMillis time) {
+  const time_t seconds = static_cast<time_t>(time / 1000);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char buf[64];
+  const int hour12 = tm.tm_hour % 12 == 0 ? 12 : tm.tm_hour % 12;
+  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  std::snprintf(buf, sizeof buf, "%s %d, %d %d:%02d:%02d %s", kMonths[tm.tm_mon], tm.tm_mday, tm.tm_year + 1900,
+                hour12, tm.tm_min, tm.tm_sec, tm.tm_hour < 12 ? "AM" : "PM");
+  return buf;
+}
+
+void WriteCloudTrailKeyMetadata(JsonOut& out, const KeyRecord& key) {
+  out.StartObject();
+  out.Field("aWSAccountId", key.account);
+  out.Field("keyId", key.key_id);
+  out.Field("arn", key.Arn());
+  out.Field("creationDate", CloudTrailDate(key.creation_date));
+  out.Field("enabled", key.state == KeyState::kEnabled);
+  out.Field("description", key.description);
+  out.Field("keyUsage", key.key_usage);
+  out.Field("keyState", KeyStateName(key.state));
+  out.Field("origin", key.origin);
+  out.Field("keyManager", KeyManagerName(key.key_manager));
+  out.Field("customerMasterKeySpec", key.key_spec);
+  out.Field("keySpec", key.key_spec);
+  out.Key("encryptionAlgorithms").StartArray().String("SYMMETRIC_DEFAULT").EndArray();
+  out.Field("multiRegion", false);
+  out.EndObject();
+}
+
+}  // namespace kms::api

@@ -1,0 +1,85 @@
+#include "server/audit/audit_chain.h"
+
+#include <algorithm>
+#include <string>
+#include <string_view>
+
+namespace kms::audit {
+namespace {
+
+constexpr std::string_view kStoredBytesKey = "bytes";
+constexpr size_t kSignedLinkSize = 8 + 32 + 32;
+
+std::string_view MetaKey(LinkKind kind) {
+  return kind == LinkKind::kHead ? "head" : "checkpoint";
+}
+
+std::string_view SignatureLabel(LinkKind kind) {
+  return kind == LinkKind::kHead ? "kmsd-audit-head-v1" : "kmsd-audit-checkpoint-v1";
+}
+
+// sequence (8 bytes BE) || hash (32).
+std::string LinkBytes(const ChainLink& link) {
+  std::string out = EncodeUint64(link.sequence);
+  out.append(reinterpret_cast<const char*>(link.hash.data()), link.hash.size());
+  return out;
+}
+
+crypto::Sha256Digest Sign(LinkKind kind, std::string_view link_bytes, ByteView key) {
+  std::string message(SignatureLabel(kind));
+  message.push_back('\0');
+  message.append(link_bytes);
+  return crypto::HmacSha256(key, AsBytes(message));
+}
+
+}  // namespace
+
+StatusOr<std::optional<ChainLink>> ReadLink(const Txn& txn, const AuditStore& store,
+                                            LinkKind kind, ByteView key) {
+  KMS_ASSIGN_OR_RETURN(std::optional<std::string_view> value, txn.Get(store.meta(), MetaKey(kind)));
+  if (!value) return std::optional<ChainLink>();
+  const std::string name(MetaKey(kind));
+  if (value->size() != kSignedLinkSize) {
+    return Error(Code::kInternal, "audit log: malformed " + name);
+  }
+  const std::string_view link_bytes = value->substr(0, 40);
+  const crypto::Sha256Digest expected = Sign(kind, link_bytes, key);
+  if (!ConstantTimeEquals(expected, AsBytes(value->substr(40)))) {
+    return Error(Code::kInternal, "audit log: the " + name + " signature does not verify");
+  }
+  ChainLink link;
+  link.sequence = *DecodeUint64(link_bytes.substr(0, 8));
+  std::copy(link_bytes.begin() + 8, link_bytes.end(), link.hash.begin());
+  return std::optional<ChainLink>(link);
+}
+
+Status WriteLink(Txn& txn, const AuditStore& store, LinkKind kind, const ChainLink& link,
+                 ByteView key) {
+  std::string value = LinkBytes(link);
+  const crypto::Sha256Digest signature = Sign(kind, value, key);
+  value.append(reinterpret_cast<const char*>(signature.data()), signature.size());
+  return txn.Put(store.meta(), MetaKey(kind), value);
+}
+
+StatusOr<ChainLink> ReadChainEnd(const Txn& txn, const AuditStore& store, ByteView key) {
+  KMS_ASSIGN_OR_RETURN(std::optional<ChainLink> head, ReadLink(txn, store, LinkKind::kHead, key));
+  if (head) return *head;
+  KMS_ASSIGN_OR_RETURN(std::optional<ChainLink> checkpoint,
+                       ReadLink(txn, store, LinkKind::kCheckpoint, key));
+  return checkpoint.value_or(ChainLink());
+}
+
+StatusOr<uint64_t> ReadStoredBytes(const Txn& txn, const AuditStore& store) {
+  KMS_ASSIGN_OR_RETURN(std::optional<std::string_view> value,
+                       txn.Get(store.meta(), kStoredBytesKey));
+  if (!value) return uint64_t{0};
+  std::optional<uint64_t> bytes = DecodeUint64(*value);
+  if (!bytes) return Error(Code::kInternal, "audit log: malformed byte count");
+  return *bytes;
+}
+
+Status WriteStoredBytes(Txn& txn, const AuditStore& store, uint64_t bytes) {
+  return txn.Put(store.meta(), kStoredBytesKey, EncodeUint64(bytes));
+}
+
+}  // namespace kms::audit

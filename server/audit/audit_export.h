@@ -1,0 +1,22 @@
+// Export as CloudTrail log files. Internal to server/audit.
+#ifndef KMS_SERVER_AUDIT_AUDIT_EXPORT_H_
+#define KMS_SERVER_AUDIT_AUDIT_EXPORT_H_
+
+#include "kms/audit_log.h"
+#include "kms/status.h"
+#include "server/audit/audit_store.h"
+
+namespace kms::audit {
+
+// Writes the records of one read transaction, in sequence order, as
+// AuditLog::ExportCloudTrailFiles describes. A file covers one account and
+// region and one `options.window` of event time (its name carries the
+// window's start); a record that arrives after its window's file was closed
+// starts another file. Files are written under a temporary name and renamed
+// when complete. kValidation for an empty out_dir, a window <= 0 or 0 records
+// per file; kInternal on I/O failure.
+StatusOr<ExportReport> ExportRecords(const AuditStore& store, const ExportOptions& options);
+
+}  // namespace kms::audit
+
+#endif  // KMS_SERVER_AUDIT_AUDIT_EXPORT_H_

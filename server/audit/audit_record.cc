@@ -1,0 +1,125 @@
+#include "server/audit/audit_record.h"
+
+#include <algorithm>
+#include <optional>
+
+#include "server/audit/audit_store.h"
+
+namespace kms::audit {
+namespace {
+
+constexpr char kRecordVersion = 1;
+// A resource count above this is malformed (it would not fit in a record).
+constexpr uint32_t kMaxResources = 1 << 16;
+
+void AppendUint32(std::string& out, uint32_t value) {
+  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>(value >> shift));
+}
+
+void AppendString(std::string& out, std::string_view s) {
+  AppendUint32(out, static_cast<uint32_t>(s.size()));
+  out.append(s);
+}
+
+// Reads fields front to back; any short read makes the reader fail for good.
+class Reader {
+ public:
+  explicit Reader(std::string_view bytes) : rest_(bytes) {}
+
+  std::optional<std::string_view> Take(size_t n) {
+    if (!ok_ || rest_.size() < n) {
+      ok_ = false;
+      return std::nullopt;
+    }
+    std::string_view out = rest_.substr(0, n);
+    rest_.remove_prefix(n);
+    return out;
+  }
+  uint64_t Uint64() { return Fixed(8).value_or(0); }
+  uint32_t Uint32() { return static_cast<uint32_t>(Fixed(4).value_or(0)); }
+  uint8_t Byte() { return static_cast<uint8_t>(Fixed(1).value_or(0)); }
+  std::string String() {
+    const uint32_t size = Uint32();
+    return std::string(Take(size).value_or(std::string_view()));
+  }
+  bool ok() const { return ok_; }
+  // All fields read, and nothing left over.
+  bool Done() const { return ok_ && rest_.empty(); }
+
+ private:
+  std::optional<uint64_t> Fixed(size_t n) {
+    std::optional<std::string_view> bytes = Take(n);
+    if (!bytes) return std::nullopt;
+    uint64_t value = 0;
+    for (const char c : *bytes) value = (value << 8) | static_cast<uint8_t>(c);
+    return value;
+  }
+
+  std::string_view rest_;
+  bool ok_ = true;
+};
+
+}  // namespace
+
+std::string EncodeStoredRecord(uint64_t sequence, const crypto::Sha256Digest& previous_hash,
+                               const AuditEntry& entry) {
+  const AuditEntry& e = entry;
+  std::string out;
+  out.reserve(128 + e.record_json.size() + e.event_id.size() + e.event_name.size() +
+              e.event_source.size() + e.username.size() + e.access_key_id.size() +
+              e.account_id.size() + e.region.size() + 64 * e.resources.size());
+  out.push_back(kRecordVersion);
+  out.append(EncodeUint64(sequence));
+  out.append(reinterpret_cast<const char*>(previous_hash.data()), previous_hash.size());
+  out.append(EncodeUint64(static_cast<uint64_t>(e.event_time)));
+  out.push_back(e.read_only ? 1 : 0);
+  for (std::string_view s : {std::string_view(e.event_id), std::string_view(e.event_name),
+                             std::string_view(e.event_source), std::string_view(e.username),
+                             std::string_view(e.access_key_id), std::string_view(e.account_id),
+                             std::string_view(e.region)}) {
+    AppendString(out, s);
+  }
+  AppendUint32(out, static_cast<uint32_t>(e.resources.size()));
+  for (const AuditResource& resource : e.resources) {
+    AppendString(out, resource.type);
+    AppendString(out, resource.name);
+  }
+  AppendString(out, e.record_json);
+  return out;
+}
+
+StatusOr<StoredRecord> DecodeStoredRecord(std::string_view bytes) {
+  Reader reader(bytes);
+  StoredRecord record;
+  AuditEntry& e = record.entry;
+  const bool version_ok = reader.Byte() == kRecordVersion;
+  record.sequence = reader.Uint64();
+  const std::string_view hash = reader.Take(record.previous_hash.size()).value_or("");
+  std::copy(hash.begin(), hash.end(), record.previous_hash.begin());
+  e.event_time = static_cast<EpochMillis>(reader.Uint64());
+  const uint8_t read_only = reader.Byte();
+  e.read_only = read_only == 1;
+  for (std::string* s : {&e.event_id, &e.event_name, &e.event_source, &e.username,
+                         &e.access_key_id, &e.account_id, &e.region}) {
+    *s = reader.String();
+  }
+  const uint32_t resources = reader.Uint32();
+  if (resources > kMaxResources) return Error(Code::kInternal, "audit log: malformed record");
+  for (uint32_t i = 0; i < resources && reader.ok(); ++i) {
+    AuditResource resource;
+    resource.type = reader.String();
+    resource.name = reader.String();
+    e.resources.push_back(std::move(resource));
+  }
+  e.record_json = reader.String();
+  if (!version_ok || read_only > 1 || !reader.Done()) {
+    return Error(Code::kInternal, "audit log: malformed record");
+  }
+  return record;
+}
+
+crypto::Sha256Digest RecordHash(std::string_view stored_bytes) {
+  return crypto::Sha256(AsBytes(stored_bytes));
+}
+
+}  // namespace kms::audit

@@ -1,0 +1,41 @@
+// The bytes of one stored audit record. Internal to server/audit.
+//
+// Everything a record holds (its sequence number, the hash of the previous
+// record, the lookup attributes and the CloudTrail JSON) is in these bytes, so
+// the chain hash covers all of it.
+#ifndef KMS_SERVER_AUDIT_AUDIT_RECORD_H_
+#define KMS_SERVER_AUDIT_AUDIT_RECORD_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "kms/audit_event.h"
+#include "kms/crypto.h"
+#include "kms/status.h"
+
+namespace kms::audit {
+
+struct StoredRecord {
+  uint64_t sequence = 0;
+  crypto::Sha256Digest previous_hash{};  // zeros for the first record ever
+  AuditEntry entry;
+};
+
+// Format: version byte 1, sequence (8 bytes BE), previous hash (32), event
+// time (8 BE), read-only (1), then 4-byte-BE-length-prefixed strings: event
+// id, name, source, username, access key id, account, region, a 4-byte
+// resource count and (type, name) pairs, and the record JSON.
+std::string EncodeStoredRecord(uint64_t sequence, const crypto::Sha256Digest& previous_hash,
+                               const AuditEntry& entry);
+
+// kInternal "audit log: malformed record" unless `bytes` is exactly one
+// well-formed encoding.
+StatusOr<StoredRecord> DecodeStoredRecord(std::string_view bytes);
+
+// SHA-256 of a record's stored bytes: what the next record carries.
+crypto::Sha256Digest RecordHash(std::string_view stored_bytes);
+
+}  // namespace kms::audit
+
+#endif  // KMS_SERVER_AUDIT_AUDIT_RECORD_H_

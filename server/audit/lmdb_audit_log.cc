@@ -1,0 +1,190 @@
+#include "server/audit/lmdb_audit_log.h"
+
+#include <algorithm>
+#include <iterator>
+#include <utility>
+
+#include "server/audit/audit_export.h"
+#include "server/audit/audit_index.h"
+#include "server/audit/audit_record.h"
+#include "server/audit/audit_retention.h"
+#include "server/audit/audit_verify.h"
+#include "server/audit/lookup_events.h"
+
+namespace kms::audit {
+namespace {
+
+// Records deleted per retention transaction, so that one run neither holds
+// the writer for long nor overflows an LMDB transaction.
+constexpr size_t kPruneBatch = 10000;
+
+Status ValidateOptions(const AuditOptions& options) {
+  if (options.hmac_key.empty()) return Error(Code::kValidation, "audit log: hmac_key is required");
+  if (options.max_batch == 0 || options.max_queue == 0) {
+    return Error(Code::kValidation, "audit log: max_batch and max_queue must be positive");
+  }
+  return OkStatus();
+}
+
+// Where appends continue the chain. The head's signature must verify:
+// appending after a forged head would sign the forgery.
+StatusOr<ChainLink> ReadAppendPoint(const AuditStore& store, ByteView key) {
+  KMS_ASSIGN_OR_RETURN(Txn txn, store.BeginRead());
+  StatusOr<ChainLink> end = ReadChainEnd(txn, store, key);
+  if (!end) {
+    return Error(Code::kInternal,
+                 end.error().message() + "; refusing to append (run `kmsd audit verify`)");
+  }
+  return *end;
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<AuditLog>> LmdbAuditLog::Open(const AuditOptions& options,
+                                                       bool read_only) {
+  KMS_RETURN_IF_ERROR(ValidateOptions(options));
+  KMS_ASSIGN_OR_RETURN(std::unique_ptr<AuditStore> store,
+                       AuditStore::Open(options.directory, options.map_size, read_only));
+  ChainLink head;
+  if (!read_only) {
+    KMS_ASSIGN_OR_RETURN(head, ReadAppendPoint(*store, options.hmac_key.view()));
+  }
+  std::unique_ptr<LmdbAuditLog> log(new LmdbAuditLog(options, read_only, std::move(store), head));
+  if (!read_only) log->writer_ = std::thread(&LmdbAuditLog::WriterLoop, log.get());
+  return log;
+}
+
+LmdbAuditLog::LmdbAuditLog(const AuditOptions& options, bool read_only,
+                           std::unique_ptr<AuditStore> store, const ChainLink& head)
+    : read_only_(read_only),
+      max_batch_(options.max_batch),
+      max_queue_(options.max_queue),
+      retention_(options.retention),
+      prune_every_commits_(std::max<uint64_t>(options.prune_every_commits, 1)),
+      lookup_window_days_(options.lookup_window_days),
+      clock_(options.clock != nullptr ? *options.clock : SystemClock::Get()),
+      key_(options.hmac_key.Clone()),
+      store_(std::move(store)),
+      tokens_(key_),
+      head_(head) {}
+
+LmdbAuditLog::~LmdbAuditLog() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  work_cv_.notify_all();
+  if (writer_.joinable()) writer_.join();
+}
+
+void LmdbAuditLog::Append(AuditEntry entry, DurableCallback on_durable) {
+  Status refused;
+  {
+    std::lock_guard lock(mu_);
+    if (read_only_) {
+      refused = Status(Code::kInternal, "audit log: opened read-only");
+    } else if (stopping_) {
+      refused = Status(Code::kInternal, "audit log: closed");
+    } else if (queue_.size() >= max_queue_) {
+      refused = Status(Code::kThrottling, "Rate exceeded");
+    } else {
+      queue_.push_back({std::move(entry), std::move(on_durable)});
+      ++accepted_;
+    }
+  }
+  if (!refused.ok()) {
+    on_durable(std::move(refused));
+    return;
+  }
+  work_cv_.notify_one();
+}
+
+Status LmdbAuditLog::Flush() {
+  std::unique_lock lock(mu_);
+  const uint64_t target = accepted_;
+  done_cv_.wait(lock, [&] { return completed_ >= target; });
+  return std::exchange(flush_error_, OkStatus());
+}
+
+void LmdbAuditLog::WriterLoop() {
+  PruneIfDue(/*force=*/true);
+  for (;;) {
+    std::vector<Pending> batch = NextBatch();
+    if (batch.empty()) return;
+    const Status status = CommitBatch(batch);
+    FinishBatch(batch, status);
+    PruneIfDue(/*force=*/false);
+  }
+}
+
+std::vector<LmdbAuditLog::Pending> LmdbAuditLog::NextBatch() {
+  std::unique_lock lock(mu_);
+  work_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+  const auto end = queue_.begin() + static_cast<std::ptrdiff_t>(std::min(queue_.size(), max_batch_));
+  std::vector<Pending> batch(std::make_move_iterator(queue_.begin()), std::make_move_iterator(end));
+  queue_.erase(queue_.begin(), end);
+  return batch;
+}
+
+Status LmdbAuditLog::CommitBatch(const std::vector<Pending>& batch) {
+  KMS_ASSIGN_OR_RETURN(Txn txn, store_->BeginWrite());
+  KMS_ASSIGN_OR_RETURN(uint64_t stored_bytes, ReadStoredBytes(txn, *store_));
+  ChainLink head = head_;
+  for (const Pending& pending : batch) {
+    const uint64_t sequence = head.sequence + 1;
+    const std::string bytes = EncodeStoredRecord(sequence, head.hash, pending.entry);
+    // MDB_APPEND: sequences only grow; a stored sequence above the head fails
+    // the commit rather than being overwritten.
+    KMS_RETURN_IF_ERROR(txn.Put(store_->records(), EncodeUint64(sequence), bytes, MDB_APPEND));
+    KMS_RETURN_IF_ERROR(PutIndexEntries(txn, *store_, pending.entry, sequence));
+    head = ChainLink{sequence, RecordHash(bytes)};
+    stored_bytes += bytes.size();
+  }
+  KMS_RETURN_IF_ERROR(WriteLink(txn, *store_, LinkKind::kHead, head, key_.view()));
+  KMS_RETURN_IF_ERROR(WriteStoredBytes(txn, *store_, stored_bytes));
+  KMS_RETURN_IF_ERROR(txn.Commit());
+  head_ = head;
+  return OkStatus();
+}
+
+void LmdbAuditLog::FinishBatch(std::vector<Pending>& batch, const Status& status) {
+  for (Pending& pending : batch) pending.on_durable(status);
+  {
+    std::lock_guard lock(mu_);
+    completed_ += batch.size();
+    if (!status.ok() && flush_error_.ok()) flush_error_ = status;
+  }
+  done_cv_.notify_all();
+}
+
+void LmdbAuditLog::PruneIfDue(bool force) {
+  if (!HasRetentionLimit(retention_)) return;
+  if (!force && ++commits_since_prune_ < prune_every_commits_) return;
+  commits_since_prune_ = 0;
+  // A failed run changes nothing and is retried at the next interval; appends
+  // do not depend on it.
+  static_cast<void>(PruneOldest(*store_, retention_, clock_.NowMillis(), kPruneBatch, key_.view()));
+}
+
+StatusOr<LookupEventsResult> LmdbAuditLog::LookupEvents(const LookupScope& scope,
+                                                        const LookupEventsQuery& query,
+                                                        EpochMillis now) const {
+  return RunLookupEvents(*store_, tokens_, scope, query, now, lookup_window_days_);
+}
+
+StatusOr<VerifyReport> LmdbAuditLog::Verify() const { return VerifyChain(*store_, key_.view()); }
+
+Status LmdbAuditLog::Prune(EpochMillis now) {
+  if (read_only_) return Error(Code::kInternal, "audit log: opened read-only");
+  for (;;) {
+    KMS_ASSIGN_OR_RETURN(size_t deleted,
+                         PruneOldest(*store_, retention_, now, kPruneBatch, key_.view()));
+    if (deleted < kPruneBatch) return OkStatus();
+  }
+}
+
+StatusOr<ExportReport> LmdbAuditLog::ExportCloudTrailFiles(const ExportOptions& options) const {
+  return ExportRecords(*store_, options);
+}
+
+}  // namespace kms::audit

@@ -1,0 +1,88 @@
+// The LMDB-backed AuditLog. Internal to server/audit; callers use
+// AuditLog::Open.
+#ifndef KMS_SERVER_AUDIT_LMDB_AUDIT_LOG_H_
+#define KMS_SERVER_AUDIT_LMDB_AUDIT_LOG_H_
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "kms/audit_log.h"
+#include "server/audit/audit_chain.h"
+#include "server/audit/audit_store.h"
+#include "server/audit/lookup_token.h"
+
+namespace kms::audit {
+
+// Appends go to a bounded queue; one writer thread takes up to max_batch of
+// them at a time, stores them in one LMDB write transaction (extending the
+// hash chain and re-signing the head), commits with a full sync, then runs
+// their callbacks. Lookups, Verify and export use read transactions and run
+// concurrently with the writer.
+class LmdbAuditLog final : public AuditLog {
+ public:
+  // As AuditLog::Open, but `read_only` overrides options.read_only.
+  static StatusOr<std::unique_ptr<AuditLog>> Open(const AuditOptions& options, bool read_only);
+  ~LmdbAuditLog() override;
+
+  void Append(AuditEntry entry, DurableCallback on_durable) override;
+  Status Flush() override;
+  StatusOr<LookupEventsResult> LookupEvents(const LookupScope& scope,
+                                            const LookupEventsQuery& query,
+                                            EpochMillis now) const override;
+  StatusOr<VerifyReport> Verify() const override;
+  Status Prune(EpochMillis now) override;
+  StatusOr<ExportReport> ExportCloudTrailFiles(const ExportOptions& options) const override;
+
+ private:
+  struct Pending {
+    AuditEntry entry;
+    DurableCallback on_durable;
+  };
+
+  LmdbAuditLog(const AuditOptions& options, bool read_only, std::unique_ptr<AuditStore> store,
+               const ChainLink& head);
+
+  void WriterLoop();
+  // Waits for appends; takes up to max_batch of them. Empty once stopping
+  // with nothing queued.
+  std::vector<Pending> NextBatch();
+  Status CommitBatch(const std::vector<Pending>& batch);
+  void FinishBatch(std::vector<Pending>& batch, const Status& status);
+  // Applies the retention policy when it is due (every prune_every_commits
+  // commits, and when `force`).
+  void PruneIfDue(bool force);
+
+  const bool read_only_;
+  const size_t max_batch_;
+  const size_t max_queue_;
+  const RetentionPolicy retention_;
+  const uint64_t prune_every_commits_;
+  const int lookup_window_days_;
+  const Clock& clock_;
+  const SecretBytes key_;
+  const std::unique_ptr<AuditStore> store_;
+  const NextTokenCodec tokens_;
+
+  // Touched by the writer thread only.
+  ChainLink head_;
+  uint64_t commits_since_prune_ = 0;
+
+  std::mutex mu_;
+  std::condition_variable work_cv_;  // the writer waits for appends
+  std::condition_variable done_cv_;  // Flush waits for commits
+  std::deque<Pending> queue_;        // guarded by mu_
+  bool stopping_ = false;            // guarded by mu_
+  uint64_t accepted_ = 0;            // guarded by mu_: appends queued
+  uint64_t completed_ = 0;           // guarded by mu_: callbacks run
+  Status flush_error_;               // guarded by mu_
+  std::thread writer_;
+};
+
+}  // namespace kms::audit
+
+#endif  // KMS_SERVER_AUDIT_LMDB_AUDIT_LOG_H_

@@ -1,0 +1,230 @@
+// kmsd: wiring only. config -> store -> services -> dispatcher -> listener.
+//
+//   kmsd [--config FILE] [--data-dir DIR] [--port N] [--port-file FILE]
+//   kmsd audit verify [--config FILE] [--data-dir DIR]
+//   kmsd audit export --out DIR [--config FILE] [--data-dir DIR]
+#include <signal.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "kms/audit_log.h"
+#include "kms/authenticator.h"
+#include "kms/config.h"
+#include "kms/http_server.h"
+#include "kms/key_service.h"
+#include "server/api/access.h"
+#include "server/api/dispatcher.h"
+
+namespace kms {
+namespace {
+
+struct Flags {
+  std::string config = "config/kmsd.json";
+  std::string data_dir;
+  std::string port_file;
+  std::string out_dir;
+  int port = -1;
+  std::vector<std::string> positional;
+};
+
+// A clock shifted by KMSD_TEST_CLOCK_OFFSET_SECONDS, so tests can see key
+// deletion and rotation happen without waiting days. SigV4 checks always
+// use the real clock.
+class OffsetClock final : public Clock {
+ public:
+  explicit OffsetClock(EpochMillis offset) : offset_(offset) {}
+  EpochMillis NowMillis() const override { return SystemClock::Get().NowMillis() + offset_; }
+
+ private:
+  EpochMillis offset_;
+};
+
+int Usage() {
+  std::fprintf(stderr,
+               "usage: kmsd [--config FILE] [--data-dir DIR] [--port N] [--port-file FILE]\n"
+               "       kmsd audit verify [--config FILE] [--data-dir DIR]\n"
+               "       kmsd audit export --out DIR [--config FILE] [--data-dir DIR]\n");
+  return 2;
+}
+
+bool ParseFlags(int argc, char** argv, Flags* flags) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    auto value = [&](std::string* out) {
+      if (i + 1 >= argc) return false;
+      *out = argv[++i];
+      return true;
+    };
+    std::string port;
+    if (arg == "--config") {
+      if (!value(&flags->config)) return false;
+    } else if (arg == "--data-dir") {
+      if (!value(&flags->data_dir)) return false;
+    } else if (arg == "--port-file") {
+      if (!value(&flags->port_file)) return false;
+    } else if (arg == "--out") {
+      if (!value(&flags->out_dir)) return false;
+    } else if (arg == "--port") {
+      if (!value(&port)) return false;
+      flags->port = std::atoi(port.c_str());
+    } else if (arg.starts_with("--")) {
+      return false;
+    } else {
+      flags->positional.push_back(arg);
+    }
+  }
+  return true;
+}
+
+int Fail(const Status& status) {
+  std::fprintf(stderr, "kmsd: %s\n", status.ToString().c_str());
+  return 1;
+}
+
+audit::AuditOptions AuditOptionsFor(const config::ServerConfig& config, const keys::RootKey& root_key) {
+  audit::AuditOptions options;
+  options.enabled = config.audit_enabled;
+  options.directory = config.data_dir + "/audit";
+  options.map_size = static_cast<size_t>(config.audit_map_size_mb) << 20;
+  options.hmac_key = root_key.Derive("kmsd audit log v1");
+  options.retention.max_age_days = config.audit_max_age_days;
+  options.retention.max_records = config.audit_max_records;
+  return options;
+}
+
+int RunAudit(const config::ServerConfig& config, const Flags& flags) {
+  auto root_key = keys::RootKey::LoadOrCreate(config.data_dir + "/root.key");
+  if (!root_key) return Fail(root_key.error());
+  audit::AuditOptions options = AuditOptionsFor(config, **root_key);
+  options.read_only = true;
+  const std::string& command = flags.positional.size() > 1 ? flags.positional[1] : "";
+  if (command == "verify") {
+    auto report = audit::RunAuditVerify(options);
+    if (!report) return Fail(report.error());
+    std::printf("%s", report->ToString().c_str());
+    return report->ok ? 0 : 3;
+  }
+  if (command == "export" && !flags.out_dir.empty()) {
+    audit::ExportOptions export_options;
+    export_options.out_dir = flags.out_dir;
+    auto report = audit::RunAuditExport(options, export_options);
+    if (!report) return Fail(report.error());
+    std::printf("%s", report->ToString().c_str());
+    return 0;
+  }
+  return Usage();
+}
+
+// Runs key maintenance (deletions after their window, due rotations) now and
+// then every `period` until stopped.
+class Maintenance {
+ public:
+  Maintenance(keys::KeyService& keys, std::chrono::seconds period)
+      : thread_([this, &keys, period] { Run(keys, period); }) {}
+  ~Maintenance() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  void Run(keys::KeyService& keys, std::chrono::seconds period) {
+    std::unique_lock lock(mu_);
+    while (!stop_) {
+      lock.unlock();
+      auto changed = keys.RunMaintenance();
+      if (!changed) std::fprintf(stderr, "kmsd: key maintenance: %s\n", changed.error().ToString().c_str());
+      lock.lock();
+      cv_.wait_for(lock, period, [this] { return stop_; });
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+int Serve(config::ServerConfig config, const Flags& flags) {
+  // Signals go to sigwait below, not to whichever thread happens to run.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  EpochMillis offset = 0;
+  if (const char* env = std::getenv("KMSD_TEST_CLOCK_OFFSET_SECONDS")) offset = std::atoll(env) * 1000;
+  OffsetClock clock(offset);
+
+  auto store = OpenLmdbKeyStore({config.data_dir + "/keys", config.map_size_mb << 20});
+  if (!store) return Fail(store.error());
+  auto root_key = keys::RootKey::LoadOrCreate(config.data_dir + "/root.key");
+  if (!root_key) return Fail(root_key.error());
+  auto audit_log = audit::AuditLog::Open(AuditOptionsFor(config, **root_key));
+  if (!audit_log) return Fail(audit_log.error());
+  keys::KeyService key_service(**store, std::move(*root_key), clock, keys::AwsManagedKeyTemplates());
+  auto access = api::Access::Create(config, **store);
+  if (!access) return Fail(access.error());
+  auth::Authenticator authenticator(config, SystemClock::Get());
+  api::Services services{&key_service, access->get(), nullptr, &config, &clock};
+  api::Dispatcher dispatcher(services, authenticator, audit_log->get());
+
+  http::ServerOptions options;
+  options.address = config.address;
+  options.port = config.port;
+  options.threads = config.threads > 0 ? config.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  options.max_body_bytes = config.max_body_bytes;
+  options.max_header_bytes = config.max_header_bytes;
+  options.idle_timeout_seconds = config.idle_timeout_seconds;
+  options.read_timeout_seconds = config.read_timeout_seconds;
+  auto server = http::StartServer(options, dispatcher);
+  if (!server) return Fail(server.error());
+  Maintenance maintenance(key_service, std::chrono::seconds(60));
+
+  const uint16_t port = (*server)->port();
+  std::fprintf(stderr, "kmsd: listening on http://%s:%u (data in %s, %d threads, auth %s)\n", config.address.c_str(),
+               port, config.data_dir.c_str(), options.threads,
+               config.auth_mode == config::AuthMode::kSigV4 ? "sigv4" : "permissive");
+  if (!flags.port_file.empty()) {
+    const std::string tmp = flags.port_file + ".tmp";
+    std::ofstream(tmp) << port << "\n";
+    std::rename(tmp.c_str(), flags.port_file.c_str());
+  }
+
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  std::fprintf(stderr, "kmsd: %s received, shutting down\n", signal_number == SIGINT ? "SIGINT" : "SIGTERM");
+  (*server)->Stop();
+  Status flushed = (*audit_log)->Flush();
+  if (!flushed.ok()) return Fail(flushed);
+  return 0;
+}
+
+int Main(int argc, char** argv) {
+  Flags flags;
+  if (!ParseFlags(argc, argv, &flags)) return Usage();
+  auto config = config::LoadConfig(flags.config);
+  if (!config) return Fail(config.error());
+  if (!flags.data_dir.empty()) config->data_dir = flags.data_dir;
+  if (flags.port >= 0) config->port = static_cast<uint16_t>(flags.port);
+  if (!flags.positional.empty() && flags.positional[0] == "audit") return RunAudit(*config, flags);
+  if (!flags.positional.empty()) return Usage();
+  return Serve(std::move(*config), flags);
+}
+
+}  // namespace
+}  // namespace kms
+
+int main(int argc, char** argv) { return kms::Main(argc, argv); }

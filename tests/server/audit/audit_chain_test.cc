@@ -1,0 +1,297 @@
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "kms/audit_log.h"
+#include "server/audit/audit_chain.h"
+#include "server/audit/audit_index.h"
+#include "server/audit/audit_record.h"
+#include "tests/server/audit/audit_test_util.h"
+#include "testing/status_matchers.h"
+
+namespace kms::audit {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::AppendAndWait;
+using testing::kT0;
+using testing::MakeEntry;
+using testing::TamperWith;
+using testing::TempDir;
+using testing::TestOptions;
+using testing::TestScope;
+
+constexpr EpochMillis kDay = 24 * 60 * 60 * 1000;
+
+class AuditChainTest : public ::testing::Test {
+ protected:
+  // Appends records 1..n, named Op1..Opn, one second apart, and closes the log.
+  void WriteRecords(int n, const AuditOptions& options) {
+    KMS_ASSERT_OK_AND_ASSIGN(std::unique_ptr<AuditLog> log, AuditLog::Open(options));
+    for (int i = 1; i <= n; ++i) {
+      ASSERT_THAT(AppendAndWait(*log, MakeEntry("Op" + std::to_string(i), kT0 + i * 1000)), IsOk());
+    }
+  }
+  void WriteRecords(int n) { WriteRecords(n, TestOptions(dir_.path(), &clock_)); }
+
+  VerifyReport VerifyClosedLog() {
+    StatusOr<VerifyReport> report = RunAuditVerify(TestOptions(dir_.path(), &clock_));
+    EXPECT_TRUE(report.has_value()) << report.error().ToString();
+    return report.value_or(VerifyReport());
+  }
+
+  // Replaces `from` by `to` inside record `sequence`'s stored bytes.
+  void EditRecord(uint64_t sequence, const std::string& from, const std::string& to) {
+    TamperWith(dir_.path(), [&](Txn& txn, const AuditStore& store) {
+      StatusOr<std::optional<std::string_view>> value =
+          txn.Get(store.records(), EncodeUint64(sequence));
+      ASSERT_TRUE(value.has_value() && value->has_value());
+      std::string bytes(**value);
+      const size_t at = bytes.find(from);
+      ASSERT_NE(at, std::string::npos);
+      bytes.replace(at, from.size(), to);
+      ASSERT_THAT(txn.Put(store.records(), EncodeUint64(sequence), bytes), IsOk());
+    });
+  }
+
+  void DeleteRecord(uint64_t sequence) {
+    TamperWith(dir_.path(), [&](Txn& txn, const AuditStore& store) {
+      ASSERT_THAT(txn.Delete(store.records(), EncodeUint64(sequence)), IsOk());
+    });
+  }
+
+  size_t CountEvents() {
+    AuditOptions options = TestOptions(dir_.path(), &clock_);
+    options.read_only = true;
+    StatusOr<std::unique_ptr<AuditLog>> log = AuditLog::Open(options);
+    EXPECT_TRUE(log.has_value());
+    StatusOr<LookupEventsResult> result = (*log)->LookupEvents(TestScope(), LookupEventsQuery(), kT0);
+    EXPECT_TRUE(result.has_value());
+    return result->events.size();
+  }
+
+  TempDir dir_;
+  FakeClock clock_{kT0};
+};
+
+TEST_F(AuditChainTest, UntouchedLogVerifies) {
+  WriteRecords(5);
+  const VerifyReport report = VerifyClosedLog();
+  EXPECT_TRUE(report.ok) << report.ToString();
+  EXPECT_EQ(report.records_checked, 5u);
+  EXPECT_EQ(report.first_sequence, 1u);
+  EXPECT_EQ(report.last_sequence, 5u);
+}
+
+TEST_F(AuditChainTest, EmptyLogVerifies) {
+  WriteRecords(0);
+  const VerifyReport report = VerifyClosedLog();
+  EXPECT_TRUE(report.ok);
+  EXPECT_EQ(report.records_checked, 0u);
+}
+
+TEST_F(AuditChainTest, DetectsModifiedMiddleRecord) {
+  WriteRecords(5);
+  EditRecord(3, "\"eventName\":\"Op3\"", "\"eventName\":\"Op9\"");
+  const VerifyReport report = VerifyClosedLog();
+  EXPECT_FALSE(report.ok);
+  EXPECT_EQ(report.break_sequence, 4u);
+  EXPECT_THAT(report.problem, HasSubstr("record 4 does not carry the hash of record 3"));
+}
+
+TEST_F(AuditChainTest, DetectsModifiedLookupAttribute) {
+  WriteRecords(5);
+  EditRecord(2, "Op2", "Op7");  // the first copy: the stored EventName attribute
+  const VerifyReport report = VerifyClosedLog();
+  EXPECT_FALSE(report.ok);
+  EXPECT_EQ(report.break_sequence, 2u);  // its index entries no longer match
+}
+
+TEST_F(AuditChainTest, DetectsDeletedMiddleRecord) {
+  WriteRecords(5);
+  DeleteRecord(3);
+  const VerifyReport report = VerifyClosedLog();
+  EXPECT_FALSE(report.ok);
+  EXPECT_EQ(report.break_sequence, 3u);
+  EXPECT_EQ(report.problem, "record 3 is missing");
+}
+
+TEST_F(AuditChainTest, DetectsModifiedLastRecord) {
+  WriteRecords(5);
+  EditRecord(5, "\"eventName\":\"Op5\"", "\"eventName\":\"Op0\"");
+  const VerifyReport report = VerifyClosedLog();
+  EXPECT_FALSE(report.ok);
+  EXPECT_EQ(report.break_sequence, 5u);
+  EXPECT_THAT(report.problem, HasSubstr("signed head"));
+}
+
+TEST_F(AuditChainTest, DetectsDeletedLastRecord) {
+  WriteRecords(5);
+  DeleteRecord(5);
+  const VerifyReport report = VerifyClosedLog();
+  EXPECT_FALSE(report.ok);
+  EXPECT_EQ(report.break_sequence, 5u);
+  EXPECT_THAT(report.problem, HasSubstr("the newest"));
+}
+
+// Re-linking every later record does not help without the head key.
+TEST_F(AuditChainTest, DetectsRewrittenChainTail) {
+  WriteRecords(4);
+  TamperWith(dir_.path(), [&](Txn& txn, const AuditStore& store) {
+    crypto::Sha256Digest previous{};
+    for (uint64_t sequence = 1; sequence <= 4; ++sequence) {
+      StatusOr<std::optional<std::string_view>> value =
+          txn.Get(store.records(), EncodeUint64(sequence));
+      ASSERT_TRUE(value.has_value() && value->has_value());
+      KMS_ASSERT_OK_AND_ASSIGN(StoredRecord record, DecodeStoredRecord(**value));
+      if (sequence == 2) record.entry.record_json = R"({"forged":true})";
+      const std::string bytes = EncodeStoredRecord(sequence, previous, record.entry);
+      ASSERT_THAT(txn.Put(store.records(), EncodeUint64(sequence), bytes), IsOk());
+      previous = RecordHash(bytes);
+    }
+  });
+  const VerifyReport report = VerifyClosedLog();
+  EXPECT_FALSE(report.ok);
+  EXPECT_EQ(report.break_sequence, 4u);
+  EXPECT_THAT(report.problem, HasSubstr("signed head"));
+}
+
+TEST_F(AuditChainTest, ForgedHeadFailsVerifyAndOpen) {
+  WriteRecords(3);
+  TamperWith(dir_.path(), [&](Txn& txn, const AuditStore& store) {
+    const SecretBytes other_key = testing::TestKey(9);
+    ASSERT_THAT(WriteLink(txn, store, LinkKind::kHead, ChainLink{2, {}}, other_key.view()), IsOk());
+  });
+  const VerifyReport report = VerifyClosedLog();
+  EXPECT_FALSE(report.ok);
+  EXPECT_THAT(report.problem, HasSubstr("head signature does not verify"));
+  EXPECT_THAT(AuditLog::Open(TestOptions(dir_.path(), &clock_)),
+              StatusIs(Code::kInternal, HasSubstr("kmsd audit verify")));
+}
+
+TEST_F(AuditChainTest, DetectsRemovedIndexEntry) {
+  WriteRecords(3);
+  TamperWith(dir_.path(), [&](Txn& txn, const AuditStore& store) {
+    KMS_ASSERT_OK_AND_ASSIGN(StoredRecord record,
+                             DecodeStoredRecord(**txn.Get(store.records(), EncodeUint64(2))));
+    const std::string key = IndexKey(TestScope(), LookupAttributeKey::kEventName, "Op2",
+                                     store.max_key_size());
+    ASSERT_THAT(txn.Delete(store.index(), key,
+                           EncodePosition({IndexTime(record.entry.event_time), 2})),
+                IsOk());
+  });
+  const VerifyReport report = VerifyClosedLog();
+  EXPECT_FALSE(report.ok);
+  EXPECT_EQ(report.problem, "record 2 is missing from the index list EventName=Op2");
+}
+
+TEST_F(AuditChainTest, PruneByCountKeepsNewestAndVerifies) {
+  AuditOptions options = TestOptions(dir_.path(), &clock_);
+  options.retention.max_records = 3;
+  options.prune_every_commits = 1000000;  // only the explicit Prune below
+  KMS_ASSERT_OK_AND_ASSIGN(std::unique_ptr<AuditLog> log, AuditLog::Open(options));
+  std::vector<std::string> ids;
+  for (int i = 1; i <= 5; ++i) {
+    AuditEntry entry = MakeEntry("Op" + std::to_string(i), kT0 + i * 1000);
+    ids.push_back(entry.event_id);
+    ASSERT_THAT(AppendAndWait(*log, std::move(entry)), IsOk());
+  }
+  ASSERT_THAT(log->Prune(kT0), IsOk());
+
+  KMS_ASSERT_OK_AND_ASSIGN(LookupEventsResult all,
+                           log->LookupEvents(TestScope(), LookupEventsQuery(), kT0));
+  ASSERT_EQ(all.events.size(), 3u);
+  EXPECT_EQ(all.events.back().event_name, "Op3");
+  LookupEventsQuery by_id;
+  by_id.attribute = LookupAttribute{LookupAttributeKey::kEventId, ids[0]};
+  KMS_ASSERT_OK_AND_ASSIGN(LookupEventsResult pruned, log->LookupEvents(TestScope(), by_id, kT0));
+  EXPECT_TRUE(pruned.events.empty());
+
+  KMS_ASSERT_OK_AND_ASSIGN(VerifyReport report, log->Verify());
+  EXPECT_TRUE(report.ok) << report.ToString();
+  EXPECT_EQ(report.checkpoint_sequence, 2u);
+  EXPECT_EQ(report.first_sequence, 3u);
+  EXPECT_EQ(report.records_checked, 3u);
+
+  ASSERT_THAT(AppendAndWait(*log, MakeEntry("Op6", kT0 + 6000)), IsOk());
+  KMS_ASSERT_OK_AND_ASSIGN(report, log->Verify());
+  EXPECT_TRUE(report.ok) << report.ToString();
+}
+
+TEST_F(AuditChainTest, PruneByAgeUsesEventTime) {
+  AuditOptions options = TestOptions(dir_.path(), &clock_);
+  options.retention.max_age_days = 30;
+  options.prune_every_commits = 1000000;
+  KMS_ASSERT_OK_AND_ASSIGN(std::unique_ptr<AuditLog> log, AuditLog::Open(options));
+  ASSERT_THAT(AppendAndWait(*log, MakeEntry("Old1", kT0 - 40 * kDay)), IsOk());
+  ASSERT_THAT(AppendAndWait(*log, MakeEntry("Old2", kT0 - 31 * kDay)), IsOk());
+  ASSERT_THAT(AppendAndWait(*log, MakeEntry("New", kT0 - 29 * kDay)), IsOk());
+  ASSERT_THAT(log->Prune(kT0), IsOk());
+  KMS_ASSERT_OK_AND_ASSIGN(LookupEventsResult all,
+                           log->LookupEvents(TestScope(), LookupEventsQuery(), kT0));
+  ASSERT_EQ(all.events.size(), 1u);
+  EXPECT_EQ(all.events[0].event_name, "New");
+  KMS_ASSERT_OK_AND_ASSIGN(VerifyReport report, log->Verify());
+  EXPECT_TRUE(report.ok) << report.ToString();
+}
+
+TEST_F(AuditChainTest, PruneByBytes) {
+  AuditOptions options = TestOptions(dir_.path(), &clock_);
+  options.prune_every_commits = 1000000;
+  options.retention.max_bytes = 1;  // less than one record: keep nothing
+  KMS_ASSERT_OK_AND_ASSIGN(std::unique_ptr<AuditLog> log, AuditLog::Open(options));
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_THAT(AppendAndWait(*log, MakeEntry("Op", kT0 + i)), IsOk());
+  }
+  ASSERT_THAT(log->Prune(kT0), IsOk());
+  KMS_ASSERT_OK_AND_ASSIGN(LookupEventsResult all,
+                           log->LookupEvents(TestScope(), LookupEventsQuery(), kT0));
+  EXPECT_TRUE(all.events.empty());
+  // Everything pruned: the checkpoint is the head, and the chain continues.
+  KMS_ASSERT_OK_AND_ASSIGN(VerifyReport report, log->Verify());
+  EXPECT_TRUE(report.ok) << report.ToString();
+  EXPECT_EQ(report.checkpoint_sequence, 4u);
+  ASSERT_THAT(AppendAndWait(*log, MakeEntry("After", kT0 + 10)), IsOk());
+  KMS_ASSERT_OK_AND_ASSIGN(report, log->Verify());
+  EXPECT_TRUE(report.ok) << report.ToString();
+  EXPECT_EQ(report.first_sequence, 5u);
+}
+
+TEST_F(AuditChainTest, WriterAppliesRetentionPeriodically) {
+  AuditOptions options = TestOptions(dir_.path(), &clock_);
+  options.retention.max_records = 2;
+  options.prune_every_commits = 1;
+  WriteRecords(5, options);  // closing joins the writer, after its last prune
+  EXPECT_EQ(CountEvents(), 2u);
+  const VerifyReport report = VerifyClosedLog();
+  EXPECT_TRUE(report.ok) << report.ToString();
+  EXPECT_EQ(report.checkpoint_sequence, 3u);
+}
+
+TEST_F(AuditChainTest, WriterAppliesRetentionAtStart) {
+  WriteRecords(4);
+  AuditOptions options = TestOptions(dir_.path(), &clock_);
+  options.retention.max_age_days = 1;
+  clock_.Set(kT0 + 2 * kDay);
+  { KMS_ASSERT_OK_AND_ASSIGN(std::unique_ptr<AuditLog> log, AuditLog::Open(options)); }
+  EXPECT_EQ(CountEvents(), 0u);
+  EXPECT_TRUE(VerifyClosedLog().ok);
+}
+
+TEST_F(AuditChainTest, DetectsRemovedCheckpoint) {
+  AuditOptions options = TestOptions(dir_.path(), &clock_);
+  options.retention.max_records = 2;
+  options.prune_every_commits = 1;
+  WriteRecords(4, options);
+  TamperWith(dir_.path(), [&](Txn& txn, const AuditStore& store) {
+    ASSERT_THAT(txn.Delete(store.meta(), "checkpoint"), IsOk());
+  });
+  const VerifyReport report = VerifyClosedLog();
+  EXPECT_FALSE(report.ok);
+  EXPECT_EQ(report.break_sequence, 1u);
+  EXPECT_EQ(report.problem, "records 1 to 2 are missing");
+}
+
+}  // namespace
+}  // namespace kms::audit

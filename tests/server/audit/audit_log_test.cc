@@ -1,0 +1,238 @@
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <future>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "kms/audit_log.h"
+#include "tests/server/audit/audit_test_util.h"
+#include "testing/status_matchers.h"
+
+namespace kms::audit {
+namespace {
+
+using testing::AppendAndWait;
+using testing::kT0;
+using testing::MakeEntry;
+using testing::TempDir;
+using testing::TestOptions;
+using testing::TestScope;
+
+std::unique_ptr<AuditLog> OpenLog(const AuditOptions& options) {
+  StatusOr<std::unique_ptr<AuditLog>> log = AuditLog::Open(options);
+  EXPECT_TRUE(log.has_value()) << log.error().ToString();
+  return log ? std::move(*log) : nullptr;
+}
+
+std::vector<std::string> AllEventIds(const AuditLog& log) {
+  std::vector<std::string> ids;
+  LookupEventsQuery query;
+  do {
+    StatusOr<LookupEventsResult> page = log.LookupEvents(TestScope(), query, kT0);
+    EXPECT_TRUE(page.has_value());
+    if (!page) break;
+    for (const LookupEvent& event : page->events) ids.push_back(event.event_id);
+    query.next_token = page->next_token;
+  } while (!query.next_token.empty());
+  return ids;
+}
+
+class AuditLogTest : public ::testing::Test {
+ protected:
+  TempDir dir_;
+  FakeClock clock_{kT0};
+};
+
+TEST_F(AuditLogTest, AppendedRecordIsDurableThenFound) {
+  std::unique_ptr<AuditLog> log = OpenLog(TestOptions(dir_.path(), &clock_));
+  AuditEntry entry = MakeEntry("Encrypt", kT0);
+  const AuditEntry expected = entry;
+  EXPECT_THAT(AppendAndWait(*log, std::move(entry)), IsOk());
+
+  KMS_ASSERT_OK_AND_ASSIGN(LookupEventsResult result,
+                           log->LookupEvents(TestScope(), LookupEventsQuery(), kT0));
+  ASSERT_EQ(result.events.size(), 1u);
+  const LookupEvent& event = result.events[0];
+  EXPECT_EQ(event.event_id, expected.event_id);
+  EXPECT_EQ(event.event_name, "Encrypt");
+  EXPECT_TRUE(event.read_only);
+  EXPECT_EQ(event.access_key_id, "AKIAEXAMPLE");
+  EXPECT_EQ(event.event_time, kT0);
+  EXPECT_EQ(event.event_source, "kms.amazonaws.com");
+  EXPECT_EQ(event.username, "alice");
+  EXPECT_EQ(event.resources, expected.resources);
+  EXPECT_EQ(event.cloudtrail_event, expected.record_json);
+  EXPECT_EQ(result.next_token, "");
+}
+
+TEST_F(AuditLogTest, HandleLookupEventsSpeaksJson) {
+  std::unique_ptr<AuditLog> log = OpenLog(TestOptions(dir_.path(), &clock_));
+  ASSERT_THAT(AppendAndWait(*log, MakeEntry("Encrypt", kT0)), IsOk());
+  KMS_ASSERT_OK_AND_ASSIGN(
+      std::string response,
+      log->HandleLookupEvents(
+          R"({"LookupAttributes":[{"AttributeKey":"EventName","AttributeValue":"Encrypt"}]})",
+          TestScope(), kT0));
+  EXPECT_TRUE(response.starts_with(R"({"Events":[{"EventId":")")) << response;
+  EXPECT_NE(response.find(R"("EventName":"Encrypt")"), std::string::npos);
+  EXPECT_EQ(response.find("NextToken"), std::string::npos);
+  EXPECT_THAT(log->HandleLookupEvents(R"({"MaxResults":99})", TestScope(), kT0),
+              StatusIs(Code::kInvalidMaxResults));
+}
+
+TEST_F(AuditLogTest, ConcurrentProducersAreGroupCommitted) {
+  AuditOptions options = TestOptions(dir_.path(), &clock_);
+  options.max_batch = 64;
+  std::unique_ptr<AuditLog> log = OpenLog(options);
+  constexpr int kProducers = 16;
+  constexpr int kPerProducer = 50;
+  std::vector<std::atomic<int>> calls(kProducers * kPerProducer);
+  std::atomic<int> failures{0};
+  std::vector<std::string> ids(kProducers * kPerProducer);
+  std::vector<std::thread> producers;
+  for (int p = 0; p < kProducers; ++p) {
+    producers.emplace_back([&, p] {
+      for (int i = 0; i < kPerProducer; ++i) {
+        const int n = p * kPerProducer + i;
+        AuditEntry entry = MakeEntry("Encrypt", kT0 + n);
+        ids[n] = entry.event_id;
+        log->Append(std::move(entry), [&, n](Status status) {
+          calls[n].fetch_add(1);
+          if (!status.ok()) failures.fetch_add(1);
+        });
+      }
+    });
+  }
+  for (std::thread& t : producers) t.join();
+  ASSERT_THAT(log->Flush(), IsOk());
+
+  for (const std::atomic<int>& count : calls) EXPECT_EQ(count.load(), 1);
+  EXPECT_EQ(failures.load(), 0);
+  const std::vector<std::string> found = AllEventIds(*log);
+  EXPECT_EQ(std::set<std::string>(found.begin(), found.end()),
+            std::set<std::string>(ids.begin(), ids.end()));
+  EXPECT_EQ(found.size(), ids.size());
+  KMS_ASSERT_OK_AND_ASSIGN(VerifyReport report, log->Verify());
+  EXPECT_TRUE(report.ok) << report.ToString();
+  EXPECT_EQ(report.records_checked, ids.size());
+}
+
+TEST_F(AuditLogTest, ReopenKeepsRecordsAndContinuesTheChain) {
+  std::vector<std::string> ids;
+  {
+    std::unique_ptr<AuditLog> log = OpenLog(TestOptions(dir_.path(), &clock_));
+    for (int i = 0; i < 3; ++i) {
+      AuditEntry entry = MakeEntry("Encrypt", kT0 + i * 1000);
+      ids.push_back(entry.event_id);
+      log->Append(std::move(entry), [](Status) {});
+    }
+  }  // the destructor commits what is queued
+  std::unique_ptr<AuditLog> log = OpenLog(TestOptions(dir_.path(), &clock_));
+  AuditEntry entry = MakeEntry("Decrypt", kT0 + 5000);
+  ids.push_back(entry.event_id);
+  ASSERT_THAT(AppendAndWait(*log, std::move(entry)), IsOk());
+
+  const std::vector<std::string> found = AllEventIds(*log);
+  EXPECT_EQ(found, std::vector<std::string>(ids.rbegin(), ids.rend()));  // newest first
+  KMS_ASSERT_OK_AND_ASSIGN(VerifyReport report, log->Verify());
+  EXPECT_TRUE(report.ok) << report.ToString();
+  EXPECT_EQ(report.first_sequence, 1u);
+  EXPECT_EQ(report.last_sequence, 4u);
+}
+
+TEST_F(AuditLogTest, OpenRefusesAnotherKey) {
+  {
+    std::unique_ptr<AuditLog> log = OpenLog(TestOptions(dir_.path(), &clock_));
+    ASSERT_THAT(AppendAndWait(*log, MakeEntry("Encrypt", kT0)), IsOk());
+  }
+  AuditOptions options = TestOptions(dir_.path(), &clock_);
+  options.hmac_key = testing::TestKey(9);
+  EXPECT_THAT(AuditLog::Open(options), StatusIs(Code::kInternal));
+}
+
+TEST_F(AuditLogTest, OpenValidatesOptions) {
+  AuditOptions options = TestOptions(dir_.path(), &clock_);
+  options.hmac_key = SecretBytes();
+  EXPECT_THAT(AuditLog::Open(options), StatusIs(Code::kValidation));
+  options = TestOptions(dir_.path(), &clock_);
+  options.max_batch = 0;
+  EXPECT_THAT(AuditLog::Open(options), StatusIs(Code::kValidation));
+  options = TestOptions(dir_.Sub("missing"), &clock_);
+  options.read_only = true;
+  EXPECT_THAT(AuditLog::Open(options), StatusIs(Code::kNotFound));
+}
+
+// The writer runs callbacks one at a time, so a callback that waits holds the
+// writer, and the queue fills deterministically.
+TEST_F(AuditLogTest, FullQueueRefusesAppendsAtOnce) {
+  AuditOptions options = TestOptions(dir_.path(), &clock_);
+  options.max_queue = 2;
+  std::unique_ptr<AuditLog> log = OpenLog(options);
+  std::promise<void> writer_busy;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  log->Append(MakeEntry("Encrypt", kT0), [&](Status) {
+    writer_busy.set_value();
+    released.wait();
+  });
+  writer_busy.get_future().wait();
+  std::atomic<int> ok_calls{0};
+  for (int i = 0; i < 2; ++i) {
+    log->Append(MakeEntry("Encrypt", kT0), [&](Status s) { ok_calls += s.ok() ? 1 : 0; });
+  }
+  Status refused;
+  bool called = false;
+  log->Append(MakeEntry("Encrypt", kT0), [&](Status s) {
+    refused = std::move(s);
+    called = true;
+  });
+  EXPECT_TRUE(called);  // on the appending thread, before Append returned
+  EXPECT_THAT(refused, StatusIs(Code::kThrottling));
+  release.set_value();
+  ASSERT_THAT(log->Flush(), IsOk());
+  EXPECT_EQ(ok_calls.load(), 2);
+  EXPECT_EQ(AllEventIds(*log).size(), 3u);
+}
+
+TEST_F(AuditLogTest, ReadOnlyLogRefusesAppends) {
+  { OpenLog(TestOptions(dir_.path(), &clock_)); }
+  AuditOptions options = TestOptions(dir_.path(), &clock_);
+  options.read_only = true;
+  std::unique_ptr<AuditLog> log = OpenLog(options);
+  EXPECT_THAT(AppendAndWait(*log, MakeEntry("Encrypt", kT0)), StatusIs(Code::kInternal));
+  EXPECT_THAT(log->Prune(kT0), StatusIs(Code::kInternal));
+  EXPECT_THAT(log->Flush(), IsOk());
+}
+
+TEST_F(AuditLogTest, DisabledLogAnswersAtOnceAndStoresNothing) {
+  AuditOptions options = TestOptions(dir_.Sub("never"), &clock_);
+  options.enabled = false;
+  std::unique_ptr<AuditLog> log = OpenLog(options);
+  bool called = false;
+  log->Append(MakeEntry("Encrypt", kT0), [&](Status s) {
+    EXPECT_THAT(s, IsOk());
+    called = true;
+  });
+  EXPECT_TRUE(called);
+  KMS_ASSERT_OK_AND_ASSIGN(LookupEventsResult result,
+                           log->LookupEvents(TestScope(), LookupEventsQuery(), kT0));
+  EXPECT_TRUE(result.events.empty());
+  EXPECT_FALSE(std::filesystem::exists(dir_.Sub("never")));
+}
+
+TEST_F(AuditLogTest, RunAuditVerifyReportsOnAClosedLog) {
+  {
+    std::unique_ptr<AuditLog> log = OpenLog(TestOptions(dir_.path(), &clock_));
+    ASSERT_THAT(AppendAndWait(*log, MakeEntry("Encrypt", kT0)), IsOk());
+  }
+  KMS_ASSERT_OK_AND_ASSIGN(VerifyReport report,
+                           RunAuditVerify(TestOptions(dir_.path(), &clock_)));
+  EXPECT_TRUE(report.ok);
+  EXPECT_EQ(report.ToString(), "audit chain: OK\nrecords checked: 1\nsequence: 1 to 1\n");
+}
+
+}  // namespace
+}  // namespace kms::audit
