@@ -103,7 +103,7 @@ class ConditionValues {
 // aws:PrincipalAccount, aws:PrincipalType, aws:userid, aws:username (IAM users
 // only), aws:PrincipalTag/<key>, and kms:CallerAccount when `resource` is a key.
 struct RequestContext {
-  std::string action;    // "kms:Decrypt"; matched case-insensitively
+  std::string action;  // "kms:Decrypt"; matched case-insensitively
   // The key ARN, or "*" for actions without a key (CreateKey, ListKeys,
   // ListAliases, GenerateRandom, ListRetirableGrants, ...).
   std::string resource;
@@ -169,8 +169,7 @@ class Policy {
   const internal::PolicyDocument& document() const { return *document_; }
 
  private:
-  friend StatusOr<std::shared_ptr<const Policy>> ParsePolicy(std::string_view,
-                                                             const ParseOptions&);
+  friend StatusOr<std::shared_ptr<const Policy>> ParsePolicy(std::string_view, const ParseOptions&);
   explicit Policy(std::unique_ptr<const internal::PolicyDocument> document);
 
   std::unique_ptr<const internal::PolicyDocument> document_;
@@ -193,15 +192,15 @@ struct AuthorizationInput {
 
 struct Decision {
   enum class Reason {
-    kAllowedByKeyPolicy,        // the key policy names the caller
-    kAllowedByIdentityPolicy,   // an IAM policy allows, and the key policy allows the
-                                // caller's account (or there is no key)
+    kAllowedByKeyPolicy,       // the key policy names the caller
+    kAllowedByIdentityPolicy,  // an IAM policy allows, and the key policy allows the
+                               // caller's account (or there is no key)
     kAllowedByGrant,
-    kAllowedAsAccountRoot,      // root, for an action without a key
+    kAllowedAsAccountRoot,  // root, for an action without a key
     kExplicitDenyInKeyPolicy,
     kExplicitDenyInIdentityPolicy,
-    kNoKeyPolicyAllow,          // implicit deny: the key policy allows neither caller nor account
-    kNoIdentityPolicyAllow,     // implicit deny: no IAM policy allows
+    kNoKeyPolicyAllow,       // implicit deny: the key policy allows neither caller nor account
+    kNoIdentityPolicyAllow,  // implicit deny: no IAM policy allows
   };
 
   bool allowed = false;

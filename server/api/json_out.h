@@ -30,6 +30,8 @@ class JsonOut {
     return *this;
   }
   JsonOut& Field(std::string_view key, std::string_view value) { return Key(key).String(value); }
+  // Without this, a string literal would pick the bool overload.
+  JsonOut& Field(std::string_view key, const char* value) { return Key(key).String(value); }
   JsonOut& Field(std::string_view key, bool value) {
     Key(key);
     writer_.Bool(value);

@@ -178,14 +178,22 @@ Decision Authorize(const AuthorizationInput& input) {
 
 std::string_view ReasonName(Decision::Reason reason) {
   switch (reason) {
-    case Reason::kAllowedByKeyPolicy: return "AllowedByKeyPolicy";
-    case Reason::kAllowedByIdentityPolicy: return "AllowedByIdentityPolicy";
-    case Reason::kAllowedByGrant: return "AllowedByGrant";
-    case Reason::kAllowedAsAccountRoot: return "AllowedAsAccountRoot";
-    case Reason::kExplicitDenyInKeyPolicy: return "ExplicitDenyInKeyPolicy";
-    case Reason::kExplicitDenyInIdentityPolicy: return "ExplicitDenyInIdentityPolicy";
-    case Reason::kNoKeyPolicyAllow: return "NoKeyPolicyAllow";
-    case Reason::kNoIdentityPolicyAllow: return "NoIdentityPolicyAllow";
+    case Reason::kAllowedByKeyPolicy:
+      return "AllowedByKeyPolicy";
+    case Reason::kAllowedByIdentityPolicy:
+      return "AllowedByIdentityPolicy";
+    case Reason::kAllowedByGrant:
+      return "AllowedByGrant";
+    case Reason::kAllowedAsAccountRoot:
+      return "AllowedAsAccountRoot";
+    case Reason::kExplicitDenyInKeyPolicy:
+      return "ExplicitDenyInKeyPolicy";
+    case Reason::kExplicitDenyInIdentityPolicy:
+      return "ExplicitDenyInIdentityPolicy";
+    case Reason::kNoKeyPolicyAllow:
+      return "NoKeyPolicyAllow";
+    case Reason::kNoIdentityPolicyAllow:
+      return "NoIdentityPolicyAllow";
   }
   return "Unknown";
 }

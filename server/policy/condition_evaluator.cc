@@ -44,16 +44,22 @@ class PolicyTexts {
 bool CompareNumbers(BaseOperator op, double request, double policy) {
   switch (op) {
     case BaseOperator::kNumericEquals:
-    case BaseOperator::kDateEquals: return request == policy;
+    case BaseOperator::kDateEquals:
+      return request == policy;
     case BaseOperator::kNumericLessThan:
-    case BaseOperator::kDateLessThan: return request < policy;
+    case BaseOperator::kDateLessThan:
+      return request < policy;
     case BaseOperator::kNumericLessThanEquals:
-    case BaseOperator::kDateLessThanEquals: return request <= policy;
+    case BaseOperator::kDateLessThanEquals:
+      return request <= policy;
     case BaseOperator::kNumericGreaterThan:
-    case BaseOperator::kDateGreaterThan: return request > policy;
+    case BaseOperator::kDateGreaterThan:
+      return request > policy;
     case BaseOperator::kNumericGreaterThanEquals:
-    case BaseOperator::kDateGreaterThanEquals: return request >= policy;
-    default: return false;
+    case BaseOperator::kDateGreaterThanEquals:
+      return request >= policy;
+    default:
+      return false;
   }
 }
 
@@ -66,16 +72,24 @@ bool CompareOne(const Condition& condition, const PolicyTexts& texts, size_t i,
                 std::string_view request) {
   const ConditionValue& value = condition.values[i];
   switch (condition.op) {
-    case BaseOperator::kStringEquals: return texts.text(i) == request;
-    case BaseOperator::kStringEqualsIgnoreCase: return EqualsIgnoreCase(texts.text(i), request);
+    case BaseOperator::kStringEquals:
+      return texts.text(i) == request;
+    case BaseOperator::kStringEqualsIgnoreCase:
+      return EqualsIgnoreCase(texts.text(i), request);
     case BaseOperator::kStringLike:
       return GlobMatch(texts.text(i), request, /*ignore_case=*/false, texts.mask(i));
-    case BaseOperator::kBool: return EqualsIgnoreCase(texts.text(i), request);
-    case BaseOperator::kArnLike: return ArnMatch(texts.text(i), request, texts.mask(i));
-    case BaseOperator::kBinaryEquals: return value.bytes && *value.bytes == request;
-    case BaseOperator::kIpAddress: return value.ip && IpInRange(*value.ip, request);
-    case BaseOperator::kNull: return false;
-    default: break;
+    case BaseOperator::kBool:
+      return EqualsIgnoreCase(texts.text(i), request);
+    case BaseOperator::kArnLike:
+      return ArnMatch(texts.text(i), request, texts.mask(i));
+    case BaseOperator::kBinaryEquals:
+      return value.bytes && *value.bytes == request;
+    case BaseOperator::kIpAddress:
+      return value.ip && IpInRange(*value.ip, request);
+    case BaseOperator::kNull:
+      return false;
+    default:
+      break;
   }
   if (!value.number) return false;
   const std::optional<double> parsed =

@@ -150,7 +150,8 @@ StatusOr<Condition> ParseCondition(const Condition& prototype, std::string_view 
   condition.values.reserve(raws.size());
   for (const std::string& raw : raws) {
     condition.values.push_back(ParseValue(condition.op, raw, variables));
-    condition.has_variables = condition.has_variables || condition.values.back().text.has_variables();
+    condition.has_variables =
+        condition.has_variables || condition.values.back().text.has_variables();
   }
   return condition;
 }
@@ -165,8 +166,8 @@ StatusOr<std::vector<Condition>> ParseConditionBlock(const JsonValue& value, boo
   for (const auto& entry : value.GetObject()) {
     const std::string_view name(entry.name.GetString(), entry.name.GetStringLength());
     if (!operators.insert(name).second) {
-      return Malformed("Policy contains a Condition with a duplicate operator: " +
-                       std::string(name) + ".");
+      return Malformed(
+          "Policy contains a Condition with a duplicate operator: " + std::string(name) + ".");
     }
     Condition prototype;
     prototype.operator_name = std::string(name);
@@ -180,8 +181,8 @@ StatusOr<std::vector<Condition>> ParseConditionBlock(const JsonValue& value, boo
     for (const auto& pair : entry.value.GetObject()) {
       const std::string_view key(pair.name.GetString(), pair.name.GetStringLength());
       if (!keys.insert(key).second) {
-        return Malformed("Condition operator " + std::string(name) + " has a duplicate key: " +
-                         std::string(key) + ".");
+        return Malformed("Condition operator " + std::string(name) +
+                         " has a duplicate key: " + std::string(key) + ".");
       }
       KMS_ASSIGN_OR_RETURN(Condition condition,
                            ParseCondition(prototype, key, pair.value, variables, kind));

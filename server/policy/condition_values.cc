@@ -8,10 +8,9 @@ namespace kms::policy {
 using internal::CompareIgnoreCase;
 
 std::vector<ConditionValues::Entry>::iterator ConditionValues::LowerBound(std::string_view key) {
-  return std::lower_bound(entries_.begin(), entries_.end(), key,
-                          [](const Entry& entry, std::string_view k) {
-                            return CompareIgnoreCase(entry.key, k) < 0;
-                          });
+  return std::lower_bound(
+      entries_.begin(), entries_.end(), key,
+      [](const Entry& entry, std::string_view k) { return CompareIgnoreCase(entry.key, k) < 0; });
 }
 
 std::vector<ConditionValues::Entry>::iterator ConditionValues::FindOrInsert(std::string_view key) {
@@ -38,10 +37,9 @@ void ConditionValues::Remove(std::string_view key) {
 }
 
 const std::vector<std::string>* ConditionValues::Find(std::string_view key) const {
-  auto it = std::lower_bound(entries_.begin(), entries_.end(), key,
-                             [](const Entry& entry, std::string_view k) {
-                               return CompareIgnoreCase(entry.key, k) < 0;
-                             });
+  auto it = std::lower_bound(
+      entries_.begin(), entries_.end(), key,
+      [](const Entry& entry, std::string_view k) { return CompareIgnoreCase(entry.key, k) < 0; });
   if (it == entries_.end() || CompareIgnoreCase(it->key, key) != 0) return nullptr;
   return &it->values;
 }

@@ -29,16 +29,18 @@ std::string ClosestMiss(const Decision& decision) {
 
 std::string Decision::Explain() const {
   switch (reason) {
-    case Reason::kAllowedByKeyPolicy: return "ALLOW by " + StatementOf(*this);
+    case Reason::kAllowedByKeyPolicy:
+      return "ALLOW by " + StatementOf(*this);
     case Reason::kAllowedByIdentityPolicy: {
       std::string out = "ALLOW by identity policy " + StatementOf(*this);
       if (!delegating_statement.empty()) {
-        out += " (the key policy statement " + Quoted(delegating_statement) +
-               " allows the account)";
+        out +=
+            " (the key policy statement " + Quoted(delegating_statement) + " allows the account)";
       }
       return out;
     }
-    case Reason::kAllowedByGrant: return "ALLOW by " + deciding_policy;
+    case Reason::kAllowedByGrant:
+      return "ALLOW by " + deciding_policy;
     case Reason::kAllowedAsAccountRoot:
       return "ALLOW: the account root user may perform actions without a key";
     case Reason::kExplicitDenyInKeyPolicy:
@@ -46,8 +48,7 @@ std::string Decision::Explain() const {
     case Reason::kExplicitDenyInIdentityPolicy:
       return "DENY: explicit deny in identity policy " + StatementOf(*this);
     case Reason::kNoKeyPolicyAllow:
-      return "DENY: no key policy statement allows the caller or its account" +
-             ClosestMiss(*this);
+      return "DENY: no key policy statement allows the caller or its account" + ClosestMiss(*this);
     case Reason::kNoIdentityPolicyAllow:
       return "DENY: no identity policy allows the action" + ClosestMiss(*this);
   }
@@ -68,11 +69,9 @@ std::string AccessDeniedMessage(const RequestContext& request, const Decision& d
     case Reason::kExplicitDenyInIdentityPolicy:
       return message + " with an explicit deny in an identity-based policy";
     case Reason::kNoKeyPolicyAllow:
-      return message + " because no resource-based policy allows the " + request.action +
-             " action";
+      return message + " because no resource-based policy allows the " + request.action + " action";
     default:
-      return message + " because no identity-based policy allows the " + request.action +
-             " action";
+      return message + " because no identity-based policy allows the " + request.action + " action";
   }
 }
 

@@ -142,8 +142,7 @@ std::optional<double> ParseIsoDate(std::string_view text) {
     }
   }
   if (pos != text.size()) return std::nullopt;
-  return static_cast<double>(DaysFromCivil(year, month, day)) * 86400.0 + seconds_of_day -
-         offset;
+  return static_cast<double>(DaysFromCivil(year, month, day)) * 86400.0 + seconds_of_day - offset;
 }
 
 bool IsEpochText(std::string_view text) {

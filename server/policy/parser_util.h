@@ -33,9 +33,8 @@ std::unexpected<Status> Malformed(std::string message);
 // With `scalars`, JSON numbers and booleans count as strings too (condition
 // values, IAM User Guide "Grammar": condition_value is a string, number or
 // Boolean). An empty array is accepted only with `allow_empty`.
-StatusOr<std::vector<std::string>> ReadStringList(const JsonValue& value,
-                                                  std::string_view element, bool scalars,
-                                                  bool allow_empty);
+StatusOr<std::vector<std::string>> ReadStringList(const JsonValue& value, std::string_view element,
+                                                  bool scalars, bool allow_empty);
 
 // Principal or NotPrincipal of a key-policy statement.
 StatusOr<PrincipalSpec> ParsePrincipal(const JsonValue& value, bool negated,

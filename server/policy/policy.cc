@@ -1,7 +1,8 @@
 // Evaluation of one parsed policy (IAM User Guide, "Policy evaluation logic").
+#include "kms/policy.h"
+
 #include <string>
 
-#include "kms/policy.h"
 #include "server/policy/condition_evaluator.h"
 #include "server/policy/policy_document.h"
 #include "server/policy/request_keys.h"
@@ -53,7 +54,8 @@ PolicyEvaluation Policy::Evaluate(const RequestContext& request) const {
   PolicyEvaluation result;
   for (const Statement& statement : document_->statements) {
     if (!statement.effective || !internal::ActionMatches(statement, request.action)) continue;
-    const PrincipalScope scope = internal::PrincipalScopeFor(statement.principal, request.principal);
+    const PrincipalScope scope =
+        internal::PrincipalScopeFor(statement.principal, request.principal);
     if (scope == PrincipalScope::kNone) continue;
     if (!internal::ResourceMatches(statement, keys)) continue;
     const bool allow = statement.effect == Effect::kAllow;

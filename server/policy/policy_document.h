@@ -61,10 +61,10 @@ enum class SetQualifier { kNone, kForAnyValue, kForAllValues };
 
 // One policy value of a condition, pre-parsed for its operator family.
 struct ConditionValue {
-  ValueTemplate text;                // String, Arn, Bool (raw text for all)
-  std::optional<double> number;      // Numeric: the number; Date: epoch seconds
-  std::optional<IpRange> ip;         // IpAddress
-  std::optional<std::string> bytes;  // BinaryEquals: decoded base64
+  ValueTemplate text;                     // String, Arn, Bool (raw text for all)
+  std::optional<double> number;           // Numeric: the number; Date: epoch seconds
+  std::optional<IpRange> ip;              // IpAddress
+  std::optional<std::string> bytes;       // BinaryEquals: decoded base64
   std::optional<bool> null_means_absent;  // Null: "true" -> true
 };
 

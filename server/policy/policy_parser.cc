@@ -30,8 +30,8 @@ class ElementSet {
     for (size_t i = 0; i < N; ++i) {
       if (names_[i] != name) continue;
       if (values_[i] != nullptr) {
-        return Malformed(std::string(where) + " contains a duplicate element: " +
-                         std::string(name) + ".");
+        return Malformed(std::string(where) +
+                         " contains a duplicate element: " + std::string(name) + ".");
       }
       return i;
     }
@@ -59,8 +59,16 @@ StatusOr<ElementSet<N>> CollectElements(const JsonValue& object,
 }
 
 enum StatementElement : size_t {
-  kSid, kEffect, kPrincipal, kNotPrincipal, kAction, kNotAction, kResource, kNotResource,
-  kCondition, kStatementElementCount,
+  kSid,
+  kEffect,
+  kPrincipal,
+  kNotPrincipal,
+  kAction,
+  kNotAction,
+  kResource,
+  kNotResource,
+  kCondition,
+  kStatementElementCount,
 };
 constexpr std::array<std::string_view, kStatementElementCount> kStatementElements = {
     "Sid",       "Effect",   "Principal",   "NotPrincipal", "Action",
@@ -94,8 +102,8 @@ Status ParseEffect(const JsonValue* value, Statement* statement) {
   } else if (effect == "Deny") {
     statement->effect = Effect::kDeny;
   } else {
-    return Malformed("Policy contains a statement with an invalid Effect: " +
-                     std::string(effect) + ". Use Allow or Deny.");
+    return Malformed("Policy contains a statement with an invalid Effect: " + std::string(effect) +
+                     ". Use Allow or Deny.");
   }
   return OkStatus();
 }
@@ -187,8 +195,8 @@ StatusOr<Statement> ParseStatement(const JsonValue& value, const StatementContex
 }
 
 enum DocumentElement : size_t { kVersion, kId, kStatement, kDocumentElementCount };
-constexpr std::array<std::string_view, kDocumentElementCount> kDocumentElements = {
-    "Version", "Id", "Statement"};
+constexpr std::array<std::string_view, kDocumentElementCount> kDocumentElements = {"Version", "Id",
+                                                                                   "Statement"};
 
 // Version: "2012-10-17" or "2008-10-17"; absent means 2008-10-17, where
 // policy variables are plain text (IAM User Guide, "Version").
@@ -244,9 +252,8 @@ std::unexpected<Status> Malformed(std::string message) {
   return Error(Code::kMalformedPolicyDocument, std::move(message));
 }
 
-StatusOr<std::vector<std::string>> ReadStringList(const JsonValue& value,
-                                                  std::string_view element, bool scalars,
-                                                  bool allow_empty) {
+StatusOr<std::vector<std::string>> ReadStringList(const JsonValue& value, std::string_view element,
+                                                  bool scalars, bool allow_empty) {
   auto read_one = [&](const JsonValue& item) -> StatusOr<std::string> {
     if (item.IsString()) return std::string(AsView(item));
     if (scalars && item.IsBool()) return std::string(item.GetBool() ? "true" : "false");

@@ -131,8 +131,9 @@ StatusOr<PrincipalSpec> ParsePrincipal(const JsonValue& value, bool negated,
     } else {
       return Malformed(std::string(kInvalidPrincipals));
     }
-    if (seen[slot]) return Malformed("Policy contains a Principal with a duplicate key: " +
-                                     std::string(type) + ".");
+    if (seen[slot])
+      return Malformed("Policy contains a Principal with a duplicate key: " + std::string(type) +
+                       ".");
     seen[slot] = true;
     auto texts = ReadStringList(member.value, "Principal", /*scalars=*/true, /*allow_empty=*/false);
     if (!texts) return Malformed(std::string(kInvalidPrincipals));

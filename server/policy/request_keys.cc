@@ -19,10 +19,14 @@ const std::string& PrincipalTypeValue(PrincipalType type) {
   static const std::string kAssumedRole = "AssumedRole";
   static const std::string kNone;
   switch (type) {
-    case PrincipalType::kRoot: return kAccount;
-    case PrincipalType::kIamUser: return kUser;
-    case PrincipalType::kAssumedRole: return kAssumedRole;
-    case PrincipalType::kAwsService: return kNone;
+    case PrincipalType::kRoot:
+      return kAccount;
+    case PrincipalType::kIamUser:
+      return kUser;
+    case PrincipalType::kAssumedRole:
+      return kAssumedRole;
+    case PrincipalType::kAwsService:
+      return kNone;
   }
   return kNone;
 }

@@ -13,7 +13,8 @@ using Kind = PrincipalEntry::Kind;
 PrincipalScope EntryScope(const PrincipalEntry& entry, const Principal& caller) {
   const bool is_service = caller.type == PrincipalType::kAwsService;
   switch (entry.kind) {
-    case Kind::kAll: return PrincipalScope::kDirect;
+    case Kind::kAll:
+      return PrincipalScope::kDirect;
     case Kind::kAccount:
       if (is_service || caller.account.empty() || caller.account != entry.value) break;
       return caller.type == PrincipalType::kRoot ? PrincipalScope::kDirect
@@ -28,7 +29,8 @@ PrincipalScope EntryScope(const PrincipalEntry& entry, const Principal& caller) 
     case Kind::kService:
       if (is_service && entry.value == caller.arn) return PrincipalScope::kDirect;
       break;
-    case Kind::kFederated: break;
+    case Kind::kFederated:
+      break;
   }
   return PrincipalScope::kNone;
 }
@@ -47,8 +49,12 @@ bool Listed(const PrincipalSpec& spec, Kind kind, const std::string& value) {
 PrincipalScope NotPrincipalScope(const PrincipalSpec& spec, const Principal& caller) {
   bool all_listed = false;
   switch (caller.type) {
-    case PrincipalType::kAwsService: all_listed = Listed(spec, Kind::kService, caller.arn); break;
-    case PrincipalType::kRoot: all_listed = Listed(spec, Kind::kAccount, caller.account); break;
+    case PrincipalType::kAwsService:
+      all_listed = Listed(spec, Kind::kService, caller.arn);
+      break;
+    case PrincipalType::kRoot:
+      all_listed = Listed(spec, Kind::kAccount, caller.account);
+      break;
     case PrincipalType::kIamUser:
       all_listed = Listed(spec, Kind::kAccount, caller.account) &&
                    Listed(spec, Kind::kArn, caller.principal_arn);

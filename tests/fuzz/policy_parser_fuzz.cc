@@ -29,9 +29,13 @@ RequestContext UserRequest() {
   RequestContext request;
   request.action = "kms:Decrypt";
   request.resource = kKeyArn;
-  request.principal = {kms::PrincipalType::kIamUser, "111122223333",
+  request.principal = {kms::PrincipalType::kIamUser,
+                       "111122223333",
                        "arn:aws:iam::111122223333:user/alice",
-                       "arn:aws:iam::111122223333:user/alice", "AIDAALICE", "alice", "",
+                       "arn:aws:iam::111122223333:user/alice",
+                       "AIDAALICE",
+                       "alice",
+                       "",
                        {{"team", "blue"}}};
   request.conditions.Set("kms:ViaService", "rds.us-east-1.amazonaws.com");
   request.conditions.Set("kms:EncryptionContext:department", "Finance");
@@ -51,9 +55,14 @@ RequestContext SessionRequest() {
   RequestContext request;
   request.action = "kms:GenerateDataKeyWithoutPlaintext";
   request.resource = kKeyArn;
-  request.principal = {kms::PrincipalType::kAssumedRole, "444455556666",
+  request.principal = {kms::PrincipalType::kAssumedRole,
+                       "444455556666",
                        "arn:aws:sts::444455556666:assumed-role/Ops/s",
-                       "arn:aws:iam::444455556666:role/Ops", "AROAOPS:s", "Ops", "s", {}};
+                       "arn:aws:iam::444455556666:role/Ops",
+                       "AROAOPS:s",
+                       "Ops",
+                       "s",
+                       {}};
   return request;
 }
 
@@ -61,8 +70,8 @@ RequestContext ServiceRequest() {
   RequestContext request;
   request.action = "kms:CreateGrant";
   request.resource = kKeyArn;
-  request.principal = {kms::PrincipalType::kAwsService, "", "rds.amazonaws.com", "", "", "", "",
-                       {}};
+  request.principal = {
+      kms::PrincipalType::kAwsService, "", "rds.amazonaws.com", "", "", "", "", {}};
   return request;
 }
 

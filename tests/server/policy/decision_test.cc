@@ -12,8 +12,8 @@
 namespace kms::policy {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::Document;
+using ::testing::HasSubstr;
 using testing::kAccount;
 using testing::kKeyArn;
 using testing::MakeRequest;
@@ -56,16 +56,18 @@ TEST(DecisionTest, NamesTheAllowingKeyPolicyStatementBySid) {
 TEST(DecisionTest, NamesAStatementWithoutSidByIndex) {
   const RequestContext request = MakeRequest(Who::kAlice, "kms:Decrypt", kKeyArn);
   const Decision decision = Decide(
-      request, Document({R"({"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/bob"},"Action":"kms:*","Resource":"*"})",
-                         R"({"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/alice"},"Action":"kms:*","Resource":"*"})"}));
+      request,
+      Document(
+          {R"({"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/bob"},"Action":"kms:*","Resource":"*"})",
+           R"({"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/alice"},"Action":"kms:*","Resource":"*"})"}));
   EXPECT_EQ(decision.deciding_statement, "Statement[1]");
 }
 
 TEST(DecisionTest, DelegatedAllowNamesTheIamStatementAndTheKeyPolicyStatement) {
   const RequestContext request = MakeRequest(Who::kAlice, "kms:Decrypt", kKeyArn);
-  const Decision decision =
-      Decide(request, testing::kDefaultKeyPolicy,
-             {Document({R"({"Sid":"UseKeys","Effect":"Allow","Action":"kms:Decrypt","Resource":"*"})"})});
+  const Decision decision = Decide(
+      request, testing::kDefaultKeyPolicy,
+      {Document({R"({"Sid":"UseKeys","Effect":"Allow","Action":"kms:Decrypt","Resource":"*"})"})});
   EXPECT_EQ(decision.reason, Reason::kAllowedByIdentityPolicy);
   EXPECT_EQ(decision.deciding_policy, "Policy0");
   EXPECT_EQ(decision.deciding_statement, "UseKeys");
@@ -76,8 +78,10 @@ TEST(DecisionTest, DelegatedAllowNamesTheIamStatementAndTheKeyPolicyStatement) {
 TEST(DecisionTest, ExplicitDenyNamesTheDenyingStatement) {
   const RequestContext request = MakeRequest(Who::kAlice, "kms:Decrypt", kKeyArn);
   const Decision decision = Decide(
-      request, Document({R"({"Sid":"All","Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*"})",
-                         R"({"Sid":"NoDecrypt","Effect":"Deny","Principal":"*","Action":"kms:Decrypt","Resource":"*"})"}));
+      request,
+      Document(
+          {R"({"Sid":"All","Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*"})",
+           R"({"Sid":"NoDecrypt","Effect":"Deny","Principal":"*","Action":"kms:Decrypt","Resource":"*"})"}));
   EXPECT_FALSE(decision.allowed);
   EXPECT_EQ(decision.deciding_statement, "NoDecrypt");
   EXPECT_EQ(decision.Explain(), "DENY: explicit deny in key policy statement \"NoDecrypt\"");
@@ -98,9 +102,8 @@ TEST(DecisionTest, ImplicitDenyNamesTheClosestStatementAndItsFirstFailingConditi
 }
 
 TEST(DecisionTest, FailedConditionShowsTheRequestValues) {
-  const RequestContext request =
-      MakeRequest(Who::kCarol, "kms:Decrypt", kKeyArn,
-                  {{"kms:ViaService", {"rds.us-east-1.amazonaws.com"}}});
+  const RequestContext request = MakeRequest(Who::kCarol, "kms:Decrypt", kKeyArn,
+                                             {{"kms:ViaService", {"rds.us-east-1.amazonaws.com"}}});
   const Decision decision = Decide(request, testing::kAwsRdsKeyPolicy);
   EXPECT_EQ(decision.failed_condition,
             "StringEquals kms:CallerAccount: request has [444455556666]; policy wants "
@@ -112,7 +115,8 @@ TEST(DecisionTest, FailedConditionShowsUnresolvedVariables) {
                                              {{"kms:EncryptionContext:owner", {"x"}}});
   const Decision decision = Decide(
       request,
-      Document({R"({"Sid":"Own","Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*","Condition":{"StringEquals":{"kms:EncryptionContext:owner":"${aws:username}"}}})"}));
+      Document(
+          {R"({"Sid":"Own","Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*","Condition":{"StringEquals":{"kms:EncryptionContext:owner":"${aws:username}"}}})"}));
   EXPECT_EQ(decision.failed_condition,
             "StringEquals kms:EncryptionContext:owner: request has [x]; policy wants "
             "[${aws:username} (unresolved)]");
@@ -121,7 +125,9 @@ TEST(DecisionTest, FailedConditionShowsUnresolvedVariables) {
 TEST(DecisionTest, NoClosestStatementLeavesTheExplanationShort) {
   const RequestContext request = MakeRequest(Who::kBob, "kms:Decrypt", kKeyArn);
   const Decision decision = Decide(
-      request, Document({R"({"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/alice"},"Action":"kms:*","Resource":"*"})"}));
+      request,
+      Document(
+          {R"({"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/alice"},"Action":"kms:*","Resource":"*"})"}));
   EXPECT_TRUE(decision.deciding_statement.empty());
   EXPECT_TRUE(decision.failed_condition.empty());
   EXPECT_EQ(decision.Explain(), "DENY: no key policy statement allows the caller or its account");
@@ -142,7 +148,9 @@ TEST(DecisionTest, GrantDecisionNamesTheGrant) {
 TEST(AccessDeniedMessageTest, NoResourceBasedPolicyAllows) {
   const RequestContext request = MakeRequest(Who::kAlice, "kms:Decrypt", kKeyArn);
   const Decision decision = Decide(
-      request, Document({R"({"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/bob"},"Action":"kms:*","Resource":"*"})"}));
+      request,
+      Document(
+          {R"({"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/bob"},"Action":"kms:*","Resource":"*"})"}));
   EXPECT_EQ(AccessDeniedMessage(request, decision),
             "User: arn:aws:iam::111122223333:user/alice is not authorized to perform: kms:Decrypt "
             "on resource: arn:aws:kms:us-east-1:111122223333:key/"
@@ -163,7 +171,8 @@ TEST(AccessDeniedMessageTest, NoIdentityBasedPolicyAllows) {
 TEST(AccessDeniedMessageTest, ExplicitDenyInAResourceBasedPolicy) {
   const RequestContext request = MakeRequest(Who::kAdminSession, "kms:Decrypt", kKeyArn);
   const Decision decision = Decide(
-      request, Document({R"({"Effect":"Deny","Principal":"*","Action":"kms:Decrypt","Resource":"*"})"}));
+      request,
+      Document({R"({"Effect":"Deny","Principal":"*","Action":"kms:Decrypt","Resource":"*"})"}));
   EXPECT_THAT(AccessDeniedMessage(request, decision),
               ::testing::EndsWith(" with an explicit deny in a resource-based policy"));
 }
@@ -204,8 +213,7 @@ TEST(ConditionValuesTest, KeysAreCaseInsensitiveAndStoredLowercase) {
   values.Add("KMS:ENCRYPTIONCONTEXTKEYS", "Department");
   values.Add("kms:encryptioncontextkeys", "Project");
   ASSERT_NE(values.Find("kms:encryptioncontext:department"), nullptr);
-  EXPECT_EQ(*values.Find("KMS:EncryptionContext:DEPARTMENT"),
-            std::vector<std::string>{"Finance"});
+  EXPECT_EQ(*values.Find("KMS:EncryptionContext:DEPARTMENT"), std::vector<std::string>{"Finance"});
   EXPECT_EQ(values.Find("kms:EncryptionContextKeys")->size(), 2u);
   EXPECT_EQ(values.entries()[0].key, "kms:encryptioncontext:department");
   values.Set("kms:encryptioncontextkeys", "Only");

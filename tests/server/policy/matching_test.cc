@@ -38,10 +38,10 @@ TEST(GlobMatchTest, PathologicalPatternsStayFast) {
 }
 
 TEST(ArnMatchTest, MatchesPerComponent) {
-  EXPECT_TRUE(ArnMatch("arn:aws:kms:*:111122223333:key/*",
-                       "arn:aws:kms:us-east-1:111122223333:key/abc"));
-  EXPECT_FALSE(ArnMatch("arn:aws:kms:*:111122223333:key/*",
-                        "arn:aws:kms:us-east-1:444455556666:key/abc"));
+  EXPECT_TRUE(
+      ArnMatch("arn:aws:kms:*:111122223333:key/*", "arn:aws:kms:us-east-1:111122223333:key/abc"));
+  EXPECT_FALSE(
+      ArnMatch("arn:aws:kms:*:111122223333:key/*", "arn:aws:kms:us-east-1:444455556666:key/abc"));
   EXPECT_TRUE(ArnMatch("arn:aws:s3:::bucket/*", "arn:aws:s3:::bucket/a:b:c"));
   EXPECT_TRUE(ArnMatch("*", "anything"));
   EXPECT_FALSE(ArnMatch("arn:aws:kms:*", "arn:aws:kms:us-east-1:111122223333:key/abc"));
@@ -65,7 +65,8 @@ TEST(IpRangeTest, ParsesAndMatchesCidrs) {
   ASSERT_TRUE(v6);
   EXPECT_TRUE(IpInRange(*v6, "2001:DB8:ffff::1"));
   EXPECT_FALSE(IpInRange(*v6, "not-an-ip"));
-  for (const char* bad : {"10.0.0.0/33", "10.0.0/8", "x", "", "10.0.0.0/", "::/129", "1.2.3.4/-1"}) {
+  for (const char* bad :
+       {"10.0.0.0/33", "10.0.0/8", "x", "", "10.0.0.0/", "::/129", "1.2.3.4/-1"}) {
     EXPECT_FALSE(ParseIpRange(bad)) << bad;
   }
 }

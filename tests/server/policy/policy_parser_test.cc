@@ -10,8 +10,8 @@
 namespace kms::policy {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::Document;
+using ::testing::HasSubstr;
 using testing::kAccount;
 using testing::kKeyArn;
 using testing::MakeRequest;
@@ -26,8 +26,9 @@ ParseOptions IdentityPolicy() {
 }
 
 std::string AliceStatement(const std::string& extra) {
-  return Document({R"({"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/alice"},"Action":"kms:*","Resource":"*")" +
-                   extra + "}"});
+  return Document(
+      {R"({"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/alice"},"Action":"kms:*","Resource":"*")" +
+       extra + "}"});
 }
 
 void ExpectMalformed(const std::string& json, const ParseOptions& options,
@@ -47,13 +48,13 @@ TEST(PolicyParserTest, ParsesTheDefaultKeyPolicy) {
 
 TEST(PolicyParserTest, ParsedDocumentRoundTripsThroughEvaluation) {
   KMS_ASSERT_OK_AND_ASSIGN(auto policy, ParsePolicy(testing::kAwsRdsKeyPolicy, KeyPolicy()));
-  const RequestContext via_rds =
-      MakeRequest(Who::kAlice, "kms:GenerateDataKey", kKeyArn,
-                  {{"kms:ViaService", {"rds.us-east-1.amazonaws.com"}}});
+  const RequestContext via_rds = MakeRequest(Who::kAlice, "kms:GenerateDataKey", kKeyArn,
+                                             {{"kms:ViaService", {"rds.us-east-1.amazonaws.com"}}});
   const PolicyEvaluation allowed = policy->Evaluate(via_rds);
   EXPECT_EQ(allowed.allow_statement, 0u);
   EXPECT_EQ(allowed.allow_scope, PrincipalScope::kDirect);
-  const PolicyEvaluation describe = policy->Evaluate(MakeRequest(Who::kAlice, "kms:DescribeKey", kKeyArn));
+  const PolicyEvaluation describe =
+      policy->Evaluate(MakeRequest(Who::kAlice, "kms:DescribeKey", kKeyArn));
   EXPECT_EQ(describe.allow_statement, 1u);
   EXPECT_EQ(describe.allow_scope, PrincipalScope::kAccount);
   EXPECT_EQ(describe.closest_statement, 0u);
@@ -62,8 +63,9 @@ TEST(PolicyParserTest, ParsedDocumentRoundTripsThroughEvaluation) {
 TEST(PolicyParserTest, StatementMayBeASingleObject) {
   KMS_ASSERT_OK_AND_ASSIGN(
       auto policy,
-      ParsePolicy(R"({"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"kms:*","Resource":"*"}})",
-                  IdentityPolicy()));
+      ParsePolicy(
+          R"({"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"kms:*","Resource":"*"}})",
+          IdentityPolicy()));
   EXPECT_EQ(policy->statement_count(), 1u);
   EXPECT_EQ(policy->StatementName(0), "Statement[0]");
 }
@@ -94,8 +96,8 @@ TEST(PolicyParserTest, RejectsANonObjectDocument) {
 TEST(PolicyParserTest, RejectsUnknownAndDuplicateElements) {
   ExpectMalformed(R"({"Version":"2012-10-17","Foo":1,"Statement":[]})", KeyPolicy(),
                   "unknown element: Foo");
-  ExpectMalformed(R"({"Version":"2012-10-17","Version":"2012-10-17","Statement":[]})",
-                  KeyPolicy(), "duplicate element: Version");
+  ExpectMalformed(R"({"Version":"2012-10-17","Version":"2012-10-17","Statement":[]})", KeyPolicy(),
+                  "duplicate element: Version");
   ExpectMalformed(AliceStatement(R"(,"Effect":"Deny")"), KeyPolicy(), "duplicate element: Effect");
   ExpectMalformed(AliceStatement(R"(,"Actions":"kms:*")"), KeyPolicy(), "unknown element: Actions");
 }
@@ -111,10 +113,12 @@ TEST(PolicyParserTest, RequiresAStatement) {
 }
 
 TEST(PolicyParserTest, RejectsAnUnknownOrMissingEffect) {
-  ExpectMalformed(Document({R"({"Effect":"Permit","Principal":"*","Action":"kms:*","Resource":"*"})"}),
-                  KeyPolicy(), "invalid Effect: Permit");
-  ExpectMalformed(Document({R"({"Effect":"allow","Principal":"*","Action":"kms:*","Resource":"*"})"}),
-                  KeyPolicy(), "invalid Effect: allow");
+  ExpectMalformed(
+      Document({R"({"Effect":"Permit","Principal":"*","Action":"kms:*","Resource":"*"})"}),
+      KeyPolicy(), "invalid Effect: Permit");
+  ExpectMalformed(
+      Document({R"({"Effect":"allow","Principal":"*","Action":"kms:*","Resource":"*"})"}),
+      KeyPolicy(), "invalid Effect: allow");
   ExpectMalformed(Document({R"({"Principal":"*","Action":"kms:*","Resource":"*"})"}), KeyPolicy(),
                   "no Effect");
 }
@@ -151,20 +155,21 @@ TEST(PolicyParserTest, KeyPolicyStatementNeedsAPrincipal) {
 TEST(PolicyParserTest, IdentityPolicyMustNotNameAPrincipal) {
   ExpectMalformed(testing::kDefaultKeyPolicy, IdentityPolicy(),
                   "Policy document should not specify a principal.");
-  ExpectMalformed(Document({R"({"Effect":"Deny","NotPrincipal":"*","Action":"kms:*","Resource":"*"})"}),
-                  IdentityPolicy(), "Policy document should not specify a principal.");
+  ExpectMalformed(
+      Document({R"({"Effect":"Deny","NotPrincipal":"*","Action":"kms:*","Resource":"*"})"}),
+      IdentityPolicy(), "Policy document should not specify a principal.");
 }
 
 TEST(PolicyParserTest, RejectsInvalidPrincipals) {
   const std::string kInvalid = "Policy contains a statement with one or more invalid principals.";
-  for (const std::string principal : {
-           R"("alice")", R"({"AWS":"alice"})", R"({"AWS":"12345"})",
-           R"({"AWS":"arn:aws:iam::111122223333:user/*"})", R"({"AWS":"arn:aws:iam::1111:root"})",
-           R"({"AWS":"arn:aws:s3:::bucket"})", R"({"AWS":"arn:aws:iam::111122223333:group/g"})",
-           R"({"AWS":"arn:aws:iam::111122223333:user/"})", R"({"AWS":[]})", R"({})",
-           R"({"CanonicalUser":"79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be"})",
-           R"({"Service":""})", R"({"Service":"*"})", R"({"AWS":{"x":1}})",
-           R"({"AWS":"arn:aws:sts::111122223333:assumed-role/Admin"})"}) {
+  for (const std::string principal :
+       {R"("alice")", R"({"AWS":"alice"})", R"({"AWS":"12345"})",
+        R"({"AWS":"arn:aws:iam::111122223333:user/*"})", R"({"AWS":"arn:aws:iam::1111:root"})",
+        R"({"AWS":"arn:aws:s3:::bucket"})", R"({"AWS":"arn:aws:iam::111122223333:group/g"})",
+        R"({"AWS":"arn:aws:iam::111122223333:user/"})", R"({"AWS":[]})", R"({})",
+        R"({"CanonicalUser":"79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be"})",
+        R"({"Service":""})", R"({"Service":"*"})", R"({"AWS":{"x":1}})",
+        R"({"AWS":"arn:aws:sts::111122223333:assumed-role/Admin"})"}) {
     ExpectMalformed(Document({R"({"Effect":"Allow","Principal":)" + principal +
                               R"(,"Action":"kms:*","Resource":"*"})"}),
                     KeyPolicy(), kInvalid);
@@ -172,15 +177,15 @@ TEST(PolicyParserTest, RejectsInvalidPrincipals) {
 }
 
 TEST(PolicyParserTest, AcceptsEveryDocumentedPrincipalForm) {
-  for (const std::string principal : {
-           R"("*")", R"({"AWS":"*"})", R"({"AWS":"111122223333"})", R"({"AWS":111122223333})",
-           R"({"AWS":"arn:aws:iam::111122223333:root"})",
-           R"({"AWS":"arn:aws:iam::111122223333:user/path/alice"})",
-           R"({"AWS":"arn:aws:iam::111122223333:role/Admin"})",
-           R"({"AWS":"arn:aws:sts::111122223333:assumed-role/Admin/s1"})",
-           R"({"AWS":"arn:aws-cn:iam::111122223333:root"})",
-           R"({"Service":["rds.amazonaws.com","ec2.amazonaws.com"]})",
-           R"({"AWS":"111122223333","Service":"rds.amazonaws.com"})"}) {
+  for (const std::string principal :
+       {R"("*")", R"({"AWS":"*"})", R"({"AWS":"111122223333"})", R"({"AWS":111122223333})",
+        R"({"AWS":"arn:aws:iam::111122223333:root"})",
+        R"({"AWS":"arn:aws:iam::111122223333:user/path/alice"})",
+        R"({"AWS":"arn:aws:iam::111122223333:role/Admin"})",
+        R"({"AWS":"arn:aws:sts::111122223333:assumed-role/Admin/s1"})",
+        R"({"AWS":"arn:aws-cn:iam::111122223333:root"})",
+        R"({"Service":["rds.amazonaws.com","ec2.amazonaws.com"]})",
+        R"({"AWS":"111122223333","Service":"rds.amazonaws.com"})"}) {
     EXPECT_THAT(ParsePolicy(Document({R"({"Effect":"Allow","Principal":)" + principal +
                                       R"(,"Action":"kms:*","Resource":"*"})"}),
                             KeyPolicy()),
@@ -193,20 +198,25 @@ TEST(PolicyParserTest, RejectsPrincipalsThatDoNotExist) {
   ParseOptions options;
   options.principal_exists = [](std::string_view arn) { return arn.ends_with("/alice"); };
   EXPECT_THAT(ParsePolicy(AliceStatement(""), options), IsOk());
-  EXPECT_THAT(ParsePolicy(Document({R"({"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/ghost"},"Action":"kms:*","Resource":"*"})"}),
-                          options),
-              StatusIs(Code::kMalformedPolicyDocument, HasSubstr("invalid principals")));
+  EXPECT_THAT(
+      ParsePolicy(
+          Document(
+              {R"({"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/ghost"},"Action":"kms:*","Resource":"*"})"}),
+          options),
+      StatusIs(Code::kMalformedPolicyDocument, HasSubstr("invalid principals")));
 }
 
 TEST(PolicyParserTest, RejectsAnActionWithoutAVendorPrefix) {
-  ExpectMalformed(Document({R"({"Effect":"Allow","Principal":"*","Action":"Decrypt","Resource":"*"})"}),
-                  KeyPolicy(), "must be prefaced by a vendor");
+  ExpectMalformed(
+      Document({R"({"Effect":"Allow","Principal":"*","Action":"Decrypt","Resource":"*"})"}),
+      KeyPolicy(), "must be prefaced by a vendor");
   ExpectMalformed(Document({R"({"Effect":"Allow","Principal":"*","Action":[],"Resource":"*"})"}),
                   KeyPolicy(), "must not be an empty list");
   ExpectMalformed(Document({R"({"Effect":"Allow","Principal":"*","Action":[1],"Resource":"*"})"}),
                   KeyPolicy(), "must be prefaced by a vendor");
-  ExpectMalformed(Document({R"({"Effect":"Allow","Principal":"*","Action":[true],"Resource":"*"})"}),
-                  KeyPolicy(), "must be a string or an array of strings");
+  ExpectMalformed(
+      Document({R"({"Effect":"Allow","Principal":"*","Action":[true],"Resource":"*"})"}),
+      KeyPolicy(), "must be a string or an array of strings");
 }
 
 TEST(PolicyParserTest, RejectsAResourceThatIsNotAnArn) {
@@ -219,8 +229,9 @@ TEST(PolicyParserTest, RejectsAnUnknownConditionOperator) {
                   KeyPolicy(), "invalid condition operator: StringEqualz");
   ExpectMalformed(AliceStatement(R"(,"Condition":{"NullIfExists":{"kms:ViaService":"true"}})"),
                   KeyPolicy(), "invalid condition operator: NullIfExists");
-  ExpectMalformed(AliceStatement(R"(,"Condition":{"ForSomeValues:StringEquals":{"kms:ViaService":"x"}})"),
-                  KeyPolicy(), "invalid condition operator");
+  ExpectMalformed(
+      AliceStatement(R"(,"Condition":{"ForSomeValues:StringEquals":{"kms:ViaService":"x"}})"),
+      KeyPolicy(), "invalid condition operator");
 }
 
 TEST(PolicyParserTest, RejectsMalformedConditionBlocks) {
@@ -233,42 +244,74 @@ TEST(PolicyParserTest, RejectsMalformedConditionBlocks) {
                   KeyPolicy(), "must be a string or an array of strings");
   ExpectMalformed(AliceStatement(R"(,"Condition":{"StringEquals":{"ViaService":"x"}})"),
                   KeyPolicy(), "must be prefaced by a vendor");
-  ExpectMalformed(AliceStatement(R"(,"Condition":{"Bool":{"aws:SecureTransport":"true"},"Bool":{"aws:SecureTransport":"false"}})"),
-                  KeyPolicy(), "duplicate operator: Bool");
-  ExpectMalformed(AliceStatement(R"(,"Condition":{"Bool":{"aws:SecureTransport":"true","aws:SecureTransport":"false"}})"),
-                  KeyPolicy(), "duplicate key: aws:SecureTransport");
+  ExpectMalformed(
+      AliceStatement(
+          R"(,"Condition":{"Bool":{"aws:SecureTransport":"true"},"Bool":{"aws:SecureTransport":"false"}})"),
+      KeyPolicy(), "duplicate operator: Bool");
+  ExpectMalformed(
+      AliceStatement(
+          R"(,"Condition":{"Bool":{"aws:SecureTransport":"true","aws:SecureTransport":"false"}})"),
+      KeyPolicy(), "duplicate key: aws:SecureTransport");
 }
 
 TEST(PolicyParserTest, KeyPolicyRejectsForAllValuesWithEncryptionContextKeys) {
-  ExpectMalformed(AliceStatement(R"(,"Condition":{"ForAllValues:StringEquals":{"kms:EncryptionContext:Dept":"IT"}})"),
-                  KeyPolicy(),
-                  "OverlyPermissiveCondition: Using the ForAllValues set operator with a "
-                  "single-valued condition key matches requests without the specified encryption "
-                  "context or with an unspecified encryption context. To fix, remove ForAllValues.");
-  ExpectMalformed(AliceStatement(R"(,"Condition":{"ForAllValues:StringLike":{"aws:RequestTag/Project":"*"}})"),
-                  KeyPolicy(), "without the specified tag or with an unspecified tag");
+  ExpectMalformed(
+      AliceStatement(
+          R"(,"Condition":{"ForAllValues:StringEquals":{"kms:EncryptionContext:Dept":"IT"}})"),
+      KeyPolicy(),
+      "OverlyPermissiveCondition: Using the ForAllValues set operator with a "
+      "single-valued condition key matches requests without the specified encryption "
+      "context or with an unspecified encryption context. To fix, remove ForAllValues.");
+  ExpectMalformed(
+      AliceStatement(R"(,"Condition":{"ForAllValues:StringLike":{"aws:RequestTag/Project":"*"}})"),
+      KeyPolicy(), "without the specified tag or with an unspecified tag");
 }
 
 TEST(PolicyParserTest, ForAllValuesOnMultiValuedKeysIsAccepted) {
-  EXPECT_THAT(ParsePolicy(AliceStatement(R"(,"Condition":{"ForAllValues:StringEquals":{"kms:EncryptionContextKeys":"Dept"}})"),
-                          KeyPolicy()),
-              IsOk());
+  EXPECT_THAT(
+      ParsePolicy(
+          AliceStatement(
+              R"(,"Condition":{"ForAllValues:StringEquals":{"kms:EncryptionContextKeys":"Dept"}})"),
+          KeyPolicy()),
+      IsOk());
   // KMS can only check the policies it stores; IAM accepts this identity policy.
-  EXPECT_THAT(ParsePolicy(Document({R"({"Effect":"Allow","Action":"kms:*","Resource":"*","Condition":{"ForAllValues:StringEquals":{"kms:EncryptionContext:Dept":"IT"}}})"}),
-                          IdentityPolicy()),
-              IsOk());
+  EXPECT_THAT(
+      ParsePolicy(
+          Document(
+              {R"({"Effect":"Allow","Action":"kms:*","Resource":"*","Condition":{"ForAllValues:StringEquals":{"kms:EncryptionContext:Dept":"IT"}}})"}),
+          IdentityPolicy()),
+      IsOk());
 }
 
 TEST(PolicyParserTest, AcceptsEveryOperatorWithQualifiers) {
-  for (const std::string op :
-       {"StringEquals", "StringNotEquals", "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase",
-        "StringLike", "StringNotLike", "NumericEquals", "NumericNotEquals", "NumericLessThan",
-        "NumericLessThanEquals", "NumericGreaterThan", "NumericGreaterThanEquals", "DateEquals",
-        "DateNotEquals", "DateLessThan", "DateLessThanEquals", "DateGreaterThan",
-        "DateGreaterThanEquals", "Bool", "BinaryEquals", "IpAddress", "NotIpAddress",
-        "ArnEquals", "ArnLike", "ArnNotEquals", "ArnNotLike"}) {
-    for (const std::string& form : {op, op + "IfExists", "ForAnyValue:" + op,
-                                   "ForAllValues:" + op + "IfExists"}) {
+  for (const std::string op : {"StringEquals",
+                               "StringNotEquals",
+                               "StringEqualsIgnoreCase",
+                               "StringNotEqualsIgnoreCase",
+                               "StringLike",
+                               "StringNotLike",
+                               "NumericEquals",
+                               "NumericNotEquals",
+                               "NumericLessThan",
+                               "NumericLessThanEquals",
+                               "NumericGreaterThan",
+                               "NumericGreaterThanEquals",
+                               "DateEquals",
+                               "DateNotEquals",
+                               "DateLessThan",
+                               "DateLessThanEquals",
+                               "DateGreaterThan",
+                               "DateGreaterThanEquals",
+                               "Bool",
+                               "BinaryEquals",
+                               "IpAddress",
+                               "NotIpAddress",
+                               "ArnEquals",
+                               "ArnLike",
+                               "ArnNotEquals",
+                               "ArnNotLike"}) {
+    for (const std::string& form :
+         {op, op + "IfExists", "ForAnyValue:" + op, "ForAllValues:" + op + "IfExists"}) {
       EXPECT_THAT(ParsePolicy(AliceStatement(R"(,"Condition":{")" + form + R"(":{"aws:x":"1"}})"),
                               KeyPolicy()),
                   IsOk())

@@ -36,38 +36,78 @@ inline Principal MakePrincipal(Who who) {
   Principal p;
   switch (who) {
     case Who::kAlice:
-      p = {PrincipalType::kIamUser, kAccount, "arn:aws:iam::111122223333:user/alice",
-           "arn:aws:iam::111122223333:user/alice", "AIDAALICE", "alice", "", {{"team", "blue"}}};
+      p = {PrincipalType::kIamUser,
+           kAccount,
+           "arn:aws:iam::111122223333:user/alice",
+           "arn:aws:iam::111122223333:user/alice",
+           "AIDAALICE",
+           "alice",
+           "",
+           {{"team", "blue"}}};
       p.tags["key-id"] = "1234abcd-12ab-34cd-56ef-1234567890ab";
       break;
     case Who::kBob:
-      p = {PrincipalType::kIamUser, kAccount, "arn:aws:iam::111122223333:user/bob",
-           "arn:aws:iam::111122223333:user/bob", "AIDABOB", "bob", "", {}};
+      p = {PrincipalType::kIamUser,
+           kAccount,
+           "arn:aws:iam::111122223333:user/bob",
+           "arn:aws:iam::111122223333:user/bob",
+           "AIDABOB",
+           "bob",
+           "",
+           {}};
       break;
     case Who::kAdminSession:
     case Who::kAdminSession2: {
       const std::string session = who == Who::kAdminSession ? "s1" : "s2";
-      p = {PrincipalType::kAssumedRole, kAccount,
+      p = {PrincipalType::kAssumedRole,
+           kAccount,
            "arn:aws:sts::111122223333:assumed-role/Admin/" + session,
-           "arn:aws:iam::111122223333:role/Admin", "AROAADMIN:" + session, "Admin", session, {}};
+           "arn:aws:iam::111122223333:role/Admin",
+           "AROAADMIN:" + session,
+           "Admin",
+           session,
+           {}};
       break;
     }
     case Who::kRoot:
-      p = {PrincipalType::kRoot, kAccount, "arn:aws:iam::111122223333:root",
-           "arn:aws:iam::111122223333:root", kAccount, "", "", {}};
+      p = {PrincipalType::kRoot,
+           kAccount,
+           "arn:aws:iam::111122223333:root",
+           "arn:aws:iam::111122223333:root",
+           kAccount,
+           "",
+           "",
+           {}};
       break;
     case Who::kCarol:
-      p = {PrincipalType::kIamUser, kOtherAccount, "arn:aws:iam::444455556666:user/carol",
-           "arn:aws:iam::444455556666:user/carol", "AIDACAROL", "carol", "", {}};
+      p = {PrincipalType::kIamUser,
+           kOtherAccount,
+           "arn:aws:iam::444455556666:user/carol",
+           "arn:aws:iam::444455556666:user/carol",
+           "AIDACAROL",
+           "carol",
+           "",
+           {}};
       break;
     case Who::kOpsSession:
-      p = {PrincipalType::kAssumedRole, kOtherAccount,
-           "arn:aws:sts::444455556666:assumed-role/Ops/s", "arn:aws:iam::444455556666:role/Ops",
-           "AROAOPS:s", "Ops", "s", {}};
+      p = {PrincipalType::kAssumedRole,
+           kOtherAccount,
+           "arn:aws:sts::444455556666:assumed-role/Ops/s",
+           "arn:aws:iam::444455556666:role/Ops",
+           "AROAOPS:s",
+           "Ops",
+           "s",
+           {}};
       break;
     case Who::kOtherRoot:
-      p = {PrincipalType::kRoot, kOtherAccount, "arn:aws:iam::444455556666:root",
-           "arn:aws:iam::444455556666:root", kOtherAccount, "", "", {}};
+      p = {PrincipalType::kRoot,
+           kOtherAccount,
+           "arn:aws:iam::444455556666:root",
+           "arn:aws:iam::444455556666:root",
+           kOtherAccount,
+           "",
+           "",
+           {}};
       break;
     case Who::kRds:
       p = {PrincipalType::kAwsService, "", "rds.amazonaws.com", "", "", "", "", {}};
@@ -121,7 +161,8 @@ inline constexpr char kDefaultKeyPolicy[] = R"({
 })";
 
 // The AWS managed key policy of aws/rds (shared/reference, section 6).
-inline constexpr char kAwsRdsKeyPolicy[] = R"({"Version":"2012-10-17","Id":"auto-rds-2","Statement":[
+inline constexpr char kAwsRdsKeyPolicy[] =
+    R"({"Version":"2012-10-17","Id":"auto-rds-2","Statement":[
  {"Sid":"Allow access through RDS for all principals in the account that are authorized to use RDS","Effect":"Allow",
   "Principal":{"AWS":"*"},
   "Action":["kms:Encrypt","kms:Decrypt","kms:ReEncrypt*","kms:GenerateDataKey*","kms:CreateGrant","kms:ListGrants","kms:DescribeKey"],

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what kmsd needs to build and test on Debian 12 (run as root).
+# Packages already present are skipped, so a second run costs nothing.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config
+  libboost1.81-dev rapidjson-dev liblmdb-dev lmdb-utils libssl-dev zlib1g-dev
+  libgtest-dev libgmock-dev
+)
+if [[ "${1:-}" == "--test" ]]; then
+  # Real clients for the integration tests, and clang for the fuzzers.
+  packages+=(awscli python3-boto3 python3-pytest clang libclang-rt-14-dev)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]} > 0)); then
+  echo "Installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
