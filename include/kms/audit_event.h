@@ -32,7 +32,7 @@ struct TlsDetails {
 struct CloudTrailEvent {
   std::string event_name;  // the operation, "GenerateDataKey"
   std::string event_source = std::string(kKmsEventSource);
-  std::string region;      // awsRegion, from the SigV4 credential scope
+  std::string region;  // awsRegion, from the SigV4 credential scope
   EpochMillis event_time = 0;
   Principal principal;
   std::string access_key_id;

@@ -24,9 +24,9 @@ namespace kms::audit {
 // How long records are kept. Each limit is off when 0. The oldest records go
 // first; Verify still succeeds afterwards, from a signed checkpoint.
 struct RetentionPolicy {
-  int max_age_days = 0;      // by event time
+  int max_age_days = 0;  // by event time
   uint64_t max_records = 0;
-  uint64_t max_bytes = 0;    // stored record bytes (not the file size)
+  uint64_t max_bytes = 0;  // stored record bytes (not the file size)
 };
 
 struct AuditOptions {
@@ -134,8 +134,8 @@ class AuditLog {
 
   // A LookupEvents request body in, a response body out; errors as
   // ParseLookupEventsRequest and LookupEvents.
-  StatusOr<std::string> HandleLookupEvents(std::string_view request_json,
-                                           const LookupScope& scope, EpochMillis now) const;
+  StatusOr<std::string> HandleLookupEvents(std::string_view request_json, const LookupScope& scope,
+                                           EpochMillis now) const;
 
   // Walks the chain from the checkpoint (or the first record) to the signed
   // head. Errors only when the log cannot be read.

@@ -10,9 +10,7 @@ namespace {
 constexpr std::string_view kStoredBytesKey = "bytes";
 constexpr size_t kSignedLinkSize = 8 + 32 + 32;
 
-std::string_view MetaKey(LinkKind kind) {
-  return kind == LinkKind::kHead ? "head" : "checkpoint";
-}
+std::string_view MetaKey(LinkKind kind) { return kind == LinkKind::kHead ? "head" : "checkpoint"; }
 
 std::string_view SignatureLabel(LinkKind kind) {
   return kind == LinkKind::kHead ? "kmsd-audit-head-v1" : "kmsd-audit-checkpoint-v1";
@@ -34,8 +32,8 @@ crypto::Sha256Digest Sign(LinkKind kind, std::string_view link_bytes, ByteView k
 
 }  // namespace
 
-StatusOr<std::optional<ChainLink>> ReadLink(const Txn& txn, const AuditStore& store,
-                                            LinkKind kind, ByteView key) {
+StatusOr<std::optional<ChainLink>> ReadLink(const Txn& txn, const AuditStore& store, LinkKind kind,
+                                            ByteView key) {
   KMS_ASSIGN_OR_RETURN(std::optional<std::string_view> value, txn.Get(store.meta(), MetaKey(kind)));
   if (!value) return std::optional<ChainLink>();
   const std::string name(MetaKey(kind));

@@ -32,8 +32,8 @@ enum class LinkKind { kHead, kCheckpoint };
 
 // The link stored in meta; nullopt when there is none. kInternal when it is
 // malformed or its signature does not verify under `key`.
-StatusOr<std::optional<ChainLink>> ReadLink(const Txn& txn, const AuditStore& store,
-                                            LinkKind kind, ByteView key);
+StatusOr<std::optional<ChainLink>> ReadLink(const Txn& txn, const AuditStore& store, LinkKind kind,
+                                            ByteView key);
 Status WriteLink(Txn& txn, const AuditStore& store, LinkKind kind, const ChainLink& link,
                  ByteView key);
 

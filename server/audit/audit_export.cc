@@ -23,8 +23,8 @@ std::string PathComponent(std::string_view text) {
   if (text.empty()) return "unknown";
   std::string out(text);
   for (char& c : out) {
-    const bool safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                      (c >= '0' && c <= '9') || c == '-' || c == '_';
+    const bool safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '-' || c == '_';
     if (!safe) c = '_';
   }
   return out;
@@ -32,7 +32,8 @@ std::string PathComponent(std::string_view text) {
 
 // AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/
 //   <account>_CloudTrail_<region>_<YYYYMMDDTHHmmZ>_<16 hex>.json.gz
-std::string LogFilePath(const AuditEntry& entry, EpochMillis window_start, uint64_t first_sequence) {
+std::string LogFilePath(const AuditEntry& entry, EpochMillis window_start,
+                        uint64_t first_sequence) {
   const std::string account = PathComponent(entry.account_id);
   const std::string region = PathComponent(entry.region);
   const std::string stamp = FormatAmzDate(window_start);  // YYYYMMDDTHHMMSSZ
@@ -59,7 +60,8 @@ class LogFileWriter {
   static StatusOr<std::unique_ptr<LogFileWriter>> Create(const fs::path& path) {
     std::error_code error;
     fs::create_directories(path.parent_path(), error);
-    if (error) return Error(Code::kInternal, "export: cannot create " + path.parent_path().string());
+    if (error)
+      return Error(Code::kInternal, "export: cannot create " + path.parent_path().string());
     std::unique_ptr<LogFileWriter> writer(new LogFileWriter(path));
     writer->file_ = gzopen(writer->temp_path_.c_str(), "wb");
     if (writer->file_ == nullptr) {
@@ -114,7 +116,8 @@ class Exporter {
   Status Add(const StoredRecord& record) {
     const AuditEntry& entry = record.entry;
     const EpochMillis window_start =
-        entry.event_time - (((entry.event_time % options_.window) + options_.window) % options_.window);
+        entry.event_time -
+        (((entry.event_time % options_.window) + options_.window) % options_.window);
     OpenFile& open = files_[entry.account_id + '\0' + entry.region];
     if (open.writer && (open.window_start != window_start ||
                         open.writer->records() >= options_.max_records_per_file)) {

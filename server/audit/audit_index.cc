@@ -69,12 +69,18 @@ std::string IndexKey(const LookupScope& scope, std::optional<LookupAttributeKey>
 bool EntryHasAttribute(const AuditEntry& entry, const LookupAttribute& attribute) {
   const std::string& v = attribute.value;
   switch (attribute.key) {
-    case LookupAttributeKey::kEventId: return entry.event_id == v;
-    case LookupAttributeKey::kEventName: return entry.event_name == v;
-    case LookupAttributeKey::kReadOnly: return ReadOnlyValue(entry.read_only) == v;
-    case LookupAttributeKey::kUsername: return entry.username == v;
-    case LookupAttributeKey::kEventSource: return entry.event_source == v;
-    case LookupAttributeKey::kAccessKeyId: return entry.access_key_id == v;
+    case LookupAttributeKey::kEventId:
+      return entry.event_id == v;
+    case LookupAttributeKey::kEventName:
+      return entry.event_name == v;
+    case LookupAttributeKey::kReadOnly:
+      return ReadOnlyValue(entry.read_only) == v;
+    case LookupAttributeKey::kUsername:
+      return entry.username == v;
+    case LookupAttributeKey::kEventSource:
+      return entry.event_source == v;
+    case LookupAttributeKey::kAccessKeyId:
+      return entry.access_key_id == v;
     case LookupAttributeKey::kResourceType:
       return std::ranges::any_of(entry.resources, [&](const auto& r) { return r.type == v; });
     case LookupAttributeKey::kResourceName:
@@ -99,7 +105,8 @@ std::vector<LookupAttribute> IndexedAttributes(const AuditEntry& entry) {
   std::erase_if(attributes, [](const LookupAttribute& a) { return a.value.empty(); });
   std::vector<LookupAttribute> unique;
   for (LookupAttribute& attribute : attributes) {
-    if (std::ranges::find(unique, attribute) == unique.end()) unique.push_back(std::move(attribute));
+    if (std::ranges::find(unique, attribute) == unique.end())
+      unique.push_back(std::move(attribute));
   }
   return unique;
 }
@@ -122,8 +129,7 @@ Status DeleteIndexEntries(Txn& txn, const AuditStore& store, const AuditEntry& e
   return OkStatus();
 }
 
-StatusOr<std::optional<std::string>> FindMissingIndexEntry(const Txn& txn,
-                                                           const AuditStore& store,
+StatusOr<std::optional<std::string>> FindMissingIndexEntry(const Txn& txn, const AuditStore& store,
                                                            const AuditEntry& entry,
                                                            uint64_t sequence) {
   const std::string position = EncodePosition({IndexTime(entry.event_time), sequence});

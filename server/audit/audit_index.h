@@ -62,8 +62,7 @@ Status DeleteIndexEntries(Txn& txn, const AuditStore& store, const AuditEntry& e
 
 // The first index list that misses `entry`, as "EventName=Encrypt" (or "all
 // records"), or nullopt when all list it.
-StatusOr<std::optional<std::string>> FindMissingIndexEntry(const Txn& txn,
-                                                           const AuditStore& store,
+StatusOr<std::optional<std::string>> FindMissingIndexEntry(const Txn& txn, const AuditStore& store,
                                                            const AuditEntry& entry,
                                                            uint64_t sequence);
 

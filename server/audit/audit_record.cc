@@ -99,8 +99,8 @@ StatusOr<StoredRecord> DecodeStoredRecord(std::string_view bytes) {
   e.event_time = static_cast<EpochMillis>(reader.Uint64());
   const uint8_t read_only = reader.Byte();
   e.read_only = read_only == 1;
-  for (std::string* s : {&e.event_id, &e.event_name, &e.event_source, &e.username,
-                         &e.access_key_id, &e.account_id, &e.region}) {
+  for (std::string* s : {&e.event_id, &e.event_name, &e.event_source, &e.username, &e.access_key_id,
+                         &e.account_id, &e.region}) {
     *s = reader.String();
   }
   const uint32_t resources = reader.Uint32();

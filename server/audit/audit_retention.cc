@@ -39,9 +39,8 @@ StatusOr<Usage> ReadUsage(const Txn& txn, const AuditStore& store) {
 StatusOr<std::optional<ChainLink>> DeleteOldest(Txn& txn, const AuditStore& store,
                                                 const RetentionPolicy& policy, EpochMillis now,
                                                 size_t limit, Usage& usage) {
-  const EpochMillis cutoff = policy.max_age_days > 0
-                                 ? now - policy.max_age_days * kMillisPerDay
-                                 : std::numeric_limits<EpochMillis>::min();
+  const EpochMillis cutoff = policy.max_age_days > 0 ? now - policy.max_age_days * kMillisPerDay
+                                                     : std::numeric_limits<EpochMillis>::min();
   std::optional<ChainLink> checkpoint;
   KMS_ASSIGN_OR_RETURN(Cursor cursor, Cursor::Open(txn, store.records()));
   MDB_val k;
@@ -55,7 +54,8 @@ StatusOr<std::optional<ChainLink>> DeleteOldest(Txn& txn, const AuditStore& stor
     checkpoint = ChainLink{record.sequence, RecordHash(bytes)};
     usage.records -= 1;
     usage.bytes -= std::min<uint64_t>(usage.bytes, bytes.size());
-    if ((rc = mdb_cursor_del(cursor.get(), 0)) != 0) return std::unexpected(LmdbError(rc, "delete"));
+    if ((rc = mdb_cursor_del(cursor.get(), 0)) != 0)
+      return std::unexpected(LmdbError(rc, "delete"));
     rc = cursor.Get(&k, &v, MDB_NEXT);
   }
   if (rc != 0 && rc != MDB_NOTFOUND) return std::unexpected(LmdbError(rc, "record scan"));

@@ -83,8 +83,8 @@ class AuditStore {
  public:
   // Opens the environment in `directory` (created with mode 0700 unless
   // read-only). kNotFound when a read-only store does not exist.
-  static StatusOr<std::unique_ptr<AuditStore>> Open(const std::string& directory,
-                                                    size_t map_size, bool read_only);
+  static StatusOr<std::unique_ptr<AuditStore>> Open(const std::string& directory, size_t map_size,
+                                                    bool read_only);
   ~AuditStore();
   AuditStore(const AuditStore&) = delete;
   AuditStore& operator=(const AuditStore&) = delete;

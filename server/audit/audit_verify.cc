@@ -88,8 +88,7 @@ std::optional<Break> CheckHead(const std::optional<ChainLink>& head, const Walk&
 StatusOr<VerifyReport> VerifyChain(const AuditStore& store, ByteView key) {
   VerifyReport report;
   KMS_ASSIGN_OR_RETURN(Txn txn, store.BeginRead());
-  StatusOr<std::optional<ChainLink>> checkpoint =
-      ReadLink(txn, store, LinkKind::kCheckpoint, key);
+  StatusOr<std::optional<ChainLink>> checkpoint = ReadLink(txn, store, LinkKind::kCheckpoint, key);
   if (!checkpoint) return Broken(report, {0, checkpoint.error().message()});
   StatusOr<std::optional<ChainLink>> head = ReadLink(txn, store, LinkKind::kHead, key);
   if (!head) return Broken(report, {0, head.error().message()});

@@ -191,10 +191,14 @@ std::string InvokedByFromViaService(std::string_view via_service) {
 
 std::string LookupUsername(const Principal& principal) {
   switch (principal.type) {
-    case PrincipalType::kIamUser: return principal.user_name;
-    case PrincipalType::kAssumedRole: return principal.session_name;
-    case PrincipalType::kRoot: return "root";
-    case PrincipalType::kAwsService: return principal.arn;
+    case PrincipalType::kIamUser:
+      return principal.user_name;
+    case PrincipalType::kAssumedRole:
+      return principal.session_name;
+    case PrincipalType::kRoot:
+      return "root";
+    case PrincipalType::kAwsService:
+      return principal.arn;
   }
   return principal.user_name;
 }

@@ -120,7 +120,8 @@ void LmdbAuditLog::WriterLoop() {
 std::vector<LmdbAuditLog::Pending> LmdbAuditLog::NextBatch() {
   std::unique_lock lock(mu_);
   work_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-  const auto end = queue_.begin() + static_cast<std::ptrdiff_t>(std::min(queue_.size(), max_batch_));
+  const auto end =
+      queue_.begin() + static_cast<std::ptrdiff_t>(std::min(queue_.size(), max_batch_));
   std::vector<Pending> batch(std::make_move_iterator(queue_.begin()), std::make_move_iterator(end));
   queue_.erase(queue_.begin(), end);
   return batch;

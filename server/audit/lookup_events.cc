@@ -75,8 +75,7 @@ int SeekBelow(Cursor& cursor, std::string_view key, const IndexPosition& upper, 
 
 }  // namespace
 
-StatusOr<LookupEventsResult> RunLookupEvents(const AuditStore& store,
-                                             const NextTokenCodec& tokens,
+StatusOr<LookupEventsResult> RunLookupEvents(const AuditStore& store, const NextTokenCodec& tokens,
                                              const LookupScope& scope,
                                              const LookupEventsQuery& query, EpochMillis now,
                                              int window_days) {
@@ -85,10 +84,9 @@ StatusOr<LookupEventsResult> RunLookupEvents(const AuditStore& store,
   LookupEventsResult result;
   if (query.insight_events) return result;
 
-  const std::string key =
-      query.attribute ? IndexKey(scope, query.attribute->key, query.attribute->value,
-                                 store.max_key_size())
-                      : IndexKey(scope, std::nullopt, "", store.max_key_size());
+  const std::string key = query.attribute ? IndexKey(scope, query.attribute->key,
+                                                     query.attribute->value, store.max_key_size())
+                                          : IndexKey(scope, std::nullopt, "", store.max_key_size());
   KMS_ASSIGN_OR_RETURN(Txn txn, store.BeginRead());
   KMS_ASSIGN_OR_RETURN(Cursor cursor, Cursor::Open(txn, store.index()));
   MDB_val k;

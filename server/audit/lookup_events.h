@@ -14,8 +14,7 @@ namespace kms::audit {
 // list newest first from the end of the time range (or from the NextToken's
 // position), down to the start of the range and no further back than
 // `window_days` before `now` (0: no limit). Errors as AuditLog::LookupEvents.
-StatusOr<LookupEventsResult> RunLookupEvents(const AuditStore& store,
-                                             const NextTokenCodec& tokens,
+StatusOr<LookupEventsResult> RunLookupEvents(const AuditStore& store, const NextTokenCodec& tokens,
                                              const LookupScope& scope,
                                              const LookupEventsQuery& query, EpochMillis now,
                                              int window_days);

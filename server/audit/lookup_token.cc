@@ -60,8 +60,7 @@ StatusOr<IndexPosition> NextTokenCodec::Decode(std::string_view token, const Loo
   const std::string_view position = raw.substr(1, kIndexPositionSize);
   const std::string expected = Mac(scope, query, position);
   if (!ConstantTimeEquals(AsBytes(expected), AsBytes(raw.substr(1 + kIndexPositionSize)))) {
-    return Error(Code::kInvalidNextToken,
-                 "NextToken was not issued for these request parameters.");
+    return Error(Code::kInvalidNextToken, "NextToken was not issued for these request parameters.");
   }
   return *DecodePosition(position);
 }

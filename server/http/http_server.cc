@@ -125,8 +125,28 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   }
 
   void OnWrite(beast::error_code ec) {
-    if (ec || !keep_alive_) return Close();
+    if (ec) return Close();
+    if (!keep_alive_) return LingeringClose();
     DoRead();
+  }
+
+  // Stops sending, then reads and discards what the client is still sending
+  // (for a bounded time and size) before closing, so that a client still
+  // uploading a refused body reads our answer instead of a reset.
+  void LingeringClose() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.expires_after(std::chrono::seconds(5));
+    Drain();
+  }
+
+  void Drain() {
+    drain_buffer_.resize(64 << 10);
+    stream_.async_read_some(net::buffer(drain_buffer_), [self = shared_from_this()](beast::error_code ec, size_t n) {
+      self->drained_ += n;
+      if (ec || self->drained_ > (size_t{64} << 20)) return self->Close();
+      self->Drain();
+    });
   }
 
   void Close() {
@@ -143,6 +163,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   InFlight& in_flight_;
   const std::atomic<bool>& stopping_;
   bool keep_alive_ = true;
+  std::vector<char> drain_buffer_;
+  size_t drained_ = 0;
 };
 
 class Listener : public std::enable_shared_from_this<Listener> {

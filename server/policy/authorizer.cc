@@ -3,13 +3,14 @@
 // Rules, in order, with their sources:
 //  1. An explicit Deny in the key policy or in any identity policy denies,
 //     whatever else allows, grants included ("An explicit deny in any policy
-//     overrides any allows": IAM User Guide, "Policy evaluation logic"; KMS
-//     Developer Guide, "Troubleshooting key access": grants cannot override a
-//     Deny).
+//     overrides any allows": IAM User Guide, "Policy evaluation logic"; grants
+//     "allow access, but not deny it": KMS Developer Guide, "Using grants";
+//     marked inferred in shared/reference section 5).
 //  2. Actions without a key (key_policy == null: CreateKey, ListKeys, ...)
-//     are decided by the caller's identity policies alone; the account root
-//     user has every permission of its account (KMS Developer Guide, "AWS KMS
-//     permissions": "valid only in an IAM policy"; IAM, "root user").
+//     are decided by the caller's identity policies alone ("The kms:CreateKey
+//     permission is valid only in an IAM policy": KMS Developer Guide,
+//     "Default key policy"); the account root user is not subject to IAM
+//     policies and may perform them (IAM User Guide, "AWS account root user").
 //  3. The key policy is mandatory: KMS does not trust the account implicitly,
 //     not even its root user (KMS Developer Guide, "Default key policy":
 //     "Unlike other AWS resource policies, an AWS KMS key policy does not

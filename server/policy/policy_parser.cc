@@ -3,6 +3,7 @@
 #include <rapidjson/error/en.h>
 
 #include <array>
+#include <set>
 
 #include "server/policy/parser_util.h"
 
@@ -174,6 +175,22 @@ Status ParseTargets(const ElementSet<kStatementElementCount>& elements,
   return OkStatus();
 }
 
+// IAM allows only alphanumeric Sids in identity policies (IAM User Guide,
+// "Grammar", sid_string); resource policies such as key policies allow more.
+Status CheckSid(std::string_view sid, PolicyKind kind) {
+  if (kind != PolicyKind::kIdentityPolicy) return OkStatus();
+  for (char c : sid) {
+    const bool alphanumeric =
+        (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+    if (!alphanumeric) {
+      return Malformed(
+          "Statement IDs (SID) must be alpha-numeric. Check that your input satisfies the "
+          "regular expression [0-9A-Za-z]*");
+    }
+  }
+  return OkStatus();
+}
+
 StatusOr<Statement> ParseStatement(const JsonValue& value, const StatementContext& context) {
   if (!value.IsObject()) return Malformed("Each policy statement must be a JSON object.");
   KMS_ASSIGN_OR_RETURN(auto elements,
@@ -186,6 +203,7 @@ StatusOr<Statement> ParseStatement(const JsonValue& value, const StatementContex
   }
   KMS_RETURN_IF_ERROR(ParseEffect(elements.Get(kEffect), &statement));
   KMS_RETURN_IF_ERROR(ParsePrincipalElement(elements, context, &statement));
+  KMS_RETURN_IF_ERROR(CheckSid(statement.sid, context.options.kind));
   KMS_RETURN_IF_ERROR(ParseTargets(elements, context, &statement));
   if (const JsonValue* condition = elements.Get(kCondition)) {
     KMS_ASSIGN_OR_RETURN(statement.conditions,
@@ -212,6 +230,18 @@ Status ParseVersion(const JsonValue* value, PolicyDocument* document) {
   return OkStatus();
 }
 
+// IAM rejects repeated Sids within one identity policy.
+Status CheckUniqueSids(const PolicyDocument& document) {
+  if (document.kind != PolicyKind::kIdentityPolicy) return OkStatus();
+  std::set<std::string_view> sids;
+  for (const Statement& statement : document.statements) {
+    if (!statement.sid.empty() && !sids.insert(statement.sid).second) {
+      return Malformed("Statement IDs (SID) in a single policy must be unique.");
+    }
+  }
+  return OkStatus();
+}
+
 Status ParseStatements(const JsonValue* value, const ParseOptions& options,
                        PolicyDocument* document) {
   if (value == nullptr) return Malformed("Policy document must contain a Statement element.");
@@ -228,7 +258,7 @@ Status ParseStatements(const JsonValue* value, const ParseOptions& options,
     KMS_ASSIGN_OR_RETURN(Statement statement, ParseStatement(item, context));
     document->statements.push_back(std::move(statement));
   }
-  return OkStatus();
+  return CheckUniqueSids(*document);
 }
 
 StatusOr<std::unique_ptr<PolicyDocument>> ParseDocument(const JsonValue& root,

@@ -1,20 +1,21 @@
+#include "server/audit/audit_chain.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
 #include "kms/audit_log.h"
-#include "server/audit/audit_chain.h"
 #include "server/audit/audit_index.h"
 #include "server/audit/audit_record.h"
-#include "tests/server/audit/audit_test_util.h"
 #include "testing/status_matchers.h"
+#include "tests/server/audit/audit_test_util.h"
 
 namespace kms::audit {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::AppendAndWait;
+using ::testing::HasSubstr;
 using testing::kT0;
 using testing::MakeEntry;
 using testing::TamperWith;
@@ -66,7 +67,8 @@ class AuditChainTest : public ::testing::Test {
     options.read_only = true;
     StatusOr<std::unique_ptr<AuditLog>> log = AuditLog::Open(options);
     EXPECT_TRUE(log.has_value());
-    StatusOr<LookupEventsResult> result = (*log)->LookupEvents(TestScope(), LookupEventsQuery(), kT0);
+    StatusOr<LookupEventsResult> result =
+        (*log)->LookupEvents(TestScope(), LookupEventsQuery(), kT0);
     EXPECT_TRUE(result.has_value());
     return result->events.size();
   }
@@ -175,11 +177,11 @@ TEST_F(AuditChainTest, DetectsRemovedIndexEntry) {
   TamperWith(dir_.path(), [&](Txn& txn, const AuditStore& store) {
     KMS_ASSERT_OK_AND_ASSIGN(StoredRecord record,
                              DecodeStoredRecord(**txn.Get(store.records(), EncodeUint64(2))));
-    const std::string key = IndexKey(TestScope(), LookupAttributeKey::kEventName, "Op2",
-                                     store.max_key_size());
-    ASSERT_THAT(txn.Delete(store.index(), key,
-                           EncodePosition({IndexTime(record.entry.event_time), 2})),
-                IsOk());
+    const std::string key =
+        IndexKey(TestScope(), LookupAttributeKey::kEventName, "Op2", store.max_key_size());
+    ASSERT_THAT(
+        txn.Delete(store.index(), key, EncodePosition({IndexTime(record.entry.event_time), 2})),
+        IsOk());
   });
   const VerifyReport report = VerifyClosedLog();
   EXPECT_FALSE(report.ok);

@@ -8,16 +8,16 @@
 #include <vector>
 
 #include "kms/audit_log.h"
-#include "tests/server/audit/audit_test_util.h"
 #include "testing/status_matchers.h"
+#include "tests/server/audit/audit_test_util.h"
 
 namespace kms::audit {
 namespace {
 
-using ::testing::MatchesRegex;
 using testing::AppendAndWait;
 using testing::kT0;
 using testing::MakeEntry;
+using ::testing::MatchesRegex;
 using testing::TempDir;
 using testing::TestOptions;
 
@@ -42,7 +42,8 @@ std::vector<std::string> RecordIds(const std::string& path) {
   EXPECT_FALSE(doc.HasParseError()) << json;
   EXPECT_TRUE(doc.IsObject() && doc.HasMember("Records") && doc["Records"].IsArray());
   std::vector<std::string> ids;
-  for (const auto& record : doc["Records"].GetArray()) ids.emplace_back(record["eventID"].GetString());
+  for (const auto& record : doc["Records"].GetArray())
+    ids.emplace_back(record["eventID"].GetString());
   return ids;
 }
 
@@ -89,9 +90,10 @@ TEST_F(AuditExportTest, WritesEveryRecordAsGzippedCloudTrailFiles) {
 
   std::set<std::string> exported;
   for (const std::string& file : report.files) {
-    EXPECT_THAT(file, MatchesRegex("AWSLogs/[0-9]+/CloudTrail/[a-z0-9-]+/[0-9]{4}/[0-9]{2}/[0-9]{2}/"
-                                   "[0-9]+_CloudTrail_[a-z0-9-]+_[0-9]{8}T[0-9]{4}Z_[0-9a-f]{16}"
-                                   "\\.json\\.gz"));
+    EXPECT_THAT(file,
+                MatchesRegex("AWSLogs/[0-9]+/CloudTrail/[a-z0-9-]+/[0-9]{4}/[0-9]{2}/[0-9]{2}/"
+                             "[0-9]+_CloudTrail_[a-z0-9-]+_[0-9]{8}T[0-9]{4}Z_[0-9a-f]{16}"
+                             "\\.json\\.gz"));
     for (const std::string& id : RecordIds(options.out_dir + "/" + file)) exported.insert(id);
   }
   EXPECT_EQ(exported, ids);

@@ -42,10 +42,13 @@ AuditEntry SampleEntry(EpochMillis now) {
   e.principal.session_name = "dbadmin";
   e.access_key_id = "ASIAEXAMPLE";
   e.invoked_by = "rds.amazonaws.com";
-  const std::string arn = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+  const std::string arn =
+      "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
   e.request_parameters = R"({"keyId":")" + arn +
-                         R"(","keySpec":"AES_256","encryptionContext":{"aws:rds:db-id":"db-CQYSMDPBRZ7BPMH7Y3RTDG5QY"}})";
-  e.additional_event_data = R"({"keyMaterialId":"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"})";
+                         R"(","keySpec":"AES_256",)"
+                         R"("encryptionContext":{"aws:rds:db-id":"db-CQYSMDPBRZ7BPMH7Y3RTDG5QY"}})";
+  e.additional_event_data =
+      R"({"keyMaterialId":"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"})";
   e.request_id = NewUuid();
   e.event_id = NewUuid();
   e.read_only = true;
@@ -92,21 +95,26 @@ BenchOptions ParseArgs(int argc, char** argv) {
   BenchOptions bench;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
-    if (arg == "--dir" && i + 1 < argc) bench.dir = argv[++i];
-    else if (arg == "--records" && i + 1 < argc) bench.records = std::stoi(argv[++i]);
-    else if (arg == "--disabled") bench.disabled = true;
+    if (arg == "--dir" && i + 1 < argc)
+      bench.dir = argv[++i];
+    else if (arg == "--records" && i + 1 < argc)
+      bench.records = std::stoi(argv[++i]);
+    else if (arg == "--disabled")
+      bench.disabled = true;
     else if (arg == "--producers" && i + 1 < argc) {
       bench.producers.clear();
       std::stringstream list(argv[++i]);
       for (std::string n; std::getline(list, n, ',');) bench.producers.push_back(std::stoi(n));
     } else {
-      std::fprintf(stderr, "usage: %s [--dir DIR] [--records N] [--producers 1,16,64] [--disabled]\n",
+      std::fprintf(stderr,
+                   "usage: %s [--dir DIR] [--records N] [--producers 1,16,64] [--disabled]\n",
                    argv[0]);
       std::exit(2);
     }
   }
   if (bench.dir.empty()) {
-    std::string pattern = (std::filesystem::temp_directory_path() / "kms-audit-bench-XXXXXX").string();
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "kms-audit-bench-XXXXXX").string();
     bench.dir = mkdtemp(pattern.data());
   }
   return bench;

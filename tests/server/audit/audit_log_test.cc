@@ -1,3 +1,5 @@
+#include "kms/audit_log.h"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -7,9 +9,8 @@
 #include <thread>
 #include <vector>
 
-#include "kms/audit_log.h"
-#include "tests/server/audit/audit_test_util.h"
 #include "testing/status_matchers.h"
+#include "tests/server/audit/audit_test_util.h"
 
 namespace kms::audit {
 namespace {
@@ -228,8 +229,7 @@ TEST_F(AuditLogTest, RunAuditVerifyReportsOnAClosedLog) {
     std::unique_ptr<AuditLog> log = OpenLog(TestOptions(dir_.path(), &clock_));
     ASSERT_THAT(AppendAndWait(*log, MakeEntry("Encrypt", kT0)), IsOk());
   }
-  KMS_ASSERT_OK_AND_ASSIGN(VerifyReport report,
-                           RunAuditVerify(TestOptions(dir_.path(), &clock_)));
+  KMS_ASSERT_OK_AND_ASSIGN(VerifyReport report, RunAuditVerify(TestOptions(dir_.path(), &clock_)));
   EXPECT_TRUE(report.ok);
   EXPECT_EQ(report.ToString(), "audit chain: OK\nrecords checked: 1\nsequence: 1 to 1\n");
 }

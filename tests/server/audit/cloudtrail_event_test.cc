@@ -5,8 +5,8 @@
 #include <vector>
 
 #include "kms/audit_event.h"
-#include "tests/server/audit/audit_test_util.h"
 #include "testing/status_matchers.h"
+#include "tests/server/audit/audit_test_util.h"
 
 namespace kms::audit {
 namespace {
@@ -36,18 +36,20 @@ rapidjson::Document Parse(const std::string& json) {
 
 TEST(CloudTrailEventTest, IamUserRecordIsExactlyAwsShape) {
   KMS_ASSERT_OK_AND_ASSIGN(std::string record, BuildCloudTrailRecord(SampleEvent()));
-  EXPECT_EQ(record,
-            R"({"eventVersion":"1.11","userIdentity":{"type":"IAMUser","principalId":"AIDAEXAMPLEalice",)"
-            R"("arn":"arn:aws:iam::111122223333:user/alice","accountId":"111122223333",)"
-            R"("accessKeyId":"AKIAEXAMPLE","userName":"alice"},"eventTime":"2023-11-14T22:13:20Z",)"
-            R"("eventSource":"kms.amazonaws.com","eventName":"GenerateDataKey","awsRegion":"us-east-1",)"
-            R"("sourceIPAddress":"192.0.2.10","userAgent":"aws-cli/2.15.0",)"
-            R"("requestParameters":{"keyId":"alias/app","keySpec":"AES_256"},"responseElements":null,)"
-            R"("requestID":"e0eb83e3-63bc-11e4-bc2b-4198b6150d5c",)"
-            R"("eventID":"a9dea4f9-8395-46c0-942c-f509c02c2b71","readOnly":true,)"
-            R"("resources":[{"accountId":"111122223333","type":"AWS::KMS::Key",)"
-            R"("ARN":"arn:aws:kms:us-east-1:111122223333:key/k1"}],"eventType":"AwsApiCall",)"
-            R"("managementEvent":true,"recipientAccountId":"111122223333","eventCategory":"Management"})");
+  EXPECT_EQ(
+      record,
+      R"({"eventVersion":"1.11","userIdentity":{"type":"IAMUser","principalId":"AIDAEXAMPLEalice",)"
+      R"("arn":"arn:aws:iam::111122223333:user/alice","accountId":"111122223333",)"
+      R"("accessKeyId":"AKIAEXAMPLE","userName":"alice"},"eventTime":"2023-11-14T22:13:20Z",)"
+      R"("eventSource":"kms.amazonaws.com","eventName":"GenerateDataKey","awsRegion":"us-east-1",)"
+      R"("sourceIPAddress":"192.0.2.10","userAgent":"aws-cli/2.15.0",)"
+      R"("requestParameters":{"keyId":"alias/app","keySpec":"AES_256"},"responseElements":null,)"
+      R"("requestID":"e0eb83e3-63bc-11e4-bc2b-4198b6150d5c",)"
+      R"("eventID":"a9dea4f9-8395-46c0-942c-f509c02c2b71","readOnly":true,)"
+      R"("resources":[{"accountId":"111122223333","type":"AWS::KMS::Key",)"
+      R"("ARN":"arn:aws:kms:us-east-1:111122223333:key/k1"}],"eventType":"AwsApiCall",)"
+      R"("managementEvent":true,"recipientAccountId":"111122223333",)"
+      R"("eventCategory":"Management"})");
 }
 
 // The composite GenerateDataKey-by-RDS example of kms-wire-protocol.md section 8.
@@ -64,7 +66,8 @@ TEST(CloudTrailEventTest, AssumedRoleInvokedByServiceMatchesReferenceExample) {
   e.user_agent = "aws-sdk-go";
   const std::string arn = KeyArn("1234abcd-12ab-34cd-56ef-1234567890ab");
   e.request_parameters = R"({"keyId":")" + arn +
-                         R"(","keySpec":"AES_256","encryptionContext":{"aws:rds:db-id":"db-CQYSMDPBRZ7BPMH7Y3RTDG5QY"}})";
+                         R"(","keySpec":"AES_256",)"
+                         R"("encryptionContext":{"aws:rds:db-id":"db-CQYSMDPBRZ7BPMH7Y3RTDG5QY"}})";
   e.response_elements = "null";
   e.request_id = "e0eb83e3-63bc-11e4-bc2b-4198b6150d5c";
   e.event_id = "a9dea4f9-8395-46c0-942c-f509c02c2b71";
@@ -75,18 +78,28 @@ TEST(CloudTrailEventTest, AssumedRoleInvokedByServiceMatchesReferenceExample) {
   KMS_ASSERT_OK_AND_ASSIGN(std::string record, BuildCloudTrailRecord(e));
   EXPECT_EQ(
       record,
-      R"({"eventVersion":"1.11","userIdentity":{"type":"AssumedRole","principalId":"AROAEXAMPLE:dbadmin",)"
-      R"("arn":"arn:aws:sts::111122223333:assumed-role/DbAdmin/dbadmin","accountId":"111122223333","accessKeyId":"ASIAEXAMPLE",)"
-      R"("sessionContext":{"sessionIssuer":{"type":"Role","principalId":"AROAEXAMPLE","arn":"arn:aws:iam::111122223333:role/DbAdmin",)"
-      R"("accountId":"111122223333","userName":"DbAdmin"},"attributes":{"creationDate":"2025-05-20T20:40:00Z","mfaAuthenticated":"false"}},)"
+      R"({"eventVersion":"1.11","userIdentity":{"type":"AssumedRole",)"
+      R"("principalId":"AROAEXAMPLE:dbadmin",)"
+      R"("arn":"arn:aws:sts::111122223333:assumed-role/DbAdmin/dbadmin",)"
+      R"("accountId":"111122223333","accessKeyId":"ASIAEXAMPLE",)"
+      R"("sessionContext":{"sessionIssuer":{"type":"Role","principalId":"AROAEXAMPLE",)"
+      R"("arn":"arn:aws:iam::111122223333:role/DbAdmin",)"
+      R"("accountId":"111122223333","userName":"DbAdmin"},)"
+      R"("attributes":{"creationDate":"2025-05-20T20:40:00Z","mfaAuthenticated":"false"}},)"
       R"("invokedBy":"rds.amazonaws.com"},)"
-      R"("eventTime":"2025-05-20T20:46:16Z","eventSource":"kms.amazonaws.com","eventName":"GenerateDataKey","awsRegion":"us-east-1",)"
+      R"("eventTime":"2025-05-20T20:46:16Z","eventSource":"kms.amazonaws.com",)"
+      R"("eventName":"GenerateDataKey","awsRegion":"us-east-1",)"
       R"("sourceIPAddress":"rds.amazonaws.com","userAgent":"rds.amazonaws.com",)"
-      R"("requestParameters":{"keyId":"arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab","keySpec":"AES_256",)"
-      R"("encryptionContext":{"aws:rds:db-id":"db-CQYSMDPBRZ7BPMH7Y3RTDG5QY"}},"responseElements":null,)"
-      R"("requestID":"e0eb83e3-63bc-11e4-bc2b-4198b6150d5c","eventID":"a9dea4f9-8395-46c0-942c-f509c02c2b71","readOnly":true,)"
-      R"("resources":[{"accountId":"111122223333","type":"AWS::KMS::Key","ARN":"arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"}],)"
-      R"("eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"111122223333","eventCategory":"Management"})");
+      R"("requestParameters":{"keyId":"arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-)"
+      R"(56ef-1234567890ab","keySpec":"AES_256",)"
+      R"("encryptionContext":{"aws:rds:db-id":"db-CQYSMDPBRZ7BPMH7Y3RTDG5QY"}},)"
+      R"("responseElements":null,)"
+      R"("requestID":"e0eb83e3-63bc-11e4-bc2b-4198b6150d5c",)"
+      R"("eventID":"a9dea4f9-8395-46c0-942c-f509c02c2b71","readOnly":true,)"
+      R"("resources":[{"accountId":"111122223333","type":"AWS::KMS::Key",)"
+      R"("ARN":"arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"}],)"
+      R"("eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"111122223333",)"
+      R"("eventCategory":"Management"})");
 }
 
 TEST(CloudTrailEventTest, AssumedRoleSessionDateDefaultsToEventTime) {
@@ -134,11 +147,12 @@ TEST(CloudTrailEventTest, ErrorRecordPlacesErrorAfterUserAgent) {
   rapidjson::Document doc = Parse(record);
   EXPECT_EQ(MemberNames(doc),
             (std::vector<std::string>{
-                "eventVersion", "userIdentity", "eventTime", "eventSource", "eventName",
-                "awsRegion", "sourceIPAddress", "userAgent", "errorCode", "errorMessage",
-                "requestParameters", "responseElements", "additionalEventData", "requestID",
-                "eventID", "readOnly", "resources", "eventType", "managementEvent",
-                "recipientAccountId", "eventCategory"}));
+                "eventVersion",        "userIdentity", "eventTime",         "eventSource",
+                "eventName",           "awsRegion",    "sourceIPAddress",   "userAgent",
+                "errorCode",           "errorMessage", "requestParameters", "responseElements",
+                "additionalEventData", "requestID",    "eventID",           "readOnly",
+                "resources",           "eventType",    "managementEvent",   "recipientAccountId",
+                "eventCategory"}));
   EXPECT_STREQ(doc["errorCode"].GetString(), "IncorrectKeyException");
   EXPECT_TRUE(doc["responseElements"].IsNull());
 }
@@ -191,8 +205,10 @@ TEST(CloudTrailEventTest, FragmentsPassThroughUnchanged) {
   e.response_elements = R"({"grantId":"0123"})";
   e.additional_event_data = R"([1, 2.50, "x"])";
   KMS_ASSERT_OK_AND_ASSIGN(std::string record, BuildCloudTrailRecord(e));
-  EXPECT_NE(record.find(R"("requestParameters": { "keyId" : "k",  "encryptionContext":{"b":"2","a":"1"} } ,)"),
-            std::string::npos)
+  EXPECT_NE(
+      record.find(
+          R"("requestParameters": { "keyId" : "k",  "encryptionContext":{"b":"2","a":"1"} } ,)"),
+      std::string::npos)
       << record;
   EXPECT_NE(record.find(R"("responseElements":{"grantId":"0123"},)"), std::string::npos);
   EXPECT_NE(record.find(R"("additionalEventData":[1, 2.50, "x"],)"), std::string::npos);
@@ -217,7 +233,8 @@ TEST(CloudTrailEventTest, EscapesStringsAndReplacesInvalidUtf8) {
   doc.Parse<rapidjson::kParseValidateEncodingFlag>(record.c_str(), record.size());
   ASSERT_FALSE(doc.HasParseError());
   const std::string agent(doc["userAgent"].GetString(), doc["userAgent"].GetStringLength());
-  EXPECT_EQ(agent, "quote\" backslash\\ newline\n nul" + std::string(1, '\0') + " bad\xEF\xBF\xBD(");
+  EXPECT_EQ(agent,
+            "quote\" backslash\\ newline\n nul" + std::string(1, '\0') + " bad\xEF\xBF\xBD(");
   EXPECT_STREQ(doc["errorMessage"].GetString(),
                "caf\xC3\xA9 \xF0\x9F\x94\x91 \xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
 }

@@ -51,8 +51,9 @@ TEST(LookupEventsCodecTest, EveryAttributeKeyParses) {
 }
 
 TEST(LookupEventsCodecTest, TimesAcceptIntegerDecimalAndExponentForms) {
-  KMS_ASSERT_OK_AND_ASSIGN(LookupEventsQuery query,
-                           ParseLookupEventsRequest(R"({"StartTime":1.7E9,"EndTime":1700000100.5})"));
+  KMS_ASSERT_OK_AND_ASSIGN(
+      LookupEventsQuery query,
+      ParseLookupEventsRequest(R"({"StartTime":1.7E9,"EndTime":1700000100.5})"));
   EXPECT_EQ(query.start_time, 1700000000000);
   EXPECT_EQ(query.end_time, 1700000100000);  // rounded down to the whole second
   KMS_ASSERT_OK_AND_ASSIGN(query, ParseLookupEventsRequest(R"({"StartTime":1700000000.25})"));
@@ -116,8 +117,8 @@ TEST(LookupEventsCodecTest, AttributeValueMustBe1To2000Characters) {
 TEST(LookupEventsCodecTest, RefusesStartAfterEnd) {
   EXPECT_THAT(ParseLookupEventsRequest(R"({"StartTime":1700000001,"EndTime":1700000000})"),
               StatusIs(Code::kInvalidTimeRange, "StartTime must not be after EndTime."));
-  EXPECT_TRUE(ParseLookupEventsRequest(R"({"StartTime":1700000000,"EndTime":1700000000})")
-                  .has_value());
+  EXPECT_TRUE(
+      ParseLookupEventsRequest(R"({"StartTime":1700000000,"EndTime":1700000000})").has_value());
 }
 
 TEST(LookupEventsCodecTest, RefusesTimesOutsideThePossibleRange) {
@@ -132,7 +133,8 @@ TEST(LookupEventsCodecTest, MaxResultsMustBeAnIntegerFrom1To50) {
                 StatusIs(Code::kInvalidMaxResults, "MaxResults must be between 1 and 50."))
         << body;
   }
-  KMS_ASSERT_OK_AND_ASSIGN(LookupEventsQuery query, ParseLookupEventsRequest(R"({"MaxResults":1})"));
+  KMS_ASSERT_OK_AND_ASSIGN(LookupEventsQuery query,
+                           ParseLookupEventsRequest(R"({"MaxResults":1})"));
   EXPECT_EQ(query.max_results, 1);
   KMS_ASSERT_OK_AND_ASSIGN(query, ParseLookupEventsRequest(R"({"MaxResults":5E1})"));
   EXPECT_EQ(query.max_results, 50);
@@ -185,14 +187,15 @@ TEST(LookupEventsCodecTest, SerializesResponseAsTheModelSays) {
   event.resources.clear();
   result.events.push_back(event);
   result.next_token = "tok";
-  EXPECT_EQ(SerializeLookupEventsResponse(result),
-            R"({"Events":[{"EventId":"id-1","EventName":"Encrypt","ReadOnly":"true",)"
-            R"("AccessKeyId":"AKIA1","EventTime":1700000000,"EventSource":"kms.amazonaws.com",)"
-            R"("Username":"alice","Resources":[{"ResourceType":"AWS::KMS::Key","ResourceName":"arn:k"}],)"
-            R"("CloudTrailEvent":"{\"eventVersion\":\"1.11\"}"},)"
-            R"({"EventId":"id-1","EventName":"Encrypt","ReadOnly":"false","EventTime":1700000000,)"
-            R"("EventSource":"kms.amazonaws.com","Resources":[],)"
-            R"("CloudTrailEvent":"{\"eventVersion\":\"1.11\"}"}],"NextToken":"tok"})");
+  EXPECT_EQ(
+      SerializeLookupEventsResponse(result),
+      R"({"Events":[{"EventId":"id-1","EventName":"Encrypt","ReadOnly":"true",)"
+      R"("AccessKeyId":"AKIA1","EventTime":1700000000,"EventSource":"kms.amazonaws.com",)"
+      R"("Username":"alice","Resources":[{"ResourceType":"AWS::KMS::Key","ResourceName":"arn:k"}],)"
+      R"("CloudTrailEvent":"{\"eventVersion\":\"1.11\"}"},)"
+      R"({"EventId":"id-1","EventName":"Encrypt","ReadOnly":"false","EventTime":1700000000,)"
+      R"("EventSource":"kms.amazonaws.com","Resources":[],)"
+      R"("CloudTrailEvent":"{\"eventVersion\":\"1.11\"}"}],"NextToken":"tok"})");
   EXPECT_EQ(SerializeLookupEventsResponse(LookupEventsResult()), R"({"Events":[]})");
 }
 

@@ -4,8 +4,8 @@
 #include <vector>
 
 #include "kms/audit_log.h"
-#include "tests/server/audit/audit_test_util.h"
 #include "testing/status_matchers.h"
+#include "tests/server/audit/audit_test_util.h"
 
 namespace kms::audit {
 namespace {
@@ -67,15 +67,23 @@ class LookupEventsTest : public ::testing::Test {
     const std::string k2 = KeyArn("k2");
     for (const EventSpec& spec : {
              EventSpec{.name = "Encrypt", .time = kT0, .keys = {k1}},
-             EventSpec{.name = "Decrypt", .time = kT0 + 1000, .user = "bob",
-                       .access_key = "AKIABOB", .keys = {k2}},
-             EventSpec{.name = "CreateGrant", .time = kT0 + 2000, .keys = {k1, k2},
-                       .read_only = false},
-             EventSpec{.name = "LookupEvents", .time = kT0 + 3000, .user = "bob",
-                       .access_key = "AKIABOB", .source = "cloudtrail.amazonaws.com"},
+             EventSpec{.name = "Decrypt",
+             .time = kT0 + 1000,
+             .user = "bob",
+             .access_key = "AKIABOB",
+             .keys = {k2}},
+             EventSpec{
+                 .name = "CreateGrant", .time = kT0 + 2000, .keys = {k1, k2}, .read_only = false},
+             EventSpec{.name = "LookupEvents",
+             .time = kT0 + 3000,
+             .user = "bob",
+             .access_key = "AKIABOB",
+             .source = "cloudtrail.amazonaws.com"},
              EventSpec{.name = "ListKeys", .time = kT0 + 3500},
-             EventSpec{.name = "OtherAccount", .time = kT0 + 4000, .keys = {k1},
-                       .account = kOtherAccount},
+             EventSpec{.name = "OtherAccount",
+             .time = kT0 + 4000,
+             .keys = {k1},
+             .account = kOtherAccount},
              EventSpec{.name = "OtherRegion", .time = kT0 + 5000, .region = "eu-west-1"},
          }) {
       ASSERT_THAT(AppendAndWait(*log_, Entry(spec)), IsOk());
@@ -104,7 +112,8 @@ using Strings = std::vector<std::string>;
 
 TEST_F(LookupEventsTest, NoFilterReturnsTheScopeNewestFirst) {
   KMS_ASSERT_OK_AND_ASSIGN(LookupEventsResult result, Lookup(LookupEventsQuery()));
-  EXPECT_EQ(Names(result), (Strings{"ListKeys", "LookupEvents", "CreateGrant", "Decrypt", "Encrypt"}));
+  EXPECT_EQ(Names(result),
+            (Strings{"ListKeys", "LookupEvents", "CreateGrant", "Decrypt", "Encrypt"}));
 }
 
 TEST_F(LookupEventsTest, EachAttributeFilters) {
@@ -245,9 +254,8 @@ TEST_F(LookupEventsTest, MalformedNextTokenIsRefused) {
     EXPECT_THAT(Lookup(query), StatusIs(Code::kInvalidNextToken, "NextToken is not valid."))
         << token;
   }
-  KMS_ASSERT_OK_AND_ASSIGN(
-      std::string response,
-      log_->HandleLookupEvents(R"({"MaxResults":1})", TestScope(), kT0));
+  KMS_ASSERT_OK_AND_ASSIGN(std::string response,
+                           log_->HandleLookupEvents(R"({"MaxResults":1})", TestScope(), kT0));
   const size_t at = response.find(R"("NextToken":")");
   ASSERT_NE(at, std::string::npos);
   std::string token = response.substr(at + 13, response.size() - at - 13 - 2);

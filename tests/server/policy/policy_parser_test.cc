@@ -219,6 +219,17 @@ TEST(PolicyParserTest, RejectsAnActionWithoutAVendorPrefix) {
       KeyPolicy(), "must be a string or an array of strings");
 }
 
+TEST(PolicyParserTest, IdentityPolicySidsMustBeAlphanumericAndUnique) {
+  ExpectMalformed(
+      Document({R"({"Sid":"Use keys","Effect":"Allow","Action":"kms:*","Resource":"*"})"}),
+      IdentityPolicy(), "Statement IDs (SID) must be alpha-numeric.");
+  ExpectMalformed(Document({R"({"Sid":"A","Effect":"Allow","Action":"kms:*","Resource":"*"})",
+                            R"({"Sid":"A","Effect":"Deny","Action":"kms:*","Resource":"*"})"}),
+                  IdentityPolicy(), "Statement IDs (SID) in a single policy must be unique.");
+  // Key policies use free-form Sids, as in KMS's own default policies.
+  EXPECT_THAT(ParsePolicy(testing::kAwsRdsKeyPolicy, KeyPolicy()), IsOk());
+}
+
 TEST(PolicyParserTest, RejectsAResourceThatIsNotAnArn) {
   ExpectMalformed(Document({R"({"Effect":"Allow","Action":"kms:*","Resource":"my-key"})"}),
                   IdentityPolicy(), "Resource my-key must be in ARN format or \"*\".");
