@@ -4,6 +4,8 @@
 #ifndef KMS_HTTP_SERVER_H_
 #define KMS_HTTP_SERVER_H_
 
+#include <algorithm>
+#include <cctype>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -26,7 +28,17 @@ struct Request {
   bool secure = false;  // TLS (always false until TLS is added)
 
   // The first header named `name` (case-insensitive), or empty.
-  std::string_view Header(std::string_view name) const;
+  std::string_view Header(std::string_view name) const {
+    for (const auto& [key, value] : headers) {
+      if (key.size() == name.size() &&
+          std::equal(key.begin(), key.end(), name.begin(), [](char a, char b) {
+            return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+          })) {
+        return value;
+      }
+    }
+    return {};
+  }
 };
 
 struct Response {

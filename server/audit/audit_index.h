@@ -32,6 +32,8 @@ struct IndexPosition {
   friend auto operator<=>(const IndexPosition&, const IndexPosition&) = default;
 };
 
+inline constexpr EpochMillis kMillisPerDay = EpochMillis{24} * 60 * 60 * 1000;
+
 // Event time as lookups compare it: whole seconds (as eventTime shows it), in
 // milliseconds; times before 1970 count as 0.
 uint64_t IndexTime(EpochMillis event_time);

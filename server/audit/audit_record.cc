@@ -50,9 +50,7 @@ class Reader {
   std::optional<uint64_t> Fixed(size_t n) {
     std::optional<std::string_view> bytes = Take(n);
     if (!bytes) return std::nullopt;
-    uint64_t value = 0;
-    for (const char c : *bytes) value = (value << 8) | static_cast<uint8_t>(c);
-    return value;
+    return ReadBigEndian(*bytes);
   }
 
   std::string_view rest_;

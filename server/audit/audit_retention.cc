@@ -11,8 +11,6 @@
 namespace kms::audit {
 namespace {
 
-constexpr EpochMillis kMillisPerDay = 24 * 60 * 60 * 1000;
-
 // What is stored, as retention counts it.
 struct Usage {
   uint64_t records = 0;

@@ -142,6 +142,10 @@ std::string EncodeUint64(uint64_t value) {
 
 std::optional<uint64_t> DecodeUint64(std::string_view bytes) {
   if (bytes.size() != 8) return std::nullopt;
+  return ReadBigEndian(bytes);
+}
+
+uint64_t ReadBigEndian(std::string_view bytes) {
   uint64_t value = 0;
   for (const char c : bytes) value = (value << 8) | static_cast<uint8_t>(c);
   return value;

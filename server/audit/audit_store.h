@@ -113,6 +113,8 @@ class AuditStore {
 std::string EncodeUint64(uint64_t value);
 // nullopt unless `bytes` is exactly 8 bytes.
 std::optional<uint64_t> DecodeUint64(std::string_view bytes);
+// The big-endian integer in `bytes` (at most 8 of them).
+uint64_t ReadBigEndian(std::string_view bytes);
 
 }  // namespace kms::audit
 

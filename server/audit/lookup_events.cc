@@ -11,8 +11,6 @@
 namespace kms::audit {
 namespace {
 
-constexpr EpochMillis kMillisPerDay = 24 * 60 * 60 * 1000;
-
 // Index positions a query may return: lowest_time <= time, and below `upper`.
 struct Bounds {
   uint64_t lowest_time = 0;

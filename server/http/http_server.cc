@@ -26,16 +26,6 @@ using tcp = net::ip::tcp;
 
 using ReusePort = net::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 // Counts requests being handled, so Stop() can wait for them.
 struct InFlight {
   std::atomic<int> count{0};
@@ -278,13 +268,6 @@ class BeastServer final : public Server {
 };
 
 }  // namespace
-
-std::string_view Request::Header(std::string_view name) const {
-  for (const auto& [key, value] : headers) {
-    if (EqualsIgnoreCase(key, name)) return value;
-  }
-  return {};
-}
 
 StatusOr<std::unique_ptr<Server>> StartServer(const ServerOptions& options, Handler& handler) {
   auto server = std::make_unique<BeastServer>(options, handler);
