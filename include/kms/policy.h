@@ -56,7 +56,8 @@ class Policy;
 //    statement with one or more invalid principals."), a principal in an
 //    identity policy ("Policy document should not specify a principal."), a
 //    Resource that is neither "*" nor an ARN, an unknown condition operator,
-//    a malformed condition value list, and ForAllValues on a single-valued
+//    a malformed condition value list, a non-alphanumeric or repeated Sid in
+//    an identity policy, and ForAllValues on a single-valued
 //    kms:EncryptionContext:<key> or aws:RequestTag/<key> key in a key policy
 //    ("OverlyPermissiveCondition: ...").
 // A key-policy statement without Action or Resource is accepted and has no

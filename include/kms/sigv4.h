@@ -81,6 +81,20 @@ struct SigningParams {
 std::vector<std::pair<std::string, std::string>> Sign(const RequestView& request,
                                                       const SigningParams& params);
 
+// Signs requests with one set of credentials, caching the signing key per day
+// as the SDKs do. Not thread-safe (one per thread).
+class Signer {
+ public:
+  explicit Signer(SigningParams params) : params_(std::move(params)) {}
+  // As Sign(), at `time`.
+  std::vector<std::pair<std::string, std::string>> Sign(const RequestView& request, EpochMillis time);
+
+ private:
+  SigningParams params_;
+  std::string key_date_;
+  crypto::Sha256Digest key_{};
+};
+
 // URI-encodes per SigV4 (unreserved characters kept; '/' kept when encode_slash is false).
 std::string UriEncode(std::string_view text, bool encode_slash);
 

@@ -272,9 +272,12 @@ std::string Signature(const crypto::Sha256Digest& signing_key, std::string_view 
   return HexEncode(crypto::HmacSha256(signing_key, AsBytes(string_to_sign)));
 }
 
-std::vector<std::pair<std::string, std::string>> Sign(const RequestView& request,
-                                                      const SigningParams& params) {
-  const std::string amz_date = FormatAmzDate(params.time);
+namespace {
+
+// Signs with a derived `signing_key` for `scope`.
+std::vector<std::pair<std::string, std::string>> SignWithKey(const RequestView& request, const SigningParams& params,
+                                                             const std::string& amz_date, const CredentialScope& scope,
+                                                             const crypto::Sha256Digest& signing_key) {
   std::vector<std::pair<std::string, std::string>> added;
   added.emplace_back("X-Amz-Date", amz_date);
   if (!params.session_token.empty()) added.emplace_back("X-Amz-Security-Token", params.session_token);
@@ -288,22 +291,38 @@ std::vector<std::pair<std::string, std::string>> Sign(const RequestView& request
   }
   std::sort(names.begin(), names.end());
 
-  const CredentialScope scope{amz_date.substr(0, 8), params.region, params.service};
   RequestView signed_view = request;
   signed_view.headers = all;
   const std::string payload_hash = HexEncode(crypto::Sha256(AsBytes(request.body)));
   const std::string canonical = CanonicalRequest(signed_view, names, payload_hash);
-  const std::string signature =
-      Signature(SigningKey(params.secret_access_key, scope), StringToSign(amz_date, scope, canonical));
+  const std::string signature = Signature(signing_key, StringToSign(amz_date, scope, canonical));
   std::string joined;
   for (const std::string& name : names) {
     if (!joined.empty()) joined.push_back(';');
     joined.append(name);
   }
-  added.emplace_back("Authorization", std::string(kAlgorithm) + " Credential=" + params.access_key_id +
-                                          "/" + scope.ToString() + ", SignedHeaders=" + joined +
+  added.emplace_back("Authorization", std::string(kAlgorithm) + " Credential=" + params.access_key_id + "/" +
+                                          scope.ToString() + ", SignedHeaders=" + joined +
                                           ", Signature=" + signature);
   return added;
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> Sign(const RequestView& request, const SigningParams& params) {
+  const std::string amz_date = FormatAmzDate(params.time);
+  const CredentialScope scope{amz_date.substr(0, 8), params.region, params.service};
+  return SignWithKey(request, params, amz_date, scope, SigningKey(params.secret_access_key, scope));
+}
+
+std::vector<std::pair<std::string, std::string>> Signer::Sign(const RequestView& request, EpochMillis time) {
+  const std::string amz_date = FormatAmzDate(time);
+  const CredentialScope scope{amz_date.substr(0, 8), params_.region, params_.service};
+  if (scope.date != key_date_) {
+    key_ = SigningKey(params_.secret_access_key, scope);
+    key_date_ = scope.date;
+  }
+  return SignWithKey(request, params_, amz_date, scope, key_);
 }
 
 }  // namespace kms::sigv4

@@ -22,7 +22,10 @@ namespace kms::policy::internal {
 //    (false when absent or empty, unless ...IfExists and absent);
 //  - a single-valued operator on a key with several request values holds when
 //    any of them matches (negated: when none matches the positive test);
-//  - a policy value whose policy variable cannot be resolved matches nothing.
+//  - a policy value whose policy variable cannot be resolved matches nothing;
+//  - Bool compares "true"/"false" without regard to case; Numeric and Date
+//    compare parsed values, and a request value that does not parse matches
+//    nothing.
 // Allocation-free unless the condition has policy variables.
 bool ConditionHolds(const Condition& condition, const RequestKeys& keys);
 

@@ -2,7 +2,6 @@
 #ifndef KMS_SERVER_POLICY_POLICY_DOCUMENT_H_
 #define KMS_SERVER_POLICY_POLICY_DOCUMENT_H_
 
-#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
