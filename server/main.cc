@@ -22,6 +22,7 @@
 #include "kms/key_service.h"
 #include "server/api/access.h"
 #include "server/api/dispatcher.h"
+#include "server/api/grant_authority.h"
 
 namespace kms {
 namespace {
@@ -177,8 +178,11 @@ int Serve(config::ServerConfig config, const Flags& flags) {
   keys::KeyService key_service(**store, std::move(*root_key), clock, keys::AwsManagedKeyTemplates());
   auto access = api::Access::Create(config, **store);
   if (!access) return Fail(access.error());
+  const grants::TokenCodec grant_tokens(key_service.root_key().Derive("kmsd grant tokens v1"));
+  api::StoredGrantAuthority grant_authority(**store, grant_tokens);
+  (*access)->set_grant_authority(&grant_authority);
   auth::Authenticator authenticator(config, SystemClock::Get());
-  api::Services services{&key_service, access->get(), nullptr, &config, &clock};
+  api::Services services{&key_service, access->get(), &grant_tokens, &config, &clock};
   api::Dispatcher dispatcher(services, authenticator, audit_log->get());
 
   http::ServerOptions options;

@@ -90,7 +90,8 @@ struct AuditEntry {
 };
 
 // The CloudTrail JSON record of `event`, members in AWS's order (eventVersion
-// "1.11", userIdentity, eventTime, ..., eventCategory "Management"). Strings
+// "1.11", userIdentity, eventTime, ..., eventCategory "Management"; resources
+// only when the call named keys, tlsDetails only when given). Strings
 // are escaped by a JSON writer; bytes that are not UTF-8 become U+FFFD. The
 // JSON fragments are copied unchanged; kInternal if one is not well-formed
 // JSON (a bug in the caller, never client input).

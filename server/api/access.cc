@@ -77,12 +77,8 @@ StatusOr<std::shared_ptr<const policy::Policy>> Access::ParseKeyPolicy(std::stri
   options.kind = policy::PolicyKind::kKeyPolicy;
   options.max_bytes = kMaxKeyPolicyBytes;
   options.principal_exists = [this](std::string_view arn) { return PrincipalExists(arn); };
-  auto parsed = policy::ParsePolicy(document, options);
-  if (!parsed && parsed.error().code() == Code::kLimitExceeded) {
-    // The key policy quota is 32 KB; KMS refuses larger documents as malformed.
-    return Error(Code::kMalformedPolicyDocument, parsed.error().message());
-  }
-  return parsed;
+  // Over the 32 KB quota: LimitExceededException, as the KMS API reference says.
+  return policy::ParsePolicy(document, options);
 }
 
 StatusOr<std::shared_ptr<const policy::Policy>> Access::KeyPolicy(const KeyRecord& key) {
@@ -155,6 +151,9 @@ policy::Decision Access::Evaluate(const auth::Caller& caller, EpochMillis now, A
 }
 
 Status Access::Authorize(Call& call, AccessRequest request) {
+  if (grants_ != nullptr && request.grant_tokens != nullptr && !request.grant_tokens->empty()) {
+    KMS_RETURN_IF_ERROR(grants_->ValidateTokens(*request.grant_tokens));
+  }
   policy::RequestContext context;
   policy::Decision decision = Evaluate(call.caller, call.now, request, nullptr, &context);
   WriteDecision(decision, call.audit);

@@ -28,6 +28,8 @@ struct AccessRequest {
   std::string grant_operation;
   const EncryptionContext* encryption_context = nullptr;  // for grant constraints
   const std::vector<std::string>* grant_tokens = nullptr;
+  // CreateGrant: the grant being created, which a grant may only narrow.
+  const GrantRecord* proposed_grant = nullptr;
   // Operation-specific condition keys (kms:EncryptionContext:*, kms:RequestAlias, ...).
   policy::ConditionValues conditions;
 };
@@ -40,6 +42,8 @@ class GrantAuthority {
   // <id>"), or nullopt.
   virtual std::optional<std::string> FindAllowingGrant(const Principal& principal,
                                                        const AccessRequest& request) = 0;
+  // InvalidGrantTokenException unless every token is one this server issued.
+  virtual Status ValidateTokens(const std::vector<std::string>& tokens) = 0;
 };
 
 class Access {

@@ -10,18 +10,18 @@
 
 #include "kms/authenticator.h"
 #include "kms/config.h"
+#include "kms/grants.h"
 #include "kms/key_service.h"
 #include "kms/status.h"
 
 namespace kms::api {
 
 class Access;
-class GrantService;
 
 struct Services {
   keys::KeyService* keys = nullptr;
   Access* access = nullptr;
-  GrantService* grants = nullptr;
+  const grants::TokenCodec* grant_tokens = nullptr;
   const config::ServerConfig* config = nullptr;
   const Clock* clock = nullptr;
 };

@@ -82,6 +82,11 @@ Dispatcher::Dispatcher(const Services& services, const auth::Authenticator& auth
       {"GenerateDataKey", {&GenerateDataKey, true}},
       {"GenerateDataKeyWithoutPlaintext", {&GenerateDataKeyWithoutPlaintext, true}},
       {"GenerateRandom", {&GenerateRandom, true}},
+      {"CreateGrant", {&CreateGrant, false}},
+      {"ListGrants", {&ListGrants, true}},
+      {"ListRetirableGrants", {&ListRetirableGrants, true}},
+      {"RetireGrant", {&RetireGrant, false}},
+      {"RevokeGrant", {&RevokeGrant, false}},
   };
 }
 

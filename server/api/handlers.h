@@ -44,6 +44,12 @@ KMS_OPERATION(ReEncrypt);
 KMS_OPERATION(GenerateDataKey);
 KMS_OPERATION(GenerateDataKeyWithoutPlaintext);
 KMS_OPERATION(GenerateRandom);
+// grant_handlers.cc
+KMS_OPERATION(CreateGrant);
+KMS_OPERATION(ListGrants);
+KMS_OPERATION(ListRetirableGrants);
+KMS_OPERATION(RetireGrant);
+KMS_OPERATION(RevokeGrant);
 #undef KMS_OPERATION
 
 // Shared between the key handlers.

@@ -61,28 +61,27 @@ class Reader {
 
 std::string EncodeStoredRecord(uint64_t sequence, const crypto::Sha256Digest& previous_hash,
                                const AuditEntry& entry) {
-  const AuditEntry& e = entry;
   std::string out;
-  out.reserve(128 + e.record_json.size() + e.event_id.size() + e.event_name.size() +
-              e.event_source.size() + e.username.size() + e.access_key_id.size() +
-              e.account_id.size() + e.region.size() + 64 * e.resources.size());
+  out.reserve(128 + entry.record_json.size() + entry.event_id.size() + entry.event_name.size() +
+              entry.event_source.size() + entry.username.size() + entry.access_key_id.size() +
+              entry.account_id.size() + entry.region.size() + 64 * entry.resources.size());
   out.push_back(kRecordVersion);
   out.append(EncodeUint64(sequence));
   out.append(reinterpret_cast<const char*>(previous_hash.data()), previous_hash.size());
-  out.append(EncodeUint64(static_cast<uint64_t>(e.event_time)));
-  out.push_back(e.read_only ? 1 : 0);
-  for (std::string_view s : {std::string_view(e.event_id), std::string_view(e.event_name),
-                             std::string_view(e.event_source), std::string_view(e.username),
-                             std::string_view(e.access_key_id), std::string_view(e.account_id),
-                             std::string_view(e.region)}) {
+  out.append(EncodeUint64(static_cast<uint64_t>(entry.event_time)));
+  out.push_back(entry.read_only ? 1 : 0);
+  for (std::string_view s : {std::string_view(entry.event_id), std::string_view(entry.event_name),
+                             std::string_view(entry.event_source), std::string_view(entry.username),
+                             std::string_view(entry.access_key_id),
+                             std::string_view(entry.account_id), std::string_view(entry.region)}) {
     AppendString(out, s);
   }
-  AppendUint32(out, static_cast<uint32_t>(e.resources.size()));
-  for (const AuditResource& resource : e.resources) {
+  AppendUint32(out, static_cast<uint32_t>(entry.resources.size()));
+  for (const AuditResource& resource : entry.resources) {
     AppendString(out, resource.type);
     AppendString(out, resource.name);
   }
-  AppendString(out, e.record_json);
+  AppendString(out, entry.record_json);
   return out;
 }
 

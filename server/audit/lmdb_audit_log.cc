@@ -4,6 +4,7 @@
 #include <iterator>
 #include <utility>
 
+#include "server/audit/audit_chain.h"
 #include "server/audit/audit_export.h"
 #include "server/audit/audit_index.h"
 #include "server/audit/audit_record.h"
@@ -28,14 +29,31 @@ Status ValidateOptions(const AuditOptions& options) {
 
 // Where appends continue the chain. The head's signature must verify:
 // appending after a forged head would sign the forgery.
-StatusOr<ChainLink> ReadAppendPoint(const AuditStore& store, ByteView key) {
-  KMS_ASSIGN_OR_RETURN(Txn txn, store.BeginRead());
+StatusOr<ChainLink> ReadAppendPoint(const Txn& txn, const AuditStore& store, ByteView key) {
   StatusOr<ChainLink> end = ReadChainEnd(txn, store, key);
   if (!end) {
     return Error(Code::kInternal,
                  end.error().message() + "; refusing to append (run `kmsd audit verify`)");
   }
   return *end;
+}
+
+// Fails at start rather than at every append: the head must verify, and no
+// record may be stored beyond it.
+Status CheckAppendPoint(const AuditStore& store, ByteView key) {
+  KMS_ASSIGN_OR_RETURN(Txn txn, store.BeginRead());
+  KMS_ASSIGN_OR_RETURN(ChainLink head, ReadAppendPoint(txn, store, key));
+  KMS_ASSIGN_OR_RETURN(Cursor cursor, Cursor::Open(txn, store.records()));
+  MDB_val k;
+  MDB_val v;
+  const int rc = cursor.Get(&k, &v, MDB_LAST);
+  if (rc != 0 && rc != MDB_NOTFOUND) return LmdbError(rc, "record scan");
+  if (rc == 0 && DecodeUint64(FromVal(k)).value_or(0) > head.sequence) {
+    return Error(Code::kInternal,
+                 "audit log: records stored beyond the signed head; refusing to append (run "
+                 "`kmsd audit verify`)");
+  }
+  return OkStatus();
 }
 
 }  // namespace
@@ -45,17 +63,14 @@ StatusOr<std::unique_ptr<AuditLog>> LmdbAuditLog::Open(const AuditOptions& optio
   KMS_RETURN_IF_ERROR(ValidateOptions(options));
   KMS_ASSIGN_OR_RETURN(std::unique_ptr<AuditStore> store,
                        AuditStore::Open(options.directory, options.map_size, read_only));
-  ChainLink head;
-  if (!read_only) {
-    KMS_ASSIGN_OR_RETURN(head, ReadAppendPoint(*store, options.hmac_key.view()));
-  }
-  std::unique_ptr<LmdbAuditLog> log(new LmdbAuditLog(options, read_only, std::move(store), head));
+  if (!read_only) KMS_RETURN_IF_ERROR(CheckAppendPoint(*store, options.hmac_key.view()));
+  std::unique_ptr<LmdbAuditLog> log(new LmdbAuditLog(options, read_only, std::move(store)));
   if (!read_only) log->writer_ = std::thread(&LmdbAuditLog::WriterLoop, log.get());
   return log;
 }
 
 LmdbAuditLog::LmdbAuditLog(const AuditOptions& options, bool read_only,
-                           std::unique_ptr<AuditStore> store, const ChainLink& head)
+                           std::unique_ptr<AuditStore> store)
     : read_only_(read_only),
       max_batch_(options.max_batch),
       max_queue_(options.max_queue),
@@ -65,8 +80,7 @@ LmdbAuditLog::LmdbAuditLog(const AuditOptions& options, bool read_only,
       clock_(options.clock != nullptr ? *options.clock : SystemClock::Get()),
       key_(options.hmac_key.Clone()),
       store_(std::move(store)),
-      tokens_(key_),
-      head_(head) {}
+      tokens_(key_) {}
 
 LmdbAuditLog::~LmdbAuditLog() {
   {
@@ -129,8 +143,8 @@ std::vector<LmdbAuditLog::Pending> LmdbAuditLog::NextBatch() {
 
 Status LmdbAuditLog::CommitBatch(const std::vector<Pending>& batch) {
   KMS_ASSIGN_OR_RETURN(Txn txn, store_->BeginWrite());
+  KMS_ASSIGN_OR_RETURN(ChainLink head, ReadAppendPoint(txn, *store_, key_.view()));
   KMS_ASSIGN_OR_RETURN(uint64_t stored_bytes, ReadStoredBytes(txn, *store_));
-  ChainLink head = head_;
   for (const Pending& pending : batch) {
     const uint64_t sequence = head.sequence + 1;
     const std::string bytes = EncodeStoredRecord(sequence, head.hash, pending.entry);
@@ -143,9 +157,7 @@ Status LmdbAuditLog::CommitBatch(const std::vector<Pending>& batch) {
   }
   KMS_RETURN_IF_ERROR(WriteLink(txn, *store_, LinkKind::kHead, head, key_.view()));
   KMS_RETURN_IF_ERROR(WriteStoredBytes(txn, *store_, stored_bytes));
-  KMS_RETURN_IF_ERROR(txn.Commit());
-  head_ = head;
-  return OkStatus();
+  return txn.Commit();
 }
 
 void LmdbAuditLog::FinishBatch(std::vector<Pending>& batch, const Status& status) {

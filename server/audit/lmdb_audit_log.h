@@ -12,7 +12,6 @@
 #include <vector>
 
 #include "kms/audit_log.h"
-#include "server/audit/audit_chain.h"
 #include "server/audit/audit_store.h"
 #include "server/audit/lookup_token.h"
 
@@ -20,9 +19,9 @@ namespace kms::audit {
 
 // Appends go to a bounded queue; one writer thread takes up to max_batch of
 // them at a time, stores them in one LMDB write transaction (extending the
-// hash chain and re-signing the head), commits with a full sync, then runs
-// their callbacks. Lookups, Verify and export use read transactions and run
-// concurrently with the writer.
+// hash chain from the signed head it reads there, and re-signing the head),
+// commits with a full sync, then runs their callbacks. Lookups, Verify and export use read
+// transactions and run concurrently with the writer.
 class LmdbAuditLog final : public AuditLog {
  public:
   // As AuditLog::Open, but `read_only` overrides options.read_only.
@@ -44,8 +43,7 @@ class LmdbAuditLog final : public AuditLog {
     DurableCallback on_durable;
   };
 
-  LmdbAuditLog(const AuditOptions& options, bool read_only, std::unique_ptr<AuditStore> store,
-               const ChainLink& head);
+  LmdbAuditLog(const AuditOptions& options, bool read_only, std::unique_ptr<AuditStore> store);
 
   void WriterLoop();
   // Waits for appends; takes up to max_batch of them. Empty once stopping
@@ -68,9 +66,7 @@ class LmdbAuditLog final : public AuditLog {
   const std::unique_ptr<AuditStore> store_;
   const NextTokenCodec tokens_;
 
-  // Touched by the writer thread only.
-  ChainLink head_;
-  uint64_t commits_since_prune_ = 0;
+  uint64_t commits_since_prune_ = 0;  // touched by the writer thread only
 
   std::mutex mu_;
   std::condition_variable work_cv_;  // the writer waits for appends

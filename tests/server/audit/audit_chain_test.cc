@@ -172,6 +172,18 @@ TEST_F(AuditChainTest, ForgedHeadFailsVerifyAndOpen) {
               StatusIs(Code::kInternal, HasSubstr("kmsd audit verify")));
 }
 
+TEST_F(AuditChainTest, RemovedHeadFailsVerifyAndOpen) {
+  WriteRecords(3);
+  TamperWith(dir_.path(), [&](Txn& txn, const AuditStore& store) {
+    ASSERT_THAT(txn.Delete(store.meta(), "head"), IsOk());
+  });
+  const VerifyReport report = VerifyClosedLog();
+  EXPECT_FALSE(report.ok);
+  EXPECT_EQ(report.problem, "the log has records but no signed head");
+  EXPECT_THAT(AuditLog::Open(TestOptions(dir_.path(), &clock_)),
+              StatusIs(Code::kInternal, HasSubstr("beyond the signed head")));
+}
+
 TEST_F(AuditChainTest, DetectsRemovedIndexEntry) {
   WriteRecords(3);
   TamperWith(dir_.path(), [&](Txn& txn, const AuditStore& store) {

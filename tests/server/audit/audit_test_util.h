@@ -1,11 +1,9 @@
-// Helpers for the audit module's tests: a fresh temporary directory per test,
-// sample events and entries, appending synchronously, and opening a log's
-// LMDB environment directly to tamper with it.
+// Helpers for the audit module's tests: sample events and entries, appending
+// synchronously, and opening a log's LMDB environment directly to tamper with it.
 #ifndef KMS_TESTS_SERVER_AUDIT_AUDIT_TEST_UTIL_H_
 #define KMS_TESTS_SERVER_AUDIT_AUDIT_TEST_UTIL_H_
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <filesystem>
 #include <functional>
@@ -20,6 +18,7 @@
 #include "kms/clock.h"
 #include "server/audit/audit_store.h"
 #include "testing/status_matchers.h"
+#include "testing/temp_dir.h"
 
 namespace kms::audit::testing {
 
@@ -27,25 +26,7 @@ inline constexpr char kAccount[] = "111122223333";
 inline constexpr char kRegion[] = "us-east-1";
 inline constexpr EpochMillis kT0 = 1700000000000;  // 2023-11-14T22:13:20Z
 
-// A directory that exists for the lifetime of the object.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "kms-audit-XXXXXX").string();
-    path_ = mkdtemp(pattern.data());
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-  std::string Sub(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using ::kms::testing::TempDir;
 
 inline SecretBytes TestKey(uint8_t fill = 7) {
   SecretBytes key(32);

@@ -1,0 +1,118 @@
+#include "kms/grants.h"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+
+#include "kms/ciphertext_blob.h"
+#include "kms/crypto.h"
+#include "kms/encoding.h"
+
+namespace kms::grants {
+namespace {
+
+constexpr std::array<std::string_view, 17> kOperations = {
+    "Decrypt", "Encrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "ReEncryptFrom", "ReEncryptTo",
+    "Sign", "Verify", "GetPublicKey", "CreateGrant", "RetireGrant", "DescribeKey", "GenerateDataKeyPair",
+    "GenerateDataKeyPairWithoutPlaintext", "GenerateMac", "VerifyMac", "DeriveSharedSecret"};
+
+constexpr std::array<std::string_view, 11> kSymmetricOperations = {
+    "Decrypt", "Encrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "ReEncryptFrom", "ReEncryptTo",
+    "CreateGrant", "RetireGrant", "DescribeKey", "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext"};
+
+constexpr std::string_view kTokenMagic = "kmsd-grant-token-v1";
+constexpr size_t kNonceSize = 16;
+constexpr size_t kMacSize = 32;
+
+bool Contains(const EncryptionContext& outer, const EncryptionContext& inner) {
+  return std::all_of(inner.begin(), inner.end(), [&](const auto& pair) {
+    auto it = outer.find(pair.first);
+    return it != outer.end() && it->second == pair.second;
+  });
+}
+
+std::vector<std::string> Sorted(std::vector<std::string> values) {
+  std::sort(values.begin(), values.end());
+  values.erase(std::unique(values.begin(), values.end()), values.end());
+  return values;
+}
+
+}  // namespace
+
+std::span<const std::string_view> AllOperations() { return kOperations; }
+
+bool IsValidForSymmetricKey(std::string_view operation) {
+  return std::find(kSymmetricOperations.begin(), kSymmetricOperations.end(), operation) != kSymmetricOperations.end();
+}
+
+bool GranteeMatches(const GrantRecord& grant, const Principal& principal) {
+  return grant.grantee_principal == principal.arn || grant.grantee_principal == principal.principal_arn;
+}
+
+bool ConstraintsAllow(const GrantRecord& grant, std::string_view operation, const EncryptionContext* context) {
+  if (operation == "DescribeKey" || operation == "RetireGrant") return true;
+  static const EncryptionContext kEmpty;
+  const EncryptionContext& request = context != nullptr ? *context : kEmpty;
+  if (grant.encryption_context_equals && request != *grant.encryption_context_equals) return false;
+  if (grant.encryption_context_subset && !Contains(request, *grant.encryption_context_subset)) return false;
+  return true;
+}
+
+bool IsNoBroaderThan(const GrantRecord& child, const GrantRecord& parent) {
+  for (const std::string& op : child.operations) {
+    if (std::find(parent.operations.begin(), parent.operations.end(), op) == parent.operations.end()) return false;
+  }
+  if (parent.encryption_context_equals) {
+    return child.encryption_context_equals == parent.encryption_context_equals;
+  }
+  if (parent.encryption_context_subset) {
+    // A child must require every pair the parent requires.
+    if (child.encryption_context_equals) return Contains(*child.encryption_context_equals, *parent.encryption_context_subset);
+    if (child.encryption_context_subset) return Contains(*child.encryption_context_subset, *parent.encryption_context_subset);
+    return false;
+  }
+  return true;
+}
+
+bool SameParameters(const GrantRecord& a, const GrantRecord& b) {
+  return a.key_id == b.key_id && a.name == b.name && a.grantee_principal == b.grantee_principal &&
+         a.retiring_principal == b.retiring_principal && Sorted(a.operations) == Sorted(b.operations) &&
+         a.encryption_context_subset == b.encryption_context_subset &&
+         a.encryption_context_equals == b.encryption_context_equals;
+}
+
+std::string NewGrantId() { return HexEncode(crypto::RandomBytes(32)); }
+
+// Token bytes: magic | key id (16) | grant id (32) | nonce (16) | HMAC-SHA256 of all before.
+std::string TokenCodec::Issue(std::string_view key_id, std::string_view grant_id) const {
+  KeyIdBytes key_bytes{};
+  KMS_CHECK(ParseUuid(key_id, &key_bytes));
+  auto grant_bytes = HexDecode(grant_id);
+  KMS_CHECK(grant_bytes.has_value() && grant_bytes->size() == 32);
+  Bytes token(kTokenMagic.begin(), kTokenMagic.end());
+  token.insert(token.end(), key_bytes.begin(), key_bytes.end());
+  token.insert(token.end(), grant_bytes->begin(), grant_bytes->end());
+  Bytes nonce = crypto::RandomBytes(kNonceSize);
+  token.insert(token.end(), nonce.begin(), nonce.end());
+  const crypto::Sha256Digest mac = crypto::HmacSha256(key_.view(), token);
+  token.insert(token.end(), mac.begin(), mac.end());
+  return Base64Encode(token);
+}
+
+StatusOr<TokenClaims> TokenCodec::Parse(std::string_view token) const {
+  constexpr size_t kSize = kTokenMagic.size() + 16 + 32 + kNonceSize + kMacSize;
+  auto bytes = Base64Decode(token);
+  if (!bytes || bytes->size() != kSize || AsString(ByteView(bytes->data(), kTokenMagic.size())) != kTokenMagic) {
+    return Error(Code::kInvalidGrantToken, "Invalid grant token.");
+  }
+  const size_t body = kSize - kMacSize;
+  const crypto::Sha256Digest mac = crypto::HmacSha256(key_.view(), ByteView(bytes->data(), body));
+  if (!ConstantTimeEquals(mac, ByteView(bytes->data() + body, kMacSize))) {
+    return Error(Code::kInvalidGrantToken, "Invalid grant token.");
+  }
+  KeyIdBytes key_bytes{};
+  std::memcpy(key_bytes.data(), bytes->data() + kTokenMagic.size(), 16);
+  return TokenClaims{FormatUuid(key_bytes), HexEncode(ByteView(bytes->data() + kTokenMagic.size() + 16, 32))};
+}
+
+}  // namespace kms::grants
