@@ -155,6 +155,13 @@ Decision AuthorizeWithKey(const AuthorizationInput& input, const PolicyEvaluatio
     return ImplicitDeny(Reason::kNoKeyPolicyAllow, kKeyPolicyName, &key_policy,
                         key.closest_statement, request);
   }
+  // The key policy delegates to IAM and no IAM policy allows. When no IAM
+  // statement came close, the key policy statement that did (its condition
+  // failed) is the more useful explanation.
+  if (identity.closest_policy == nullptr && key.closest_statement != PolicyEvaluation::kNone) {
+    return ImplicitDeny(Reason::kNoIdentityPolicyAllow, kKeyPolicyName, &key_policy,
+                        key.closest_statement, request);
+  }
   return NoIdentityAllow(identity, request);
 }
 
