@@ -108,8 +108,9 @@ class AuditLog {
   // Opens (creating if needed) the log in options.directory. kValidation for
   // an empty hmac_key or a zero batch or queue size; kNotFound when a
   // read-only log does not exist; kInternal when LMDB fails, or when the signed
-  // chain head does not verify under hmac_key (a tampered log or another key:
-  // run `kmsd audit verify`; appending would otherwise hide the tampering).
+  // chain head does not verify under hmac_key or records lie beyond it (a
+  // tampered log or another key: run `kmsd audit verify`; appending would
+  // otherwise hide the tampering).
   static StatusOr<std::unique_ptr<AuditLog>> Open(const AuditOptions& options);
 
   // Commits everything queued, then stops the writer.
@@ -149,7 +150,8 @@ class AuditLog {
   // Writes the stored records as CloudTrail log files:
   // <out_dir>/AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/
   //   <account>_CloudTrail_<region>_<YYYYMMDDTHHmmZ>_<16 hex>.json.gz
-  // each a gzipped {"Records":[...]}. kInternal on an I/O failure.
+  // each a gzipped {"Records":[...]}. kValidation for an empty out_dir, a
+  // window <= 0 or 0 records per file; kInternal on an I/O failure.
   virtual StatusOr<ExportReport> ExportCloudTrailFiles(const ExportOptions& options) const = 0;
 };
 

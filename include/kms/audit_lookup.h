@@ -92,9 +92,8 @@ Status ValidateLookupEventsQuery(const LookupEventsQuery& query);
 // Parses a LookupEvents request body (an empty body is `{}`). Members:
 // LookupAttributes (at most one {AttributeKey, AttributeValue}), StartTime and
 // EndTime (epoch seconds: integer, decimal or exponent form; rounded inwards to
-// whole seconds), EventCategory,
-// MaxResults, NextToken; null members are absent and unknown members are
-// ignored. Errors:
+// whole seconds), EventCategory, MaxResults, NextToken; null members are absent
+// and unknown members are ignored. Errors:
 //   kSerialization            body is not a JSON object, or a member has the wrong JSON type;
 //   kInvalidLookupAttributes  more than one attribute, a missing or unknown
 //                             AttributeKey, a missing or over-long AttributeValue;

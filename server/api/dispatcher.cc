@@ -13,6 +13,8 @@ namespace kms::api {
 namespace {
 
 constexpr std::string_view kKmsTargetPrefix = "TrentService.";
+// kmsd's own administrative operations (policy explanations).
+constexpr std::string_view kAdminTargetPrefix = "KmsdAdmin.";
 // botocore sends com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents,
 // the JS SDK CloudTrail_20131101.LookupEvents.
 constexpr std::string_view kCloudTrailService = "CloudTrail_20131101";
@@ -88,6 +90,9 @@ Dispatcher::Dispatcher(const Services& services, const auth::Authenticator& auth
       {"RetireGrant", {&RetireGrant, false}},
       {"RevokeGrant", {&RevokeGrant, false}},
   };
+  admin_operations_ = {
+      {"ExplainAuthorization", {&ExplainAuthorization, true}},
+  };
 }
 
 http::Response Dispatcher::Reject(http::Rejection rejection) {
@@ -121,18 +126,23 @@ void Dispatcher::Handle(http::Request request, http::Respond respond) {
   if (service.ends_with(kCloudTrailService) && operation == "LookupEvents") {
     return HandleLookupEvents(request, request_id, std::move(respond));
   }
-  if (target.starts_with(kKmsTargetPrefix)) return HandleKms(request, operation, request_id, std::move(respond));
+  if (target.starts_with(kKmsTargetPrefix)) {
+    return HandleKms(request, operation, operations_, request_id, std::move(respond));
+  }
+  if (target.starts_with(kAdminTargetPrefix)) {
+    return HandleKms(request, operation, admin_operations_, request_id, std::move(respond));
+  }
   // Unknown targets are refused after authentication, as AWS does.
   auto caller = authenticator_.Authenticate(request, "kms");
   respond(ErrorResponse(caller ? Status(Code::kUnknownOperation, "") : caller.error(), request_id));
 }
 
-void Dispatcher::HandleKms(const http::Request& request, std::string_view operation, const std::string& request_id,
-                           http::Respond respond) {
+void Dispatcher::HandleKms(const http::Request& request, std::string_view operation, const OperationTable& table,
+                           const std::string& request_id, http::Respond respond) {
   auto caller = authenticator_.Authenticate(request, "kms");
   if (!caller) return respond(ErrorResponse(caller.error(), request_id));
-  auto op = operations_.find(operation);
-  if (op == operations_.end()) return respond(ErrorResponse(Status(Code::kUnknownOperation, ""), request_id));
+  auto op = table.find(operation);
+  if (op == table.end()) return respond(ErrorResponse(Status(Code::kUnknownOperation, ""), request_id));
 
   Call call{services_, *caller, keys::Scope{caller->principal.account, caller->region}, services_.clock->NowMillis(), {}};
   rapidjson::Document body;

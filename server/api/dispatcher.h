@@ -27,15 +27,17 @@ class Dispatcher final : public http::Handler {
     Operation run;
     bool read_only;
   };
-  // The KMS operation of a call and its response; the record is appended.
-  void HandleKms(const http::Request& request, std::string_view operation, const std::string& request_id,
-                 http::Respond respond);
+  using OperationTable = std::unordered_map<std::string_view, OperationInfo>;
+  // Runs `operation` of `table`, appends the call's record, then answers.
+  void HandleKms(const http::Request& request, std::string_view operation, const OperationTable& table,
+                 const std::string& request_id, http::Respond respond);
   void HandleLookupEvents(const http::Request& request, const std::string& request_id, http::Respond respond);
 
   const Services& services_;
   const auth::Authenticator& authenticator_;
   audit::AuditLog* audit_;
-  std::unordered_map<std::string_view, OperationInfo> operations_;
+  OperationTable operations_;
+  OperationTable admin_operations_;
 };
 
 // Standard response headers: x-amzn-RequestId, Content-Type, Date.

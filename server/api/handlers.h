@@ -50,6 +50,8 @@ KMS_OPERATION(ListGrants);
 KMS_OPERATION(ListRetirableGrants);
 KMS_OPERATION(RetireGrant);
 KMS_OPERATION(RevokeGrant);
+// explain_handler.cc (target KmsdAdmin.ExplainAuthorization)
+KMS_OPERATION(ExplainAuthorization);
 #undef KMS_OPERATION
 
 // Shared between the key handlers.

@@ -199,3 +199,31 @@ def test_decisions_are_explained_in_the_audit_record(kmsd, rds_only_key):
     assert explanation["statement"] == "UseViaRdsForOneDatabase"
     assert "kms:ViaService" in explanation["failedCondition"]
     assert record["errorCode"] == "AccessDeniedException"
+
+
+def test_explain_says_why_without_performing(kmsd, rds_only_key):
+    import os
+    import subprocess
+    direct = kmsd.raw("KmsdAdmin.ExplainAuthorization", {"Action": "kms:Decrypt", "KeyId": rds_only_key,
+                                                        "Principal": BOB, "EncryptionContext": DB}, target_prefix="")
+    assert direct.status == 200, direct.body
+    out = direct.json()
+    assert out["Decision"] == "Deny" and out["Statement"] == "UseViaRdsForOneDatabase"
+    assert "kms:ViaService" in out["FailedCondition"]
+    assert out["AccessDeniedMessage"].startswith("User: %s is not authorized to perform: kms:Decrypt" % BOB)
+    via = kmsd.raw("KmsdAdmin.ExplainAuthorization", {"Action": "kms:Decrypt", "KeyId": rds_only_key, "Principal": BOB,
+                                                     "EncryptionContext": DB, "ViaService": "rds.us-east-1.amazonaws.com"},
+                   target_prefix="").json()
+    assert via["Decision"] == "Allow" and via["Reason"] == "AllowedByKeyPolicy"
+    assert via["Statement"] == "UseViaRdsForOneDatabase"
+    # Only admin principals may ask.
+    refused = kmsd.raw("KmsdAdmin.ExplainAuthorization", {"Action": "kms:Decrypt"}, who="bob", target_prefix="")
+    assert refused.error_type == "AccessDeniedException"
+    # The command-line wrapper.
+    key, secret = kmsd.identities["alice"]
+    env = dict(os.environ, AWS_ACCESS_KEY_ID=key, AWS_SECRET_ACCESS_KEY=secret, HOME=kmsd.tmp)
+    proc = subprocess.run([os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "kmsd-explain"),
+                           "--endpoint-url", kmsd.endpoint, "--action", "kms:GenerateDataKey", "--key-id", "alias/aws/rds",
+                           "--via-service", "rds.us-east-1.amazonaws.com"], capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["Decision"] == "Allow"

@@ -1,0 +1,227 @@
+// KmsApi over HTTP: JSON request bodies, signed requests, KMS error answers.
+#include "kms/kms_client.h"
+
+#include "client/json.h"
+#include "kms/encoding.h"
+
+namespace kms::client {
+namespace {
+
+using json::Writer;
+
+// Wipes a string that held a secret (a response with a Plaintext member).
+void WipeString(std::string& text) {
+  SecureWipe(std::span<uint8_t>(reinterpret_cast<uint8_t*>(text.data()), text.size()));
+  text.clear();
+}
+
+Writer& Context(Writer& writer, std::string_view name, const EncryptionContext& context) {
+  return context.empty() ? writer : writer.StringMap(name, context);
+}
+
+// The Status of a KMS error answer.
+Status ErrorFromResponse(std::string_view operation, const HttpResponse& response) {
+  rapidjson::Document document;
+  if (!json::ParseObject(response.body, "error", document).ok()) {
+    return Status(Code::kInternal, std::string(operation) + " answered HTTP " +
+                                       std::to_string(response.status) + " without a KMS error");
+  }
+  const std::string type = json::GetString(document, "__type");
+  std::string message = json::GetString(document, "message");
+  if (message.empty()) message = json::GetString(document, "Message");
+  const Code code = CodeFromErrorType(type);
+  if (code == Code::kInternal && type.find("KMSInternalException") == std::string::npos) {
+    message = type + (message.empty() ? "" : ": " + message);
+  }
+  return Status(code, std::move(message));
+}
+
+Status MissingMember(std::string_view operation, std::string_view member) {
+  return Status(Code::kInternal, std::string(operation) + " answered without " + std::string(member));
+}
+
+StatusOr<Bytes> DecodeBlob(std::string_view operation, const rapidjson::Value& object,
+                           const char* member) {
+  std::optional<Bytes> blob = Base64Decode(json::GetString(object, member));
+  if (!blob || blob->empty()) return std::unexpected(MissingMember(operation, member));
+  return std::move(*blob);
+}
+
+StatusOr<SecretBytes> DecodeSecret(std::string_view operation, const rapidjson::Value& object,
+                                   const char* member) {
+  auto it = object.FindMember(member);
+  if (it == object.MemberEnd() || !it->value.IsString()) {
+    return std::unexpected(MissingMember(operation, member));
+  }
+  std::optional<SecretBytes> secret = Base64DecodeSecret(
+      std::string_view(it->value.GetString(), it->value.GetStringLength()));
+  if (!secret) return std::unexpected(MissingMember(operation, member));
+  return std::move(*secret);
+}
+
+class KmsClient final : public KmsApi {
+ public:
+  KmsClient(std::unique_ptr<HttpTransport> transport, SigningIdentities identities,
+            const Clock& clock)
+      : transport_(std::move(transport)), identities_(std::move(identities)), clock_(clock) {}
+
+  StatusOr<KeyDescription> DescribeKey(const CallTarget& target,
+                                       std::string_view key_id) override {
+    Writer body;
+    body.StartObject().String("KeyId", key_id).EndObject();
+    rapidjson::Document answer;
+    KMS_RETURN_IF_ERROR(Call(target, "DescribeKey", body.Take(), answer));
+    const rapidjson::Value* meta = json::GetObject(answer, "KeyMetadata");
+    if (meta == nullptr) return std::unexpected(MissingMember("DescribeKey", "KeyMetadata"));
+    return KeyDescription{json::GetString(*meta, "KeyId"),      json::GetString(*meta, "Arn"),
+                          json::GetString(*meta, "AWSAccountId"), json::GetString(*meta, "KeyState"),
+                          json::GetString(*meta, "KeyManager"), json::GetString(*meta, "KeyUsage"),
+                          json::GetString(*meta, "KeySpec")};
+  }
+
+  StatusOr<DataKey> GenerateDataKey(const CallTarget& target, std::string_view key_id,
+                                    size_t number_of_bytes,
+                                    const EncryptionContext& context) override {
+    Writer body;
+    body.StartObject().String("KeyId", key_id).Uint("NumberOfBytes", number_of_bytes);
+    Context(body, "EncryptionContext", context).EndObject();
+    rapidjson::Document answer;
+    std::string raw;
+    KMS_RETURN_IF_ERROR(Call(target, "GenerateDataKey", body.Take(), answer, &raw));
+    DataKey key;
+    auto plaintext = DecodeSecret("GenerateDataKey", answer, "Plaintext");
+    WipeString(raw);
+    if (!plaintext) return std::unexpected(plaintext.error());
+    key.plaintext = std::move(*plaintext);
+    KMS_ASSIGN_OR_RETURN(key.ciphertext_blob, DecodeBlob("GenerateDataKey", answer, "CiphertextBlob"));
+    key.key_arn = json::GetString(answer, "KeyId");
+    return key;
+  }
+
+  StatusOr<SecretBytes> Decrypt(const CallTarget& target, ByteView ciphertext_blob,
+                                const EncryptionContext& context) override {
+    Writer body;
+    body.StartObject().String("CiphertextBlob", Base64Encode(ciphertext_blob));
+    Context(body, "EncryptionContext", context).EndObject();
+    rapidjson::Document answer;
+    std::string raw;
+    KMS_RETURN_IF_ERROR(Call(target, "Decrypt", body.Take(), answer, &raw));
+    auto plaintext = DecodeSecret("Decrypt", answer, "Plaintext");
+    WipeString(raw);
+    return plaintext;
+  }
+
+  StatusOr<Bytes> Encrypt(const CallTarget& target, std::string_view key_id,
+                          const SecretBytes& plaintext, const EncryptionContext& context) override {
+    Writer body;
+    std::string encoded = Base64Encode(plaintext.view());
+    body.StartObject().String("KeyId", key_id).String("Plaintext", encoded);
+    WipeString(encoded);
+    Context(body, "EncryptionContext", context).EndObject();
+    std::string text = body.Take();
+    rapidjson::Document answer;
+    Status called = Call(target, "Encrypt", text, answer);
+    WipeString(text);
+    KMS_RETURN_IF_ERROR(called);
+    return DecodeBlob("Encrypt", answer, "CiphertextBlob");
+  }
+
+  StatusOr<Bytes> ReEncrypt(const CallTarget& target, ByteView ciphertext_blob,
+                            const EncryptionContext& source_context,
+                            std::string_view destination_key_id,
+                            const EncryptionContext& destination_context) override {
+    Writer body;
+    body.StartObject().String("CiphertextBlob", Base64Encode(ciphertext_blob));
+    Context(body, "SourceEncryptionContext", source_context);
+    body.String("DestinationKeyId", destination_key_id);
+    Context(body, "DestinationEncryptionContext", destination_context).EndObject();
+    rapidjson::Document answer;
+    KMS_RETURN_IF_ERROR(Call(target, "ReEncrypt", body.Take(), answer));
+    return DecodeBlob("ReEncrypt", answer, "CiphertextBlob");
+  }
+
+  StatusOr<Grant> CreateGrant(const CallTarget& target, const GrantRequest& request) override {
+    Writer body;
+    body.StartObject().String("KeyId", request.key_id);
+    body.String("GranteePrincipal", request.grantee_principal);
+    if (!request.retiring_principal.empty()) {
+      body.String("RetiringPrincipal", request.retiring_principal);
+    }
+    body.StringList("Operations", request.operations);
+    if (!request.encryption_context_subset.empty()) {
+      body.Key("Constraints").StartObject();
+      body.StringMap("EncryptionContextSubset", request.encryption_context_subset).EndObject();
+    }
+    if (!request.name.empty()) body.String("Name", request.name);
+    body.EndObject();
+    rapidjson::Document answer;
+    KMS_RETURN_IF_ERROR(Call(target, "CreateGrant", body.Take(), answer));
+    Grant grant{json::GetString(answer, "GrantId"), json::GetString(answer, "GrantToken")};
+    if (grant.grant_id.empty()) return std::unexpected(MissingMember("CreateGrant", "GrantId"));
+    return grant;
+  }
+
+  Status RetireGrant(const CallTarget& target, const Grant& grant,
+                     std::string_view key_arn) override {
+    Writer body;
+    body.StartObject();
+    if (!grant.grant_token.empty()) {
+      body.String("GrantToken", grant.grant_token);
+    } else {
+      body.String("KeyId", key_arn).String("GrantId", grant.grant_id);
+    }
+    body.EndObject();
+    rapidjson::Document answer;
+    return Call(target, "RetireGrant", body.Take(), answer);
+  }
+
+ private:
+  // Sends one call; parses a 200 answer into `answer` (an empty body is {}).
+  // `raw_out` receives the raw answer text, for callers that wipe it.
+  Status Call(const CallTarget& target, std::string_view operation, std::string body,
+              rapidjson::Document& answer, std::string* raw_out = nullptr) {
+    KMS_ASSIGN_OR_RETURN(HttpRequest request,
+                         BuildKmsRequest(transport_->host(), target.region, operation,
+                                         std::move(body), target.as, identities_,
+                                         clock_.NowMillis()));
+    auto response = transport_->Send(request);
+    WipeString(request.body);
+    if (!response) return response.error();
+    if (response->status != 200) return ErrorFromResponse(operation, *response);
+    const std::string_view text = response->body.empty() ? "{}" : response->body;
+    Status parsed = json::ParseObject(text, std::string(operation) + "'s answer", answer);
+    if (raw_out != nullptr) {
+      *raw_out = std::move(response->body);
+    } else {
+      WipeString(response->body);
+    }
+    if (!parsed.ok()) return Status(Code::kInternal, parsed.message());
+    return OkStatus();
+  }
+
+  std::unique_ptr<HttpTransport> transport_;
+  SigningIdentities identities_;
+  const Clock& clock_;
+};
+
+}  // namespace
+
+Code CodeFromErrorType(std::string_view error_type) {
+  const size_t hash = error_type.rfind('#');
+  if (hash != std::string_view::npos) error_type = error_type.substr(hash + 1);
+  const size_t colon = error_type.find(':');
+  if (colon != std::string_view::npos) error_type = error_type.substr(0, colon);
+  // kms::Code has fewer than 256 values; CodeName maps unknown ones to kInternal's name.
+  for (int value = 1; value < 256; ++value) {
+    const Code code = static_cast<Code>(value);
+    if (CodeName(code) == error_type) return code;
+  }
+  return Code::kInternal;
+}
+
+std::unique_ptr<KmsApi> NewKmsClient(std::unique_ptr<HttpTransport> transport,
+                                     SigningIdentities identities, const Clock& clock) {
+  return std::make_unique<KmsClient>(std::move(transport), std::move(identities), clock);
+}
+
+}  // namespace kms::client
