@@ -10,7 +10,7 @@ packages=(
 )
 if [[ "${1:-}" == "--test" ]]; then
   # Real clients for the integration tests, and clang for the fuzzers.
-  packages+=(awscli python3-boto3 python3-pytest clang libclang-rt-14-dev)
+  packages+=(awscli python3-boto3 python3-pytest python3-lmdb clang libclang-rt-14-dev)
 fi
 
 missing=()
