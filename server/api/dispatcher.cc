@@ -146,50 +146,16 @@ void Dispatcher::HandleKms(const http::Request& request, std::string_view operat
 
   Call call{services_, *caller, keys::Scope{caller->principal.account, caller->region}, services_.clock->NowMillis(), {}};
   rapidjson::Document body;
-  StatusOr<std::string> result;
   Status parsed = ParseBody(request.body, &body);
-  if (parsed.ok()) {
-    result = op->second.run(call, body);
-  } else {
-    result = std::unexpected(parsed);
-  }
-  http::Response response = result ? JsonResponse(200, std::move(*result), request_id)
-                                   : ErrorResponse(result.error(), request_id);
-  if (audit_ == nullptr) return respond(std::move(response));
+  StatusOr<std::string> result = parsed.ok() ? op->second.run(call, body) : std::unexpected(parsed);
 
-  audit::CloudTrailEvent event;
-  event.event_name = std::string(operation);
-  event.region = caller->region;
-  event.event_time = call.now;
-  event.principal = caller->principal;
-  event.access_key_id = caller->access_key_id;
-  event.source_ip_address = caller->source_ip;
-  event.user_agent = caller->user_agent;
-  event.invoked_by = caller->invoked_by;
+  audit::CloudTrailEvent event = EventFor(call, operation, request_id);
   event.request_parameters = call.audit.request_parameters
                                  ? *call.audit.request_parameters
                                  : (parsed.ok() ? RenderRequestParameters(body) : "null");
   event.response_elements = call.audit.response_elements.empty() || !result ? "null" : call.audit.response_elements;
-  event.additional_event_data = AdditionalEventData(call.audit);
-  if (!result) {
-    event.error_code = std::string(CodeName(result.error().code()));
-    event.error_message = result.error().message();
-  }
-  event.request_id = request_id;
-  event.event_id = NewUuid();
   event.read_only = op->second.read_only;
-  event.resource_arns = call.audit.resource_arns;
-  event.recipient_account_id = caller->principal.account;
-  auto entry = audit::MakeAuditEntry(event);
-  if (!entry) return respond(ErrorResponse(entry.error(), request_id));
-  audit_->Append(std::move(*entry), [respond = std::move(respond), response = std::move(response),
-                                     request_id](Status durable) mutable {
-    if (durable.ok()) return respond(std::move(response));
-    // The answer is withheld: a call is only answered once it is on record.
-    respond(ErrorResponse(durable.code() == Code::kThrottling ? Status(Code::kThrottling, "Rate exceeded")
-                                                              : Status(Code::kInternal, ""),
-                          request_id));
-  });
+  RecordThenRespond(std::move(event), std::move(result), request_id, std::move(respond));
 }
 
 void Dispatcher::HandleLookupEvents(const http::Request& request, const std::string& request_id,
@@ -200,11 +166,61 @@ void Dispatcher::HandleLookupEvents(const http::Request& request, const std::str
   AccessRequest access;
   access.action = "cloudtrail:LookupEvents";
   Status allowed = services_.access->Authorize(call, std::move(access));
-  if (!allowed.ok()) return respond(ErrorResponse(allowed, request_id));
-  if (audit_ == nullptr) return respond(JsonResponse(200, "{\"Events\":[]}", request_id));
-  auto result = audit_->HandleLookupEvents(request.body, audit::LookupScope{caller->principal.account, caller->region},
-                                           call.now);
-  respond(result ? JsonResponse(200, std::move(*result), request_id) : ErrorResponse(result.error(), request_id));
+  StatusOr<std::string> result = std::unexpected(allowed);
+  if (allowed.ok()) {
+    result = audit_ == nullptr ? StatusOr<std::string>("{\"Events\":[]}")
+                               : audit_->HandleLookupEvents(request.body, audit::LookupScope{caller->principal.account,
+                                                                                             caller->region},
+                                                            call.now);
+  }
+  // CloudTrail records its own management calls too.
+  audit::CloudTrailEvent event = EventFor(call, "LookupEvents", request_id);
+  event.event_source = std::string(audit::kCloudTrailEventSource);
+  rapidjson::Document body;
+  event.request_parameters = ParseBody(request.body, &body).ok() ? RenderRequestParameters(body) : "null";
+  event.response_elements = "null";
+  event.read_only = true;
+  RecordThenRespond(std::move(event), std::move(result), request_id, std::move(respond));
+}
+
+audit::CloudTrailEvent Dispatcher::EventFor(const Call& call, std::string_view operation,
+                                            const std::string& request_id) const {
+  audit::CloudTrailEvent event;
+  event.event_name = std::string(operation);
+  event.region = call.caller.region;
+  event.event_time = call.now;
+  event.principal = call.caller.principal;
+  event.access_key_id = call.caller.access_key_id;
+  event.source_ip_address = call.caller.source_ip;
+  event.user_agent = call.caller.user_agent;
+  event.invoked_by = call.caller.invoked_by;
+  event.additional_event_data = AdditionalEventData(call.audit);
+  event.request_id = request_id;
+  event.event_id = NewUuid();
+  event.resource_arns = call.audit.resource_arns;
+  event.recipient_account_id = call.caller.principal.account;
+  return event;
+}
+
+void Dispatcher::RecordThenRespond(audit::CloudTrailEvent event, StatusOr<std::string> result,
+                                   const std::string& request_id, http::Respond respond) {
+  http::Response response = result ? JsonResponse(200, std::move(*result), request_id)
+                                   : ErrorResponse(result.error(), request_id);
+  if (audit_ == nullptr) return respond(std::move(response));
+  if (!result) {
+    event.error_code = std::string(CodeName(result.error().code()));
+    event.error_message = result.error().message();
+  }
+  auto entry = audit::MakeAuditEntry(event);
+  if (!entry) return respond(ErrorResponse(entry.error(), request_id));
+  audit_->Append(std::move(*entry), [respond = std::move(respond), response = std::move(response),
+                                     request_id](Status durable) mutable {
+    if (durable.ok()) return respond(std::move(response));
+    // The answer is withheld: a call is only answered once it is on record.
+    respond(ErrorResponse(durable.code() == Code::kThrottling ? Status(Code::kThrottling, "Rate exceeded")
+                                                              : Status(Code::kInternal, ""),
+                          request_id));
+  });
 }
 
 }  // namespace kms::api

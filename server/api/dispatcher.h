@@ -32,6 +32,12 @@ class Dispatcher final : public http::Handler {
   void HandleKms(const http::Request& request, std::string_view operation, const OperationTable& table,
                  const std::string& request_id, http::Respond respond);
   void HandleLookupEvents(const http::Request& request, const std::string& request_id, http::Respond respond);
+  // The parts of a call's CloudTrail record every call shares.
+  audit::CloudTrailEvent EventFor(const Call& call, std::string_view operation, const std::string& request_id) const;
+  // Appends the record (with the error of `result`, if any), then answers
+  // with `result` once it is durable, or with an error if it cannot be.
+  void RecordThenRespond(audit::CloudTrailEvent event, StatusOr<std::string> result, const std::string& request_id,
+                         http::Respond respond);
 
   const Services& services_;
   const auth::Authenticator& authenticator_;

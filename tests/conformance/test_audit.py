@@ -260,3 +260,13 @@ def test_tampering_is_found_by_audit_verify(how):
         assert proc.stdout.strip(), proc.stderr
     finally:
         server.close()
+
+
+def test_lookup_events_calls_are_recorded_as_cloudtrail_events(kmsd, activity):
+    trail = kmsd.client(service="cloudtrail")
+    rid = trail.lookup_events(MaxResults=1)["ResponseMetadata"]["RequestId"]
+    events = lookup_all(trail, LookupAttributes=[{"AttributeKey": "EventSource",
+                                                  "AttributeValue": "cloudtrail.amazonaws.com"}])
+    record = records_by_request_id(events)[rid][0][1]
+    assert record["eventName"] == "LookupEvents" and record["readOnly"] is True
+    assert record["requestParameters"] == {"maxResults": 1}
