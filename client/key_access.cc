@@ -61,11 +61,15 @@ bool KeyAccess::IsKeyLoss(const Status& status) {
   }
 }
 
+RdsResult<client::KeyDescription> KeyAccess::Describe(std::string_view region,
+                                                      std::string_view key_id) {
+  if (auto ready = Require(CallAs::kUserViaService); !ready) return std::unexpected(ready.error());
+  return Mapped(kms_.DescribeKey(ViaRds(region), key_id), "DescribeKey", key_id);
+}
+
 RdsResult<client::KeyDescription> KeyAccess::Resolve(std::string_view region,
                                                      std::string_view key_id) {
-  if (auto ready = Require(CallAs::kUserViaService); !ready) return std::unexpected(ready.error());
-  KMS_ASSIGN_OR_RETURN(client::KeyDescription key,
-                       Mapped(kms_.DescribeKey(ViaRds(region), key_id), "DescribeKey", key_id));
+  KMS_ASSIGN_OR_RETURN(client::KeyDescription key, Describe(region, key_id));
   if (key.key_state != "Enabled") {
     return std::unexpected(Failure(
         "DescribeKey", key.arn, Status(Code::kDisabled, "the key is " + key.key_state)));

@@ -22,8 +22,9 @@ class KeyAccess {
   KeyAccess(client::KmsApi& kms, CredentialsPresent credentials)
       : kms_(kms), credentials_(credentials) {}
 
-  // DescribeKey via RDS: the key (id, ARN, alias name or alias ARN) must be
-  // an enabled symmetric encryption key.
+  // DescribeKey via RDS of a key id, ARN, alias name or alias ARN.
+  RdsResult<client::KeyDescription> Describe(std::string_view region, std::string_view key_id);
+  // Describe(), and the key must be an enabled symmetric encryption key.
   RdsResult<client::KeyDescription> Resolve(std::string_view region, std::string_view key_id);
   // GenerateDataKey via RDS: a 64-byte data key bound to `context`.
   RdsResult<client::DataKey> NewDataKey(std::string_view region, std::string_view key_arn,

@@ -6,21 +6,21 @@
 # reproducer to the corpus so that ctest replays it.
 #
 # Environment:
-#   FUZZ_SECONDS  seconds per fuzzer (default 20)
+#   FUZZ_SECONDS  seconds per fuzzer (default 15)
 #   BUILD_DIR     clang build directory (default <repo>/build-fuzz)
 #   SRC_DIR       source tree to configure (default: this repository)
 #   CC, CXX       compilers (default clang, clang++)
 #   JOBS          ninja parallelism (default 1)
 #   FUZZERS       space-separated <target>:<corpus folder> pairs
-#                 (default "policy_parser_fuzz:policy_parser")
+#                 (default: every target below)
 set -euo pipefail
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 src_dir=${SRC_DIR:-$repo_root}
 build_dir=${BUILD_DIR:-$repo_root/build-fuzz}
-seconds=${FUZZ_SECONDS:-20}
+seconds=${FUZZ_SECONDS:-15}
 jobs=${JOBS:-1}
-read -r -a fuzzers <<<"${FUZZERS:-policy_parser_fuzz:policy_parser}"
+read -r -a fuzzers <<<"${FUZZERS:-policy_parser_fuzz:policy_parser ciphertext_blob_fuzz:ciphertext_blob sigv4_fuzz:sigv4 request_body_fuzz:request_body config_fuzz:config lookup_events_fuzz:lookup_events}"
 
 cmake -S "$src_dir" -B "$build_dir" -G Ninja \
   -DCMAKE_C_COMPILER="${CC:-clang}" -DCMAKE_CXX_COMPILER="${CXX:-clang++}" \

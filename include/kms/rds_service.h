@@ -29,6 +29,7 @@
 #include "kms/kms_client.h"
 #include "kms/rds_error.h"
 #include "kms/rds_state.h"
+#include "kms/rds_volume.h"
 
 namespace kms::rds {
 
@@ -154,29 +155,42 @@ class RdsService {
   RdsResult<Database> CreateReadReplica(const ReadReplicaRequest& request);
 
  private:
-  struct NewVolume;
-  struct Source;
-
   RdsResult<Database> LoadDatabase(ResourceKind kind, std::string_view region,
                                    const std::string& identifier) const;
   RdsResult<Snapshot> LoadSnapshot(ResourceKind kind, std::string_view region,
                                    const std::string& identifier) const;
-  RdsResult<void> CheckDatabaseAbsent(ResourceKind kind, const std::string& identifier) const;
-  RdsResult<void> CheckSnapshotAbsent(ResourceKind kind, const std::string& identifier) const;
+  // The canonical form of a new identifier, checked for syntax and absence.
+  RdsResult<std::string> NewDatabaseIdentifier(ResourceKind kind,
+                                               const std::string& identifier) const;
+  RdsResult<std::string> NewSnapshotIdentifier(ResourceKind kind,
+                                               const std::string& identifier) const;
+  // Fails unless the database is not in the terminal state (usable) or is
+  // "available" (available).
+  RdsResult<void> RequireUsable(const Database& database) const;
   RdsResult<void> RequireAvailable(const Database& database) const;
-  // The data key of `database`'s volume, decrypted as the RDS service; on key
-  // loss the database becomes inaccessible (persisted) and this fails.
-  RdsResult<std::optional<SecretBytes>> Attach(Database& database, const VolumeFile& volume);
   RdsResult<VolumeFile> OpenVolume(const Database& database, bool writable) const;
-  // A Database record for a new volume in this region, grant made, attach
-  // checked, record saved. Removes the volume file on failure.
+  // The data key of `database`'s volume (none when unencrypted), decrypted as
+  // the RDS service. On key loss the database becomes inaccessible
+  // (persisted) and this fails with KMSKeyNotAccessibleFault.
+  RdsResult<std::optional<SecretBytes>> Attach(Database& database, const VolumeFile& volume);
+  // Creates the volume's grant and checks that RDS can attach with it; on
+  // failure the grant is retired again.
+  RdsResult<void> GrantAttach(Database& database, const std::string& volume_path);
+  void RetireGrant(const Database& database);
+  // Finishes a new database whose volume file is at `volume_path`: grant,
+  // attach check, record saved. Removes the volume file on failure.
   RdsResult<Database> Provision(Database database, const std::string& volume_path);
-  // Writes a new volume at `path` with `target`'s header from `source`,
-  // re-wrapping or creating the data key as needed.
-  RdsResult<void> DeriveVolume(const VolumeFile& source, const VolumeHeader& target,
+  // Writes a new volume at `path` with header `target` (its blob is filled
+  // in here) and the data of `source`: the data key is re-wrapped (same
+  // region), unwrapped and wrapped again (across regions) or created (when
+  // an unencrypted source becomes encrypted); sectors are copied or encrypted.
+  RdsResult<void> DeriveVolume(const VolumeFile& source, VolumeHeader target,
                                const std::string& path);
-  RdsResult<Snapshot> CopySnapshotFile(const Snapshot& source, Snapshot target,
-                                       const VolumeHeader& header);
+  // A header with new resource and volume ids in this region.
+  VolumeHeader NewVolumeHeader(ResourceKind kind, uint64_t allocated_storage_gib) const;
+  Database NewDatabase(ResourceKind kind, const std::string& identifier,
+                       const VolumeHeader& header) const;
+  RdsResult<VolumeFile> OpenSnapshotVolume(const Snapshot& snapshot) const;
 
   std::string region_;
   const StateStore& store_;
