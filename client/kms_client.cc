@@ -188,7 +188,8 @@ class KmsClient final : public KmsApi {
     WipeString(request.body);
     if (!response) return response.error();
     if (response->status != 200) return ErrorFromResponse(operation, *response);
-    const std::string_view text = response->body.empty() ? "{}" : response->body;
+    const std::string_view text =
+        response->body.empty() ? std::string_view("{}") : std::string_view(response->body);
     Status parsed = json::ParseObject(text, std::string(operation) + "'s answer", answer);
     if (raw_out != nullptr) {
       *raw_out = std::move(response->body);

@@ -1,5 +1,7 @@
 // RdsService: snapshots, snapshot copies and sharing, restores and read
 // replicas, with RDS's encryption rules (DESIGN.md section 8).
+#include <algorithm>
+
 #include "client/atomic_file.h"
 #include "client/key_access.h"
 #include "client/rds_messages.h"

@@ -14,6 +14,10 @@ if [[ "${1:-}" == "--test" ]]; then
 fi
 
 missing=()
+# Node.js and npm drive the AWS SDK for JavaScript test; any recent install will do.
+if [[ "${1:-}" == "--test" ]] && ! { command -v node && command -v npm; } >/dev/null 2>&1; then
+  missing+=(nodejs npm)
+fi
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done

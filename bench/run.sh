@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Measures GenerateDataKey and Decrypt over HTTP with SigV4 and keep-alive
+# connections, with the audit log on (durable before every answer) and off.
+# Builds a Release tree in build-release unless BUILD_DIR points elsewhere.
+#
+#   bench/run.sh [SECONDS] [CONNECTIONS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-10}
+connections=${2:-64}
+build_dir=${BUILD_DIR:-build-release}
+if [[ ! -x "$build_dir/server/kmsd" || ! -x "$build_dir/bench/kms_load" ]]; then
+  BUILD_TYPE=Release scripts/build.sh "$build_dir" -DKMS_BUILD_TESTS=OFF
+fi
+
+work=$(mktemp -d)
+trap 'kill "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
+
+run() {  # run <label> <audit enabled: true|false>
+  local label=$1 audit=$2
+  /usr/bin/python3 - "$audit" >"$work/config.json" <<'PY'
+import json, sys
+config = json.load(open("config/kmsd.json"))
+config["audit"]["enabled"] = sys.argv[1] == "true"
+print(json.dumps(config))
+PY
+  rm -rf "$work/data" "$work/port"
+  "$build_dir/server/kmsd" --config "$work/config.json" --data-dir "$work/data" --port 0 \
+    --port-file "$work/port" 2>"$work/kmsd.log" &
+  pid=$!
+  for _ in $(seq 100); do [[ -s "$work/port" ]] && break; sleep 0.05; done
+  local port
+  port=$(cat "$work/port")
+  "$build_dir/bench/kms_load" --port "$port" --setup --key-id alias/bench --op GenerateDataKey \
+    --connections 4 --seconds 1 >/dev/null  # creates the key, warms up
+  for op in GenerateDataKey Decrypt; do
+    echo "audit=$label $("$build_dir/bench/kms_load" --port "$port" --key-id alias/bench --op "$op" \
+      --connections "$connections" --seconds "$seconds")"
+  done
+  kill "$pid"
+  wait "$pid" 2>/dev/null || true
+}
+
+echo "# $(date -u +%FT%TZ) $(nproc) cores, ${seconds}s per run, $connections connections"
+run on true
+run off false
