@@ -172,6 +172,7 @@ TEST_F(StateStoreTest, LeftoverTemporaryFilesFromACrashAreIgnored) {
 }
 
 TEST_F(StateStoreTest, ACorruptRecordIsReportedNotIgnored) {
+  ASSERT_THAT(MakeDirectories(store_.root() + "/us-east-1/instances"), IsOk());
   ASSERT_THAT(WriteFileAtomically(RecordPath(SampleDatabase()), "not json"), IsOk());
   EXPECT_THAT(store_.FindDatabase(ResourceKind::kInstance, "us-east-1", "orders"),
               StatusIs(Code::kValidation, ::testing::HasSubstr("orders.json")));

@@ -190,9 +190,9 @@ def test_kill_9_loses_no_answered_call_and_the_chain_verifies():
         kms = server.client()
         key_id = kms.create_key()["KeyMetadata"]["KeyId"]
         answered, stop = [], threading.Event()
+        clients = [server.client() for _ in range(6)]  # creating boto3 clients is not thread-safe
 
-        def worker():
-            client = server.client()
+        def worker(client):
             while not stop.is_set():
                 try:
                     out = client.generate_data_key(KeyId=key_id, NumberOfBytes=16)
@@ -200,7 +200,7 @@ def test_kill_9_loses_no_answered_call_and_the_chain_verifies():
                 except Exception:  # the server is being killed
                     return
 
-        threads = [threading.Thread(target=worker) for _ in range(6)]
+        threads = [threading.Thread(target=worker, args=(c,)) for c in clients]
         for t in threads:
             t.start()
         deadline = time.time() + 20
