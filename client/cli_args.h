@@ -52,7 +52,7 @@ struct GlobalOptions {
 
 struct CommandLine {
   GlobalOptions global;
-  const CommandSpec* command = nullptr;  // null when help was asked for
+  const CommandSpec* command = nullptr;                    // null when help was asked for
   std::map<std::string, std::string, std::less<>> values;  // kValue, kInteger, kBase64
   std::map<std::string, bool, std::less<>> flags;
   std::map<std::string, std::vector<std::string>, std::less<>> lists;

@@ -11,7 +11,6 @@
 #include <string>
 #include <string_view>
 
-#include "client/cli_args.h"
 #include "kms/kms_client.h"
 #include "kms/status.h"
 
@@ -36,7 +35,8 @@ StatusOr<client::Credentials> LoadUserCredentials(const Environment& env,
 
 // The region: `flag`, else AWS_REGION, AWS_DEFAULT_REGION, else the profile's
 // region in ~/.aws/config (AWS_CONFIG_FILE); nullopt when none is set.
-std::optional<std::string> ResolveRegion(const Environment& env, const std::optional<std::string>& flag,
+std::optional<std::string> ResolveRegion(const Environment& env,
+                                         const std::optional<std::string>& flag,
                                          const std::optional<std::string>& profile);
 
 // The client config file (config/rds-volume.json):

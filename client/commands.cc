@@ -64,8 +64,8 @@ Handler Modify(ResourceKind kind) {
 Handler StartOrStop(ResourceKind kind, bool start) {
   return [kind, start](RdsService& service, const CommandLine& line) -> RdsResult<CommandOutput> {
     const std::string id = Must(line, IdOption(kind));
-    KMS_ASSIGN_OR_RETURN(Database database, start ? service.StartDatabase(kind, id)
-                                                  : service.StopDatabase(kind, id));
+    KMS_ASSIGN_OR_RETURN(Database database,
+                         start ? service.StartDatabase(kind, id) : service.StopDatabase(kind, id));
     return Json(DatabaseJson(database));
   };
 }
@@ -129,9 +129,9 @@ RdsResult<CommandOutput> Read(RdsService& service, const CommandLine& line) {
 
 Handler CreateSnapshotOf(ResourceKind kind) {
   return [kind](RdsService& service, const CommandLine& line) -> RdsResult<CommandOutput> {
-    KMS_ASSIGN_OR_RETURN(Snapshot snapshot,
-                         service.CreateSnapshot(CreateSnapshotRequest{
-                             kind, Must(line, SnapshotIdOption(kind)), Must(line, IdOption(kind))}));
+    KMS_ASSIGN_OR_RETURN(Snapshot snapshot, service.CreateSnapshot(CreateSnapshotRequest{
+                                                kind, Must(line, SnapshotIdOption(kind)),
+                                                Must(line, IdOption(kind))}));
     return Json(SnapshotJson(snapshot));
   };
 }

@@ -1,10 +1,9 @@
-#include "kms/rds_ids.h"
-
 #include <algorithm>
 #include <array>
 #include <cctype>
 
 #include "kms/crypto.h"
+#include "kms/rds_ids.h"
 
 namespace kms::rds {
 namespace {
@@ -43,7 +42,9 @@ bool IsAsciiLetter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 
 
 }  // namespace
 
-std::string NewDbResourceId() { return "db-" + RandomString(kUpperAlphanumerics, kResourceIdLength); }
+std::string NewDbResourceId() {
+  return "db-" + RandomString(kUpperAlphanumerics, kResourceIdLength);
+}
 
 std::string NewClusterResourceId() {
   return "cluster-" + RandomString(kUpperAlphanumerics, kResourceIdLength);
@@ -59,22 +60,36 @@ bool IsClusterResourceId(std::string_view id) {
   return HasSuffixFrom(id, "cluster-", kUpperAlphanumerics, kResourceIdLength);
 }
 
-bool IsVolumeId(std::string_view id) { return HasSuffixFrom(id, "vol-", kHexDigits, kVolumeIdLength); }
+bool IsVolumeId(std::string_view id) {
+  return HasSuffixFrom(id, "vol-", kHexDigits, kVolumeIdLength);
+}
 
 bool IsValidIdentifier(std::string_view identifier) {
   if (identifier.empty() || identifier.size() > 63 || !IsAsciiLetter(identifier.front())) {
     return false;
   }
   if (identifier.back() == '-' || identifier.find("--") != std::string_view::npos) return false;
-  return std::all_of(identifier.begin(), identifier.end(), [](char c) {
-    return IsAsciiLetter(c) || (c >= '0' && c <= '9') || c == '-';
-  });
+  return std::all_of(identifier.begin(), identifier.end(),
+                     [](char c) { return IsAsciiLetter(c) || (c >= '0' && c <= '9') || c == '-'; });
 }
 
 std::string CanonicalIdentifier(std::string_view identifier) {
   std::string out(identifier);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
+}
+
+bool IsRegionName(std::string_view region) {
+  const size_t first = region.find('-');
+  const size_t last = region.rfind('-');
+  if (first != 2 || last == first || last + 1 >= region.size() || region.size() > 32) return false;
+  if (region.find("--") != std::string_view::npos) return false;
+  for (size_t i = 0; i < region.size(); ++i) {
+    const char c = region[i];
+    const bool ok = i > last ? (c >= '0' && c <= '9') : ((c >= 'a' && c <= 'z') || c == '-');
+    if (!ok) return false;
+  }
+  return true;
 }
 
 bool IsAccountId(std::string_view text) {

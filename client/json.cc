@@ -3,11 +3,26 @@
 #include <rapidjson/error/en.h>
 #include <rapidjson/prettywriter.h>
 
+#include "kms/bytes.h"
+
 namespace kms::client::json {
 namespace {
 
 rapidjson::SizeType Size(std::string_view text) {
   return static_cast<rapidjson::SizeType>(text.size());
+}
+
+Status CheckParsed(const rapidjson::Document& document, std::string_view what) {
+  if (document.HasParseError()) {
+    return Error(Code::kValidation, std::string(what) + " is not valid JSON: " +
+                                        rapidjson::GetParseError_En(document.GetParseError()) +
+                                        " (at offset " + std::to_string(document.GetErrorOffset()) +
+                                        ")");
+  }
+  if (!document.IsObject()) {
+    return Error(Code::kValidation, std::string(what) + " is not a JSON object");
+  }
+  return OkStatus();
 }
 
 }  // namespace
@@ -70,8 +85,7 @@ Writer& Writer::StringList(std::string_view name, const std::vector<std::string>
   return EndArray();
 }
 
-Writer& Writer::StringMap(std::string_view name,
-                          const std::map<std::string, std::string>& values) {
+Writer& Writer::StringMap(std::string_view name, const std::map<std::string, std::string>& values) {
   Key(name).StartObject();
   for (const auto& [key, value] : values) String(key, value);
   return EndObject();
@@ -84,6 +98,9 @@ Writer& Writer::Raw(std::string_view json) {
 
 std::string Writer::Take() {
   std::string out(buffer_.GetString(), buffer_.GetSize());
+  // Request bodies may carry a plaintext (Encrypt): leave no copy behind.
+  SecureWipe(std::span<uint8_t>(reinterpret_cast<uint8_t*>(const_cast<char*>(buffer_.GetString())),
+                                buffer_.GetSize()));
   buffer_.Clear();
   writer_.Reset(buffer_);
   return out;
@@ -102,14 +119,12 @@ std::string Pretty(std::string_view json) {
 
 Status ParseObject(std::string_view text, std::string_view what, rapidjson::Document& document) {
   document.Parse(text.data(), text.size());
-  if (document.HasParseError()) {
-    return Error(Code::kValidation, std::string(what) + " is not valid JSON: " +
-                                        rapidjson::GetParseError_En(document.GetParseError()) +
-                                        " (at offset " +
-                                        std::to_string(document.GetErrorOffset()) + ")");
-  }
-  if (!document.IsObject()) return Error(Code::kValidation, std::string(what) + " is not a JSON object");
-  return OkStatus();
+  return CheckParsed(document, what);
+}
+
+Status ParseObjectInPlace(std::string& text, std::string_view what, rapidjson::Document& document) {
+  document.ParseInsitu(text.data());
+  return CheckParsed(document, what);
 }
 
 std::string GetString(const rapidjson::Value& object, const char* name) {

@@ -56,6 +56,10 @@ std::string Pretty(std::string_view json);
 // a JSON object.
 Status ParseObject(std::string_view text, std::string_view what, rapidjson::Document& document);
 
+// As ParseObject, parsing in place: the document's strings point into
+// `text`, which must outlive the document (and can then be wiped at once).
+Status ParseObjectInPlace(std::string& text, std::string_view what, rapidjson::Document& document);
+
 // Members of an object; the fallback when absent or of another type.
 std::string GetString(const rapidjson::Value& object, const char* name);
 bool GetBool(const rapidjson::Value& object, const char* name, bool fallback = false);

@@ -6,13 +6,19 @@ namespace {
 using client::CallAs;
 using client::CallTarget;
 
-CallTarget ViaRds(std::string_view region) {
+CallTarget Via(std::string_view region) {
   return CallTarget{CallAs::kUserViaService, std::string(region)};
 }
 
-// Turns a KMS result into an RDS result, mapping the error with Failure().
-template <class T>
-RdsResult<T> Mapped(StatusOr<T> result, std::string_view operation, std::string_view key) {
+// Makes the KMS call `call` via RDS once the credentials it needs are known
+// to be there; its error becomes RDS's (Failure()).
+template <class Call>
+auto ViaRds(const KeyAccess& access, std::string_view operation, std::string_view key, Call call)
+    -> RdsResult<typename decltype(call())::value_type> {
+  if (auto ready = access.Require(CallAs::kUserViaService); !ready) {
+    return std::unexpected(ready.error());
+  }
+  auto result = call();
   if (!result) return std::unexpected(KeyAccess::Failure(operation, key, result.error()));
   return std::move(*result);
 }
@@ -41,7 +47,8 @@ RdsError KeyAccess::Failure(std::string_view operation, std::string_view key,
   return RdsError(RdsErrorCode::kKmsKeyNotAccessible,
                   "The specified KMS key [" + std::string(key) +
                       "] does not exist, is not enabled or you do not have permissions to access "
-                      "it. (KMS " + std::string(operation) + ": " + status.ToString() + ")");
+                      "it. (KMS " +
+                      std::string(operation) + ": " + status.ToString() + ")");
 }
 
 bool KeyAccess::IsKeyLoss(const Status& status) {
@@ -63,16 +70,16 @@ bool KeyAccess::IsKeyLoss(const Status& status) {
 
 RdsResult<client::KeyDescription> KeyAccess::Describe(std::string_view region,
                                                       std::string_view key_id) {
-  if (auto ready = Require(CallAs::kUserViaService); !ready) return std::unexpected(ready.error());
-  return Mapped(kms_.DescribeKey(ViaRds(region), key_id), "DescribeKey", key_id);
+  return ViaRds(*this, "DescribeKey", key_id,
+                [&] { return kms_.DescribeKey(Via(region), key_id); });
 }
 
 RdsResult<client::KeyDescription> KeyAccess::Resolve(std::string_view region,
                                                      std::string_view key_id) {
   KMS_ASSIGN_OR_RETURN(client::KeyDescription key, Describe(region, key_id));
   if (key.key_state != "Enabled") {
-    return std::unexpected(Failure(
-        "DescribeKey", key.arn, Status(Code::kDisabled, "the key is " + key.key_state)));
+    return std::unexpected(
+        Failure("DescribeKey", key.arn, Status(Code::kDisabled, "the key is " + key.key_state)));
   }
   if (key.key_usage != "ENCRYPT_DECRYPT" || key.key_spec != "SYMMETRIC_DEFAULT") {
     return Fail(RdsErrorCode::kInvalidParameterValue,
@@ -83,17 +90,14 @@ RdsResult<client::KeyDescription> KeyAccess::Resolve(std::string_view region,
   return key;
 }
 
-RdsResult<client::DataKey> KeyAccess::NewDataKey(std::string_view region,
-                                                 std::string_view key_arn,
+RdsResult<client::DataKey> KeyAccess::NewDataKey(std::string_view region, std::string_view key_arn,
                                                  const EncryptionContext& context) {
-  if (auto ready = Require(CallAs::kUserViaService); !ready) return std::unexpected(ready.error());
-  return Mapped(kms_.GenerateDataKey(ViaRds(region), key_arn, kDataKeySize, context),
-                "GenerateDataKey", key_arn);
+  return ViaRds(*this, "GenerateDataKey", key_arn,
+                [&] { return kms_.GenerateDataKey(Via(region), key_arn, kDataKeySize, context); });
 }
 
 RdsResult<client::Grant> KeyAccess::GrantAttach(std::string_view region, std::string_view key_arn,
                                                 std::string_view volume_id) {
-  if (auto ready = Require(CallAs::kUserViaService); !ready) return std::unexpected(ready.error());
   client::GrantRequest request;
   request.key_id = std::string(key_arn);
   request.grantee_principal = std::string(kRdsServicePrincipal);
@@ -101,27 +105,28 @@ RdsResult<client::Grant> KeyAccess::GrantAttach(std::string_view region, std::st
   request.operations = {"Decrypt"};
   request.encryption_context_subset = {{std::string(kVolumeIdContextKey), std::string(volume_id)}};
   request.name = "rds-volume-" + std::string(volume_id);
-  return Mapped(kms_.CreateGrant(ViaRds(region), request), "CreateGrant", key_arn);
+  return ViaRds(*this, "CreateGrant", key_arn,
+                [&] { return kms_.CreateGrant(Via(region), request); });
 }
 
 RdsResult<SecretBytes> KeyAccess::Unwrap(const VolumeHeader& header) {
-  if (auto ready = Require(CallAs::kUserViaService); !ready) return std::unexpected(ready.error());
-  return Mapped(kms_.Decrypt(ViaRds(header.region), header.encrypted_data_key, header.Context()),
-                "Decrypt", header.key_arn);
+  return ViaRds(*this, "Decrypt", header.key_arn, [&] {
+    return kms_.Decrypt(Via(header.region), header.encrypted_data_key, header.Context());
+  });
 }
 
 RdsResult<Bytes> KeyAccess::Wrap(std::string_view region, std::string_view key_arn,
                                  const SecretBytes& data_key, const EncryptionContext& context) {
-  if (auto ready = Require(CallAs::kUserViaService); !ready) return std::unexpected(ready.error());
-  return Mapped(kms_.Encrypt(ViaRds(region), key_arn, data_key, context), "Encrypt", key_arn);
+  return ViaRds(*this, "Encrypt", key_arn,
+                [&] { return kms_.Encrypt(Via(region), key_arn, data_key, context); });
 }
 
 RdsResult<Bytes> KeyAccess::Rewrap(const VolumeHeader& header, std::string_view key_arn,
                                    const EncryptionContext& context) {
-  if (auto ready = Require(CallAs::kUserViaService); !ready) return std::unexpected(ready.error());
-  return Mapped(kms_.ReEncrypt(ViaRds(header.region), header.encrypted_data_key, header.Context(),
-                               key_arn, context),
-                "ReEncrypt", header.key_arn);
+  return ViaRds(*this, "ReEncrypt", header.key_arn, [&] {
+    return kms_.ReEncrypt(Via(header.region), header.encrypted_data_key, header.Context(), key_arn,
+                          context);
+  });
 }
 
 StatusOr<SecretBytes> KeyAccess::DecryptAsService(const VolumeHeader& header) {

@@ -60,7 +60,6 @@ class KeyAccess {
   RdsResult<void> Require(client::CallAs as) const;
 
  private:
-
   client::KmsApi& kms_;
   CredentialsPresent credentials_;
 };

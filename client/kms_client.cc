@@ -37,7 +37,8 @@ Status ErrorFromResponse(std::string_view operation, const HttpResponse& respons
 }
 
 Status MissingMember(std::string_view operation, std::string_view member) {
-  return Status(Code::kInternal, std::string(operation) + " answered without " + std::string(member));
+  return Status(Code::kInternal,
+                std::string(operation) + " answered without " + std::string(member));
 }
 
 StatusOr<Bytes> DecodeBlob(std::string_view operation, const rapidjson::Value& object,
@@ -53,11 +54,23 @@ StatusOr<SecretBytes> DecodeSecret(std::string_view operation, const rapidjson::
   if (it == object.MemberEnd() || !it->value.IsString()) {
     return std::unexpected(MissingMember(operation, member));
   }
-  std::optional<SecretBytes> secret = Base64DecodeSecret(
-      std::string_view(it->value.GetString(), it->value.GetStringLength()));
+  std::optional<SecretBytes> secret =
+      Base64DecodeSecret(std::string_view(it->value.GetString(), it->value.GetStringLength()));
   if (!secret) return std::unexpected(MissingMember(operation, member));
   return std::move(*secret);
 }
+
+// A 200 answer: its text, parsed in place (so that the document's strings,
+// a Plaintext among them, live in `text`), wiped on destruction.
+struct Answer {
+  Answer() = default;
+  Answer(const Answer&) = delete;
+  Answer& operator=(const Answer&) = delete;
+  ~Answer() { WipeString(text); }
+
+  std::string text;
+  rapidjson::Document document;
+};
 
 class KmsClient final : public KmsApi {
  public:
@@ -65,18 +78,18 @@ class KmsClient final : public KmsApi {
             const Clock& clock)
       : transport_(std::move(transport)), identities_(std::move(identities)), clock_(clock) {}
 
-  StatusOr<KeyDescription> DescribeKey(const CallTarget& target,
-                                       std::string_view key_id) override {
+  StatusOr<KeyDescription> DescribeKey(const CallTarget& target, std::string_view key_id) override {
     Writer body;
     body.StartObject().String("KeyId", key_id).EndObject();
-    rapidjson::Document answer;
+    Answer answer;
     KMS_RETURN_IF_ERROR(Call(target, "DescribeKey", body.Take(), answer));
-    const rapidjson::Value* meta = json::GetObject(answer, "KeyMetadata");
+    const rapidjson::Value* meta = json::GetObject(answer.document, "KeyMetadata");
     if (meta == nullptr) return std::unexpected(MissingMember("DescribeKey", "KeyMetadata"));
-    return KeyDescription{json::GetString(*meta, "KeyId"),      json::GetString(*meta, "Arn"),
-                          json::GetString(*meta, "AWSAccountId"), json::GetString(*meta, "KeyState"),
-                          json::GetString(*meta, "KeyManager"), json::GetString(*meta, "KeyUsage"),
-                          json::GetString(*meta, "KeySpec")};
+    return KeyDescription{
+        json::GetString(*meta, "KeyId"),        json::GetString(*meta, "Arn"),
+        json::GetString(*meta, "AWSAccountId"), json::GetString(*meta, "KeyState"),
+        json::GetString(*meta, "KeyManager"),   json::GetString(*meta, "KeyUsage"),
+        json::GetString(*meta, "KeySpec")};
   }
 
   StatusOr<DataKey> GenerateDataKey(const CallTarget& target, std::string_view key_id,
@@ -85,16 +98,14 @@ class KmsClient final : public KmsApi {
     Writer body;
     body.StartObject().String("KeyId", key_id).Uint("NumberOfBytes", number_of_bytes);
     Context(body, "EncryptionContext", context).EndObject();
-    rapidjson::Document answer;
-    std::string raw;
-    KMS_RETURN_IF_ERROR(Call(target, "GenerateDataKey", body.Take(), answer, &raw));
+    Answer answer;
+    KMS_RETURN_IF_ERROR(Call(target, "GenerateDataKey", body.Take(), answer));
     DataKey key;
-    auto plaintext = DecodeSecret("GenerateDataKey", answer, "Plaintext");
-    WipeString(raw);
-    if (!plaintext) return std::unexpected(plaintext.error());
-    key.plaintext = std::move(*plaintext);
-    KMS_ASSIGN_OR_RETURN(key.ciphertext_blob, DecodeBlob("GenerateDataKey", answer, "CiphertextBlob"));
-    key.key_arn = json::GetString(answer, "KeyId");
+    KMS_ASSIGN_OR_RETURN(key.plaintext,
+                         DecodeSecret("GenerateDataKey", answer.document, "Plaintext"));
+    KMS_ASSIGN_OR_RETURN(key.ciphertext_blob,
+                         DecodeBlob("GenerateDataKey", answer.document, "CiphertextBlob"));
+    key.key_arn = json::GetString(answer.document, "KeyId");
     return key;
   }
 
@@ -103,12 +114,9 @@ class KmsClient final : public KmsApi {
     Writer body;
     body.StartObject().String("CiphertextBlob", Base64Encode(ciphertext_blob));
     Context(body, "EncryptionContext", context).EndObject();
-    rapidjson::Document answer;
-    std::string raw;
-    KMS_RETURN_IF_ERROR(Call(target, "Decrypt", body.Take(), answer, &raw));
-    auto plaintext = DecodeSecret("Decrypt", answer, "Plaintext");
-    WipeString(raw);
-    return plaintext;
+    Answer answer;
+    KMS_RETURN_IF_ERROR(Call(target, "Decrypt", body.Take(), answer));
+    return DecodeSecret("Decrypt", answer.document, "Plaintext");
   }
 
   StatusOr<Bytes> Encrypt(const CallTarget& target, std::string_view key_id,
@@ -118,12 +126,9 @@ class KmsClient final : public KmsApi {
     body.StartObject().String("KeyId", key_id).String("Plaintext", encoded);
     WipeString(encoded);
     Context(body, "EncryptionContext", context).EndObject();
-    std::string text = body.Take();
-    rapidjson::Document answer;
-    Status called = Call(target, "Encrypt", text, answer);
-    WipeString(text);
-    KMS_RETURN_IF_ERROR(called);
-    return DecodeBlob("Encrypt", answer, "CiphertextBlob");
+    Answer answer;
+    KMS_RETURN_IF_ERROR(Call(target, "Encrypt", body.Take(), answer));
+    return DecodeBlob("Encrypt", answer.document, "CiphertextBlob");
   }
 
   StatusOr<Bytes> ReEncrypt(const CallTarget& target, ByteView ciphertext_blob,
@@ -135,9 +140,9 @@ class KmsClient final : public KmsApi {
     Context(body, "SourceEncryptionContext", source_context);
     body.String("DestinationKeyId", destination_key_id);
     Context(body, "DestinationEncryptionContext", destination_context).EndObject();
-    rapidjson::Document answer;
+    Answer answer;
     KMS_RETURN_IF_ERROR(Call(target, "ReEncrypt", body.Take(), answer));
-    return DecodeBlob("ReEncrypt", answer, "CiphertextBlob");
+    return DecodeBlob("ReEncrypt", answer.document, "CiphertextBlob");
   }
 
   StatusOr<Grant> CreateGrant(const CallTarget& target, const GrantRequest& request) override {
@@ -154,9 +159,10 @@ class KmsClient final : public KmsApi {
     }
     if (!request.name.empty()) body.String("Name", request.name);
     body.EndObject();
-    rapidjson::Document answer;
+    Answer answer;
     KMS_RETURN_IF_ERROR(Call(target, "CreateGrant", body.Take(), answer));
-    Grant grant{json::GetString(answer, "GrantId"), json::GetString(answer, "GrantToken")};
+    Grant grant{json::GetString(answer.document, "GrantId"),
+                json::GetString(answer.document, "GrantToken")};
     if (grant.grant_id.empty()) return std::unexpected(MissingMember("CreateGrant", "GrantId"));
     return grant;
   }
@@ -171,31 +177,25 @@ class KmsClient final : public KmsApi {
       body.String("KeyId", key_arn).String("GrantId", grant.grant_id);
     }
     body.EndObject();
-    rapidjson::Document answer;
+    Answer answer;
     return Call(target, "RetireGrant", body.Take(), answer);
   }
 
  private:
-  // Sends one call; parses a 200 answer into `answer` (an empty body is {}).
-  // `raw_out` receives the raw answer text, for callers that wipe it.
+  // Sends one call (its body is wiped once sent) and parses a 200 answer
+  // into `answer` (an empty body is {}); other answers become KMS errors.
   Status Call(const CallTarget& target, std::string_view operation, std::string body,
-              rapidjson::Document& answer, std::string* raw_out = nullptr) {
-    KMS_ASSIGN_OR_RETURN(HttpRequest request,
-                         BuildKmsRequest(transport_->host(), target.region, operation,
-                                         std::move(body), target.as, identities_,
-                                         clock_.NowMillis()));
-    auto response = transport_->Send(request);
-    WipeString(request.body);
+              Answer& answer) {
+    auto request = BuildKmsRequest(transport_->host(), target.region, operation, std::move(body),
+                                   target.as, identities_, clock_.NowMillis());
+    if (!request) return request.error();
+    auto response = transport_->Send(*request);
+    WipeString(request->body);
     if (!response) return response.error();
     if (response->status != 200) return ErrorFromResponse(operation, *response);
-    const std::string_view text =
-        response->body.empty() ? std::string_view("{}") : std::string_view(response->body);
-    Status parsed = json::ParseObject(text, std::string(operation) + "'s answer", answer);
-    if (raw_out != nullptr) {
-      *raw_out = std::move(response->body);
-    } else {
-      WipeString(response->body);
-    }
+    answer.text = response->body.empty() ? std::string("{}") : std::move(response->body);
+    Status parsed = json::ParseObjectInPlace(answer.text, std::string(operation) + "'s answer",
+                                             answer.document);
     if (!parsed.ok()) return Status(Code::kInternal, parsed.message());
     return OkStatus();
   }

@@ -16,6 +16,7 @@
 #include "client/commands.h"
 #include "client/json.h"
 #include "kms/kms_client.h"
+#include "kms/rds_ids.h"
 #include "kms/rds_service.h"
 #include "kms/rds_state.h"
 
@@ -27,7 +28,7 @@ constexpr int kExitConfiguration = 253;
 constexpr int kExitServiceError = 254;
 constexpr int kExitFailure = 255;
 
-int Usage(const std::string& message) {
+int UsageError(const std::string& message) {
   std::fprintf(stderr, "%s\nusage: rds-volume [options] <command> [parameters]\n%s\n",
                "To see help text, you can run: rds-volume help", message.c_str());
   return kExitUsage;
@@ -45,8 +46,9 @@ int ReportError(const CommandSpec& command, const RdsError& error) {
                  std::string(command.operation).c_str(), error.message().c_str());
     return kExitServiceError;
   }
-  return Fatal(error.code() == RdsErrorCode::kMissingCredentials ? kExitConfiguration : kExitFailure,
-               error.message());
+  return Fatal(
+      error.code() == RdsErrorCode::kMissingCredentials ? kExitConfiguration : kExitFailure,
+      error.message());
 }
 
 void Print(const CommandOutput& output) {
@@ -61,9 +63,9 @@ void Print(const CommandOutput& output) {
 
 int Run(const std::vector<std::string>& args) {
   auto line = ParseCommandLine(args);
-  if (!line) return Usage("rds-volume: error: " + line.error().message());
+  if (!line) return UsageError("rds-volume: error: " + line.error().message());
   if (line->command == nullptr) {
-    std::fputs(cli::Usage().c_str(), stdout);
+    std::fputs(Usage().c_str(), stdout);
     return 0;
   }
   const Environment env = ProcessEnvironment();
@@ -74,13 +76,16 @@ int Run(const std::vector<std::string>& args) {
                  "You must specify a region. You can also configure your region by setting "
                  "AWS_REGION or in ~/.aws/config.");
   }
+  if (!IsRegionName(*region)) {
+    return UsageError("Provided region_name '" + *region + "' doesn't match a supported format.");
+  }
   auto config = LoadClientConfig(env, global.config);
   if (!config) return Fatal(kExitConfiguration, config.error().message());
   auto user = LoadUserCredentials(env, global.profile);
   if (!user) return Fatal(kExitConfiguration, user.error().message());
   const std::string endpoint_url = ResolveEndpoint(env, global.endpoint_url, *config);
   auto endpoint = client::ParseEndpointUrl(endpoint_url);
-  if (!endpoint) return Usage("Bad value for --endpoint-url: " + endpoint.error().message());
+  if (!endpoint) return UsageError("Bad value for --endpoint-url: " + endpoint.error().message());
 
   auto store = StateStore::Open(ResolveStateDir(env, global.state_dir));
   if (!store) return Fatal(kExitFailure, store.error().message());

@@ -86,9 +86,11 @@ std::string SnapshotListJson(ResourceKind kind, const std::vector<Snapshot>& sna
 std::string SnapshotAttributesJson(const Snapshot& snapshot) {
   const bool instance = IsInstance(snapshot.kind);
   Writer out;
-  out.StartObject().Key(instance ? "DBSnapshotAttributesResult" : "DBClusterSnapshotAttributesResult");
+  out.StartObject().Key(instance ? "DBSnapshotAttributesResult"
+                                 : "DBClusterSnapshotAttributesResult");
   out.StartObject();
-  out.String(instance ? "DBSnapshotIdentifier" : "DBClusterSnapshotIdentifier", snapshot.identifier);
+  out.String(instance ? "DBSnapshotIdentifier" : "DBClusterSnapshotIdentifier",
+             snapshot.identifier);
   out.Key(instance ? "DBSnapshotAttributes" : "DBClusterSnapshotAttributes").StartArray();
   out.StartObject().String("AttributeName", "restore");
   out.StringList("AttributeValues", snapshot.restore_accounts).EndObject();

@@ -4,19 +4,32 @@ namespace kms::rds {
 
 std::string_view RdsErrorName(RdsErrorCode code) {
   switch (code) {
-    case RdsErrorCode::kInvalidParameterValue: return "InvalidParameterValue";
-    case RdsErrorCode::kInvalidParameterCombination: return "InvalidParameterCombination";
-    case RdsErrorCode::kKmsKeyNotAccessible: return "KMSKeyNotAccessibleFault";
-    case RdsErrorCode::kInvalidDbInstanceState: return "InvalidDBInstanceState";
-    case RdsErrorCode::kInvalidDbClusterState: return "InvalidDBClusterStateFault";
-    case RdsErrorCode::kDbInstanceNotFound: return "DBInstanceNotFound";
-    case RdsErrorCode::kDbInstanceAlreadyExists: return "DBInstanceAlreadyExists";
-    case RdsErrorCode::kDbClusterNotFound: return "DBClusterNotFoundFault";
-    case RdsErrorCode::kDbClusterAlreadyExists: return "DBClusterAlreadyExistsFault";
-    case RdsErrorCode::kDbSnapshotNotFound: return "DBSnapshotNotFound";
-    case RdsErrorCode::kDbSnapshotAlreadyExists: return "DBSnapshotAlreadyExists";
-    case RdsErrorCode::kDbClusterSnapshotNotFound: return "DBClusterSnapshotNotFoundFault";
-    case RdsErrorCode::kDbClusterSnapshotAlreadyExists: return "DBClusterSnapshotAlreadyExistsFault";
+    case RdsErrorCode::kInvalidParameterValue:
+      return "InvalidParameterValue";
+    case RdsErrorCode::kInvalidParameterCombination:
+      return "InvalidParameterCombination";
+    case RdsErrorCode::kKmsKeyNotAccessible:
+      return "KMSKeyNotAccessibleFault";
+    case RdsErrorCode::kInvalidDbInstanceState:
+      return "InvalidDBInstanceState";
+    case RdsErrorCode::kInvalidDbClusterState:
+      return "InvalidDBClusterStateFault";
+    case RdsErrorCode::kDbInstanceNotFound:
+      return "DBInstanceNotFound";
+    case RdsErrorCode::kDbInstanceAlreadyExists:
+      return "DBInstanceAlreadyExists";
+    case RdsErrorCode::kDbClusterNotFound:
+      return "DBClusterNotFoundFault";
+    case RdsErrorCode::kDbClusterAlreadyExists:
+      return "DBClusterAlreadyExistsFault";
+    case RdsErrorCode::kDbSnapshotNotFound:
+      return "DBSnapshotNotFound";
+    case RdsErrorCode::kDbSnapshotAlreadyExists:
+      return "DBSnapshotAlreadyExists";
+    case RdsErrorCode::kDbClusterSnapshotNotFound:
+      return "DBClusterSnapshotNotFoundFault";
+    case RdsErrorCode::kDbClusterSnapshotAlreadyExists:
+      return "DBClusterSnapshotAlreadyExistsFault";
     case RdsErrorCode::kEndpointUnreachable:
     case RdsErrorCode::kMissingCredentials:
     case RdsErrorCode::kLocal:

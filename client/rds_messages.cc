@@ -19,7 +19,8 @@ std::unexpected<RdsError> NotFound(ResourceKind kind, std::string_view identifie
     return Fail(RdsErrorCode::kDbInstanceNotFound,
                 "DBInstance " + std::string(identifier) + " not found.");
   }
-  return Fail(RdsErrorCode::kDbClusterNotFound, "DBCluster " + std::string(identifier) + " not found.");
+  return Fail(RdsErrorCode::kDbClusterNotFound,
+              "DBCluster " + std::string(identifier) + " not found.");
 }
 
 std::unexpected<RdsError> AlreadyExists(ResourceKind kind) {
@@ -72,7 +73,8 @@ RdsResult<SourceRef> ParseSourceRef(std::string_view text, std::string_view arn_
                                     const std::optional<std::string>& source_region,
                                     std::string_view default_region, std::string_view parameter) {
   if (!text.starts_with("arn:")) {
-    return SourceRef{source_region.value_or(std::string(default_region)), CanonicalIdentifier(text)};
+    return SourceRef{source_region.value_or(std::string(default_region)),
+                     CanonicalIdentifier(text)};
   }
   // arn:aws:rds:<region>:<account>:<type>:<identifier>
   std::vector<std::string_view> parts;
@@ -82,7 +84,7 @@ RdsResult<SourceRef> ParseSourceRef(std::string_view text, std::string_view arn_
     if (colon == std::string_view::npos) break;
     start = colon + 1;
   }
-  if (parts.size() != 7 || parts[2] != "rds" || parts[3].empty() || parts[5] != arn_type) {
+  if (parts.size() != 7 || parts[2] != "rds" || !IsRegionName(parts[3]) || parts[5] != arn_type) {
     return InvalidValue("The parameter " + std::string(parameter) + " is not a valid " +
                         std::string(arn_type) + " ARN: " + std::string(text));
   }

@@ -17,8 +17,9 @@ constexpr std::string_view kAttachOperation = "Decrypt as rds.amazonaws.com";
 
 std::string TerminalStateMessage(const Database& database) {
   return std::string(Noun(database.kind)) + " " + database.identifier +
-         " is in the inaccessible-encryption-credentials state: RDS can no longer use its KMS "
-         "key [" + database.kms_key_arn + "]. The state is terminal; restore the " +
+         " is in the inaccessible-encryption-credentials state: RDS can no longer use its KMS key "
+         "[" +
+         database.kms_key_arn + "]. The state is terminal; restore the " +
          std::string(Noun(database.kind)) + " from a snapshot once the key is usable again.";
 }
 
@@ -66,7 +67,8 @@ RdsResult<std::string> RdsService::NewDatabaseIdentifier(ResourceKind kind,
                                                          const std::string& identifier) const {
   const std::string id = CanonicalIdentifier(identifier);
   if (!IsValidIdentifier(id)) return InvalidIdentifier(IdentifierParameter(kind));
-  KMS_ASSIGN_OR_RETURN(std::optional<Database> found, Local(store_.FindDatabase(kind, region_, id)));
+  KMS_ASSIGN_OR_RETURN(std::optional<Database> found,
+                       Local(store_.FindDatabase(kind, region_, id)));
   if (found) return AlreadyExists(kind);
   return id;
 }
@@ -78,7 +80,8 @@ RdsResult<std::string> RdsService::NewSnapshotIdentifier(ResourceKind kind,
     return InvalidIdentifier(kind == ResourceKind::kInstance ? "DBSnapshotIdentifier"
                                                              : "DBClusterSnapshotIdentifier");
   }
-  KMS_ASSIGN_OR_RETURN(std::optional<Snapshot> found, Local(store_.FindSnapshot(kind, region_, id)));
+  KMS_ASSIGN_OR_RETURN(std::optional<Snapshot> found,
+                       Local(store_.FindSnapshot(kind, region_, id)));
   if (found) return SnapshotAlreadyExists(kind, id);
   return id;
 }
@@ -100,7 +103,8 @@ RdsResult<void> RdsService::RequireAvailable(const Database& database) const {
 }
 
 RdsResult<VolumeFile> RdsService::OpenVolume(const Database& database, bool writable) const {
-  KMS_ASSIGN_OR_RETURN(std::string path, Local(store_.VolumePath(database.region, database.volume_id)));
+  KMS_ASSIGN_OR_RETURN(std::string path,
+                       Local(store_.VolumePath(database.region, database.volume_id)));
   return Local(VolumeFile::Open(path, writable));
 }
 
@@ -117,13 +121,15 @@ RdsResult<std::optional<SecretBytes>> RdsService::Attach(Database& database,
   }
   database.status = DbStatus::kInaccessibleEncryptionCredentials;
   database.status_reason = "KMS " + std::string(kAttachOperation) + ": " + key.error().ToString();
-  if (auto saved = Local(store_.PutDatabase(database)); !saved) return std::unexpected(saved.error());
+  if (auto saved = Local(store_.PutDatabase(database)); !saved) {
+    return std::unexpected(saved.error());
+  }
   return Fail(RdsErrorCode::kKmsKeyNotAccessible,
               std::string(Noun(database.kind)) + " " + database.identifier +
                   " lost access to its KMS key [" + database.kms_key_arn +
                   "] and is now in the terminal state inaccessible-encryption-credentials (" +
-                  database.status_reason + "). Restore it from a snapshot once the key is usable "
-                  "again.");
+                  database.status_reason +
+                  "). Restore it from a snapshot once the key is usable again.");
 }
 
 RdsResult<void> RdsService::GrantAttach(Database& database, const std::string& volume_path) {
@@ -137,7 +143,8 @@ RdsResult<void> RdsService::GrantAttach(Database& database, const std::string& v
     KMS_ASSIGN_OR_RETURN(VolumeFile volume, Local(VolumeFile::Open(volume_path, false)));
     auto key = keys_->DecryptAsService(volume.header());
     if (!key) {
-      return std::unexpected(KeyAccess::Failure(kAttachOperation, database.kms_key_arn, key.error()));
+      return std::unexpected(
+          KeyAccess::Failure(kAttachOperation, database.kms_key_arn, key.error()));
     }
     return {};
   }();
@@ -170,8 +177,9 @@ RdsResult<void> RdsService::DeriveVolume(const VolumeFile& source, VolumeHeader 
                                          const std::string& path) {
   const VolumeHeader& from = source.header();
   if (from.encrypted && !target.encrypted) {
-    return InvalidCombination("Encryption can't be removed: the data is encrypted with the KMS key [" +
-                              from.key_arn + "] and stays encrypted.");
+    return InvalidCombination(
+        "Encryption can't be removed: the data is encrypted with the KMS key [" + from.key_arn +
+        "] and stays encrypted.");
   }
   if (!from.encrypted && target.encrypted) {
     KMS_ASSIGN_OR_RETURN(client::DataKey key,
@@ -196,8 +204,7 @@ RdsResult<void> RdsService::DeriveVolume(const VolumeFile& source, VolumeHeader 
 
 VolumeHeader RdsService::NewVolumeHeader(ResourceKind kind, uint64_t allocated_storage_gib) const {
   VolumeHeader header;
-  header.resource_id =
-      kind == ResourceKind::kInstance ? NewDbResourceId() : NewClusterResourceId();
+  header.resource_id = kind == ResourceKind::kInstance ? NewDbResourceId() : NewClusterResourceId();
   header.volume_id = NewVolumeId();
   header.region = region_;
   header.size = allocated_storage_gib * kGiB;
@@ -226,13 +233,15 @@ RdsResult<Database> RdsService::CreateDatabase(const CreateDatabaseRequest& requ
     return InvalidCombination("KmsKeyId is only valid with StorageEncrypted; an unencrypted " +
                               std::string(Noun(request.kind)) + " has no KMS key.");
   }
-  if (request.allocated_storage_gib == 0 || request.allocated_storage_gib > kMaxAllocatedStorageGib) {
+  if (request.allocated_storage_gib == 0 ||
+      request.allocated_storage_gib > kMaxAllocatedStorageGib) {
     return InvalidValue("Invalid storage size: AllocatedStorage must be between 1 and 65536 GiB.");
   }
   VolumeHeader header = NewVolumeHeader(request.kind, request.allocated_storage_gib);
   if (encrypted) {
-    KMS_ASSIGN_OR_RETURN(client::KeyDescription key,
-                         keys_->Resolve(region_, request.kms_key_id.value_or(std::string(kDefaultRdsKey))));
+    KMS_ASSIGN_OR_RETURN(
+        client::KeyDescription key,
+        keys_->Resolve(region_, request.kms_key_id.value_or(std::string(kDefaultRdsKey))));
     KMS_ASSIGN_OR_RETURN(client::DataKey data_key,
                          keys_->NewDataKey(region_, key.arn, header.Context()));
     header.encrypted = true;
@@ -261,9 +270,9 @@ RdsResult<Database> RdsService::ModifyDatabase(const ModifyDatabaseRequest& requ
                               database.identifier + " is encrypted, and stays encrypted.");
   }
   if (request.storage_encrypted == true && !database.storage_encrypted) {
-    return InvalidCombination(
-        "Encryption can be chosen only when a " + noun + " is created. To encrypt " +
-        database.identifier + ", take a snapshot, copy it with a KMS key, and restore the copy.");
+    return InvalidCombination("Encryption can be chosen only when a " + noun +
+                              " is created. To encrypt " + database.identifier +
+                              ", take a snapshot, copy it with a KMS key, and restore the copy.");
   }
   if (request.kms_key_id && *request.kms_key_id != database.kms_key_arn) {
     if (!database.storage_encrypted) {
@@ -290,7 +299,9 @@ RdsResult<Database> RdsService::StartDatabase(ResourceKind kind, const std::stri
   KMS_ASSIGN_OR_RETURN(VolumeFile volume, OpenVolume(database, false));
   KMS_ASSIGN_OR_RETURN(std::optional<SecretBytes> key, Attach(database, volume));
   database.status = DbStatus::kAvailable;
-  if (auto saved = Local(store_.PutDatabase(database)); !saved) return std::unexpected(saved.error());
+  if (auto saved = Local(store_.PutDatabase(database)); !saved) {
+    return std::unexpected(saved.error());
+  }
   return database;
 }
 
@@ -300,8 +311,37 @@ RdsResult<Database> RdsService::StopDatabase(ResourceKind kind, const std::strin
     return std::unexpected(available.error());
   }
   database.status = DbStatus::kStopped;
-  if (auto saved = Local(store_.PutDatabase(database)); !saved) return std::unexpected(saved.error());
+  if (auto saved = Local(store_.PutDatabase(database)); !saved) {
+    return std::unexpected(saved.error());
+  }
   return database;
+}
+
+RdsResult<void> RdsService::UnlinkReplication(const Database& database) {
+  // "region/id" for a database of another region than `in`, else "id".
+  const auto entry_of = [](const Database& replica, std::string_view in) {
+    return replica.region == in ? replica.identifier : replica.region + "/" + replica.identifier;
+  };
+  if (!database.replica_source.empty()) {
+    auto source =
+        LoadDatabase(database.kind, database.replica_source_region, database.replica_source);
+    if (source) {
+      std::erase(source->read_replicas, entry_of(database, source->region));
+      if (auto saved = Local(store_.PutDatabase(*source)); !saved) return saved;
+    }
+  }
+  // As RDS does when a source goes away, its replicas become standalone.
+  for (const std::string& entry : database.read_replicas) {
+    const size_t slash = entry.find('/');
+    auto replica = slash == std::string::npos ? LoadDatabase(database.kind, database.region, entry)
+                                              : LoadDatabase(database.kind, entry.substr(0, slash),
+                                                             entry.substr(slash + 1));
+    if (!replica) continue;
+    replica->replica_source.clear();
+    replica->replica_source_region.clear();
+    if (auto saved = Local(store_.PutDatabase(*replica)); !saved) return saved;
+  }
+  return {};
 }
 
 RdsResult<Database> RdsService::DeleteDatabase(const DeleteDatabaseRequest& request) {
@@ -314,24 +354,15 @@ RdsResult<Database> RdsService::DeleteDatabase(const DeleteDatabaseRequest& requ
                                     "SkipFinalSnapshot is specified.");
   }
   if (request.final_snapshot_identifier) {
-    KMS_ASSIGN_OR_RETURN(Snapshot final_snapshot,
-                         CreateSnapshot(CreateSnapshotRequest{request.kind,
-                                                              *request.final_snapshot_identifier,
-                                                              database.identifier}));
+    KMS_ASSIGN_OR_RETURN(
+        Snapshot final_snapshot,
+        CreateSnapshot(CreateSnapshotRequest{request.kind, *request.final_snapshot_identifier,
+                                             database.identifier}));
     (void)final_snapshot;
   }
   RetireGrant(database);
-  if (!database.replica_source.empty()) {
-    auto source = LoadDatabase(database.kind, database.replica_source_region, database.replica_source);
-    if (source) {
-      const std::string entry = database.region == source->region
-                                    ? database.identifier
-                                    : database.region + "/" + database.identifier;
-      std::erase(source->read_replicas, entry);
-      if (auto saved = Local(store_.PutDatabase(*source)); !saved) {
-        return std::unexpected(saved.error());
-      }
-    }
+  if (auto unlinked = UnlinkReplication(database); !unlinked) {
+    return std::unexpected(unlinked.error());
   }
   if (auto removed = Local(store_.DeleteDatabase(database)); !removed) {
     return std::unexpected(removed.error());

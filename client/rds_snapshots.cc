@@ -40,18 +40,20 @@ RdsResult<void> CheckAttributeValues(const SnapshotAttributeRequest& request) {
 }  // namespace
 
 RdsResult<VolumeFile> RdsService::OpenSnapshotVolume(const Snapshot& snapshot) const {
-  KMS_ASSIGN_OR_RETURN(std::string path,
-                       Local(store_.SnapshotVolumePath(snapshot.kind, snapshot.region,
-                                                       snapshot.identifier)));
+  KMS_ASSIGN_OR_RETURN(std::string path, Local(store_.SnapshotVolumePath(
+                                             snapshot.kind, snapshot.region, snapshot.identifier)));
   return Local(VolumeFile::Open(path, false));
 }
 
 RdsResult<Snapshot> RdsService::CreateSnapshot(const CreateSnapshotRequest& request) {
-  KMS_ASSIGN_OR_RETURN(std::string id, NewSnapshotIdentifier(request.kind, request.snapshot_identifier));
-  KMS_ASSIGN_OR_RETURN(Database source, LoadDatabase(request.kind, region_, request.source_identifier));
+  KMS_ASSIGN_OR_RETURN(std::string id,
+                       NewSnapshotIdentifier(request.kind, request.snapshot_identifier));
+  KMS_ASSIGN_OR_RETURN(Database source,
+                       LoadDatabase(request.kind, region_, request.source_identifier));
   if (auto usable = RequireUsable(source); !usable) return std::unexpected(usable.error());
   KMS_ASSIGN_OR_RETURN(VolumeFile volume, OpenVolume(source, false));
-  KMS_ASSIGN_OR_RETURN(std::string path, Local(store_.SnapshotVolumePath(request.kind, region_, id)));
+  KMS_ASSIGN_OR_RETURN(std::string path,
+                       Local(store_.SnapshotVolumePath(request.kind, region_, id)));
   // A snapshot keeps the volume as it is: its encrypted data key and sectors.
   if (auto copied = Local(volume.CopyTo(path, volume.header(), nullptr)); !copied) {
     return std::unexpected(copied.error());
@@ -144,7 +146,8 @@ RdsResult<Snapshot> RdsService::ModifySnapshotAttribute(const SnapshotAttributeR
       return InvalidValue("An encrypted " + std::string(SnapshotNoun(request.kind)) +
                           " can't be made public.");
     }
-    KMS_ASSIGN_OR_RETURN(client::KeyDescription key, keys_->Describe(region_, snapshot.kms_key_arn));
+    KMS_ASSIGN_OR_RETURN(client::KeyDescription key,
+                         keys_->Describe(region_, snapshot.kms_key_arn));
     if (key.key_manager == "AWS") {
       return InvalidValue(
           "You can't share a " + std::string(SnapshotNoun(request.kind)) +
@@ -162,55 +165,89 @@ RdsResult<Snapshot> RdsService::ModifySnapshotAttribute(const SnapshotAttributeR
   for (const std::string& account : request.values_to_remove) {
     std::erase(snapshot.restore_accounts, account);
   }
-  if (auto saved = Local(store_.PutSnapshot(snapshot)); !saved) return std::unexpected(saved.error());
+  if (auto saved = Local(store_.PutSnapshot(snapshot)); !saved) {
+    return std::unexpected(saved.error());
+  }
   return snapshot;
 }
 
-RdsResult<Database> RdsService::RestoreFromSnapshot(const RestoreRequest& request) {
+RdsResult<std::string> RdsService::RestoreKey(const RestoreRequest& request,
+                                              const Snapshot& snapshot) {
   const ResourceKind kind = request.kind;
-  const std::string noun(Noun(kind));
-  KMS_ASSIGN_OR_RETURN(std::string id, NewDatabaseIdentifier(kind, request.identifier));
-  KMS_ASSIGN_OR_RETURN(Snapshot snapshot, LoadSnapshot(kind, region_, request.snapshot_identifier));
-  KMS_ASSIGN_OR_RETURN(VolumeFile volume, OpenSnapshotVolume(snapshot));
-  VolumeHeader target = NewVolumeHeader(kind, snapshot.allocated_storage_gib);
-  target.size = volume.header().size;
-  const bool wants_key = request.kms_key_id.has_value() || request.storage_encrypted == true;
   if (snapshot.encrypted) {
     if (request.storage_encrypted == false) {
       return InvalidCombination("Encryption can't be disabled: the " +
                                 std::string(SnapshotNoun(kind)) + " " + snapshot.identifier +
-                                " is encrypted, and so is a " + noun + " restored from it.");
+                                " is encrypted, and so is a " + std::string(Noun(kind)) +
+                                " restored from it.");
     }
-    target.encrypted = true;
-    target.key_arn = snapshot.kms_key_arn;
-    if (request.kms_key_id && *request.kms_key_id != snapshot.kms_key_arn) {
-      KMS_ASSIGN_OR_RETURN(client::KeyDescription key, keys_->Resolve(region_, *request.kms_key_id));
-      if (kind == ResourceKind::kInstance && key.arn != snapshot.kms_key_arn) {
-        return InvalidCombination(
-            "A DB instance restored from an encrypted DB snapshot uses the snapshot's KMS key [" +
-            snapshot.kms_key_arn +
-            "]. To use another key, copy the snapshot with that key (copy-db-snapshot "
-            "--kms-key-id) and restore the copy.");
-      }
-      target.key_arn = key.arn;
+    if (!request.kms_key_id || *request.kms_key_id == snapshot.kms_key_arn) {
+      return snapshot.kms_key_arn;
     }
-  } else if (wants_key) {
-    if (kind == ResourceKind::kInstance) {
+    KMS_ASSIGN_OR_RETURN(client::KeyDescription key, keys_->Resolve(region_, *request.kms_key_id));
+    if (kind == ResourceKind::kInstance && key.arn != snapshot.kms_key_arn) {
       return InvalidCombination(
-          "You can't restore an unencrypted DB snapshot to an encrypted DB instance. Copy the "
-          "snapshot with a KMS key (copy-db-snapshot --kms-key-id), then restore the encrypted "
-          "copy.");
+          "A DB instance restored from an encrypted DB snapshot uses the snapshot's KMS key [" +
+          snapshot.kms_key_arn + "]. To use another key, copy the snapshot with that key " +
+          "(copy-db-snapshot --kms-key-id) and restore the copy.");
     }
-    KMS_ASSIGN_OR_RETURN(client::KeyDescription key,
-                         keys_->Resolve(region_, request.kms_key_id.value_or(std::string(kDefaultRdsKey))));
-    target.encrypted = true;
-    target.key_arn = key.arn;
+    return key.arn;
   }
+  if (!request.kms_key_id && request.storage_encrypted != true) return std::string();
+  if (kind == ResourceKind::kInstance) {
+    return InvalidCombination(
+        "You can't restore an unencrypted DB snapshot to an encrypted DB instance. Copy the "
+        "snapshot with a KMS key (copy-db-snapshot --kms-key-id), then restore the encrypted "
+        "copy.");
+  }
+  KMS_ASSIGN_OR_RETURN(
+      client::KeyDescription key,
+      keys_->Resolve(region_, request.kms_key_id.value_or(std::string(kDefaultRdsKey))));
+  return key.arn;
+}
+
+RdsResult<Database> RdsService::RestoreFromSnapshot(const RestoreRequest& request) {
+  KMS_ASSIGN_OR_RETURN(std::string id, NewDatabaseIdentifier(request.kind, request.identifier));
+  KMS_ASSIGN_OR_RETURN(Snapshot snapshot,
+                       LoadSnapshot(request.kind, region_, request.snapshot_identifier));
+  KMS_ASSIGN_OR_RETURN(VolumeFile volume, OpenSnapshotVolume(snapshot));
+  VolumeHeader target = NewVolumeHeader(request.kind, snapshot.allocated_storage_gib);
+  target.size = volume.header().size;
+  KMS_ASSIGN_OR_RETURN(target.key_arn, RestoreKey(request, snapshot));
+  target.encrypted = !target.key_arn.empty();
   KMS_ASSIGN_OR_RETURN(std::string path, Local(store_.VolumePath(region_, target.volume_id)));
   if (auto derived = DeriveVolume(volume, target, path); !derived) {
     return std::unexpected(derived.error());
   }
-  return Provision(NewDatabase(kind, id, target), path);
+  return Provision(NewDatabase(request.kind, id, target), path);
+}
+
+RdsResult<std::string> RdsService::ReplicaKey(const ReadReplicaRequest& request,
+                                              const Database& source, bool cross_region) {
+  if (!source.storage_encrypted) {
+    if (request.kms_key_id || request.storage_encrypted == true) {
+      return InvalidCombination(
+          "Cannot create an encrypted read replica from an unencrypted DB instance.");
+    }
+    return std::string();
+  }
+  if (request.storage_encrypted == false) {
+    return InvalidCombination(
+        "Cannot create an unencrypted read replica from an encrypted DB instance.");
+  }
+  if (cross_region && !request.kms_key_id) {
+    return InvalidCombination(
+        "Cannot create a cross region unencrypted read replica from encrypted source.");
+  }
+  if (!request.kms_key_id || (!cross_region && *request.kms_key_id == source.kms_key_arn)) {
+    return source.kms_key_arn;
+  }
+  KMS_ASSIGN_OR_RETURN(client::KeyDescription key, keys_->Resolve(region_, *request.kms_key_id));
+  if (!cross_region && key.arn != source.kms_key_arn) {
+    return InvalidCombination("A read replica in the same region uses the KMS key of its source [" +
+                              source.kms_key_arn + "]; omit KmsKeyId or name that key.");
+  }
+  return key.arn;
 }
 
 RdsResult<Database> RdsService::CreateReadReplica(const ReadReplicaRequest& request) {
@@ -224,30 +261,8 @@ RdsResult<Database> RdsService::CreateReadReplica(const ReadReplicaRequest& requ
   }
   const bool cross_region = from.region != region_;
   VolumeHeader target = NewVolumeHeader(kind, source.allocated_storage_gib);
-  if (source.storage_encrypted) {
-    if (request.storage_encrypted == false) {
-      return InvalidCombination("Cannot create an unencrypted read replica from an encrypted DB "
-                                "instance.");
-    }
-    target.encrypted = true;
-    target.key_arn = source.kms_key_arn;
-    if (cross_region && !request.kms_key_id) {
-      return InvalidCombination(
-          "Cannot create a cross region unencrypted read replica from encrypted source.");
-    }
-    if (request.kms_key_id && (cross_region || *request.kms_key_id != source.kms_key_arn)) {
-      KMS_ASSIGN_OR_RETURN(client::KeyDescription key, keys_->Resolve(region_, *request.kms_key_id));
-      if (!cross_region && key.arn != source.kms_key_arn) {
-        return InvalidCombination("A read replica in the same region uses the KMS key of its "
-                                  "source [" + source.kms_key_arn +
-                                  "]; omit KmsKeyId or name that key.");
-      }
-      target.key_arn = key.arn;
-    }
-  } else if (request.kms_key_id || request.storage_encrypted == true) {
-    return InvalidCombination("Cannot create an encrypted read replica from an unencrypted DB "
-                              "instance.");
-  }
+  KMS_ASSIGN_OR_RETURN(target.key_arn, ReplicaKey(request, source, cross_region));
+  target.encrypted = !target.key_arn.empty();
   KMS_ASSIGN_OR_RETURN(VolumeFile volume, OpenVolume(source, false));
   KMS_ASSIGN_OR_RETURN(std::string path, Local(store_.VolumePath(region_, target.volume_id)));
   if (auto derived = DeriveVolume(volume, target, path); !derived) {
@@ -257,8 +272,10 @@ RdsResult<Database> RdsService::CreateReadReplica(const ReadReplicaRequest& requ
   replica.replica_source = source.identifier;
   replica.replica_source_region = from.region;
   KMS_ASSIGN_OR_RETURN(Database created, Provision(std::move(replica), path));
-  source.read_replicas.push_back(cross_region ? region_ + "/" + id : id);
-  if (auto saved = Local(store_.PutDatabase(source)); !saved) return std::unexpected(saved.error());
+  source.read_replicas.push_back(cross_region ? region_ + "/" + id : id);  // see UnlinkReplication
+  if (auto saved = Local(store_.PutDatabase(source)); !saved) {
+    return std::unexpected(saved.error());
+  }
   return created;
 }
 

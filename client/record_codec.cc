@@ -20,8 +20,8 @@ StatusOr<ResourceKind> ParseKind(std::string_view name) {
 }
 
 StatusOr<DbStatus> ParseStatus(std::string_view name) {
-  for (DbStatus status : {DbStatus::kAvailable, DbStatus::kStopped,
-                          DbStatus::kInaccessibleEncryptionCredentials}) {
+  for (DbStatus status :
+       {DbStatus::kAvailable, DbStatus::kStopped, DbStatus::kInaccessibleEncryptionCredentials}) {
     if (DbStatusName(status) == name) return status;
   }
   return Error(Code::kValidation, "record has an unknown Status '" + std::string(name) + "'");
@@ -40,9 +40,12 @@ Status CheckIdentity(std::string_view identifier, std::string_view region) {
 
 std::string_view DbStatusName(DbStatus status) {
   switch (status) {
-    case DbStatus::kAvailable: return "available";
-    case DbStatus::kStopped: return "stopped";
-    case DbStatus::kInaccessibleEncryptionCredentials: return "inaccessible-encryption-credentials";
+    case DbStatus::kAvailable:
+      return "available";
+    case DbStatus::kStopped:
+      return "stopped";
+    case DbStatus::kInaccessibleEncryptionCredentials:
+      return "inaccessible-encryption-credentials";
   }
   return "available";
 }
@@ -55,7 +58,8 @@ std::string EncodeDatabase(const Database& d) {
   out.Bool("StorageEncrypted", d.storage_encrypted).String("KmsKeyArn", d.kms_key_arn);
   out.String("VolumeId", d.volume_id).Uint("AllocatedStorage", d.allocated_storage_gib);
   out.String("GrantId", d.grant_id).String("GrantToken", d.grant_token);
-  out.String("ReplicaSource", d.replica_source).String("ReplicaSourceRegion", d.replica_source_region);
+  out.String("ReplicaSource", d.replica_source)
+      .String("ReplicaSourceRegion", d.replica_source_region);
   out.StringList("ReadReplicas", d.read_replicas).Int("CreateTime", d.create_time);
   return out.EndObject().Take();
 }

@@ -24,10 +24,9 @@ std::vector<std::pair<std::string, std::string>> Sign(const HttpRequest& request
   headers.reserve(request.headers.size());
   for (const auto& [name, value] : request.headers) headers.push_back(sigv4::Header{name, value});
   const sigv4::RequestView view{request.method, request.target, headers, request.body};
-  return sigv4::Sign(view, sigv4::SigningParams{credentials.access_key_id,
-                                                credentials.secret_access_key,
-                                                credentials.session_token, std::string(region),
-                                                "kms", now});
+  return sigv4::Sign(
+      view, sigv4::SigningParams{credentials.access_key_id, credentials.secret_access_key,
+                                 credentials.session_token, std::string(region), "kms", now});
 }
 
 // The value of the Authorization header among `added`.
@@ -76,7 +75,8 @@ StatusOr<HttpRequest> BuildKmsRequest(std::string_view host, std::string_view re
     request.headers.emplace_back(kServiceAuthorizationHeader, service_authorization);
   }
   const Credentials& signer = as == CallAs::kService ? identities.service : identities.user;
-  for (auto& header : Sign(request, signer, region, now)) request.headers.push_back(std::move(header));
+  for (auto& header : Sign(request, signer, region, now))
+    request.headers.push_back(std::move(header));
   return request;
 }
 

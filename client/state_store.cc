@@ -29,7 +29,8 @@ std::string_view SnapshotFolder(ResourceKind kind) {
 // Names used as path components must not escape the state directory.
 Status CheckComponent(std::string_view name) {
   if (name.empty() || name == "." || name == ".." ||
-      name.find_first_of("/\\") != std::string_view::npos || name.find('\0') != std::string_view::npos) {
+      name.find_first_of("/\\") != std::string_view::npos ||
+      name.find('\0') != std::string_view::npos) {
     return Error(Code::kValidation, "invalid name in a state path: '" + std::string(name) + "'");
   }
   return OkStatus();

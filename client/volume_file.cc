@@ -27,8 +27,8 @@ uint64_t FileOffset(uint64_t sector) { return (sector + 1) * kSectorSize; }
 StatusOr<size_t> ReadAt(int fd, const std::string& path, uint64_t offset, std::span<uint8_t> out) {
   size_t done = 0;
   while (done < out.size()) {
-    const ssize_t n = ::pread(fd, out.data() + done, out.size() - done,
-                              static_cast<off_t>(offset + done));
+    const ssize_t n =
+        ::pread(fd, out.data() + done, out.size() - done, static_cast<off_t>(offset + done));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return IoError("cannot read", path);
     if (n == 0) break;
@@ -40,8 +40,8 @@ StatusOr<size_t> ReadAt(int fd, const std::string& path, uint64_t offset, std::s
 Status WriteAt(int fd, const std::string& path, uint64_t offset, ByteView data) {
   size_t done = 0;
   while (done < data.size()) {
-    const ssize_t n = ::pwrite(fd, data.data() + done, data.size() - done,
-                               static_cast<off_t>(offset + done));
+    const ssize_t n =
+        ::pwrite(fd, data.data() + done, data.size() - done, static_cast<off_t>(offset + done));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return IoError("cannot write", path);
     done += static_cast<size_t>(n);
@@ -141,7 +141,8 @@ StatusOr<SecretBytes> VolumeFile::Read(uint64_t offset, uint64_t length,
     const uint64_t position = offset + done;
     const uint64_t sector = position / kSectorSize;
     const size_t within = static_cast<size_t>(position % kSectorSize);
-    const size_t take = static_cast<size_t>(std::min<uint64_t>(kSectorSize - within, length - done));
+    const size_t take =
+        static_cast<size_t>(std::min<uint64_t>(kSectorSize - within, length - done));
     KMS_RETURN_IF_ERROR(ReadPlain(sector, key, plain.mutable_view()));
     std::copy_n(plain.data() + within, take, out.data() + done);
     done += take;

@@ -158,8 +158,7 @@ Status EncryptSector(const SecretBytes& key, uint64_t sector, ByteView plaintext
 
 Status DecryptSector(const SecretBytes& key, uint64_t sector, ByteView ciphertext,
                      std::span<uint8_t> out) {
-  if (ciphertext.size() != kSectorSize || out.size() != kSectorSize ||
-      key.size() != kDataKeySize) {
+  if (ciphertext.size() != kSectorSize || out.size() != kSectorSize || key.size() != kDataKeySize) {
     return Error(Code::kValidation, "a sector is 4096 bytes and a data key 64 bytes");
   }
   return crypto::XtsAes256(false, key, sector, ciphertext, out);

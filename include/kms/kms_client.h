@@ -103,7 +103,8 @@ class HttpTransport {
   virtual StatusOr<HttpResponse> Send(const HttpRequest& request) = 0;
 };
 
-// A transport over plain TCP (Boost.Beast), one connection per request.
+// A transport over plain TCP (Boost.Beast), one connection per request;
+// connecting and each exchange time out after 60 seconds.
 std::unique_ptr<HttpTransport> NewHttpTransport(const Endpoint& endpoint);
 
 // Where and as whom one KMS call is made.

@@ -27,6 +27,10 @@ bool IsValidIdentifier(std::string_view identifier);
 // Identifiers are stored in lowercase, as RDS stores them.
 std::string CanonicalIdentifier(std::string_view identifier);
 
+// An AWS region name: "us-east-1", "us-gov-west-1" (letters and hyphens,
+// then a hyphen and digits).
+bool IsRegionName(std::string_view region);
+
 // A 12-digit AWS account id.
 bool IsAccountId(std::string_view text);
 

@@ -14,7 +14,12 @@
 //    inaccessible-encryption-credentials and stays there.
 //
 // Every operation works in the service's region unless it names a source
-// region. Not thread-safe; callers hold the StateStore lock.
+// region. Errors are RDS's (rds_error.h): InvalidParameterValue/Combination
+// for requests RDS refuses, *NotFound/*AlreadyExists, InvalidDBInstanceState
+// (InvalidDBClusterStateFault) for a stopped or inaccessible database,
+// KMSKeyNotAccessibleFault for any KMS failure; kMissingCredentials,
+// kEndpointUnreachable and kLocal for local failures. Not thread-safe;
+// callers hold the StateStore lock.
 #ifndef KMS_RDS_SERVICE_H_
 #define KMS_RDS_SERVICE_H_
 
@@ -22,6 +27,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "kms/bytes.h"
@@ -132,8 +138,9 @@ class RdsService {
   // Start attaches the volume (and may find the key gone); stop detaches.
   RdsResult<Database> StartDatabase(ResourceKind kind, const std::string& identifier);
   RdsResult<Database> StopDatabase(ResourceKind kind, const std::string& identifier);
-  // Retires the volume's grant and removes the volume; returns the record
-  // as it was, with status "deleting".
+  // Takes the final snapshot if asked, retires the volume's grant (as the
+  // RDS service, best effort), removes the record and the volume; returns the
+  // record as it was (the CLI shows it with status "deleting").
   RdsResult<Database> DeleteDatabase(const DeleteDatabaseRequest& request);
 
   // Volume I/O; each call attaches the volume for its length only.
@@ -164,8 +171,8 @@ class RdsService {
                                                const std::string& identifier) const;
   RdsResult<std::string> NewSnapshotIdentifier(ResourceKind kind,
                                                const std::string& identifier) const;
-  // Fails unless the database is not in the terminal state (usable) or is
-  // "available" (available).
+  // RequireUsable fails for a database in the terminal state;
+  // RequireAvailable also fails unless its status is "available".
   RdsResult<void> RequireUsable(const Database& database) const;
   RdsResult<void> RequireAvailable(const Database& database) const;
   RdsResult<VolumeFile> OpenVolume(const Database& database, bool writable) const;
@@ -177,6 +184,9 @@ class RdsService {
   // failure the grant is retired again.
   RdsResult<void> GrantAttach(Database& database, const std::string& volume_path);
   void RetireGrant(const Database& database);
+  // Before `database` is deleted: removes it from its source's replicas and
+  // promotes its own replicas to standalone databases.
+  RdsResult<void> UnlinkReplication(const Database& database);
   // Finishes a new database whose volume file is at `volume_path`: grant,
   // attach check, record saved. Removes the volume file on failure.
   RdsResult<Database> Provision(Database database, const std::string& volume_path);
@@ -191,6 +201,11 @@ class RdsService {
   Database NewDatabase(ResourceKind kind, const std::string& identifier,
                        const VolumeHeader& header) const;
   RdsResult<VolumeFile> OpenSnapshotVolume(const Snapshot& snapshot) const;
+  // The key ARN of a database restored from `snapshot`, or of a replica of
+  // `source`, by RDS's rules; empty for an unencrypted one.
+  RdsResult<std::string> RestoreKey(const RestoreRequest& request, const Snapshot& snapshot);
+  RdsResult<std::string> ReplicaKey(const ReadReplicaRequest& request, const Database& source,
+                                    bool cross_region);
 
   std::string region_;
   const StateStore& store_;

@@ -1,6 +1,8 @@
 #include "server/api/dispatcher.h"
 
+#include <algorithm>
 #include <ctime>
+#include <mutex>
 
 #include "kms/ciphertext_blob.h"
 #include "server/api/access.h"
@@ -196,31 +198,73 @@ audit::CloudTrailEvent Dispatcher::EventFor(const Call& call, std::string_view o
   event.invoked_by = call.caller.invoked_by;
   event.additional_event_data = AdditionalEventData(call.audit);
   event.request_id = request_id;
-  event.event_id = NewUuid();
   event.resource_arns = call.audit.resource_arns;
-  event.recipient_account_id = call.caller.principal.account;
   return event;
 }
+
+// The accounts whose logs get the call's record: the caller's and, as
+// CloudTrail delivers cross-account KMS events, each other account whose key
+// the call used. A service principal calling as itself has no account; its
+// record goes to the key owner only.
+namespace {
+std::vector<std::string> RecipientAccounts(const audit::CloudTrailEvent& event) {
+  std::vector<std::string> accounts;
+  if (!event.principal.account.empty()) accounts.push_back(event.principal.account);
+  for (const std::string& arn : event.resource_arns) {
+    // arn:aws:kms:<region>:<account>:<resource>; 13 is where the region starts.
+    const size_t region_end = arn.find(':', 12);
+    if (region_end == std::string::npos || arn.size() < region_end + 14) continue;
+    const std::string account = arn.substr(region_end + 1, 12);
+    if (std::find(accounts.begin(), accounts.end(), account) == accounts.end()) accounts.push_back(account);
+  }
+  return accounts;
+}
+}  // namespace
 
 void Dispatcher::RecordThenRespond(audit::CloudTrailEvent event, StatusOr<std::string> result,
                                    const std::string& request_id, http::Respond respond) {
   http::Response response = result ? JsonResponse(200, std::move(*result), request_id)
                                    : ErrorResponse(result.error(), request_id);
-  if (audit_ == nullptr) return respond(std::move(response));
   if (!result) {
     event.error_code = std::string(CodeName(result.error().code()));
     event.error_message = result.error().message();
   }
-  auto entry = audit::MakeAuditEntry(event);
-  if (!entry) return respond(ErrorResponse(entry.error(), request_id));
-  audit_->Append(std::move(*entry), [respond = std::move(respond), response = std::move(response),
-                                     request_id](Status durable) mutable {
-    if (durable.ok()) return respond(std::move(response));
-    // The answer is withheld: a call is only answered once it is on record.
-    respond(ErrorResponse(durable.code() == Code::kThrottling ? Status(Code::kThrottling, "Rate exceeded")
-                                                              : Status(Code::kInternal, ""),
-                          request_id));
-  });
+  std::vector<audit::AuditEntry> entries;
+  for (const std::string& account : RecipientAccounts(event)) {
+    event.recipient_account_id = account;
+    event.event_id = NewUuid();
+    auto entry = audit::MakeAuditEntry(event);
+    if (!entry) return respond(ErrorResponse(entry.error(), request_id));
+    entries.push_back(std::move(*entry));
+  }
+  if (audit_ == nullptr || entries.empty()) return respond(std::move(response));
+
+  // Answer once every copy is durable; a failed copy withholds the answer.
+  struct Pending {
+    std::mutex mu;
+    size_t remaining;
+    Status failure;
+    http::Respond respond;
+    http::Response response;
+  };
+  auto pending = std::make_shared<Pending>();
+  pending->remaining = entries.size();
+  pending->respond = std::move(respond);
+  pending->response = std::move(response);
+  for (audit::AuditEntry& entry : entries) {
+    audit_->Append(std::move(entry), [pending, request_id](Status durable) {
+      std::unique_lock lock(pending->mu);
+      if (!durable.ok() && pending->failure.ok()) pending->failure = durable;
+      if (--pending->remaining > 0) return;
+      lock.unlock();
+      if (pending->failure.ok()) return pending->respond(std::move(pending->response));
+      // The answer is withheld: a call is only answered once it is on record.
+      pending->respond(ErrorResponse(pending->failure.code() == Code::kThrottling
+                                         ? Status(Code::kThrottling, "Rate exceeded")
+                                         : Status(Code::kInternal, ""),
+                                     request_id));
+    });
+  }
 }
 
 }  // namespace kms::api

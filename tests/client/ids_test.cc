@@ -61,6 +61,17 @@ TEST(IdsTest, IdentifiersFollowRdsRules) {
   EXPECT_EQ(CanonicalIdentifier("My-DB"), "my-db");
 }
 
+TEST(IdsTest, RegionNamesHaveAwsShape) {
+  EXPECT_TRUE(IsRegionName("us-east-1"));
+  EXPECT_TRUE(IsRegionName("us-gov-west-1"));
+  EXPECT_TRUE(IsRegionName("ap-southeast-10"));
+  EXPECT_FALSE(IsRegionName("us-east"));
+  EXPECT_FALSE(IsRegionName("US-EAST-1"));
+  EXPECT_FALSE(IsRegionName("../etc-1"));
+  EXPECT_FALSE(IsRegionName("us--east-1"));
+  EXPECT_FALSE(IsRegionName(""));
+}
+
 TEST(IdsTest, AccountIdsAreTwelveDigits) {
   EXPECT_TRUE(IsAccountId("444455556666"));
   EXPECT_FALSE(IsAccountId("44445555666"));

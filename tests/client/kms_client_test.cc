@@ -93,15 +93,17 @@ TEST(BuildKmsRequestTest, ViaServiceCallsCarryTheServicesSignatureOverTheViaHead
   EXPECT_EQ(request.Header(kViaServiceHeader), "rds.us-east-1.amazonaws.com");
   const std::string_view countersignature = request.Header(kServiceAuthorizationHeader);
   EXPECT_EQ(countersignature, Expected(request, kServiceAuthorizationHeader, Identities().service));
-  KMS_ASSERT_OK_AND_ASSIGN(sigv4::Authorization service, sigv4::ParseAuthorization(countersignature));
+  KMS_ASSERT_OK_AND_ASSIGN(sigv4::Authorization service,
+                           sigv4::ParseAuthorization(countersignature));
   EXPECT_EQ(service.access_key_id, "AKIAKMSD0RDSSERVICE1");
-  EXPECT_NE(std::find(service.signed_headers.begin(), service.signed_headers.end(),
-                      "x-kmsd-via-service"),
-            service.signed_headers.end());
+  EXPECT_NE(
+      std::find(service.signed_headers.begin(), service.signed_headers.end(), "x-kmsd-via-service"),
+      service.signed_headers.end());
   // One X-Amz-Date, shared by both signatures; the user's covers the service's.
   EXPECT_EQ(Count(request, "X-Amz-Date"), 1);
   EXPECT_EQ(request.Header("X-Amz-Date"), FormatAmzDate(kNow));
-  KMS_ASSERT_OK_AND_ASSIGN(sigv4::Authorization user, sigv4::ParseAuthorization(request.Header("Authorization")));
+  KMS_ASSERT_OK_AND_ASSIGN(sigv4::Authorization user,
+                           sigv4::ParseAuthorization(request.Header("Authorization")));
   EXPECT_EQ(user.access_key_id, "AKIAKMSD0ALICE000001");
   EXPECT_NE(std::find(user.signed_headers.begin(), user.signed_headers.end(),
                       "x-kmsd-service-authorization"),
@@ -121,21 +123,26 @@ TEST(BuildKmsRequestTest, SessionTokensAreSentAndSignedForTheUser) {
   ids.user.session_token = "token-1";
   const HttpRequest request = Build(CallAs::kUserViaService, ids);
   EXPECT_EQ(request.Header("X-Amz-Security-Token"), "token-1");
-  KMS_ASSERT_OK_AND_ASSIGN(sigv4::Authorization user, sigv4::ParseAuthorization(request.Header("Authorization")));
-  EXPECT_NE(std::find(user.signed_headers.begin(), user.signed_headers.end(), "x-amz-security-token"),
-            user.signed_headers.end());
+  KMS_ASSERT_OK_AND_ASSIGN(sigv4::Authorization user,
+                           sigv4::ParseAuthorization(request.Header("Authorization")));
+  EXPECT_NE(
+      std::find(user.signed_headers.begin(), user.signed_headers.end(), "x-amz-security-token"),
+      user.signed_headers.end());
 }
 
 TEST(BuildKmsRequestTest, MissingCredentialsAreRefusedBeforeSigning) {
   SigningIdentities no_service = Identities();
   no_service.service = {};
-  EXPECT_THAT(BuildKmsRequest(kHost, "us-east-1", "Decrypt", "{}", CallAs::kService, no_service, kNow),
-              StatusIs(Code::kValidation, HasSubstr("service")));
+  EXPECT_THAT(
+      BuildKmsRequest(kHost, "us-east-1", "Decrypt", "{}", CallAs::kService, no_service, kNow),
+      StatusIs(Code::kValidation, HasSubstr("service")));
   SigningIdentities no_user = Identities();
   no_user.user = {};
-  EXPECT_THAT(BuildKmsRequest(kHost, "us-east-1", "Decrypt", "{}", CallAs::kUserViaService, no_user, kNow),
-              StatusIs(Code::kValidation, HasSubstr("user")));
-  EXPECT_TRUE(BuildKmsRequest(kHost, "us-east-1", "Decrypt", "{}", CallAs::kService, no_user, kNow));
+  EXPECT_THAT(
+      BuildKmsRequest(kHost, "us-east-1", "Decrypt", "{}", CallAs::kUserViaService, no_user, kNow),
+      StatusIs(Code::kValidation, HasSubstr("user")));
+  EXPECT_TRUE(
+      BuildKmsRequest(kHost, "us-east-1", "Decrypt", "{}", CallAs::kService, no_user, kNow));
 }
 
 TEST_F(ServerAuthenticatorTest, AcceptsAViaServiceCallAsTheUserInvokedByRds) {
@@ -193,7 +200,8 @@ TEST(ErrorTypeTest, MapsKmsErrorNamesToCodes) {
   EXPECT_EQ(CodeFromErrorType("DisabledException"), Code::kDisabled);
   EXPECT_EQ(CodeFromErrorType("KMSInvalidStateException"), Code::kInvalidState);
   EXPECT_EQ(CodeFromErrorType("com.amazonaws.kms#NotFoundException"), Code::kNotFound);
-  EXPECT_EQ(CodeFromErrorType("InvalidGrantTokenException:http://internal/"), Code::kInvalidGrantToken);
+  EXPECT_EQ(CodeFromErrorType("InvalidGrantTokenException:http://internal/"),
+            Code::kInvalidGrantToken);
   EXPECT_EQ(CodeFromErrorType("SomethingNew"), Code::kInternal);
 }
 
@@ -229,12 +237,12 @@ class KmsClientTest : public ::testing::Test {
 
 TEST_F(KmsClientTest, GenerateDataKeySendsTheContextAndDecodesTheKey) {
   const Bytes plaintext(64, 7);
-  auto kms = Client({{200, R"({"CiphertextBlob":")" + Base64Encode(Bytes{1, 2, 3}) +
-                               R"(","Plaintext":")" + Base64Encode(plaintext) +
-                               R"(","KeyId":"arn:aws:kms:us-east-1:1:key/k"})"}});
+  auto kms = Client(
+      {{200, R"({"CiphertextBlob":")" + Base64Encode(Bytes{1, 2, 3}) + R"(","Plaintext":")" +
+                 Base64Encode(plaintext) + R"(","KeyId":"arn:aws:kms:us-east-1:1:key/k"})"}});
   KMS_ASSERT_OK_AND_ASSIGN(
-      DataKey key, kms->GenerateDataKey(CallTarget{CallAs::kUserViaService, "eu-west-1"}, "alias/x", 64,
-                                        {{"aws:rds:db-id", "db-1"}, {"aws:ebs:id", "vol-1"}}));
+      DataKey key, kms->GenerateDataKey(CallTarget{CallAs::kUserViaService, "eu-west-1"}, "alias/x",
+                                        64, {{"aws:rds:db-id", "db-1"}, {"aws:ebs:id", "vol-1"}}));
   EXPECT_EQ(key.ciphertext_blob, (Bytes{1, 2, 3}));
   EXPECT_EQ(key.plaintext, SecretBytes(plaintext));
   EXPECT_EQ(key.key_arn, "arn:aws:kms:us-east-1:1:key/k");
@@ -248,21 +256,24 @@ TEST_F(KmsClientTest, GenerateDataKeySendsTheContextAndDecodesTheKey) {
 
 TEST_F(KmsClientTest, CreateGrantSendsTheConstraint) {
   auto kms = Client({{200, R"({"GrantId":"g1","GrantToken":"t1"})"}});
-  GrantRequest request{"arn:k", "rds.amazonaws.com", "rds.amazonaws.com", {"Decrypt"},
-                       {{"aws:ebs:id", "vol-1"}}, "n"};
-  KMS_ASSERT_OK_AND_ASSIGN(Grant grant, kms->CreateGrant(CallTarget{CallAs::kUserViaService, "us-east-1"}, request));
+  GrantRequest request{"arn:k",     "rds.amazonaws.com",       "rds.amazonaws.com",
+                       {"Decrypt"}, {{"aws:ebs:id", "vol-1"}}, "n"};
+  KMS_ASSERT_OK_AND_ASSIGN(
+      Grant grant, kms->CreateGrant(CallTarget{CallAs::kUserViaService, "us-east-1"}, request));
   EXPECT_EQ(grant.grant_id, "g1");
   EXPECT_EQ(grant.grant_token, "t1");
-  EXPECT_EQ(sent_[0].body,
-            R"({"KeyId":"arn:k","GranteePrincipal":"rds.amazonaws.com","RetiringPrincipal":)"
-            R"("rds.amazonaws.com","Operations":["Decrypt"],"Constraints":{"EncryptionContextSubset":)"
-            R"({"aws:ebs:id":"vol-1"}},"Name":"n"})");
+  EXPECT_EQ(
+      sent_[0].body,
+      R"({"KeyId":"arn:k","GranteePrincipal":"rds.amazonaws.com","RetiringPrincipal":)"
+      R"("rds.amazonaws.com","Operations":["Decrypt"],"Constraints":{"EncryptionContextSubset":)"
+      R"({"aws:ebs:id":"vol-1"}},"Name":"n"})");
 }
 
 TEST_F(KmsClientTest, RetireGrantPrefersTheToken) {
   auto kms = Client({{200, ""}, {200, "{}"}});
-  ASSERT_THAT(kms->RetireGrant(CallTarget{CallAs::kService, "us-east-1"}, Grant{"g", "tok"}, "arn:k"),
-              IsOk());
+  ASSERT_THAT(
+      kms->RetireGrant(CallTarget{CallAs::kService, "us-east-1"}, Grant{"g", "tok"}, "arn:k"),
+      IsOk());
   ASSERT_THAT(kms->RetireGrant(CallTarget{CallAs::kService, "us-east-1"}, Grant{"g", ""}, "arn:k"),
               IsOk());
   EXPECT_EQ(sent_[0].body, R"({"GrantToken":"tok"})");
@@ -271,11 +282,13 @@ TEST_F(KmsClientTest, RetireGrantPrefersTheToken) {
 }
 
 TEST_F(KmsClientTest, KmsErrorsBecomeStatusesWithKmsMessages) {
-  auto kms = Client({{400, R"({"__type":"AccessDeniedException","Message":"User: x is not authorized"})"},
-                     {400, R"({"__type":"DisabledException","message":"arn is disabled."})"},
-                     {500, "<html>"}});
+  auto kms =
+      Client({{400, R"({"__type":"AccessDeniedException","Message":"User: x is not authorized"})"},
+              {400, R"({"__type":"DisabledException","message":"arn is disabled."})"},
+              {500, "<html>"}});
   const CallTarget target{CallAs::kService, "us-east-1"};
-  EXPECT_THAT(kms->Decrypt(target, Bytes{1}, {}), StatusIs(Code::kAccessDenied, "User: x is not authorized"));
+  EXPECT_THAT(kms->Decrypt(target, Bytes{1}, {}),
+              StatusIs(Code::kAccessDenied, "User: x is not authorized"));
   EXPECT_THAT(kms->Decrypt(target, Bytes{1}, {}), StatusIs(Code::kDisabled, "arn is disabled."));
   EXPECT_THAT(kms->Decrypt(target, Bytes{1}, {}), StatusIs(Code::kInternal));
   EXPECT_THAT(kms->Decrypt(target, Bytes{1}, {}), StatusIs(Code::kDependencyTimeout));
@@ -285,7 +298,8 @@ TEST_F(KmsClientTest, AnswersWithoutTheExpectedMembersAreInternalErrors) {
   auto kms = Client({{200, "{}"}, {200, R"({"KeyMetadata":{"Arn":"a","KeyState":"Enabled"}})"}});
   EXPECT_THAT(kms->Encrypt(CallTarget{CallAs::kUser, "us-east-1"}, "k", SecretBytes(Bytes{1}), {}),
               StatusIs(Code::kInternal, HasSubstr("CiphertextBlob")));
-  KMS_ASSERT_OK_AND_ASSIGN(KeyDescription key, kms->DescribeKey(CallTarget{CallAs::kUser, "us-east-1"}, "k"));
+  KMS_ASSERT_OK_AND_ASSIGN(KeyDescription key,
+                           kms->DescribeKey(CallTarget{CallAs::kUser, "us-east-1"}, "k"));
   EXPECT_EQ(key.arn, "a");
   EXPECT_EQ(key.key_state, "Enabled");
 }

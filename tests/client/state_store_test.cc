@@ -1,8 +1,7 @@
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/file.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <filesystem>
 
@@ -99,23 +98,26 @@ TEST_F(StateStoreTest, StoresFindsListsAndDeletesDatabases) {
   KMS_ASSERT_OK_AND_ASSIGN(auto other_region,
                            store_.FindDatabase(ResourceKind::kInstance, "eu-west-1", "a"));
   EXPECT_FALSE(other_region.has_value());
-  KMS_ASSERT_OK_AND_ASSIGN(auto clusters, store_.ListDatabases(ResourceKind::kCluster, "us-east-1"));
+  KMS_ASSERT_OK_AND_ASSIGN(auto clusters,
+                           store_.ListDatabases(ResourceKind::kCluster, "us-east-1"));
   EXPECT_TRUE(clusters.empty());
   KMS_ASSERT_OK_AND_ASSIGN(auto all, store_.ListDatabases(ResourceKind::kInstance, "us-east-1"));
   ASSERT_EQ(all.size(), 2u);
   EXPECT_EQ(all[0].identifier, "a");
   ASSERT_THAT(store_.DeleteDatabase(SampleDatabase("a")), IsOk());
-  KMS_ASSERT_OK_AND_ASSIGN(auto gone, store_.FindDatabase(ResourceKind::kInstance, "us-east-1", "a"));
+  KMS_ASSERT_OK_AND_ASSIGN(auto gone,
+                           store_.FindDatabase(ResourceKind::kInstance, "us-east-1", "a"));
   EXPECT_FALSE(gone.has_value());
 }
 
 TEST_F(StateStoreTest, SnapshotsKeepTheirVolumeFileNextToTheRecord) {
   ASSERT_THAT(store_.PutSnapshot(SampleSnapshot()), IsOk());
-  KMS_ASSERT_OK_AND_ASSIGN(std::string volume,
-                           store_.SnapshotVolumePath(ResourceKind::kCluster, "us-east-1", "nightly"));
+  KMS_ASSERT_OK_AND_ASSIGN(std::string volume, store_.SnapshotVolumePath(ResourceKind::kCluster,
+                                                                         "us-east-1", "nightly"));
   EXPECT_EQ(volume, store_.root() + "/us-east-1/cluster-snapshots/nightly.vol");
   ASSERT_THAT(WriteFileAtomically(volume, "volume"), IsOk());
-  KMS_ASSERT_OK_AND_ASSIGN(auto found, store_.FindSnapshot(ResourceKind::kCluster, "us-east-1", "nightly"));
+  KMS_ASSERT_OK_AND_ASSIGN(auto found,
+                           store_.FindSnapshot(ResourceKind::kCluster, "us-east-1", "nightly"));
   ASSERT_TRUE(found.has_value());
   EXPECT_EQ(*found, SampleSnapshot());
   ASSERT_THAT(store_.DeleteSnapshot(SampleSnapshot()), IsOk());
@@ -137,7 +139,8 @@ TEST_F(StateStoreTest, ReplacingARecordIsAtomicAndLeavesNoTemporaryFile) {
   Database changed = SampleDatabase();
   changed.status = DbStatus::kAvailable;
   ASSERT_THAT(store_.PutDatabase(changed), IsOk());
-  KMS_ASSERT_OK_AND_ASSIGN(auto found, store_.FindDatabase(ResourceKind::kInstance, "us-east-1", "orders"));
+  KMS_ASSERT_OK_AND_ASSIGN(auto found,
+                           store_.FindDatabase(ResourceKind::kInstance, "us-east-1", "orders"));
   EXPECT_EQ(found->status, DbStatus::kAvailable);
   for (const auto& entry :
        std::filesystem::directory_iterator(store_.root() + "/us-east-1/instances")) {
@@ -157,7 +160,8 @@ TEST_F(StateStoreTest, AWriteThatDiesBeforeTheRenameLeavesTheOldRecord) {
     EXPECT_TRUE(std::filesystem::exists(temp_path));
   }
   EXPECT_FALSE(std::filesystem::exists(temp_path));
-  KMS_ASSERT_OK_AND_ASSIGN(auto found, store_.FindDatabase(ResourceKind::kInstance, "us-east-1", "orders"));
+  KMS_ASSERT_OK_AND_ASSIGN(auto found,
+                           store_.FindDatabase(ResourceKind::kInstance, "us-east-1", "orders"));
   EXPECT_EQ(*found, SampleDatabase());
 }
 
@@ -165,7 +169,8 @@ TEST_F(StateStoreTest, LeftoverTemporaryFilesFromACrashAreIgnored) {
   ASSERT_THAT(store_.PutDatabase(SampleDatabase()), IsOk());
   // What a process killed between mkstemp and rename leaves behind.
   ASSERT_THAT(WriteFileAtomically(RecordPath(SampleDatabase()) + ".tmp-Ab12Cd", "{\"torn"), IsOk());
-  ASSERT_THAT(WriteFileAtomically(RecordPath(SampleDatabase("other")) + ".tmp-Zz99Yy", "{"), IsOk());
+  ASSERT_THAT(WriteFileAtomically(RecordPath(SampleDatabase("other")) + ".tmp-Zz99Yy", "{"),
+              IsOk());
   KMS_ASSERT_OK_AND_ASSIGN(auto all, store_.ListDatabases(ResourceKind::kInstance, "us-east-1"));
   ASSERT_EQ(all.size(), 1u);
   EXPECT_EQ(all[0], SampleDatabase());

@@ -167,7 +167,8 @@ TEST_F(VolumeFileTest, UnencryptedVolumesStorePlaintextAndTakeNoKey) {
   ASSERT_THAT(volume.Write(7, AsBytes("visible"), nullptr), IsOk());
   EXPECT_TRUE(Contains(FileBytes(path), "visible"));
   EXPECT_THAT(volume.Write(0, AsBytes("x"), &key_), StatusIs(Code::kValidation));
-  KMS_ASSERT_OK_AND_ASSIGN(VolumeFile encrypted, VolumeFile::Create(Path("e.vol"), EncryptedHeader()));
+  KMS_ASSERT_OK_AND_ASSIGN(VolumeFile encrypted,
+                           VolumeFile::Create(Path("e.vol"), EncryptedHeader()));
   EXPECT_THAT(encrypted.Read(0, 1, nullptr), StatusIs(Code::kValidation));
 }
 
@@ -188,7 +189,8 @@ TEST_F(VolumeFileTest, VerbatimCopyKeepsCiphertextAndTakesANewHeader) {
   ASSERT_THAT(source.CopyTo(Path("c.vol"), header, nullptr), IsOk());
   KMS_ASSERT_OK_AND_ASSIGN(VolumeFile copy, VolumeFile::Open(Path("c.vol"), false));
   EXPECT_EQ(copy.header(), header);
-  EXPECT_EQ(FileBytes(Path("s.vol")).substr(kSectorSize), FileBytes(Path("c.vol")).substr(kSectorSize));
+  EXPECT_EQ(FileBytes(Path("s.vol")).substr(kSectorSize),
+            FileBytes(Path("c.vol")).substr(kSectorSize));
   KMS_ASSERT_OK_AND_ASSIGN(SecretBytes read, copy.Read(3 * kSectorSize + 5, 11, &key_));
   EXPECT_EQ(AsString(read.view()), "copied data");
 }

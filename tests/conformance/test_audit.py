@@ -270,3 +270,16 @@ def test_lookup_events_calls_are_recorded_as_cloudtrail_events(kmsd, activity):
     record = records_by_request_id(events)[rid][0][1]
     assert record["eventName"] == "LookupEvents" and record["readOnly"] is True
     assert record["requestParameters"] == {"maxResults": 1}
+
+
+def test_cross_account_calls_are_recorded_for_both_accounts(kmsd):
+    key = kmsd.client().create_key()["KeyMetadata"]
+    kmsd.client().create_grant(KeyId=key["KeyId"], GranteePrincipal="arn:aws:iam::444455556666:user/carol",
+                               Operations=["Encrypt"])
+    rid = kmsd.client("carol").encrypt(KeyId=key["Arn"], Plaintext=b"x")["ResponseMetadata"]["RequestId"]
+    for who, account in (("alice", ACCOUNT), ("carol", "444455556666")):
+        events = lookup_all(kmsd.client(who, service="cloudtrail"),
+                            LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "Encrypt"}])
+        records = records_by_request_id(events)[rid]
+        assert len(records) == 1 and records[0][1]["recipientAccountId"] == account
+        assert records[0][1]["userIdentity"]["arn"] == "arn:aws:iam::444455556666:user/carol"
