@@ -129,18 +129,13 @@ StatusOr<std::string> DeleteAlias(Call& call, const rapidjson::Value& body) {
 StatusOr<std::string> ListAliases(Call& call, const rapidjson::Value& body) {
   RequestReader in(body);
   std::optional<std::string> key_id = in.String("KeyId", kOptionalKeyIdRule);
-  std::optional<int64_t> limit = in.Int("Limit", IntRule{.min = 1, .max = 1000});
-  std::optional<std::string> marker = in.String("Marker", kMarkerRule);
+  const PageRequest page_request = ReadPageRequest(in);
   KMS_RETURN_IF_ERROR(in.Finish());
-  std::string after;
-  if (marker) {
-    KMS_ASSIGN_OR_RETURN(after, DecodeMarker(*marker));
-  }
+  KMS_ASSIGN_OR_RETURN(const std::string after, page_request.Position());
   AccessRequest request;
   request.action = "kms:ListAliases";
   KMS_RETURN_IF_ERROR(call.services.access->Authorize(call, std::move(request)));
-  // The service returns at most 100 aliases per page.
-  const size_t page_size = static_cast<size_t>(std::min<int64_t>(limit.value_or(50), 100));
+  const size_t page_size = page_request.Size(50, 100);
   Page<AliasRecord> page;
   if (key_id) {
     KMS_ASSIGN_OR_RETURN(keys::ResolvedKey key, ResolveKey(call, *key_id, keys::KeyIdForms::kKeyIdOrArn));

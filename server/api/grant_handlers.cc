@@ -89,30 +89,31 @@ void WriteGrant(JsonOut& out, const GrantRecord& grant, const std::string& key_a
   out.EndObject();
 }
 
-// The page of `grants` after `marker` (a grant id), at most `limit` long.
+// The page of one key's `grants` after grant id `after`, at most `limit` long.
 std::string WriteGrantPage(const std::vector<GrantRecord>& grants, const std::string& after, size_t limit,
-                           const std::function<std::string(const GrantRecord&)>& key_arn) {
+                           const std::string& key_arn) {
+  auto first = grants.begin();
+  if (!after.empty()) {
+    first = std::find_if(grants.begin(), grants.end(), [&](const GrantRecord& g) { return g.grant_id == after; });
+    if (first != grants.end()) ++first;
+  }
+  const auto last = grants.end() - first > static_cast<ptrdiff_t>(limit) ? first + static_cast<ptrdiff_t>(limit)
+                                                                          : grants.end();
   JsonOut out;
   out.StartObject().Key("Grants").StartArray();
-  size_t written = 0;
-  std::string next;
-  bool started = after.empty();
-  for (const GrantRecord& grant : grants) {
-    if (!started) {
-      started = grant.grant_id == after;
-      continue;
-    }
-    if (written == limit) {
-      next = grants[&grant - grants.data() - 1].grant_id;
-      break;
-    }
-    WriteGrant(out, grant, key_arn(grant));
-    ++written;
-  }
+  for (auto it = first; it != last; ++it) WriteGrant(out, *it, key_arn);
   out.EndArray();
-  WritePaging(out, next);
+  WritePaging(out, last != grants.end() && last != first ? (last - 1)->grant_id : "");
   out.EndObject();
   return out.Take();
+}
+
+// A grant of the key, or InvalidGrantIdException.
+StatusOr<GrantRecord> FindGrant(KeyStore& store, std::string_view key_id, std::string_view grant_id) {
+  KMS_ASSIGN_OR_RETURN(auto grants, store.GetGrantsForKey(key_id));
+  auto it = std::find_if(grants->begin(), grants->end(), [&](const GrantRecord& g) { return g.grant_id == grant_id; });
+  if (it == grants->end()) return Error(Code::kInvalidGrantId);
+  return *it;
 }
 
 std::unexpected<Status> UnknownGrant() { return Error(Code::kInvalidGrantId); }
@@ -219,16 +220,12 @@ StatusOr<std::string> CreateGrant(Call& call, const rapidjson::Value& body) {
 
 StatusOr<std::string> ListGrants(Call& call, const rapidjson::Value& body) {
   RequestReader in(body);
-  std::optional<int64_t> limit = in.Int("Limit", IntRule{.min = 1, .max = 1000});
-  std::optional<std::string> marker = in.String("Marker", kMarkerRule);
+  const PageRequest page_request = ReadPageRequest(in);
   std::optional<std::string> key_id = in.String("KeyId", kKeyIdRule);
   std::optional<std::string> grant_id = in.String("GrantId", kGrantIdRule);
   std::optional<std::string> grantee = in.String("GranteePrincipal", kPrincipalRule);
   KMS_RETURN_IF_ERROR(in.Finish());
-  std::string after;
-  if (marker) {
-    KMS_ASSIGN_OR_RETURN(after, DecodeMarker(*marker));
-  }
+  KMS_ASSIGN_OR_RETURN(const std::string after, page_request.Position());
   KMS_ASSIGN_OR_RETURN(keys::ResolvedKey key, ResolveKey(call, *key_id, keys::KeyIdForms::kKeyIdOrArn));
   AccessRequest request;
   request.action = "kms:ListGrants";
@@ -244,30 +241,24 @@ StatusOr<std::string> ListGrants(Call& call, const rapidjson::Value& body) {
   }
   if (grant_id && grants.empty()) return UnknownGrant();
   if (!after.empty() && std::none_of(grants.begin(), grants.end(), [&](const GrantRecord& g) { return g.grant_id == after; })) {
-    return Error(Code::kInvalidMarker, "Invalid marker: " + *marker);
+    return Error(Code::kInvalidMarker, "Invalid marker: " + *page_request.marker);
   }
-  const std::string arn = key.key->Arn();
-  return WriteGrantPage(grants, after, static_cast<size_t>(std::min<int64_t>(limit.value_or(50), 100)),
-                        [&](const GrantRecord&) { return arn; });
+  return WriteGrantPage(grants, after, page_request.Size(50, 100), key.key->Arn());
 }
 
 StatusOr<std::string> ListRetirableGrants(Call& call, const rapidjson::Value& body) {
   RequestReader in(body);
-  std::optional<int64_t> limit = in.Int("Limit", IntRule{.min = 1, .max = 1000});
-  std::optional<std::string> marker = in.String("Marker", kMarkerRule);
+  const PageRequest page_request = ReadPageRequest(in);
   StringRule principal_rule = kPrincipalRule;
   principal_rule.required = true;
   std::optional<std::string> principal = in.String("RetiringPrincipal", principal_rule);
   KMS_RETURN_IF_ERROR(in.Finish());
-  std::string after;
-  if (marker) {
-    KMS_ASSIGN_OR_RETURN(after, DecodeMarker(*marker));
-  }
+  KMS_ASSIGN_OR_RETURN(const std::string after, page_request.Position());
   AccessRequest request;
   request.action = "kms:ListRetirableGrants";
   KMS_RETURN_IF_ERROR(call.services.access->Authorize(call, std::move(request)));
-  const size_t page_size = static_cast<size_t>(std::min<int64_t>(limit.value_or(50), 100));
-  KMS_ASSIGN_OR_RETURN(auto page, call.services.keys->store().ListRetirableGrants(*principal, after, page_size));
+  KMS_ASSIGN_OR_RETURN(auto page, call.services.keys->store().ListRetirableGrants(*principal, after,
+                                                                                   page_request.Size(50, 100)));
   JsonOut out;
   out.StartObject().Key("Grants").StartArray();
   for (const GrantRecord& grant : page.items) {
@@ -335,10 +326,8 @@ StatusOr<std::string> RetireGrant(Call& call, const rapidjson::Value& body) {
   auto key = call.services.keys->store().GetKey(target_key);
   if (!key) return key.error().code() == Code::kNotFound ? UnknownGrant() : std::unexpected(key.error());
   call.audit.AddResource((*key)->Arn());
-  KMS_ASSIGN_OR_RETURN(auto grants, call.services.keys->store().GetGrantsForKey(target_key));
-  auto grant = std::find_if(grants->begin(), grants->end(), [&](const GrantRecord& g) { return g.grant_id == target_grant; });
-  if (grant == grants->end()) return UnknownGrant();
-  KMS_RETURN_IF_ERROR(CheckMayRetire(call, **key, *grant));
+  KMS_ASSIGN_OR_RETURN(const GrantRecord grant, FindGrant(call.services.keys->store(), target_key, target_grant));
+  KMS_RETURN_IF_ERROR(CheckMayRetire(call, **key, grant));
   if (dry_run) return DryRunSucceeded();
   KMS_RETURN_IF_ERROR(call.services.keys->store().Update([&](KeyStoreTxn& txn) { return txn.DeleteGrant(target_key, target_grant); }));
   return std::string();
@@ -358,10 +347,7 @@ StatusOr<std::string> RevokeGrant(Call& call, const rapidjson::Value& body) {
   request.key = key.key.get();
   request.conditions.Set("kms:GrantIsForAWSResource", call.caller.via_service.empty() ? "false" : "true");
   KMS_RETURN_IF_ERROR(call.services.access->Authorize(call, std::move(request)));
-  KMS_ASSIGN_OR_RETURN(auto grants, call.services.keys->store().GetGrantsForKey(key.key->key_id));
-  if (std::none_of(grants->begin(), grants->end(), [&](const GrantRecord& g) { return g.grant_id == *grant_id; })) {
-    return UnknownGrant();
-  }
+  KMS_RETURN_IF_ERROR(FindGrant(call.services.keys->store(), key.key->key_id, *grant_id));
   if (dry_run) return DryRunSucceeded();
   KMS_RETURN_IF_ERROR(call.services.keys->store().Update([&](KeyStoreTxn& txn) { return txn.DeleteGrant(key.key->key_id, *grant_id); }));
   return std::string();

@@ -37,6 +37,18 @@ StatusOr<std::string> DecodeMarker(std::string_view marker) {
   return std::string(text.substr(5));
 }
 
+StatusOr<std::string> PageRequest::Position() const {
+  if (!marker) return std::string();
+  return DecodeMarker(*marker);
+}
+
+PageRequest ReadPageRequest(RequestReader& in) {
+  PageRequest page;
+  page.limit = in.Int("Limit", IntRule{.min = 1, .max = 1000});
+  page.marker = in.String("Marker", kMarkerRule);
+  return page;
+}
+
 void WritePaging(JsonOut& out, const std::string& next_position) {
   if (!next_position.empty()) out.Field("NextMarker", EncodeMarker(next_position));
   out.Field("Truncated", !next_position.empty());

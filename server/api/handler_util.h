@@ -40,6 +40,21 @@ Status CheckSymmetricAlgorithm(const KeyRecord& key, const std::optional<std::st
 std::string EncodeMarker(std::string_view position);
 StatusOr<std::string> DecodeMarker(std::string_view marker);
 
+// The Limit and Marker of a List* request.
+struct PageRequest {
+  std::optional<int64_t> limit;
+  std::optional<std::string> marker;
+  // The page size: Limit (model range 1..1000), at most what the service
+  // returns per page.
+  size_t Size(int64_t default_size, int64_t service_max) const {
+    return static_cast<size_t>(std::min(limit.value_or(default_size), service_max));
+  }
+  // The position after which the page starts (empty without a marker).
+  StatusOr<std::string> Position() const;
+};
+// Reads Limit and Marker; call where the model lists them.
+PageRequest ReadPageRequest(RequestReader& in);
+
 // Writes {"Truncated": ..., "NextMarker": ...} members for a page.
 void WritePaging(JsonOut& out, const std::string& next_position);
 

@@ -162,18 +162,14 @@ StatusOr<std::string> DescribeKey(Call& call, const rapidjson::Value& body) {
 
 StatusOr<std::string> ListKeys(Call& call, const rapidjson::Value& body) {
   RequestReader in(body);
-  std::optional<int64_t> limit = in.Int("Limit", IntRule{.min = 1, .max = 1000});
-  std::optional<std::string> marker = in.String("Marker", kMarkerRule);
+  const PageRequest page_request = ReadPageRequest(in);
   KMS_RETURN_IF_ERROR(in.Finish());
-  std::string after;
-  if (marker) {
-    KMS_ASSIGN_OR_RETURN(after, DecodeMarker(*marker));
-  }
+  KMS_ASSIGN_OR_RETURN(const std::string after, page_request.Position());
   AccessRequest request;
   request.action = "kms:ListKeys";
   KMS_RETURN_IF_ERROR(call.services.access->Authorize(call, std::move(request)));
   KMS_ASSIGN_OR_RETURN(auto page, call.services.keys->store().ListKeys(call.scope.account, call.scope.region, after,
-                                                                       static_cast<size_t>(limit.value_or(100))));
+                                                                       page_request.Size(100, 1000)));
   JsonOut out;
   out.StartObject().Key("Keys").StartArray();
   for (const auto& key : page.items) {

@@ -128,22 +128,20 @@ StatusOr<std::string> UntagResource(Call& call, const rapidjson::Value& body) {
 StatusOr<std::string> ListResourceTags(Call& call, const rapidjson::Value& body) {
   RequestReader in(body);
   std::optional<std::string> key_id = in.String("KeyId", kKeyIdRule);
-  std::optional<int64_t> limit = in.Int("Limit", IntRule{.min = 1, .max = 1000});
-  std::optional<std::string> marker = in.String("Marker", kMarkerRule);
+  const PageRequest page_request = ReadPageRequest(in);
   KMS_RETURN_IF_ERROR(in.Finish());
+  KMS_ASSIGN_OR_RETURN(const std::string position, page_request.Position());
   size_t start = 0;
-  if (marker) {
-    KMS_ASSIGN_OR_RETURN(std::string position, DecodeMarker(*marker));
+  if (page_request.marker) {
     if (position.empty() || position.find_first_not_of("0123456789") != std::string::npos || position.size() > 6) {
-      return Error(Code::kInvalidMarker, "Invalid marker: " + *marker);
+      return Error(Code::kInvalidMarker, "Invalid marker: " + *page_request.marker);
     }
     start = std::stoul(position);
   }
   KMS_ASSIGN_OR_RETURN(keys::ResolvedKey resolved, ResolveKey(call, *key_id, keys::KeyIdForms::kKeyIdOrArn));
   KMS_RETURN_IF_ERROR(AuthorizeKey(call, "kms:ListResourceTags", *resolved.key));
   const std::vector<Tag>& tags = resolved.key->tags;
-  // The service allows at most 50 per page.
-  const size_t page = static_cast<size_t>(std::min<int64_t>(limit.value_or(50), 50));
+  const size_t page = page_request.Size(50, 50);
   const size_t end = std::min(tags.size(), start + page);
   JsonOut out;
   out.StartObject().Key("Tags").StartArray();
@@ -197,15 +195,14 @@ StatusOr<std::string> PutKeyPolicy(Call& call, const rapidjson::Value& body) {
 StatusOr<std::string> ListKeyPolicies(Call& call, const rapidjson::Value& body) {
   RequestReader in(body);
   std::optional<std::string> key_id = in.String("KeyId", kKeyIdRule);
-  in.Int("Limit", IntRule{.min = 1, .max = 1000});
-  std::optional<std::string> marker = in.String("Marker", kMarkerRule);
+  const PageRequest page_request = ReadPageRequest(in);
   KMS_RETURN_IF_ERROR(in.Finish());
-  if (marker) KMS_RETURN_IF_ERROR(DecodeMarker(*marker));
+  KMS_RETURN_IF_ERROR(page_request.Position());
   KMS_ASSIGN_OR_RETURN(keys::ResolvedKey resolved, ResolveKey(call, *key_id, keys::KeyIdForms::kKeyIdOrArn));
   KMS_RETURN_IF_ERROR(AuthorizeKey(call, "kms:ListKeyPolicies", *resolved.key));
   JsonOut out;
   out.StartObject().Key("PolicyNames").StartArray();
-  if (!marker) out.String("default");
+  if (!page_request.marker) out.String("default");
   out.EndArray().Field("Truncated", false).EndObject();
   return out.Take();
 }
