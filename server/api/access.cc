@@ -1,5 +1,7 @@
 #include "server/api/access.h"
 
+#include <algorithm>
+#include <cctype>
 #include <mutex>
 
 #include "server/api/json_out.h"
@@ -8,6 +10,15 @@ namespace kms::api {
 namespace {
 
 constexpr size_t kMaxKeyPolicyBytes = 32768;
+
+// Condition key names are case-insensitive, so is this search.
+bool MentionsResourceAliases(std::string_view document) {
+  constexpr std::string_view kKey = "kms:resourcealiases";
+  auto it = std::search(document.begin(), document.end(), kKey.begin(), kKey.end(), [](char a, char b) {
+    return std::tolower(static_cast<unsigned char>(a)) == b;
+  });
+  return it != document.end();
+}
 
 void WriteDecision(const policy::Decision& decision, AuditNotes& audit) {
   JsonOut out;
@@ -47,6 +58,7 @@ StatusOr<std::unique_ptr<Access>> Access::Create(const config::ServerConfig& con
                                             ": " + doc.error().message());
       }
       parsed.push_back(policy::NamedPolicy{named.name, std::move(*doc)});
+      access->identity_mentions_aliases_[&identity] |= MentionsResourceAliases(named.document);
     }
   }
   return access;
@@ -81,24 +93,25 @@ StatusOr<std::shared_ptr<const policy::Policy>> Access::ParseKeyPolicy(std::stri
   return policy::ParsePolicy(document, options);
 }
 
-StatusOr<std::shared_ptr<const policy::Policy>> Access::KeyPolicy(const KeyRecord& key) {
+StatusOr<Access::CachedPolicy> Access::KeyPolicy(const KeyRecord& key) {
   {
     std::shared_lock lock(cache_mu_);
     auto it = key_policies_.find(key.key_id);
-    if (it != key_policies_.end() && it->second.text == key.policy) return it->second.policy;
+    if (it != key_policies_.end() && it->second.text == key.policy) return it->second;
   }
   policy::ParseOptions options;
   options.kind = policy::PolicyKind::kKeyPolicy;
   options.max_bytes = SIZE_MAX;  // stored policies were checked when they were set
   auto parsed = policy::ParsePolicy(key.policy, options);
   if (!parsed) return Error(Code::kInternal, "stored key policy of " + key.Arn() + " does not parse");
+  CachedPolicy cached{key.policy, *parsed, MentionsResourceAliases(key.policy)};
   std::unique_lock lock(cache_mu_);
-  key_policies_[key.key_id] = CachedPolicy{key.policy, *parsed};
-  return *parsed;
+  key_policies_[key.key_id] = cached;
+  return cached;
 }
 
 void Access::AddCommonConditions(const auth::Caller& caller, EpochMillis now, const KeyRecord* key,
-                                 policy::ConditionValues& values) {
+                                 bool with_aliases, policy::ConditionValues& values) {
   values.Set("aws:CurrentTime", FormatIso8601(now));
   values.Set("aws:EpochTime", std::to_string(now / 1000));
   values.Set("aws:SecureTransport", caller.secure_transport ? "true" : "false");
@@ -116,6 +129,7 @@ void Access::AddCommonConditions(const auth::Caller& caller, EpochMillis now, co
   values.Set("kms:KeyOrigin", key->origin);
   values.Set("kms:MultiRegion", "false");
   for (const Tag& tag : key->tags) values.Set("aws:ResourceTag/" + tag.key, tag.value);
+  if (!with_aliases) return;
   if (auto aliases = store_.ListAliasesForKey(key->key_id); aliases.has_value()) {
     for (const AliasRecord& alias : *aliases) values.Add("kms:ResourceAliases", alias.alias_name);
   }
@@ -124,23 +138,30 @@ void Access::AddCommonConditions(const auth::Caller& caller, EpochMillis now, co
 policy::Decision Access::Evaluate(const auth::Caller& caller, EpochMillis now, AccessRequest& request,
                                   std::shared_ptr<const policy::Policy> key_policy,
                                   policy::RequestContext* context_out) {
+  policy::AuthorizationInput input;
+  bool with_aliases = key_policy != nullptr;  // an override's text is unknown: assume it may
+  if (caller.identity != nullptr) {
+    auto it = identity_mentions_aliases_.find(caller.identity);
+    with_aliases |= it != identity_mentions_aliases_.end() && it->second;
+  }
+  if (request.key != nullptr) {
+    input.key_account = request.key->account;
+    if (key_policy == nullptr) {
+      auto stored = KeyPolicy(*request.key);
+      if (stored) {
+        key_policy = stored->policy;
+        with_aliases |= stored->mentions_resource_aliases;
+      }
+    }
+    input.key_policy = key_policy;
+  }
   policy::RequestContext context;
   context.action = request.action;
   context.resource = request.key != nullptr ? request.key->Arn() : "*";
   context.principal = caller.principal;
   context.conditions = std::move(request.conditions);
-  AddCommonConditions(caller, now, request.key, context.conditions);
-
-  policy::AuthorizationInput input;
+  AddCommonConditions(caller, now, request.key, with_aliases, context.conditions);
   input.request = &context;
-  if (request.key != nullptr) {
-    input.key_account = request.key->account;
-    if (key_policy == nullptr) {
-      auto stored = KeyPolicy(*request.key);
-      if (stored) key_policy = *stored;
-    }
-    input.key_policy = key_policy;
-  }
   input.identity_policies = IdentityPolicies(caller.identity);
   if (grants_ != nullptr && request.key != nullptr && !request.grant_operation.empty()) {
     input.grant_allows = grants_->FindAllowingGrant(caller.principal, request);

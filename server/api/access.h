@@ -72,8 +72,14 @@ class Access {
 
  private:
   Access(const config::ServerConfig& config, KeyStore& store) : config_(config), store_(store) {}
-  StatusOr<std::shared_ptr<const policy::Policy>> KeyPolicy(const KeyRecord& key);
-  void AddCommonConditions(const auth::Caller& caller, EpochMillis now, const KeyRecord* key,
+  struct CachedPolicy {
+    std::string text;
+    std::shared_ptr<const policy::Policy> policy;
+    bool mentions_resource_aliases = false;
+  };
+  StatusOr<CachedPolicy> KeyPolicy(const KeyRecord& key);
+  // `with_aliases`: also fill kms:ResourceAliases, which costs a store read.
+  void AddCommonConditions(const auth::Caller& caller, EpochMillis now, const KeyRecord* key, bool with_aliases,
                            policy::ConditionValues& values);
   bool PrincipalExists(std::string_view arn) const;
 
@@ -81,11 +87,9 @@ class Access {
   KeyStore& store_;
   GrantAuthority* grants_ = nullptr;
   std::unordered_map<const config::Identity*, std::vector<policy::NamedPolicy>> identity_policies_;
+  // Identities with an IAM policy that mentions kms:ResourceAliases.
+  std::unordered_map<const config::Identity*, bool> identity_mentions_aliases_;
 
-  struct CachedPolicy {
-    std::string text;
-    std::shared_ptr<const policy::Policy> policy;
-  };
   std::shared_mutex cache_mu_;
   std::unordered_map<std::string, CachedPolicy> key_policies_;
 };

@@ -227,3 +227,17 @@ def test_explain_says_why_without_performing(kmsd, rds_only_key):
                            "--via-service", "rds.us-east-1.amazonaws.com"], capture_output=True, text=True, env=env)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["Decision"] == "Allow"
+
+
+def test_resource_aliases_condition(kmsd):
+    policy = {"Version": "2012-10-17", "Statement": [
+        {"Sid": "Admin", "Effect": "Allow", "Principal": {"AWS": ROOT}, "Action": "kms:*", "Resource": "*"},
+        {"Sid": "ByAlias", "Effect": "Allow", "Principal": {"AWS": BOB}, "Action": "kms:Encrypt", "Resource": "*",
+         "Condition": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": "alias/team-db"}}}]}
+    key_id = kmsd.client().create_key(Policy=json.dumps(policy))["KeyMetadata"]["KeyId"]
+    bob = kmsd.client("bob")
+    expect_denied(lambda: bob.encrypt(KeyId=key_id, Plaintext=b"x"))
+    kmsd.client().create_alias(AliasName="alias/team-db", TargetKeyId=key_id)
+    assert bob.encrypt(KeyId=key_id, Plaintext=b"x")["KeyId"] == key_arn(key_id)
+    kmsd.client().delete_alias(AliasName="alias/team-db")
+    expect_denied(lambda: bob.encrypt(KeyId=key_id, Plaintext=b"x"))
