@@ -16,12 +16,17 @@ fi
 work=$(mktemp -d)
 trap 'kill "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 
+cpu_ticks() {  # utime + stime of a process, in clock ticks
+  awk '{print $14 + $15}' "/proc/$1/stat"
+}
+
 run() {  # run <label> <audit enabled: true|false>
   local label=$1 audit=$2
-  /usr/bin/python3 - "$audit" >"$work/config.json" <<'PY'
+  /usr/bin/python3 - "$audit" "${THREADS:-0}" >"$work/config.json" <<'PY'
 import json, sys
 config = json.load(open("config/kmsd.json"))
 config["audit"]["enabled"] = sys.argv[1] == "true"
+config["server"]["threads"] = int(sys.argv[2])
 print(json.dumps(config))
 PY
   rm -rf "$work/data" "$work/port"
@@ -34,8 +39,14 @@ PY
   "$build_dir/bench/kms_load" --port "$port" --setup --key-id alias/bench --op GenerateDataKey \
     --connections 4 --seconds 1 >/dev/null  # creates the key, warms up
   for op in GenerateDataKey Decrypt; do
-    echo "audit=$label $("$build_dir/bench/kms_load" --port "$port" --key-id alias/bench --op "$op" \
-      --connections "$connections" --seconds "$seconds")"
+    local before after result requests
+    before=$(cpu_ticks "$pid")
+    result=$("$build_dir/bench/kms_load" --port "$port" --key-id alias/bench --op "$op" \
+      --connections "$connections" --seconds "$seconds")
+    after=$(cpu_ticks "$pid")
+    requests=$(sed -E 's/.*requests=([0-9]+).*/\1/' <<<"$result")
+    # kmsd's CPU time (user + system, all threads) per request, in microseconds.
+    echo "audit=$label $result kmsd_cpu_us_per_request=$(( (after - before) * 1000000 / $(getconf CLK_TCK) / requests ))"
   done
   kill "$pid"
   wait "$pid" 2>/dev/null || true

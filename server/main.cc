@@ -3,6 +3,7 @@
 //   kmsd [--config FILE] [--data-dir DIR] [--port N] [--port-file FILE]
 //   kmsd audit verify [--config FILE] [--data-dir DIR]
 //   kmsd audit export --out DIR [--config FILE] [--data-dir DIR]
+#include <pthread.h>
 #include <signal.h>
 
 #include <chrono>
@@ -141,6 +142,7 @@ class Maintenance {
 
  private:
   void Run(keys::KeyService& keys, std::chrono::seconds period) {
+    pthread_setname_np(pthread_self(), "kmsd-maint");
     std::unique_lock lock(mu_);
     while (!stop_) {
       lock.unlock();

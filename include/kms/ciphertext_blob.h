@@ -16,6 +16,7 @@
 #include <string>
 
 #include "kms/bytes.h"
+#include "kms/clock.h"
 #include "kms/encryption_context.h"
 #include "kms/status.h"
 
@@ -52,6 +53,10 @@ bool ParseUuid(std::string_view text, KeyIdBytes* out);
 std::string FormatUuid(const KeyIdBytes& id);
 // A random (version 4) UUID.
 std::string NewUuid();
+// A time-ordered (version 7) UUID: 48 bits of milliseconds since the epoch,
+// then random bits. Ids made later sort later, so indexes keyed by them grow
+// at one end instead of touching a random page per insert.
+std::string NewTimeOrderedUuid(EpochMillis now);
 
 // Seals `plaintext` under `backing_key` (32 bytes) for the key `key_id` at
 // `key_version`; returns the serialized blob.

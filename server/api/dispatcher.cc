@@ -232,7 +232,7 @@ void Dispatcher::RecordThenRespond(audit::CloudTrailEvent event, StatusOr<std::s
   std::vector<audit::AuditEntry> entries;
   for (const std::string& account : RecipientAccounts(event)) {
     event.recipient_account_id = account;
-    event.event_id = NewUuid();
+    event.event_id = NewTimeOrderedUuid(event.event_time);
     auto entry = audit::MakeAuditEntry(event);
     if (!entry) return respond(ErrorResponse(entry.error(), request_id));
     entries.push_back(std::move(*entry));

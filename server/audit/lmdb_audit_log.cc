@@ -121,6 +121,7 @@ Status LmdbAuditLog::Flush() {
 }
 
 void LmdbAuditLog::WriterLoop() {
+  pthread_setname_np(pthread_self(), "kmsd-audit");
   PruneIfDue(/*force=*/true);
   for (;;) {
     std::vector<Pending> batch = NextBatch();

@@ -171,9 +171,10 @@ StatusOr<Authorization> ParseAuthorization(std::string_view header) {
     if (part.empty()) continue;
     const size_t eq = part.find('=');
     if (eq == std::string_view::npos) {
-      return Error(Code::kIncompleteSignature, "'" + std::string(part) +
-                                                   "' not a valid key=value pair (missing equal-sign) in "
-                                                   "Authorization header: '" + std::string(value) + "'.");
+      std::string message = "'";
+      message.append(part).append("' not a valid key=value pair (missing equal-sign) in Authorization header: '");
+      message.append(value).append("'.");
+      return Error(Code::kIncompleteSignature, std::move(message));
     }
     const std::string_view key = part.substr(0, eq);
     const std::string_view val = part.substr(eq + 1);

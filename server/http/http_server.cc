@@ -3,6 +3,7 @@
 // connection lives on one thread and its state needs no locks.
 #include "kms/http_server.h"
 
+#include <pthread.h>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -232,7 +233,10 @@ class BeastServer final : public Server {
       listeners_[i]->Start();
       guards_.push_back(std::make_unique<net::executor_work_guard<net::io_context::executor_type>>(
           contexts_[i]->get_executor()));
-      threads_.emplace_back([ctx = contexts_[i].get()] { ctx->run(); });
+      threads_.emplace_back([ctx = contexts_[i].get(), i] {
+        pthread_setname_np(pthread_self(), ("kmsd-io-" + std::to_string(i)).c_str());
+        ctx->run();
+      });
     }
     return OkStatus();
   }

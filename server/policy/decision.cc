@@ -8,7 +8,11 @@ namespace {
 
 using Reason = Decision::Reason;
 
-std::string Quoted(std::string_view text) { return "\"" + std::string(text) + "\""; }
+std::string Quoted(std::string_view text) {
+  std::string out = "\"";
+  out.append(text).push_back('"');
+  return out;
+}
 
 std::string StatementOf(const Decision& decision) {
   std::string out = decision.deciding_policy;

@@ -50,7 +50,7 @@ AuditEntry SampleEntry(EpochMillis now) {
   e.additional_event_data =
       R"({"keyMaterialId":"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"})";
   e.request_id = NewUuid();
-  e.event_id = NewUuid();
+  e.event_id = NewTimeOrderedUuid(SystemClock::Get().NowMillis());
   e.read_only = true;
   e.resource_arns = {arn};
   e.recipient_account_id = "111122223333";
@@ -76,7 +76,7 @@ double RunOnce(const BenchOptions& bench, int producers, const std::string& dir)
       std::binary_semaphore durable(0);
       for (int i = 0; i < per_producer; ++i) {
         AuditEntry entry = sample;
-        entry.event_id = NewUuid();
+        entry.event_id = NewTimeOrderedUuid(SystemClock::Get().NowMillis());
         (*log)->Append(std::move(entry), [&](Status status) {
           if (!status.ok()) std::fprintf(stderr, "append: %s\n", status.ToString().c_str());
           durable.release();

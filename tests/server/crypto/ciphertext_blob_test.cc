@@ -85,5 +85,15 @@ TEST(UuidTest, ParsesAndFormats) {
   EXPECT_NE(NewUuid(), fresh);
 }
 
+TEST(UuidTest, TimeOrderedUuidsSortByTime) {
+  const std::string early = NewTimeOrderedUuid(1700000000000);
+  const std::string later = NewTimeOrderedUuid(1700000000001);
+  KeyIdBytes id{};
+  ASSERT_TRUE(ParseUuid(early, &id));
+  EXPECT_EQ(early[14], '7');
+  EXPECT_LT(early, later);
+  EXPECT_NE(NewTimeOrderedUuid(1700000000000), early);
+}
+
 }  // namespace
 }  // namespace kms
