@@ -2,6 +2,7 @@
 #include <array>
 #include <cctype>
 
+#include "kms/text.h"
 #include "kms/crypto.h"
 #include "kms/rds_ids.h"
 
@@ -73,11 +74,7 @@ bool IsValidIdentifier(std::string_view identifier) {
                      [](char c) { return IsAsciiLetter(c) || (c >= '0' && c <= '9') || c == '-'; });
 }
 
-std::string CanonicalIdentifier(std::string_view identifier) {
-  std::string out(identifier);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
+std::string CanonicalIdentifier(std::string_view identifier) { return ToLower(identifier); }
 
 bool IsRegionName(std::string_view region) {
   const size_t first = region.find('-');

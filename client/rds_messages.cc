@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "kms/text.h"
 #include "kms/rds_ids.h"
 
 namespace kms::rds {
@@ -77,13 +78,7 @@ RdsResult<SourceRef> ParseSourceRef(std::string_view text, std::string_view arn_
                      CanonicalIdentifier(text)};
   }
   // arn:aws:rds:<region>:<account>:<type>:<identifier>
-  std::vector<std::string_view> parts;
-  for (size_t start = 0;;) {
-    const size_t colon = text.find(':', start);
-    parts.push_back(text.substr(start, colon - start));
-    if (colon == std::string_view::npos) break;
-    start = colon + 1;
-  }
+  const std::vector<std::string_view> parts = Split(text, ':');
   if (parts.size() != 7 || parts[2] != "rds" || !IsRegionName(parts[3]) || parts[5] != arn_type) {
     return InvalidValue("The parameter " + std::string(parameter) + " is not a valid " +
                         std::string(arn_type) + " ARN: " + std::string(text));

@@ -4,16 +4,10 @@
 
 #include "kms/kms_client.h"
 #include "kms/sigv4.h"
+#include "kms/text.h"
 
 namespace kms::client {
 namespace {
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 // Signs `request` as it stands with `credentials` and returns the headers
 // sigv4::Sign adds (X-Amz-Date, X-Amz-Security-Token if any, Authorization).

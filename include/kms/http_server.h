@@ -4,8 +4,6 @@
 #ifndef KMS_HTTP_SERVER_H_
 #define KMS_HTTP_SERVER_H_
 
-#include <algorithm>
-#include <cctype>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -15,6 +13,7 @@
 #include <vector>
 
 #include "kms/status.h"
+#include "kms/text.h"
 
 namespace kms::http {
 
@@ -30,12 +29,7 @@ struct Request {
   // The first header named `name` (case-insensitive), or empty.
   std::string_view Header(std::string_view name) const {
     for (const auto& [key, value] : headers) {
-      if (key.size() == name.size() &&
-          std::equal(key.begin(), key.end(), name.begin(), [](char a, char b) {
-            return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
-          })) {
-        return value;
-      }
+      if (EqualsIgnoreCase(key, name)) return value;
     }
     return {};
   }

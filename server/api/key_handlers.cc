@@ -2,6 +2,7 @@
 // DisableKey, ScheduleKeyDeletion, CancelKeyDeletion.
 #include "server/api/handlers.h"
 
+#include "kms/text.h"
 #include "server/api/handler_util.h"
 
 namespace kms::api {
@@ -30,9 +31,7 @@ const StringRule kPolicyRule{.min_length = 1, .max_length = 131072,
 
 Status CheckTags(const std::vector<Tag>& tags, const std::vector<Tag>& existing) {
   for (size_t i = 0; i < tags.size(); ++i) {
-    std::string prefix = tags[i].key.substr(0, 4);
-    for (char& c : prefix) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (prefix == "aws:") return Error(Code::kTag, "Tags beginning with aws: are reserved");
+    if (EqualsIgnoreCase(std::string_view(tags[i].key).substr(0, 4), "aws:")) return Error(Code::kTag, "Tags beginning with aws: are reserved");
     for (size_t j = 0; j < i; ++j) {
       if (tags[j].key == tags[i].key) return Error(Code::kTag, "Duplicate tag keys");
     }

@@ -4,21 +4,10 @@
 #include <cctype>
 
 #include "kms/encoding.h"
+#include "kms/text.h"
 
 namespace kms::sigv4 {
 namespace {
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-std::string ToLower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -190,13 +179,7 @@ StatusOr<Authorization> ParseAuthorization(std::string_view header) {
     return Error(Code::kIncompleteSignature, missing + "Authorization=" + std::string(value));
   }
   // Credential=AKID/date/region/service/aws4_request
-  std::vector<std::string_view> parts;
-  for (size_t start = 0;;) {
-    const size_t slash = credential.find('/', start);
-    parts.push_back(credential.substr(start, slash - start));
-    if (slash == std::string_view::npos) break;
-    start = slash + 1;
-  }
+  const std::vector<std::string_view> parts = Split(credential, '/');
   if (parts.size() != 5 || parts[0].empty()) {
     return Error(Code::kIncompleteSignature,
                  "Credential must have exactly 5 slash-delimited elements, e.g. "
@@ -209,12 +192,8 @@ StatusOr<Authorization> ParseAuthorization(std::string_view header) {
   Authorization auth;
   auth.access_key_id = std::string(parts[0]);
   auth.scope = CredentialScope{std::string(parts[1]), std::string(parts[2]), std::string(parts[3])};
-  for (size_t start = 0;;) {
-    const size_t semi = signed_headers.find(';', start);
-    std::string_view name = signed_headers.substr(start, semi - start);
+  for (std::string_view name : Split(signed_headers, ';')) {
     if (!name.empty()) auth.signed_headers.push_back(ToLower(name));
-    if (semi == std::string_view::npos) break;
-    start = semi + 1;
   }
   auth.signature = std::string(signature);
   return auth;
