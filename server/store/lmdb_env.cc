@@ -16,6 +16,8 @@ StatusOr<std::unique_ptr<LmdbEnv>> LmdbEnv::Open(const std::string& directory, u
                                                  unsigned max_dbs) {
   std::error_code ec;
   std::filesystem::create_directories(directory, ec);
+  // Only the server's user may read the (wrapped) key material.
+  if (!ec) std::filesystem::permissions(directory, std::filesystem::perms::owner_all, ec);
   if (ec) return Error(Code::kInternal, "store: cannot create " + directory + ": " + ec.message());
   MDB_env* env = nullptr;
   int rc = mdb_env_create(&env);

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <thread>
 
 #include "kms/key_store.h"
@@ -53,6 +55,14 @@ TEST_F(LmdbKeyStoreTest, KeyRoundTripsAndSurvivesReopen) {
   Reopen();
   KMS_ASSERT_OK_AND_ASSIGN(auto again, store_->GetKey(key.key_id));
   EXPECT_EQ(*again, key);
+}
+
+TEST_F(LmdbKeyStoreTest, DirectoryAndFilesAreOwnerOnly) {
+  struct stat st;
+  ASSERT_EQ(::stat(dir_.path().c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  ASSERT_EQ(::stat((dir_.path() + "/data.mdb").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0077, 0u);
 }
 
 TEST_F(LmdbKeyStoreTest, UnknownKeyIsNotFound) {
