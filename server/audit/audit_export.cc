@@ -176,7 +176,7 @@ StatusOr<ExportReport> ExportRecords(const AuditStore& store, const ExportOption
     KMS_ASSIGN_OR_RETURN(StoredRecord record, DecodeStoredRecord(FromVal(v)));
     if (InRange(options, record.entry.event_time)) KMS_RETURN_IF_ERROR(exporter.Add(record));
   }
-  if (rc != MDB_NOTFOUND) return std::unexpected(LmdbError(rc, "record scan"));
+  if (rc != MDB_NOTFOUND) return lmdb::ErrorFor(rc, "record scan");
   KMS_RETURN_IF_ERROR(exporter.FinishAll());
   return report;
 }

@@ -139,7 +139,7 @@ StatusOr<std::optional<std::string>> FindMissingIndexEntry(const Txn& txn, const
     MDB_val value = ToVal(position);
     const int rc = cursor.Get(&key, &value, MDB_GET_BOTH);
     if (rc == MDB_NOTFOUND) return std::optional<std::string>(std::move(list.description));
-    if (rc != 0) return std::unexpected(LmdbError(rc, "index get"));
+    if (rc != 0) return lmdb::ErrorFor(rc, "index get");
   }
   return std::optional<std::string>();
 }

@@ -27,7 +27,7 @@ bool RuledOut(const RetentionPolicy& policy, EpochMillis cutoff, const Usage& us
 StatusOr<Usage> ReadUsage(const Txn& txn, const AuditStore& store) {
   MDB_stat stat;
   const int rc = mdb_stat(txn.get(), store.records(), &stat);
-  if (rc != 0) return std::unexpected(LmdbError(rc, "stat"));
+  if (rc != 0) return lmdb::ErrorFor(rc, "stat");
   KMS_ASSIGN_OR_RETURN(uint64_t bytes, ReadStoredBytes(txn, store));
   return Usage{stat.ms_entries, bytes};
 }
@@ -53,10 +53,10 @@ StatusOr<std::optional<ChainLink>> DeleteOldest(Txn& txn, const AuditStore& stor
     usage.records -= 1;
     usage.bytes -= std::min<uint64_t>(usage.bytes, bytes.size());
     if ((rc = mdb_cursor_del(cursor.get(), 0)) != 0)
-      return std::unexpected(LmdbError(rc, "delete"));
+      return lmdb::ErrorFor(rc, "delete");
     rc = cursor.Get(&k, &v, MDB_NEXT);
   }
-  if (rc != 0 && rc != MDB_NOTFOUND) return std::unexpected(LmdbError(rc, "record scan"));
+  if (rc != 0 && rc != MDB_NOTFOUND) return lmdb::ErrorFor(rc, "record scan");
   return checkpoint;
 }
 

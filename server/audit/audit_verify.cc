@@ -113,7 +113,7 @@ StatusOr<VerifyReport> VerifyChain(const AuditStore& store, ByteView key) {
     report.last_sequence = *sequence;
     ++report.records_checked;
   }
-  if (rc != MDB_NOTFOUND) return std::unexpected(LmdbError(rc, "record scan"));
+  if (rc != MDB_NOTFOUND) return lmdb::ErrorFor(rc, "record scan");
   if (std::optional<Break> at = CheckHead(*head, walk)) return Broken(report, std::move(*at));
   return report;
 }

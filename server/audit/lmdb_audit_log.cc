@@ -47,7 +47,7 @@ Status CheckAppendPoint(const AuditStore& store, ByteView key) {
   MDB_val k;
   MDB_val v;
   const int rc = cursor.Get(&k, &v, MDB_LAST);
-  if (rc != 0 && rc != MDB_NOTFOUND) return LmdbError(rc, "record scan");
+  if (rc != 0 && rc != MDB_NOTFOUND) return lmdb::ErrorFor(rc, "record scan");
   if (rc == 0 && DecodeUint64(FromVal(k)).value_or(0) > head.sequence) {
     return Error(Code::kInternal,
                  "audit log: records stored beyond the signed head; refusing to append (run "

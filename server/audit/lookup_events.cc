@@ -105,7 +105,7 @@ StatusOr<LookupEventsResult> RunLookupEvents(const AuditStore& store, const Next
     result.events.push_back(std::move(*event));
     last = *position;
   }
-  if (rc != MDB_NOTFOUND) return std::unexpected(LmdbError(rc, "index scan"));
+  if (rc != MDB_NOTFOUND) return lmdb::ErrorFor(rc, "index scan");
   return result;
 }
 

@@ -16,7 +16,7 @@
 #include <unordered_map>
 
 #include "kms/key_store.h"
-#include "server/store/lmdb_env.h"
+#include "server/store/lmdb.h"
 #include "server/store/record_codec.h"
 
 namespace kms::store {
@@ -49,57 +49,53 @@ struct Touched {
   std::set<std::string> grant_keys;  // key ids whose grants changed
 };
 
-Status Put(MDB_txn* txn, MDB_dbi dbi, std::string_view key, std::string_view value, unsigned flags = 0) {
-  MDB_val k = ToVal(key), v = ToVal(value);
-  int rc = mdb_put(txn, dbi, &k, &v, flags);
-  if (rc == MDB_KEYEXIST && (flags & MDB_NODUPDATA)) return OkStatus();
-  return rc == 0 ? OkStatus() : LmdbError(rc, "mdb_put");
-}
-
-Status Del(MDB_txn* txn, MDB_dbi dbi, std::string_view key, const std::string_view* value = nullptr) {
-  MDB_val k = ToVal(key), v;
-  if (value != nullptr) v = ToVal(*value);
-  int rc = mdb_del(txn, dbi, &k, value != nullptr ? &v : nullptr);
-  return rc == 0 || rc == MDB_NOTFOUND ? OkStatus() : LmdbError(rc, "mdb_del");
-}
-
-StatusOr<std::string_view> Get(MDB_txn* txn, MDB_dbi dbi, std::string_view key) {
-  MDB_val k = ToVal(key), v;
-  if (int rc = mdb_get(txn, dbi, &k, &v); rc != 0) return LmdbError(rc, "mdb_get");
-  return ToView(v);
+// The value under `key`; kNotFound (no message) when absent.
+StatusOr<std::string_view> Get(const lmdb::Txn& txn, MDB_dbi dbi, std::string_view key) {
+  KMS_ASSIGN_OR_RETURN(std::optional<std::string_view> value, txn.Get(dbi, key));
+  if (!value) return Error(Code::kNotFound);
+  return *value;
 }
 
 // Calls fn(key, value) for every entry whose key starts with `prefix`.
 template <class Fn>
-Status ScanPrefix(MDB_txn* txn, MDB_dbi dbi, std::string_view prefix, Fn&& fn) {
-  LmdbCursor cursor;
-  KMS_RETURN_IF_ERROR(cursor.Open(txn, dbi));
-  MDB_val k = ToVal(prefix), v;
+Status ScanPrefix(const lmdb::Txn& txn, MDB_dbi dbi, std::string_view prefix, Fn&& fn) {
+  KMS_ASSIGN_OR_RETURN(lmdb::Cursor cursor, lmdb::Cursor::Open(txn, dbi));
+  MDB_val k = lmdb::ToVal(prefix), v;
   // LMDB refuses zero-length keys, so an empty prefix starts at the first entry.
   for (int rc = mdb_cursor_get(cursor.get(), &k, &v, prefix.empty() ? MDB_FIRST : MDB_SET_RANGE); rc == 0;
        rc = mdb_cursor_get(cursor.get(), &k, &v, MDB_NEXT)) {
-    if (!ToView(k).starts_with(prefix)) break;
-    KMS_RETURN_IF_ERROR(fn(ToView(k), ToView(v)));
+    if (!lmdb::FromVal(k).starts_with(prefix)) break;
+    KMS_RETURN_IF_ERROR(fn(lmdb::FromVal(k), lmdb::FromVal(v)));
   }
   return OkStatus();
 }
 
 // Calls fn(value) for every duplicate of `key` in a dupsort database.
 template <class Fn>
-Status ScanDups(MDB_txn* txn, MDB_dbi dbi, std::string_view key, Fn&& fn) {
-  LmdbCursor cursor;
-  KMS_RETURN_IF_ERROR(cursor.Open(txn, dbi));
-  MDB_val k = ToVal(key), v;
+Status ScanDups(const lmdb::Txn& txn, MDB_dbi dbi, std::string_view key, Fn&& fn) {
+  KMS_ASSIGN_OR_RETURN(lmdb::Cursor cursor, lmdb::Cursor::Open(txn, dbi));
+  MDB_val k = lmdb::ToVal(key), v;
   for (int rc = mdb_cursor_get(cursor.get(), &k, &v, MDB_SET_KEY); rc == 0;
        rc = mdb_cursor_get(cursor.get(), &k, &v, MDB_NEXT_DUP)) {
-    KMS_RETURN_IF_ERROR(fn(ToView(v)));
+    KMS_RETURN_IF_ERROR(fn(lmdb::FromVal(v)));
   }
   return OkStatus();
 }
 
+// The grants of one key, in grant id order.
+StatusOr<std::vector<GrantRecord>> GrantsOfKey(const lmdb::Txn& txn, const Dbis& dbi, std::string_view key_id) {
+  std::vector<GrantRecord> out;
+  KMS_RETURN_IF_ERROR(ScanPrefix(txn, dbi.grants, Join(key_id, ""), [&](std::string_view, std::string_view v) -> Status {
+    KMS_ASSIGN_OR_RETURN(GrantRecord grant, DecodeGrant(v));
+    out.push_back(std::move(grant));
+    return OkStatus();
+  }));
+  return out;
+}
+
 class LmdbKeyStoreTxn final : public KeyStoreTxn {
  public:
-  LmdbKeyStoreTxn(MDB_txn* txn, const Dbis& dbi, Touched* touched) : txn_(txn), dbi_(dbi), touched_(touched) {}
+  LmdbKeyStoreTxn(lmdb::Txn& txn, const Dbis& dbi, Touched* touched) : txn_(txn), dbi_(dbi), touched_(touched) {}
 
   StatusOr<KeyRecord> GetKey(std::string_view key_id) override {
     KMS_ASSIGN_OR_RETURN(std::string_view json, Get(txn_, dbi_.keys, key_id));
@@ -108,16 +104,16 @@ class LmdbKeyStoreTxn final : public KeyStoreTxn {
 
   Status PutKey(const KeyRecord& key) override {
     touched_->keys.insert(key.key_id);
-    KMS_RETURN_IF_ERROR(Put(txn_, dbi_.keys, key.key_id, EncodeKey(key)));
-    return Put(txn_, dbi_.keys_by_scope, Join(key.account, key.region), key.key_id, MDB_NODUPDATA);
+    KMS_RETURN_IF_ERROR(txn_.Put(dbi_.keys, key.key_id, EncodeKey(key)));
+    return txn_.Put(dbi_.keys_by_scope, Join(key.account, key.region), key.key_id, MDB_NODUPDATA);
   }
 
   Status DeleteKey(std::string_view key_id) override {
     KMS_ASSIGN_OR_RETURN(KeyRecord key, GetKey(key_id));
     touched_->keys.insert(key.key_id);
-    KMS_RETURN_IF_ERROR(Del(txn_, dbi_.keys, key_id));
+    KMS_RETURN_IF_ERROR(txn_.Delete(dbi_.keys, key_id));
     const std::string_view id = key_id;
-    KMS_RETURN_IF_ERROR(Del(txn_, dbi_.keys_by_scope, Join(key.account, key.region), &id));
+    KMS_RETURN_IF_ERROR(txn_.Delete(dbi_.keys_by_scope, Join(key.account, key.region), id));
     KMS_RETURN_IF_ERROR(DeleteAllWithPrefix(dbi_.material, Join(key_id, "")));
     std::vector<std::string> alias_keys;
     KMS_RETURN_IF_ERROR(ScanDups(txn_, dbi_.aliases_by_key, key_id, [&](std::string_view v) -> Status {
@@ -126,16 +122,16 @@ class LmdbKeyStoreTxn final : public KeyStoreTxn {
     }));
     for (const std::string& alias_key : alias_keys) {
       touched_->aliases.insert(alias_key);
-      KMS_RETURN_IF_ERROR(Del(txn_, dbi_.aliases, alias_key));
+      KMS_RETURN_IF_ERROR(txn_.Delete(dbi_.aliases, alias_key));
     }
-    KMS_RETURN_IF_ERROR(Del(txn_, dbi_.aliases_by_key, key_id));
+    KMS_RETURN_IF_ERROR(txn_.Delete(dbi_.aliases_by_key, key_id));
     KMS_ASSIGN_OR_RETURN(std::vector<GrantRecord> grants, ListGrantsForKey(key_id));
     for (const GrantRecord& grant : grants) KMS_RETURN_IF_ERROR(DeleteGrant(key_id, grant.grant_id));
     return OkStatus();
   }
 
   Status PutKeyMaterial(std::string_view key_id, uint32_t version, ByteView wrapped) override {
-    return Put(txn_, dbi_.material, MaterialKey(key_id, version), AsString(wrapped));
+    return txn_.Put(dbi_.material, MaterialKey(key_id, version), AsString(wrapped));
   }
 
   StatusOr<AliasRecord> GetAlias(std::string_view account, std::string_view region,
@@ -150,10 +146,10 @@ class LmdbKeyStoreTxn final : public KeyStoreTxn {
     // Re-pointing an alias moves its back-reference to the new target.
     if (auto old = GetAlias(alias.account, alias.region, alias.alias_name); old.has_value()) {
       const std::string_view ref = key;
-      KMS_RETURN_IF_ERROR(Del(txn_, dbi_.aliases_by_key, old->target_key_id, &ref));
+      KMS_RETURN_IF_ERROR(txn_.Delete(dbi_.aliases_by_key, old->target_key_id, ref));
     }
-    KMS_RETURN_IF_ERROR(Put(txn_, dbi_.aliases, key, EncodeAlias(alias)));
-    return Put(txn_, dbi_.aliases_by_key, alias.target_key_id, key, MDB_NODUPDATA);
+    KMS_RETURN_IF_ERROR(txn_.Put(dbi_.aliases, key, EncodeAlias(alias)));
+    return txn_.Put(dbi_.aliases_by_key, alias.target_key_id, key, MDB_NODUPDATA);
   }
 
   Status DeleteAlias(std::string_view account, std::string_view region, std::string_view alias_name) override {
@@ -161,8 +157,8 @@ class LmdbKeyStoreTxn final : public KeyStoreTxn {
     const std::string key = AliasKey(account, region, alias_name);
     touched_->aliases.insert(key);
     const std::string_view ref = key;
-    KMS_RETURN_IF_ERROR(Del(txn_, dbi_.aliases_by_key, alias.target_key_id, &ref));
-    return Del(txn_, dbi_.aliases, key);
+    KMS_RETURN_IF_ERROR(txn_.Delete(dbi_.aliases_by_key, alias.target_key_id, ref));
+    return txn_.Delete(dbi_.aliases, key);
   }
 
   StatusOr<size_t> CountAliasesForKey(std::string_view key_id) override {
@@ -182,9 +178,9 @@ class LmdbKeyStoreTxn final : public KeyStoreTxn {
   Status PutGrant(const GrantRecord& grant) override {
     touched_->grant_keys.insert(grant.key_id);
     const std::string key = Join(grant.key_id, grant.grant_id);
-    KMS_RETURN_IF_ERROR(Put(txn_, dbi_.grants, key, EncodeGrant(grant)));
+    KMS_RETURN_IF_ERROR(txn_.Put(dbi_.grants, key, EncodeGrant(grant)));
     if (grant.retiring_principal.empty()) return OkStatus();
-    return Put(txn_, dbi_.grants_by_retiring, grant.retiring_principal, key, MDB_NODUPDATA);
+    return txn_.Put(dbi_.grants_by_retiring, grant.retiring_principal, key, MDB_NODUPDATA);
   }
 
   Status DeleteGrant(std::string_view key_id, std::string_view grant_id) override {
@@ -193,19 +189,13 @@ class LmdbKeyStoreTxn final : public KeyStoreTxn {
     const std::string key = Join(key_id, grant_id);
     if (!grant.retiring_principal.empty()) {
       const std::string_view ref = key;
-      KMS_RETURN_IF_ERROR(Del(txn_, dbi_.grants_by_retiring, grant.retiring_principal, &ref));
+      KMS_RETURN_IF_ERROR(txn_.Delete(dbi_.grants_by_retiring, grant.retiring_principal, ref));
     }
-    return Del(txn_, dbi_.grants, key);
+    return txn_.Delete(dbi_.grants, key);
   }
 
   StatusOr<std::vector<GrantRecord>> ListGrantsForKey(std::string_view key_id) override {
-    std::vector<GrantRecord> out;
-    KMS_RETURN_IF_ERROR(ScanPrefix(txn_, dbi_.grants, Join(key_id, ""), [&](std::string_view, std::string_view v) -> Status {
-      KMS_ASSIGN_OR_RETURN(GrantRecord grant, DecodeGrant(v));
-      out.push_back(std::move(grant));
-      return OkStatus();
-    }));
-    return out;
+    return GrantsOfKey(txn_, dbi_, key_id);
   }
 
  private:
@@ -215,11 +205,11 @@ class LmdbKeyStoreTxn final : public KeyStoreTxn {
       keys.emplace_back(k);
       return OkStatus();
     }));
-    for (const std::string& k : keys) KMS_RETURN_IF_ERROR(Del(txn_, dbi, k));
+    for (const std::string& k : keys) KMS_RETURN_IF_ERROR(txn_.Delete(dbi, k));
     return OkStatus();
   }
 
-  MDB_txn* txn_;
+  lmdb::Txn& txn_;
   const Dbis& dbi_;
   Touched* touched_;
 };
@@ -264,26 +254,25 @@ class RecordCache {
 
 class LmdbKeyStore final : public KeyStore {
  public:
-  LmdbKeyStore(std::unique_ptr<LmdbEnv> env, Dbis dbi) : env_(std::move(env)), dbi_(dbi) {}
+  LmdbKeyStore(std::unique_ptr<lmdb::Env> env, Dbis dbi) : env_(std::move(env)), dbi_(dbi) {}
 
   StatusOr<std::shared_ptr<const KeyRecord>> GetKey(std::string_view key_id) override {
-    return Cached<KeyRecord>(cache_.keys, std::string(key_id), [&](MDB_txn* txn) -> StatusOr<KeyRecord> {
+    return Cached<KeyRecord>(cache_.keys, std::string(key_id), [&](const lmdb::Txn& txn) -> StatusOr<KeyRecord> {
       KMS_ASSIGN_OR_RETURN(std::string_view json, Get(txn, dbi_.keys, key_id));
       return DecodeKey(json);
     });
   }
 
   StatusOr<Bytes> GetKeyMaterial(std::string_view key_id, uint32_t version) override {
-    LmdbTxn txn;
-    KMS_RETURN_IF_ERROR(txn.Begin(env_->get(), true));
-    KMS_ASSIGN_OR_RETURN(std::string_view value, Get(txn.get(), dbi_.material, MaterialKey(key_id, version)));
+    KMS_ASSIGN_OR_RETURN(lmdb::Txn txn, env_->BeginRead());
+    KMS_ASSIGN_OR_RETURN(std::string_view value, Get(txn, dbi_.material, MaterialKey(key_id, version)));
     return ToBytes(value);
   }
 
   StatusOr<std::shared_ptr<const AliasRecord>> GetAlias(std::string_view account, std::string_view region,
                                                         std::string_view alias_name) override {
     const std::string key = AliasKey(account, region, alias_name);
-    return Cached<AliasRecord>(cache_.aliases, key, [&](MDB_txn* txn) -> StatusOr<AliasRecord> {
+    return Cached<AliasRecord>(cache_.aliases, key, [&](const lmdb::Txn& txn) -> StatusOr<AliasRecord> {
       KMS_ASSIGN_OR_RETURN(std::string_view json, Get(txn, dbi_.aliases, key));
       return DecodeAlias(json);
     });
@@ -291,9 +280,8 @@ class LmdbKeyStore final : public KeyStore {
 
   StatusOr<std::shared_ptr<const std::vector<GrantRecord>>> GetGrantsForKey(std::string_view key_id) override {
     return Cached<std::vector<GrantRecord>>(
-        cache_.grants, std::string(key_id), [&](MDB_txn* txn) -> StatusOr<std::vector<GrantRecord>> {
-          Touched unused;
-          return LmdbKeyStoreTxn(txn, dbi_, &unused).ListGrantsForKey(key_id);
+        cache_.grants, std::string(key_id), [&](const lmdb::Txn& txn) -> StatusOr<std::vector<GrantRecord>> {
+          return GrantsOfKey(txn, dbi_, key_id);
         });
   }
 
@@ -302,9 +290,8 @@ class LmdbKeyStore final : public KeyStore {
     std::vector<std::string> ids;
     bool more = false;
     {
-      LmdbTxn txn;
-      KMS_RETURN_IF_ERROR(txn.Begin(env_->get(), true));
-      KMS_RETURN_IF_ERROR(PageOfDups(txn.get(), dbi_.keys_by_scope, Join(account, region), marker, limit, &ids, &more));
+      KMS_ASSIGN_OR_RETURN(lmdb::Txn txn, env_->BeginRead());
+      KMS_RETURN_IF_ERROR(PageOfDups(txn, dbi_.keys_by_scope, Join(account, region), marker, limit, &ids, &more));
     }
     Page<std::shared_ptr<const KeyRecord>> page;
     for (const std::string& id : ids) {
@@ -321,34 +308,31 @@ class LmdbKeyStore final : public KeyStore {
 
   StatusOr<Page<AliasRecord>> ListAliases(std::string_view account, std::string_view region,
                                           std::string_view marker, size_t limit) override {
-    LmdbTxn txn;
-    KMS_RETURN_IF_ERROR(txn.Begin(env_->get(), true));
+    KMS_ASSIGN_OR_RETURN(lmdb::Txn txn, env_->BeginRead());
     const std::string prefix = Join(Join(account, region), "");
-    LmdbCursor cursor;
-    KMS_RETURN_IF_ERROR(cursor.Open(txn.get(), dbi_.aliases));
+    KMS_ASSIGN_OR_RETURN(lmdb::Cursor cursor, lmdb::Cursor::Open(txn, dbi_.aliases));
     const std::string start = prefix + std::string(marker);
-    MDB_val k = ToVal(start), v;
+    MDB_val k = lmdb::ToVal(start), v;
     Page<AliasRecord> page;
     for (int rc = mdb_cursor_get(cursor.get(), &k, &v, MDB_SET_RANGE); rc == 0;
          rc = mdb_cursor_get(cursor.get(), &k, &v, MDB_NEXT)) {
-      if (!ToView(k).starts_with(prefix)) break;
-      if (!marker.empty() && ToView(k) == start) continue;
+      if (!lmdb::FromVal(k).starts_with(prefix)) break;
+      if (!marker.empty() && lmdb::FromVal(k) == start) continue;
       if (page.items.size() == limit) {
         page.next_marker = page.items.back().alias_name;
         break;
       }
-      KMS_ASSIGN_OR_RETURN(AliasRecord alias, DecodeAlias(ToView(v)));
+      KMS_ASSIGN_OR_RETURN(AliasRecord alias, DecodeAlias(lmdb::FromVal(v)));
       page.items.push_back(std::move(alias));
     }
     return page;
   }
 
   StatusOr<std::vector<AliasRecord>> ListAliasesForKey(std::string_view key_id) override {
-    LmdbTxn txn;
-    KMS_RETURN_IF_ERROR(txn.Begin(env_->get(), true));
+    KMS_ASSIGN_OR_RETURN(lmdb::Txn txn, env_->BeginRead());
     std::vector<AliasRecord> out;
-    KMS_RETURN_IF_ERROR(ScanDups(txn.get(), dbi_.aliases_by_key, key_id, [&](std::string_view alias_key) -> Status {
-      KMS_ASSIGN_OR_RETURN(std::string_view json, Get(txn.get(), dbi_.aliases, alias_key));
+    KMS_RETURN_IF_ERROR(ScanDups(txn, dbi_.aliases_by_key, key_id, [&](std::string_view alias_key) -> Status {
+      KMS_ASSIGN_OR_RETURN(std::string_view json, Get(txn, dbi_.aliases, alias_key));
       KMS_ASSIGN_OR_RETURN(AliasRecord alias, DecodeAlias(json));
       out.push_back(std::move(alias));
       return OkStatus();
@@ -358,14 +342,13 @@ class LmdbKeyStore final : public KeyStore {
 
   StatusOr<Page<GrantRecord>> ListRetirableGrants(std::string_view principal, std::string_view marker,
                                                   size_t limit) override {
-    LmdbTxn txn;
-    KMS_RETURN_IF_ERROR(txn.Begin(env_->get(), true));
+    KMS_ASSIGN_OR_RETURN(lmdb::Txn txn, env_->BeginRead());
     std::vector<std::string> refs;
     bool more = false;
-    KMS_RETURN_IF_ERROR(PageOfDups(txn.get(), dbi_.grants_by_retiring, principal, marker, limit, &refs, &more));
+    KMS_RETURN_IF_ERROR(PageOfDups(txn, dbi_.grants_by_retiring, principal, marker, limit, &refs, &more));
     Page<GrantRecord> page;
     for (const std::string& ref : refs) {
-      KMS_ASSIGN_OR_RETURN(std::string_view json, Get(txn.get(), dbi_.grants, ref));
+      KMS_ASSIGN_OR_RETURN(std::string_view json, Get(txn, dbi_.grants, ref));
       KMS_ASSIGN_OR_RETURN(GrantRecord grant, DecodeGrant(json));
       page.items.push_back(std::move(grant));
     }
@@ -374,10 +357,9 @@ class LmdbKeyStore final : public KeyStore {
   }
 
   StatusOr<std::vector<std::shared_ptr<const KeyRecord>>> AllKeys() override {
-    LmdbTxn txn;
-    KMS_RETURN_IF_ERROR(txn.Begin(env_->get(), true));
+    KMS_ASSIGN_OR_RETURN(lmdb::Txn txn, env_->BeginRead());
     std::vector<std::shared_ptr<const KeyRecord>> out;
-    KMS_RETURN_IF_ERROR(ScanPrefix(txn.get(), dbi_.keys, "", [&](std::string_view, std::string_view v) -> Status {
+    KMS_RETURN_IF_ERROR(ScanPrefix(txn, dbi_.keys, "", [&](std::string_view, std::string_view v) -> Status {
       KMS_ASSIGN_OR_RETURN(KeyRecord key, DecodeKey(v));
       out.push_back(std::make_shared<const KeyRecord>(std::move(key)));
       return OkStatus();
@@ -387,10 +369,9 @@ class LmdbKeyStore final : public KeyStore {
 
   Status Update(const std::function<Status(KeyStoreTxn&)>& fn) override {
     std::lock_guard lock(write_mu_);
-    LmdbTxn txn;
-    KMS_RETURN_IF_ERROR(txn.Begin(env_->get(), false));
+    KMS_ASSIGN_OR_RETURN(lmdb::Txn txn, env_->BeginWrite());
     Touched touched;
-    LmdbKeyStoreTxn view(txn.get(), dbi_, &touched);
+    LmdbKeyStoreTxn view(txn, dbi_, &touched);
     KMS_RETURN_IF_ERROR(fn(view));
     KMS_RETURN_IF_ERROR(txn.Commit());
     cache_.Invalidate(touched);
@@ -402,9 +383,8 @@ class LmdbKeyStore final : public KeyStore {
   StatusOr<std::shared_ptr<const T>> Cached(RecordCache::Map<T>& map, const std::string& key, Load&& load) {
     uint64_t generation = 0;
     if (auto hit = cache_.Find(map, key, &generation)) return hit;
-    LmdbTxn txn;
-    KMS_RETURN_IF_ERROR(txn.Begin(env_->get(), true));
-    KMS_ASSIGN_OR_RETURN(T value, load(txn.get()));
+    KMS_ASSIGN_OR_RETURN(lmdb::Txn txn, env_->BeginRead());
+    KMS_ASSIGN_OR_RETURN(T value, load(txn));
     auto shared = std::make_shared<const T>(std::move(value));
     cache_.Insert(map, key, shared, generation);
     return shared;
@@ -412,27 +392,26 @@ class LmdbKeyStore final : public KeyStore {
 
   // Up to `limit` duplicates of `key` that sort after `marker`; *more is set
   // when further duplicates exist.
-  static Status PageOfDups(MDB_txn* txn, MDB_dbi dbi, std::string_view key, std::string_view marker,
+  static Status PageOfDups(const lmdb::Txn& txn, MDB_dbi dbi, std::string_view key, std::string_view marker,
                            size_t limit, std::vector<std::string>* out, bool* more) {
-    LmdbCursor cursor;
-    KMS_RETURN_IF_ERROR(cursor.Open(txn, dbi));
-    MDB_val k = ToVal(key), v = ToVal(marker);
+    KMS_ASSIGN_OR_RETURN(lmdb::Cursor cursor, lmdb::Cursor::Open(txn, dbi));
+    MDB_val k = lmdb::ToVal(key), v = lmdb::ToVal(marker);
     int rc = marker.empty() ? mdb_cursor_get(cursor.get(), &k, &v, MDB_SET_KEY)
                             : mdb_cursor_get(cursor.get(), &k, &v, MDB_GET_BOTH_RANGE);
     *more = false;
     for (; rc == 0; rc = mdb_cursor_get(cursor.get(), &k, &v, MDB_NEXT_DUP)) {
-      if (!marker.empty() && ToView(v) == marker) continue;
+      if (!marker.empty() && lmdb::FromVal(v) == marker) continue;
       if (out->size() == limit) {
         *more = true;
         break;
       }
-      out->emplace_back(ToView(v));
+      out->emplace_back(lmdb::FromVal(v));
     }
-    if (rc != 0 && rc != MDB_NOTFOUND) return LmdbError(rc, "mdb_cursor_get");
+    if (rc != 0 && rc != MDB_NOTFOUND) return lmdb::ErrorFor(rc, "mdb_cursor_get");
     return OkStatus();
   }
 
-  std::unique_ptr<LmdbEnv> env_;
+  std::unique_ptr<lmdb::Env> env_;
   Dbis dbi_;
   RecordCache cache_;
   std::mutex write_mu_;
@@ -444,8 +423,8 @@ class LmdbKeyStore final : public KeyStore {
 namespace kms {
 
 StatusOr<std::unique_ptr<KeyStore>> OpenLmdbKeyStore(const LmdbKeyStoreOptions& options) {
-  using store::LmdbEnv;
-  KMS_ASSIGN_OR_RETURN(std::unique_ptr<LmdbEnv> env, LmdbEnv::Open(options.directory, options.map_size_bytes, 16));
+  KMS_ASSIGN_OR_RETURN(std::unique_ptr<lmdb::Env> env,
+                       lmdb::Env::Open(lmdb::EnvOptions{options.directory, options.map_size_bytes, 16, false}));
   store::Dbis dbi{};
   KMS_ASSIGN_OR_RETURN(dbi.keys, env->OpenDb("keys", 0));
   KMS_ASSIGN_OR_RETURN(dbi.material, env->OpenDb("material", 0));
