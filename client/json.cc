@@ -4,6 +4,7 @@
 #include <rapidjson/prettywriter.h>
 
 #include "kms/bytes.h"
+#include "kms/json_text.h"
 
 namespace kms::client::json {
 namespace {
@@ -23,6 +24,24 @@ Status CheckParsed(const rapidjson::Document& document, std::string_view what) {
     return Error(Code::kValidation, std::string(what) + " is not a JSON object");
   }
   return OkStatus();
+}
+
+// Responses, records and config files nest a few levels at most.
+constexpr JsonTextLimits kJsonLimits{.max_depth = 64};
+
+// kValidation naming `what` when `text` is too deep or not UTF-8.
+Status CheckText(std::string_view text, std::string_view what) {
+  switch (CheckJsonText(text, kJsonLimits)) {
+    case JsonTextProblem::kNone:
+      return OkStatus();
+    case JsonTextProblem::kInvalidUtf8:
+      return Error(Code::kValidation, std::string(what) + " is not valid JSON: it is not well-formed UTF-8");
+    case JsonTextProblem::kTooDeep:
+    case JsonTextProblem::kTooManyMembers:
+      break;
+  }
+  return Error(Code::kValidation, std::string(what) + " is not valid JSON: it nests deeper than " +
+                                      std::to_string(kJsonLimits.max_depth) + " levels");
 }
 
 }  // namespace
@@ -108,7 +127,8 @@ std::string Writer::Take() {
 
 std::string Pretty(std::string_view json) {
   rapidjson::Document document;
-  document.Parse(json.data(), json.size());
+  if (!CheckText(json, "").ok()) return std::string(json);
+  document.Parse<rapidjson::kParseIterativeFlag>(json.data(), json.size());
   if (document.HasParseError()) return std::string(json);
   rapidjson::StringBuffer buffer;
   rapidjson::PrettyWriter<rapidjson::StringBuffer> writer(buffer);
@@ -118,12 +138,14 @@ std::string Pretty(std::string_view json) {
 }
 
 Status ParseObject(std::string_view text, std::string_view what, rapidjson::Document& document) {
-  document.Parse(text.data(), text.size());
+  KMS_RETURN_IF_ERROR(CheckText(text, what));
+  document.Parse<rapidjson::kParseIterativeFlag>(text.data(), text.size());
   return CheckParsed(document, what);
 }
 
 Status ParseObjectInPlace(std::string& text, std::string_view what, rapidjson::Document& document) {
-  document.ParseInsitu(text.data());
+  KMS_RETURN_IF_ERROR(CheckText(text, what));
+  document.ParseInsitu<rapidjson::kParseIterativeFlag>(text.data());
   return CheckParsed(document, what);
 }
 

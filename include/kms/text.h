@@ -1,4 +1,5 @@
-// Small ASCII text helpers shared by the server and the client.
+// Small text helpers shared by the server and the client: ASCII case, splitting,
+// UTF-8 well-formedness.
 #ifndef KMS_TEXT_H_
 #define KMS_TEXT_H_
 
@@ -14,6 +15,16 @@ std::string ToLower(std::string_view text);
 // The pieces of `text` between occurrences of `delimiter` (one piece when
 // there are none; empty pieces kept). The views point into `text`.
 std::vector<std::string_view> Split(std::string_view text, char delimiter);
+
+// UTF-8 as RFC 3629 defines it: no overlong forms, no surrogates (U+D800 to
+// U+DFFF), nothing above U+10FFFF.
+// The length of the well-formed sequence that starts at text[pos] (1 to 4), or
+// 0 when none does. `pos` must be inside `text`.
+size_t Utf8SequenceLength(std::string_view text, size_t pos);
+bool IsValidUtf8(std::string_view text);
+// `text` with every byte that does not belong to a well-formed sequence
+// replaced by U+FFFD.
+std::string SanitizeUtf8(std::string_view text);
 
 }  // namespace kms
 

@@ -38,10 +38,12 @@ void WriteDecision(const policy::Decision& decision, AuditNotes& audit) {
 
 void AddEncryptionContextConditions(const EncryptionContext& context, policy::ConditionValues& values,
                                     std::string_view prefix) {
-  for (const auto& [key, value] : context) {
-    values.Set(std::string(prefix) + key, value);
-    values.Add(std::string(prefix.substr(0, prefix.size() - 1)) + "Keys", key);
-  }
+  std::vector<std::pair<std::string, std::string>> pairs;
+  pairs.reserve(context.size());
+  for (const auto& [key, value] : context) pairs.emplace_back(std::string(prefix) + key, value);
+  values.SetAll(std::move(pairs));
+  const std::string keys_key = std::string(prefix.substr(0, prefix.size() - 1)) + "Keys";
+  for (const auto& [key, value] : context) values.Add(keys_key, key);
 }
 
 StatusOr<std::unique_ptr<Access>> Access::Create(const config::ServerConfig& config, KeyStore& store) {

@@ -1,6 +1,7 @@
 #include "server/api/request_reader.h"
 
 #include "kms/encoding.h"
+#include "kms/json_text.h"
 
 namespace kms::api {
 namespace {
@@ -31,8 +32,10 @@ std::string LowerCamel(std::string_view member) {
 }
 
 Status ParseBody(std::string_view body, rapidjson::Document* doc) {
-  // Malformed JSON, trailing garbage, an empty body or a scalar: no message.
-  doc->Parse(body.data(), body.size());
+  // Malformed JSON (too deep, too wide or not UTF-8 included), trailing
+  // garbage, an empty body or a scalar: no message, as AWS answers.
+  if (CheckJsonText(body, kRequestJsonLimits) != JsonTextProblem::kNone) return Error(Code::kSerialization);
+  doc->Parse<rapidjson::kParseIterativeFlag>(body.data(), body.size());
   if (doc->HasParseError()) return Error(Code::kSerialization);
   if (doc->IsArray()) return Error(Code::kSerialization, "Start of list found where not expected");
   if (!doc->IsObject()) return Error(Code::kSerialization);
@@ -192,6 +195,12 @@ std::optional<EncryptionContext> RequestReader::StringMap(const char* member, bo
     out[std::string(m.name.GetString(), m.name.GetStringLength())] =
         std::string(m.value.GetString(), m.value.GetStringLength());
   }
+  size_t bytes = 0;
+  for (const auto& [key, value] : out) bytes += key.size() + value.size();
+  if (bytes > kMaxEncryptionContextBytes && !service_error_) {
+    service_error_ = Status(Code::kValidation, "Invalid EncryptionContext: its keys and values add up to more than " +
+                                                   std::to_string(kMaxEncryptionContextBytes) + " bytes");
+  }
   return out;
 }
 
@@ -299,7 +308,7 @@ RequestReader RequestReader::Nested(const rapidjson::Value& value, const char* m
 
 Status RequestReader::Finish() const {
   if (serialization_error_) return *serialization_error_;
-  if (violations_.empty()) return OkStatus();
+  if (violations_.empty()) return service_error_.value_or(OkStatus());
   std::string message = std::to_string(violations_.size()) +
                         (violations_.size() == 1 ? " validation error detected: " : " validation errors detected: ");
   for (size_t i = 0; i < violations_.size(); ++i) {

@@ -18,6 +18,7 @@
 
 #include "kms/bytes.h"
 #include "kms/encryption_context.h"
+#include "kms/json_text.h"
 #include "kms/key_record.h"
 #include "kms/status.h"
 
@@ -63,7 +64,8 @@ class RequestReader {
   std::optional<bool> Bool(const char* member);
   std::optional<Bytes> Blob(const char* member, const BlobRule& rule);
   std::optional<SecretBytes> SecretBlob(const char* member, const BlobRule& rule);
-  // A string -> string map (encryption contexts).
+  // A string -> string map (encryption contexts), at most
+  // kMaxEncryptionContextBytes of keys and values.
   std::optional<EncryptionContext> StringMap(const char* member, bool required = false);
   std::optional<std::vector<std::string>> StringList(const char* member, const ListRule& rule,
                                                      const StringRule& item);
@@ -78,9 +80,10 @@ class RequestReader {
   // Adds an operation-level validation failure in the same message.
   void AddViolation(std::string violation) { violations_.push_back(std::move(violation)); }
 
-  // OK, the first SerializationException, or the ValidationException.
+  // OK, the first SerializationException, the ValidationException, or the
+  // first error of a check beyond the model's constraints (a context too large).
   Status Finish() const;
-  bool ok() const { return !serialization_error_ && violations_.empty(); }
+  bool ok() const { return !serialization_error_ && violations_.empty() && !service_error_; }
 
  private:
   const rapidjson::Value* Find(const char* member, bool required);
@@ -93,13 +96,22 @@ class RequestReader {
   std::string prefix_;  // "constraints." for nested readers
   std::optional<Status> serialization_error_;
   std::vector<std::string> violations_;
+  std::optional<Status> service_error_;
 };
 
 // "KeyId" -> "keyId": the path names AWS uses in messages and CloudTrail.
 std::string LowerCamel(std::string_view member);
 
-// Parses a request body: must be one JSON object. SerializationException
-// (with AWS's texts) otherwise.
+// What a request body may hold (docs/limits.md): no KMS request nests deeper
+// than 4 levels or needs more than a few hundred members in one object.
+inline constexpr JsonTextLimits kRequestJsonLimits{.max_depth = 32, .max_members = 1000};
+// The most bytes an encryption context's keys and values may hold together:
+// what KMS passes on as associated data to an external key store (the XKS
+// proxy API specification's "up to 8192 bytes"; KMS documents no other bound).
+inline constexpr size_t kMaxEncryptionContextBytes = 8192;
+
+// Parses a request body: must be one JSON object of well-formed UTF-8 within
+// kRequestJsonLimits. SerializationException (with AWS's texts) otherwise.
 Status ParseBody(std::string_view body, rapidjson::Document* doc);
 
 }  // namespace kms::api

@@ -9,16 +9,13 @@
 #include <string>
 #include <string_view>
 
+#include "kms/text.h"
+
 namespace kms::audit {
 
 using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
 
-// `text` with every byte that is not part of a well-formed UTF-8 sequence
-// (overlong forms, surrogates and code points above U+10FFFF included)
-// replaced by U+FFFD.
-std::string SanitizeUtf8(std::string_view text);
-
-// Writes `text` as a JSON string, after SanitizeUtf8.
+// Writes `text` as a JSON string, after SanitizeUtf8 (kms/text.h).
 void WriteString(JsonWriter& writer, std::string_view text);
 // Writes a member name and a string value.
 void WriteMember(JsonWriter& writer, std::string_view name, std::string_view value);

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "kms/audit_lookup.h"
+#include "kms/json_text.h"
 #include "server/audit/json_util.h"
 
 namespace kms::audit {
@@ -170,8 +171,10 @@ Status ValidateLookupEventsQuery(const LookupEventsQuery& query) {
 StatusOr<LookupEventsQuery> ParseLookupEventsRequest(std::string_view json) {
   if (json.find_first_not_of(" \t\r\n") == std::string_view::npos) json = "{}";
   rapidjson::Document body;
-  body.Parse<rapidjson::kParseValidateEncodingFlag>(json.data(), json.size());
-  if (body.HasParseError() || !body.IsObject()) {
+  constexpr JsonTextLimits kLimits{.max_depth = 8, .max_members = 1000};
+  const bool checked = CheckJsonText(json, kLimits) == JsonTextProblem::kNone;
+  if (checked) body.Parse<rapidjson::kParseIterativeFlag>(json.data(), json.size());
+  if (!checked || body.HasParseError() || !body.IsObject()) {
     return Error(Code::kSerialization, "The request body is not a JSON object.");
   }
   LookupEventsQuery query;

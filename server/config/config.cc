@@ -9,6 +9,8 @@
 #include <set>
 #include <sstream>
 
+#include "kms/json_text.h"
+
 namespace kms::config {
 namespace {
 
@@ -262,8 +264,17 @@ Status CheckConsistency(const ServerConfig& c) {
 }  // namespace
 
 StatusOr<ServerConfig> ParseConfig(std::string_view json) {
+  constexpr JsonTextLimits kLimits{.max_depth = 64};
+  switch (CheckJsonText(json, kLimits)) {
+    case JsonTextProblem::kNone:
+      break;
+    case JsonTextProblem::kInvalidUtf8:
+      return Error(Code::kValidation, "config: the file is not well-formed UTF-8");
+    default:
+      return Error(Code::kValidation, "config: JSON nests deeper than " + std::to_string(kLimits.max_depth) + " levels");
+  }
   rapidjson::Document doc;
-  doc.Parse(json.data(), json.size());
+  doc.Parse<rapidjson::kParseIterativeFlag>(json.data(), json.size());
   if (doc.HasParseError()) {
     return Error(Code::kValidation, std::string("config: invalid JSON at offset ") +
                                         std::to_string(doc.GetErrorOffset()) + ": " +

@@ -158,15 +158,29 @@ void AppendList(std::string* out, std::span<const std::string> items) {
   out->push_back(']');
 }
 
-}  // namespace
-
-bool ConditionHolds(const Condition& condition, const RequestKeys& keys) {
-  if (condition.op == BaseOperator::kNull) return NullHolds(condition, keys);
-  const PolicyTexts texts(condition, keys);
-  const auto values = keys.Find(condition.key);
+bool HoldsFor(const Condition& condition, const PolicyTexts& texts,
+              std::optional<std::span<const std::string>> values) {
   if (condition.set != SetQualifier::kNone) return SetHolds(condition, texts, values);
   if (!values || values->empty()) return condition.if_exists || condition.negated;
   return SingleHolds(condition, texts, *values);
+}
+
+}  // namespace
+
+bool ConditionHolds(const Condition& condition, const RequestKeys& keys, Effect effect) {
+  if (condition.op == BaseOperator::kNull) return NullHolds(condition, keys);
+  const PolicyTexts texts(condition, keys);
+  const auto values = keys.Find(condition.key);
+  if (values && values->size() > 1 && keys.HasAlternatives(condition.key)) {
+    // Each alternative is tried as the key's only value: an Allow needs all
+    // of them to hold, a Deny any one.
+    const bool need_all = effect == Effect::kAllow;
+    for (const std::string& value : *values) {
+      if (HoldsFor(condition, texts, std::span<const std::string>(&value, 1)) != need_all) return !need_all;
+    }
+    return need_all;
+  }
+  return HoldsFor(condition, texts, values);
 }
 
 std::string DescribeCondition(const Condition& condition, const RequestKeys& keys) {

@@ -22,12 +22,17 @@ namespace kms::policy::internal {
 //    (false when absent or empty, unless ...IfExists and absent);
 //  - a single-valued operator on a key with several request values holds when
 //    any of them matches (negated: when none matches the positive test);
+//  - on a key whose values are alternatives (ConditionValues::Entry), the
+//    condition is evaluated once per value, as if it were the only one, and
+//    holds when every evaluation does for an Allow statement (`effect`), when
+//    any does for a Deny statement: no reading of an ambiguous request can
+//    widen what a policy allows or escape what it denies;
 //  - a policy value whose policy variable cannot be resolved matches nothing;
 //  - Bool compares "true"/"false" without regard to case; Numeric and Date
 //    compare parsed values, and a request value that does not parse matches
 //    nothing.
 // Allocation-free unless the condition has policy variables.
-bool ConditionHolds(const Condition& condition, const RequestKeys& keys);
+bool ConditionHolds(const Condition& condition, const RequestKeys& keys, Effect effect);
 
 // Describes the condition against the request, e.g. "StringEquals
 // kms:ViaService: request has no value; policy wants [rds.us-east-1.amazonaws.com]".

@@ -21,7 +21,7 @@ using internal::Statement;
 // values"); each (operator, key) pair is one Condition here.
 const Condition* FirstFailingCondition(const Statement& statement, const RequestKeys& keys) {
   for (const Condition& condition : statement.conditions) {
-    if (!internal::ConditionHolds(condition, keys)) return &condition;
+    if (!internal::ConditionHolds(condition, keys, statement.effect)) return &condition;
   }
   return nullptr;
 }

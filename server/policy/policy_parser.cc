@@ -5,6 +5,7 @@
 #include <array>
 #include <set>
 
+#include "kms/json_text.h"
 #include "server/policy/parser_util.h"
 
 namespace kms::policy {
@@ -320,6 +321,18 @@ StatusOr<std::shared_ptr<const Policy>> ParsePolicy(std::string_view json,
   constexpr unsigned kFlags = rapidjson::kParseIterativeFlag |
                               rapidjson::kParseNumbersAsStringsFlag |
                               rapidjson::kParseValidateEncodingFlag;
+  // The policy grammar nests five levels; deeper text is malformed, and never
+  // reaches the recursive walk of the document.
+  constexpr JsonTextLimits kLimits{.max_depth = 32};
+  switch (CheckJsonText(json, kLimits)) {
+    case JsonTextProblem::kNone:
+      break;
+    case JsonTextProblem::kInvalidUtf8:
+      return internal::Malformed("Policy document is not valid JSON: it is not well-formed UTF-8.");
+    default:
+      return internal::Malformed("Policy document is not valid JSON: it nests deeper than " +
+                                 std::to_string(kLimits.max_depth) + " levels.");
+  }
   rapidjson::Document root;
   root.Parse<kFlags>(json.data(), json.size());
   if (root.HasParseError()) {

@@ -33,6 +33,11 @@ const std::string& PrincipalTypeValue(PrincipalType type) {
 
 }  // namespace
 
+bool RequestKeys::HasAlternatives(std::string_view key) const {
+  const ConditionValues::Entry* entry = request_.conditions.FindEntry(key);
+  return entry != nullptr && entry->alternatives;
+}
+
 std::optional<std::span<const std::string>> RequestKeys::Find(std::string_view key) const {
   if (const std::vector<std::string>* values = request_.conditions.Find(key)) {
     return std::span<const std::string>(*values);

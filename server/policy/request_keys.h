@@ -32,6 +32,9 @@ class RequestKeys {
   // The values of `key` (any case), or nullopt when the key is absent. A key
   // may be present with no values (an empty multi-valued key).
   std::optional<std::span<const std::string>> Find(std::string_view key) const;
+  // Whether the request's values of `key` are alternatives
+  // (ConditionValues::Entry::alternatives).
+  bool HasAlternatives(std::string_view key) const;
 
   const RequestContext& request() const { return request_; }
 

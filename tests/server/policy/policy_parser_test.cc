@@ -343,7 +343,11 @@ TEST(PolicyParserTest, RejectsOversizedDocuments) {
 
 TEST(PolicyParserTest, DeeplyNestedJsonIsRejectedWithoutCrashing) {
   const std::string nested = std::string(10000, '[') + std::string(10000, ']');
-  ExpectMalformed(nested, KeyPolicy(), "must be a JSON object");
+  ExpectMalformed(nested, KeyPolicy(), "nests deeper than 32 levels");
+}
+
+TEST(PolicyParserTest, EscapedLoneSurrogatesAreRejected) {
+  ExpectMalformed(AliceStatement(R"(,"Sid":"\udc00")"), KeyPolicy(), "not well-formed UTF-8");
 }
 
 }  // namespace
