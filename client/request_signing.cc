@@ -62,8 +62,10 @@ StatusOr<HttpRequest> BuildKmsRequest(std::string_view host, std::string_view re
   if (as == CallAs::kUserViaService) {
     request.headers.emplace_back(
         kViaServiceHeader, identities.service_name + "." + std::string(region) + ".amazonaws.com");
-    // The service signs first (over the via-service header); its X-Amz-Date
-    // is the one the user's signature adds again below.
+    // The service signs for this user only (DESIGN.md section 3).
+    request.headers.emplace_back(kViaPrincipalHeader, identities.user.access_key_id);
+    // The service signs first (over the via-service and via-principal
+    // headers); its X-Amz-Date is the one the user's signature adds again below.
     const std::string service_authorization =
         AuthorizationOf(Sign(request, identities.service, region, now));
     request.headers.emplace_back(kServiceAuthorizationHeader, service_authorization);

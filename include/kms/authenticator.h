@@ -20,6 +20,12 @@ namespace kms::auth {
 inline constexpr std::string_view kViaServiceHeader = "X-Kmsd-Via-Service";
 // Header carrying the service principal's SigV4 signature of the request.
 inline constexpr std::string_view kServiceAuthorizationHeader = "X-Kmsd-Service-Authorization";
+// Header naming the access key id of the user the service calls for; the
+// service signature must cover it, binding the countersignature to that user.
+inline constexpr std::string_view kViaPrincipalHeader = "X-Kmsd-Via-Principal";
+
+// The longest region name accepted in a credential scope (one DNS label).
+inline constexpr size_t kMaxRegionNameLength = 63;
 
 struct Caller {
   // The identity of the access key (user, role session or root); null for a
@@ -45,8 +51,11 @@ class Authenticator {
   // Verifies `request` signed for SigV4 service name `service` ("kms",
   // "cloudtrail"). Errors as AWS returns them: MissingAuthenticationToken,
   // IncompleteSignature, InvalidSignature (bad signature, expired, wrong
-  // scope), UnrecognizedClient (unknown key or session token); and
-  // AccessDenied for a via-service header without a valid service signature.
+  // scope, host or date header not signed), UnrecognizedClient (unknown or
+  // malformed key, wrong session token); and AccessDenied for a via-service
+  // header without a valid service signature bound to the caller. Permissive
+  // mode maps unknown access keys to its default identity without checking a
+  // signature; known keys and service countersignatures are always verified.
   StatusOr<Caller> Authenticate(const http::Request& request, std::string_view service) const;
 
  private:
@@ -66,7 +75,8 @@ class Authenticator {
   const config::Identity* permissive_identity_ = nullptr;
 };
 
-// Whether `region` looks like an AWS region name ("us-east-1", "us-gov-west-1").
+// Whether `region` looks like an AWS region name ("us-east-1", "us-gov-west-1")
+// of at most kMaxRegionNameLength characters.
 bool IsValidRegionName(std::string_view region);
 
 }  // namespace kms::auth

@@ -76,6 +76,14 @@ struct ServerConfig {
 // Parses the JSON text of a config file. kValidation with a message naming
 // the offending member for any malformed or inconsistent entry.
 StatusOr<ServerConfig> ParseConfig(std::string_view json);
+
+// The longest access key id IAM issues.
+inline constexpr size_t kMaxAccessKeyIdLength = 128;
+// Whether `access_key_id` is 1 to kMaxAccessKeyIdLength word characters. IAM
+// issues 16 to 128 ([\w]+); shorter ids are accepted for local test keys
+// ("test", as other local endpoints use). Configured keys must have this shape.
+bool IsValidAccessKeyId(std::string_view access_key_id);
+
 StatusOr<ServerConfig> LoadConfig(const std::string& path);
 
 }  // namespace kms::config

@@ -64,10 +64,12 @@ struct HttpResponse {
   std::string body;
 };
 
-// Header naming the service that calls on the user's behalf, and the header
-// carrying the service's signature (as server/auth expects them).
+// Header naming the service that calls on the user's behalf, the header
+// carrying the service's signature, and the header naming the user's access
+// key id that the service signs (as server/auth expects them).
 inline constexpr std::string_view kViaServiceHeader = "X-Kmsd-Via-Service";
 inline constexpr std::string_view kServiceAuthorizationHeader = "X-Kmsd-Service-Authorization";
+inline constexpr std::string_view kViaPrincipalHeader = "X-Kmsd-Via-Principal";
 
 // Builds the signed POST of KMS `operation` ("GenerateDataKey") with JSON
 // `body` to `host` ("127.0.0.1:4599") for `region` at time `now`.

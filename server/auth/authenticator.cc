@@ -1,5 +1,6 @@
 #include "kms/authenticator.h"
 
+#include <algorithm>
 #include <mutex>
 #include <shared_mutex>
 
@@ -35,6 +36,10 @@ const crypto::Sha256Digest& CachedSigningKey(std::string_view access_key_id, std
   return cache.emplace(std::move(cache_key), sigv4::SigningKey(secret, scope)).first->second;
 }
 
+std::unexpected<Status> Unrecognized() {
+  return Error(Code::kUnrecognizedClient, "The security token included in the request is invalid.");
+}
+
 std::unexpected<Status> Incomplete(std::string message) {
   return Error(Code::kIncompleteSignature, std::move(message));
 }
@@ -55,16 +60,36 @@ Status CheckRequestTime(std::string_view amz_date, EpochMillis request_time, Epo
   return OkStatus();
 }
 
-// The request time from X-Amz-Date, or from Date (RFC 1123) when absent.
-Status RequestTime(const http::Request& request, std::string_view authorization, std::string* amz_date,
-                   EpochMillis* time) {
+// The header that dates the request: X-Amz-Date, or Date when it is absent.
+StatusOr<std::string_view> DateHeaderName(const http::Request& request, std::string_view authorization) {
+  if (!request.Header("X-Amz-Date").empty()) return std::string_view("x-amz-date");
+  if (!request.Header("Date").empty()) return std::string_view("date");
+  return Incomplete("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. "
+                    "Authorization=" + std::string(authorization));
+}
+
+// AWS refuses a signature that does not cover the host, or the header the
+// request's date comes from.
+Status CheckSignedHeaders(const sigv4::Authorization& auth, std::string_view date_header) {
+  const auto is_signed = [&](std::string_view name) {
+    return std::find(auth.signed_headers.begin(), auth.signed_headers.end(), name) != auth.signed_headers.end();
+  };
+  if (!is_signed("host")) {
+    return Error(Code::kInvalidSignature, "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
+  }
+  if (!is_signed(date_header)) {
+    return Error(Code::kInvalidSignature,
+                 "'" + std::string(date_header) + "' must be a 'SignedHeader' in the AWS Authorization.");
+  }
+  return OkStatus();
+}
+
+// The request time from X-Amz-Date, or from Date (RFC 1123) when absent; one
+// of them is present.
+Status RequestTime(const http::Request& request, std::string* amz_date, EpochMillis* time) {
   std::string_view value = request.Header("X-Amz-Date");
   if (value.empty()) {
     std::string_view date = request.Header("Date");
-    if (date.empty()) {
-      return Incomplete("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. "
-                        "Authorization=" + std::string(authorization));
-    }
     std::tm tm{};
     const char* end = strptime(std::string(date).c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
     if (end == nullptr) return Incomplete("Date must be in ISO-8601 'basic format'. Got '" + std::string(date) + "'.");
@@ -96,7 +121,9 @@ Status CheckScope(const sigv4::CredentialScope& scope, std::string_view service,
 }  // namespace
 
 bool IsValidRegionName(std::string_view region) {
-  // <2 letters>(-gov|-iso...)?-<direction>-<digits>
+  // <2 letters>(-gov|-iso...)?-<direction>-<digits>, at most one DNS label
+  // long (as botocore requires of a region name).
+  if (region.size() > kMaxRegionNameLength) return false;
   const size_t first = region.find('-');
   const size_t last = region.rfind('-');
   if (first != 2 || last == first || last + 1 >= region.size()) return false;
@@ -126,21 +153,28 @@ const Authenticator::Secret* Authenticator::FindKey(std::string_view access_key_
 Status Authenticator::VerifySignature(const http::Request& request, std::string_view authorization_header,
                                       std::string_view service, const Secret** secret, std::string* region) const {
   KMS_ASSIGN_OR_RETURN(sigv4::Authorization auth, sigv4::ParseAuthorization(authorization_header));
+  KMS_ASSIGN_OR_RETURN(std::string_view date_header, DateHeaderName(request, authorization_header));
+  KMS_RETURN_IF_ERROR(CheckSignedHeaders(auth, date_header));
   std::string amz_date;
   EpochMillis request_time = 0;
-  KMS_RETURN_IF_ERROR(RequestTime(request, authorization_header, &amz_date, &request_time));
+  KMS_RETURN_IF_ERROR(RequestTime(request, &amz_date, &request_time));
   KMS_RETURN_IF_ERROR(CheckRequestTime(amz_date, request_time, clock_.NowMillis(), config_.max_clock_skew_seconds));
   KMS_RETURN_IF_ERROR(CheckScope(auth.scope, service, amz_date));
+  // An access key id that no IAM key could have is refused in every mode, so
+  // no unbounded caller-chosen text reaches the audit log's indexes.
+  if (!config::IsValidAccessKeyId(auth.access_key_id)) return Unrecognized();
   *region = auth.scope.region;
   *secret = FindKey(auth.access_key_id);
-  if (config_.auth_mode == config::AuthMode::kPermissive) return OkStatus();
   if (*secret == nullptr) {
-    return Error(Code::kUnrecognizedClient, "The security token included in the request is invalid.");
+    // Permissive mode maps unknown keys to its default identity; a known key
+    // is always held to its secret.
+    if (config_.auth_mode == config::AuthMode::kPermissive) return OkStatus();
+    return Unrecognized();
   }
   const config::Identity* identity = (*secret)->identity;
   if (identity != nullptr && !identity->session_token.empty() &&
-      request.Header("X-Amz-Security-Token") != identity->session_token) {
-    return Error(Code::kUnrecognizedClient, "The security token included in the request is invalid.");
+      !ConstantTimeEquals(AsBytes(request.Header("X-Amz-Security-Token")), AsBytes(identity->session_token))) {
+    return Unrecognized();
   }
   const std::vector<sigv4::Header> headers = HeaderViews(request);
   const sigv4::RequestView view{request.method, request.target, headers, request.body};
@@ -202,9 +236,22 @@ Status Authenticator::VerifyViaService(const http::Request& request, std::string
   const std::string service_name = std::string(via.substr(0, via.size() - suffix.size())) + ".amazonaws.com";
   auto auth = sigv4::ParseAuthorization(countersignature);
   if (!auth) return refuse("its service signature is malformed: " + auth.error().message());
-  bool covers_via = false;
-  for (const std::string& name : auth->signed_headers) covers_via |= name == "x-kmsd-via-service";
-  if (!covers_via) return refuse("its service signature does not sign the x-kmsd-via-service header");
+  const auto covers = [&](std::string_view name) {
+    return std::find(auth->signed_headers.begin(), auth->signed_headers.end(), name) != auth->signed_headers.end();
+  };
+  if (!covers("x-kmsd-via-service")) return refuse("its service signature does not sign the x-kmsd-via-service header");
+  // The countersignature is bound to the calling user (DESIGN.md section 3).
+  const std::string_view via_principal = request.Header(kViaPrincipalHeader);
+  if (via_principal.empty()) {
+    return refuse("carries no " + std::string(kViaPrincipalHeader) + " header naming the calling user's access key id");
+  }
+  if (!covers("x-kmsd-via-principal")) {
+    return refuse("its service signature does not sign the x-kmsd-via-principal header");
+  }
+  if (!ConstantTimeEquals(AsBytes(via_principal), AsBytes(caller->access_key_id))) {
+    return refuse("its service signature was made for another caller: " + std::string(kViaPrincipalHeader) +
+                  " is not the access key id of the request's Authorization");
+  }
   const Secret* secret = nullptr;
   std::string region;
   Status verified = VerifySignature(request, countersignature, service, &secret, &region);

@@ -5,6 +5,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -92,6 +93,12 @@ Status ReadTags(const Value& object, std::map<std::string, std::string>* out, co
   return OkStatus();
 }
 
+Status CheckAccessKeyId(const std::string& access_key_id, const std::string& where) {
+  if (IsValidAccessKeyId(access_key_id)) return OkStatus();
+  return Invalid(where + ".access_key_id must be 1 to " + std::to_string(kMaxAccessKeyIdLength) +
+                 " letters, digits or underscores");
+}
+
 Status ReadCredentials(const Value& object, Identity* identity, const std::string& where) {
   KMS_RETURN_IF_ERROR(ReadString(object, "access_key_id", &identity->access_key_id, where));
   KMS_RETURN_IF_ERROR(ReadString(object, "secret_access_key", &identity->secret_access_key, where));
@@ -99,7 +106,7 @@ Status ReadCredentials(const Value& object, Identity* identity, const std::strin
   if (identity->access_key_id.empty() || identity->secret_access_key.empty()) {
     return Invalid(where + " needs access_key_id and secret_access_key");
   }
-  return OkStatus();
+  return CheckAccessKeyId(identity->access_key_id, where);
 }
 
 StatusOr<Identity> ReadUser(const Value& user, const std::string& account, const std::string& where) {
@@ -194,6 +201,7 @@ Status ReadServicePrincipals(const Value& root, ServerConfig* config) {
         service.secret_access_key.empty()) {
       return Invalid(where + " needs service (<name>.amazonaws.com), access_key_id, secret_access_key");
     }
+    KMS_RETURN_IF_ERROR(CheckAccessKeyId(service.access_key_id, where));
     config->service_principals.push_back(std::move(service));
   }
   return OkStatus();
@@ -262,6 +270,13 @@ Status CheckConsistency(const ServerConfig& c) {
 }
 
 }  // namespace
+
+bool IsValidAccessKeyId(std::string_view access_key_id) {
+  if (access_key_id.empty() || access_key_id.size() > kMaxAccessKeyIdLength) return false;
+  return std::all_of(access_key_id.begin(), access_key_id.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
 
 StatusOr<ServerConfig> ParseConfig(std::string_view json) {
   constexpr JsonTextLimits kLimits{.max_depth = 64};

@@ -161,8 +161,13 @@ class Kmsd:
 
     # --- raw requests -----------------------------------------------------
     def raw(self, target, body, who="alice", region="us-east-1", service="kms", headers=None, sign=True,
-            via_service=None, service_signer="rds.amazonaws.com", timestamp=None, target_prefix="TrentService."):
-        """Sends one signed POST with an arbitrary body; returns Response."""
+            via_service=None, service_signer="rds.amazonaws.com", timestamp=None, target_prefix="TrentService.",
+            via_principal=None):
+        """Sends one signed POST with an arbitrary body; returns Response.
+
+        A via-service call names the calling user in X-Kmsd-Via-Principal
+        (`who`'s access key id unless `via_principal` says otherwise; False
+        leaves the header out)."""
         if isinstance(body, (dict, list)):
             body = json.dumps(body)
         if isinstance(body, str):
@@ -176,6 +181,10 @@ class Kmsd:
         stamp = timestamp or datetime.datetime.utcnow().strftime("%Y%m%dT%H%M%SZ")
         if via_service is not None:
             request.headers["X-Kmsd-Via-Service"] = via_service
+            if via_principal is None:
+                via_principal = self.identities[who][0]
+            if via_principal is not False:
+                request.headers["X-Kmsd-Via-Principal"] = via_principal
             if service_signer is not None:
                 skey, ssecret = self.identities[service_signer]
                 FixedTimeSigV4(botocore.credentials.Credentials(skey, ssecret), service, region,

@@ -46,13 +46,18 @@ class AuthenticatorTest : public ::testing::Test {
     for (auto& header : added) request.headers.push_back(header);
   }
 
-  // A request made by `service` on alice's behalf (DESIGN.md section 3).
-  http::Request ViaService(const std::string& via, const std::string& service_key, const std::string& service_secret) {
+  // A request made by `service` on alice's behalf (DESIGN.md section 3),
+  // the countersignature bound to `via_principal` (none when empty); alice
+  // then presents `presented_principal` instead when it is set.
+  http::Request ViaService(const std::string& via, const std::string& service_key, const std::string& service_secret,
+                           const std::string& via_principal = "AKIAALICE",
+                           const std::string& presented_principal = "") {
     http::Request request;
     request.method = "POST";
     request.target = "/";
     request.body = "{}";
     request.headers = {{"Host", "h"}, {"X-Kmsd-Via-Service", via}};
+    if (!via_principal.empty()) request.headers.emplace_back("X-Kmsd-Via-Principal", via_principal);
     SignInto(request, service_key, service_secret, "us-east-1");
     // Move the service's signature aside, keep its X-Amz-Date, sign as the user.
     std::string service_authorization;
@@ -61,6 +66,9 @@ class AuthenticatorTest : public ::testing::Test {
       return h.first == "Authorization" || h.first == "X-Amz-Date";
     });
     request.headers.emplace_back("X-Kmsd-Service-Authorization", service_authorization);
+    for (auto& [name, value] : request.headers) {
+      if (name == "X-Kmsd-Via-Principal" && !presented_principal.empty()) value = presented_principal;
+    }
     SignInto(request, "AKIAALICE", "alice-secret", "us-east-1");
     return request;
   }
@@ -146,6 +154,87 @@ TEST_F(AuthenticatorTest, ForgedOrMismatchedServiceSignaturesAreRefused) {
   EXPECT_FALSE(auth_.Authenticate(changed, "kms").has_value());
 }
 
+TEST_F(AuthenticatorTest, ServiceSignaturesAreBoundToTheCallingUser) {
+  EXPECT_THAT(auth_.Authenticate(ViaService("rds.us-east-1.amazonaws.com", "AKIARDS", "rds-secret", ""), "kms"),
+              StatusIs(Code::kAccessDenied, HasSubstr("carries no X-Kmsd-Via-Principal header")));
+  // A countersignature made for another user's call.
+  EXPECT_THAT(auth_.Authenticate(ViaService("rds.us-east-1.amazonaws.com", "AKIARDS", "rds-secret", "ASIAROLE"), "kms"),
+              StatusIs(Code::kAccessDenied, HasSubstr("made for another caller")));
+  // Alice reuses that countersignature and names herself.
+  EXPECT_THAT(auth_.Authenticate(
+                  ViaService("rds.us-east-1.amazonaws.com", "AKIARDS", "rds-secret", "ASIAROLE", "AKIAALICE"), "kms"),
+              StatusIs(Code::kAccessDenied, HasSubstr("does not verify")));
+  // The header added after the service signed, so its signature does not cover it.
+  http::Request request;
+  request.method = "POST";
+  request.target = "/";
+  request.body = "{}";
+  request.headers = {{"Host", "h"}, {"X-Kmsd-Via-Service", "rds.us-east-1.amazonaws.com"}};
+  SignInto(request, "AKIARDS", "rds-secret", "us-east-1");
+  std::string service_authorization;
+  std::erase_if(request.headers, [&](const auto& h) {
+    if (h.first == "Authorization") service_authorization = h.second;
+    return h.first == "Authorization" || h.first == "X-Amz-Date";
+  });
+  request.headers.emplace_back("X-Kmsd-Service-Authorization", service_authorization);
+  request.headers.emplace_back("X-Kmsd-Via-Principal", "AKIAALICE");
+  SignInto(request, "AKIAALICE", "alice-secret", "us-east-1");
+  EXPECT_THAT(auth_.Authenticate(request, "kms"),
+              StatusIs(Code::kAccessDenied, HasSubstr("does not sign the x-kmsd-via-principal header")));
+}
+
+TEST_F(AuthenticatorTest, SignaturesMustCoverTheHostAndTheDate) {
+  http::Request request = Signed("AKIAALICE", "alice-secret");
+  for (auto& [name, value] : request.headers) {
+    if (name == "Authorization") value.replace(value.find("host;"), 5, "");
+  }
+  EXPECT_THAT(auth_.Authenticate(request, "kms"),
+              StatusIs(Code::kInvalidSignature,
+                       "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."));
+  request = Signed("AKIAALICE", "alice-secret");
+  for (auto& [name, value] : request.headers) {
+    if (name == "Authorization") value.replace(value.find(";x-amz-date"), 11, "");
+  }
+  EXPECT_THAT(auth_.Authenticate(request, "kms"),
+              StatusIs(Code::kInvalidSignature, "'x-amz-date' must be a 'SignedHeader' in the AWS Authorization."));
+}
+
+TEST_F(AuthenticatorTest, RefusesUnboundedCredentialScopes) {
+  const std::string long_region = "ab-" + std::string(600, 'c') + "-1";
+  EXPECT_THAT(auth_.Authenticate(Signed("AKIAALICE", "alice-secret", long_region), "kms"),
+              StatusIs(Code::kInvalidSignature, "Credential should be scoped to a valid region. "));
+  EXPECT_THAT(auth_.Authenticate(Signed(std::string(129, 'A'), "x"), "kms"), StatusIs(Code::kUnrecognizedClient));
+  EXPECT_THAT(auth_.Authenticate(Signed("AKIA-NOT-A-WORD", "x"), "kms"), StatusIs(Code::kUnrecognizedClient));
+}
+
+TEST(PermissiveAuthenticatorTest, ChecksKnownKeysAndServiceSignatures) {
+  std::string json = kConfig;
+  json.insert(json.rfind('}'), R"(, "auth": {"mode": "permissive", "permissive_access_key_id": "AKIAALICE"})");
+  const config::ServerConfig config = *config::ParseConfig(json);
+  FakeClock clock{1700000000000};
+  Authenticator auth(config, clock);
+  const auto sign = [&](const std::string& key, const std::string& secret) {
+    http::Request request;
+    request.method = "POST";
+    request.target = "/";
+    request.headers = {{"Host", "h"}};
+    std::vector<sigv4::Header> views;
+    for (const auto& [n, v] : request.headers) views.push_back({n, v});
+    for (auto& header : sigv4::Sign(sigv4::RequestView{request.method, request.target, views, request.body},
+                                    sigv4::SigningParams{key, secret, "", "us-east-1", "kms", clock.NowMillis()})) {
+      request.headers.push_back(header);
+    }
+    return request;
+  };
+  // Unknown keys act as the default identity, whatever they sign with.
+  KMS_ASSERT_OK_AND_ASSIGN(Caller caller, auth.Authenticate(sign("test", "test"), "kms"));
+  EXPECT_EQ(caller.principal.arn, "arn:aws:iam::111122223333:user/alice");
+  // A known key must sign with its secret: alice's and an admin's alike.
+  EXPECT_THAT(auth.Authenticate(sign("AKIAALICE", "guess"), "kms"), StatusIs(Code::kInvalidSignature));
+  EXPECT_THAT(auth.Authenticate(sign("ASIAROLE", "role-secret"), "kms"), StatusIs(Code::kUnrecognizedClient));
+  EXPECT_THAT(auth.Authenticate(sign("AKIARDS", "guess"), "kms"), StatusIs(Code::kInvalidSignature));
+}
+
 TEST(RegionNameTest, AcceptsAwsRegionShapes) {
   for (const char* region : {"us-east-1", "eu-west-3", "us-gov-west-1", "ap-southeast-2", "cn-north-1"}) {
     EXPECT_TRUE(IsValidRegionName(region)) << region;
@@ -153,6 +242,8 @@ TEST(RegionNameTest, AcceptsAwsRegionShapes) {
   for (const char* region : {"", "us", "useast1", "us-east-", "US-EAST-1", "us_east_1", "u-east-1", "us--east-1"}) {
     EXPECT_FALSE(IsValidRegionName(region)) << region;
   }
+  EXPECT_TRUE(IsValidRegionName("ab-" + std::string(kMaxRegionNameLength - 5, 'c') + "-1"));
+  EXPECT_FALSE(IsValidRegionName("ab-" + std::string(kMaxRegionNameLength - 4, 'c') + "-1"));
 }
 
 TEST(ConfigTest, RefusesInconsistentConfigs) {
@@ -163,6 +254,9 @@ TEST(ConfigTest, RefusesInconsistentConfigs) {
               StatusIs(Code::kValidation, HasSubstr("used twice")));
   EXPECT_THAT(config::ParseConfig(R"({"auth":{"mode":"open"}})"), StatusIs(Code::kValidation));
   EXPECT_THAT(config::ParseConfig(R"({"server":{"port":70000}})"), StatusIs(Code::kValidation));
+  EXPECT_THAT(config::ParseConfig(R"({"accounts":[{"id":"111122223333","users":[
+      {"name":"a","access_key_id":"AKIA/1","secret_access_key":"s"}]}]})"),
+              StatusIs(Code::kValidation, HasSubstr("access_key_id must be 1 to 128 letters")));
 }
 
 TEST(ConfigTest, ExampleConfigLoads) {
