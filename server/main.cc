@@ -5,6 +5,7 @@
 //   kmsd audit export --out DIR [--config FILE] [--data-dir DIR]
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -24,6 +25,7 @@
 #include "server/api/access.h"
 #include "server/api/dispatcher.h"
 #include "server/api/grant_authority.h"
+#include "server/store/data_dir_lock.h"
 
 namespace kms {
 namespace {
@@ -159,6 +161,22 @@ class Maintenance {
   std::thread thread_;
 };
 
+// Lets the process hold max_connections sockets plus its own files (LMDB,
+// the refusal slack): raises the soft RLIMIT_NOFILE up to the hard one.
+void RaiseOpenFileLimit(size_t max_connections) {
+  const rlim_t wanted = static_cast<rlim_t>(max_connections) + 256;
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= wanted) return;
+  limit.rlim_cur = limit.rlim_max == RLIM_INFINITY ? wanted : std::min(wanted, limit.rlim_max);
+  setrlimit(RLIMIT_NOFILE, &limit);
+  if (limit.rlim_cur < wanted) {
+    std::fprintf(stderr,
+                 "kmsd: the open-file limit (%llu) is below max_connections + 256; past it, accepts pause "
+                 "until connections close\n",
+                 static_cast<unsigned long long>(limit.rlim_cur));
+  }
+}
+
 int Serve(config::ServerConfig config, const Flags& flags) {
   // Signals go to sigwait below, not to whichever thread happens to run.
   sigset_t signals;
@@ -171,6 +189,9 @@ int Serve(config::ServerConfig config, const Flags& flags) {
   if (const char* env = std::getenv("KMSD_TEST_CLOCK_OFFSET_SECONDS")) offset = std::atoll(env) * 1000;
   OffsetClock clock(offset);
 
+  // One server per data directory; held until the process ends.
+  auto data_dir_lock = store::DataDirLock::Acquire(config.data_dir);
+  if (!data_dir_lock) return Fail(data_dir_lock.error());
   auto store = OpenLmdbKeyStore({config.data_dir + "/keys", config.map_size_mb << 20});
   if (!store) return Fail(store.error());
   auto root_key = keys::RootKey::LoadOrCreate(config.data_dir + "/root.key");
@@ -194,7 +215,10 @@ int Serve(config::ServerConfig config, const Flags& flags) {
   options.max_body_bytes = config.max_body_bytes;
   options.max_header_bytes = config.max_header_bytes;
   options.idle_timeout_seconds = config.idle_timeout_seconds;
+  options.header_timeout_seconds = config.header_timeout_seconds;
   options.read_timeout_seconds = config.read_timeout_seconds;
+  options.max_connections = static_cast<size_t>(config.max_connections);
+  RaiseOpenFileLimit(options.max_connections);
   auto server = http::StartServer(options, dispatcher);
   if (!server) return Fail(server.error());
   Maintenance maintenance(key_service, std::chrono::seconds(60));

@@ -46,7 +46,9 @@ struct ServerConfig {
   size_t max_body_bytes = 1 << 20;
   size_t max_header_bytes = 16 << 10;
   int idle_timeout_seconds = 60;
+  int header_timeout_seconds = 10;
   int read_timeout_seconds = 30;
+  int max_connections = 1024;
 
   // Storage.
   std::string data_dir = "./data";

@@ -58,7 +58,9 @@ Status CheckKeyState(const KeyRecord& key, KeyUse use);
 class RootKey {
  public:
   // From env KMSD_ROOT_KEY (64 hex digits) if set, else from `path`, which is
-  // created with 32 random bytes and mode 0600 when it does not exist.
+  // created with 32 random bytes and mode 0600 when it does not exist. Wipes
+  // and removes KMSD_ROOT_KEY from the environment in either case: call it
+  // before other threads start.
   static StatusOr<std::unique_ptr<RootKey>> LoadOrCreate(const std::string& path);
   static StatusOr<std::unique_ptr<RootKey>> FromBytes(const SecretBytes& key);
 

@@ -1,6 +1,7 @@
 #include "server/api/dispatcher.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <ctime>
 #include <mutex>
 
@@ -113,6 +114,17 @@ http::Response Dispatcher::Reject(http::Rejection rejection) {
       response.status = 431;
       return response;
     }
+    case http::Rejection::kTooManyConnections: {
+      http::Response response = ErrorResponse(
+          Status(Code::kThrottling, "Too many connections: kmsd serves at most " +
+                                        std::to_string(services_.config->max_connections) +
+                                        " at once; retry later"),
+          request_id);
+      response.status = 503;
+      return response;
+    }
+    case http::Rejection::kInternalError:
+      return ErrorResponse(Status(Code::kInternal, ""), request_id);
     case http::Rejection::kMalformed:
       break;
   }
@@ -121,6 +133,18 @@ http::Response Dispatcher::Reject(http::Rejection rejection) {
 
 void Dispatcher::Handle(http::Request request, http::Respond respond) {
   const std::string request_id = NewUuid();
+  // The API's edge: nothing thrown below gets past it. The transport answers
+  // at most once, so a handler that answered before throwing is not answered
+  // twice.
+  try {
+    Route(request, request_id, respond);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "kmsd: request %s failed: %s\n", request_id.c_str(), e.what());
+    respond(ErrorResponse(Status(Code::kInternal, ""), request_id));
+  }
+}
+
+void Dispatcher::Route(const http::Request& request, const std::string& request_id, http::Respond respond) {
   const std::string_view target = request.Header("X-Amz-Target");
   const size_t dot = target.rfind('.');
   const std::string_view service = target.substr(0, dot == std::string_view::npos ? 0 : dot);

@@ -28,6 +28,9 @@ class Dispatcher final : public http::Handler {
     bool read_only;
   };
   using OperationTable = std::unordered_map<std::string_view, OperationInfo>;
+  // Sends the request to its operation; `respond` is a copy of the
+  // transport's (so Handle can still answer when this throws).
+  void Route(const http::Request& request, const std::string& request_id, http::Respond respond);
   // Runs `operation` of `table`, appends the call's record, then answers.
   void HandleKms(const http::Request& request, std::string_view operation, const OperationTable& table,
                  const std::string& request_id, http::Respond respond);

@@ -216,7 +216,9 @@ Status ReadSections(const Value& root, ServerConfig* c) {
     KMS_RETURN_IF_ERROR(ReadInt(*s, "max_body_bytes", &c->max_body_bytes, 1024, 64 << 20, "server"));
     KMS_RETURN_IF_ERROR(ReadInt(*s, "max_header_bytes", &c->max_header_bytes, 1024, 1 << 20, "server"));
     KMS_RETURN_IF_ERROR(ReadInt(*s, "idle_timeout_seconds", &c->idle_timeout_seconds, 1, 3600, "server"));
+    KMS_RETURN_IF_ERROR(ReadInt(*s, "header_timeout_seconds", &c->header_timeout_seconds, 1, 3600, "server"));
     KMS_RETURN_IF_ERROR(ReadInt(*s, "read_timeout_seconds", &c->read_timeout_seconds, 1, 3600, "server"));
+    KMS_RETURN_IF_ERROR(ReadInt(*s, "max_connections", &c->max_connections, 1, 1000000, "server"));
   }
   if (const Value* s = FindObject(root, "storage")) {
     if (!s->IsObject()) return Invalid("storage must be an object");

@@ -1,21 +1,25 @@
 // The Beast/Asio server (after Beast's advanced server example): one
-// io_context per thread, each with its own SO_REUSEPORT acceptor, so a
-// connection lives on one thread and its state needs no locks.
+// io_context per thread. One acceptor hands connections to the contexts in
+// turn, so a connection lives on one thread and its state needs no locks, and
+// the port is never shared with another process (no SO_REUSEPORT).
 #include "kms/http_server.h"
 
 #include <pthread.h>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/socket_base.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <optional>
 #include <thread>
+
+#include "server/http/request_parser.h"
 
 namespace kms::http {
 namespace {
@@ -25,37 +29,79 @@ namespace bhttp = boost::beast::http;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
-using ReusePort = net::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+// Connections past max_connections that still get a refusal; beyond these
+// they are closed at once.
+constexpr size_t kRefusedConnectionSlack = 64;
+// How long accepting pauses when the process is out of file descriptors.
+constexpr auto kAcceptBackoff = std::chrono::milliseconds(100);
 
-// Counts requests being handled, so Stop() can wait for them.
-struct InFlight {
-  std::atomic<int> count{0};
+// What the listener, the sessions and Stop() share.
+struct ServerState {
+  ServerState(const ServerOptions& o, Handler& h) : options(o), handler(h) {}
+  const ServerOptions& options;
+  Handler& handler;
+  std::atomic<int> in_flight{0};       // requests being handled
+  std::atomic<size_t> connections{0};  // open sessions
+  std::atomic<bool> stopping{false};
 };
+
+// The response for a failed request; never throws.
+Response InternalErrorResponse(Handler& handler) {
+  try {
+    return handler.Reject(Rejection::kInternalError);
+  } catch (...) {
+    Response response;
+    response.status = 500;
+    response.headers = {{"Content-Type", "application/x-amz-json-1.1"}};
+    response.body = R"({"__type":"KMSInternalException"})";
+    return response;
+  }
+}
+
+std::string_view RequestIdOf(const Response& response) {
+  for (const auto& [name, value] : response.headers) {
+    if (EqualsIgnoreCase(name, "x-amzn-RequestId")) return value;
+  }
+  return "-";
+}
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(tcp::socket&& socket, const ServerOptions& options, Handler& handler, InFlight& in_flight,
-              const std::atomic<bool>& stopping)
-      : stream_(std::move(socket)), options_(options), handler_(handler), in_flight_(in_flight),
-        stopping_(stopping) {}
+  HttpSession(tcp::socket&& socket, ServerState& state) : stream_(std::move(socket)), state_(state) {}
+  ~HttpSession() { state_.connections.fetch_sub(1); }
 
-  void Start() {
-    net::dispatch(stream_.get_executor(), beast::bind_front_handler(&HttpSession::DoRead, shared_from_this()));
+  // Serves requests, or only refuses the connection when `refuse`.
+  void Start(bool refuse) {
+    auto self = shared_from_this();
+    net::dispatch(stream_.get_executor(), [self, refuse] {
+      if (refuse) return self->Refuse(Rejection::kTooManyConnections);
+      self->DoRead();
+    });
   }
 
  private:
+  // Waits (up to the idle timeout) for a request's first byte, then reads its
+  // header within the header timeout.
   void DoRead() {
-    parser_.emplace();
-    parser_->body_limit(options_.max_body_bytes);
-    parser_->header_limit(static_cast<uint32_t>(options_.max_header_bytes));
-    stream_.expires_after(std::chrono::seconds(options_.idle_timeout_seconds));
+    ResetParser(parser_, state_.options);
+    if (buffer_.size() > 0) return ReadHeader();  // a pipelined request is already here
+    stream_.expires_after(std::chrono::seconds(state_.options.idle_timeout_seconds));
+    stream_.async_read_some(buffer_.prepare(4096), [self = shared_from_this()](beast::error_code ec, size_t n) {
+      self->buffer_.commit(n);
+      if (ec) return self->OnReadError(ec);
+      self->ReadHeader();
+    });
+  }
+
+  void ReadHeader() {
+    stream_.expires_after(std::chrono::seconds(state_.options.header_timeout_seconds));
     bhttp::async_read_header(stream_, buffer_, *parser_,
                              beast::bind_front_handler(&HttpSession::OnHeader, shared_from_this()));
   }
 
   void OnHeader(beast::error_code ec, size_t) {
     if (ec) return OnReadError(ec);
-    stream_.expires_after(std::chrono::seconds(options_.read_timeout_seconds));
+    stream_.expires_after(std::chrono::seconds(state_.options.read_timeout_seconds));
     bhttp::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpSession::OnRead, shared_from_this()));
   }
 
@@ -71,35 +117,49 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
   void Refuse(Rejection rejection) {
     keep_alive_ = false;
-    Send(handler_.Reject(rejection));
+    Send(state_.handler.Reject(rejection));
   }
 
   void OnRead(beast::error_code ec, size_t) {
     if (ec) return OnReadError(ec);
     bhttp::request<bhttp::string_body> message = parser_->release();
-    keep_alive_ = message.keep_alive() && !stopping_.load();
-    Request request;
-    request.method = std::string(message.method_string());
-    request.target = std::string(message.target());
-    request.headers.reserve(16);
-    for (const auto& field : message) {
-      request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
-    }
-    request.body = std::move(message.body());
+    keep_alive_ = message.keep_alive() && !state_.stopping.load();
+    Request request = ToRequest(std::move(message));
     beast::error_code endpoint_ec;
     const auto remote = stream_.socket().remote_endpoint(endpoint_ec);
     if (!endpoint_ec) request.remote_address = remote.address().to_string();
-
     // No timeout while the handler works (it may wait for the audit log).
     stream_.expires_never();
-    in_flight_.count.fetch_add(1);
+    Dispatch(std::move(request));
+  }
+
+  // Hands the request to the handler: the fault boundary. The response is
+  // sent once, whether the handler answers, throws, or both.
+  void Dispatch(Request request) {
     auto self = shared_from_this();
-    handler_.Handle(std::move(request), [self](Response response) {
+    auto answered = std::make_shared<std::atomic<bool>>(false);
+    Respond respond = [self, answered](Response response) {
+      if (answered->exchange(true)) return;
       net::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
-        self->in_flight_.count.fetch_sub(1);
+        self->state_.in_flight.fetch_sub(1);
         self->Send(std::move(response));
       });
-    });
+    };
+    state_.in_flight.fetch_add(1);
+    try {
+      state_.handler.Handle(std::move(request), respond);
+    } catch (const std::exception& e) {
+      Fail(respond, e.what());
+    } catch (...) {
+      Fail(respond, "an exception of unknown type");
+    }
+  }
+
+  void Fail(const Respond& respond, const char* what) {
+    Response response = InternalErrorResponse(state_.handler);
+    std::fprintf(stderr, "kmsd: request %.*s failed: the handler threw %s\n",
+                 static_cast<int>(RequestIdOf(response).size()), RequestIdOf(response).data(), what);
+    respond(std::move(response));
   }
 
   void Send(Response response) {
@@ -110,7 +170,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     message->body() = std::move(response.body);
     message->keep_alive(keep_alive_);
     message->prepare_payload();
-    stream_.expires_after(std::chrono::seconds(options_.read_timeout_seconds));
+    stream_.expires_after(std::chrono::seconds(state_.options.read_timeout_seconds));
     bhttp::async_write(stream_, *message,
                        [self = shared_from_this(), message](beast::error_code ec, size_t) { self->OnWrite(ec); });
   }
@@ -148,27 +208,26 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
-  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
-  const ServerOptions& options_;
-  Handler& handler_;
-  InFlight& in_flight_;
-  const std::atomic<bool>& stopping_;
+  std::optional<RequestParser> parser_;
+  ServerState& state_;
   bool keep_alive_ = true;
   std::vector<char> drain_buffer_;
   size_t drained_ = 0;
 };
 
+// Accepts on the first context and hands each connection to the next
+// context in turn.
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
-  Listener(net::io_context& ioc, const ServerOptions& options, Handler& handler, InFlight& in_flight,
-           const std::atomic<bool>& stopping)
-      : ioc_(ioc), acceptor_(ioc), options_(options), handler_(handler), in_flight_(in_flight), stopping_(stopping) {}
+  Listener(std::vector<net::io_context*> contexts, ServerState& state)
+      : contexts_(std::move(contexts)), acceptor_(*contexts_.front()), backoff_(*contexts_.front()), state_(state) {}
 
   Status Bind(const tcp::endpoint& endpoint) {
     beast::error_code ec;
     acceptor_.open(endpoint.protocol(), ec);
+    // SO_REUSEADDR only lets the port be reused past TIME_WAIT; on Linux it
+    // never lets two sockets listen on one port.
     if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
-    if (!ec) acceptor_.set_option(ReusePort(true), ec);
     if (!ec) acceptor_.bind(endpoint, ec);
     if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
     if (ec) return Error(Code::kInternal, "cannot listen on " + endpoint.address().to_string() + ":" +
@@ -181,37 +240,76 @@ class Listener : public std::enable_shared_from_this<Listener> {
   void Start() { DoAccept(); }
 
   void Stop() {
-    net::post(ioc_, [self = shared_from_this()] {
+    net::post(*contexts_.front(), [self = shared_from_this()] {
       beast::error_code ec;
       self->acceptor_.close(ec);
+      self->backoff_.cancel();
     });
   }
 
  private:
   void DoAccept() {
-    acceptor_.async_accept(ioc_, beast::bind_front_handler(&Listener::OnAccept, shared_from_this()));
+    net::io_context& target = *contexts_[next_++ % contexts_.size()];
+    acceptor_.async_accept(target, beast::bind_front_handler(&Listener::OnAccept, shared_from_this()));
   }
 
   void OnAccept(beast::error_code ec, tcp::socket socket) {
     if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
-    if (!ec) {
-      socket.set_option(tcp::no_delay(true), ec);
-      std::make_shared<HttpSession>(std::move(socket), options_, handler_, in_flight_, stopping_)->Start();
+    if (ec == net::error::no_descriptors || ec == net::error::no_buffer_space || ec == net::error::no_memory ||
+        ec.value() == ENFILE) {
+      // Out of descriptors: accepting again at once would spin. Pause, so
+      // that closing connections can free some.
+      std::fprintf(stderr, "kmsd: cannot accept connections: %s; pausing accepts\n", ec.message().c_str());
+      backoff_.expires_after(kAcceptBackoff);
+      backoff_.async_wait([self = shared_from_this()](beast::error_code wait_ec) {
+        if (!wait_ec && self->acceptor_.is_open()) self->DoAccept();
+      });
+      return;
     }
+    if (!ec) Admit(std::move(socket));
     DoAccept();
   }
 
-  net::io_context& ioc_;
+  void Admit(tcp::socket socket) {
+    const size_t open = state_.connections.fetch_add(1) + 1;
+    const size_t limit = state_.options.max_connections;
+    if (open > limit + kRefusedConnectionSlack) {
+      state_.connections.fetch_sub(1);
+      beast::error_code ec;
+      socket.close(ec);
+      return;
+    }
+    beast::error_code ec;
+    socket.set_option(tcp::no_delay(true), ec);
+    std::make_shared<HttpSession>(std::move(socket), state_)->Start(/*refuse=*/open > limit);
+  }
+
+  std::vector<net::io_context*> contexts_;
+  size_t next_ = 0;
   tcp::acceptor acceptor_;
-  const ServerOptions& options_;
-  Handler& handler_;
-  InFlight& in_flight_;
-  const std::atomic<bool>& stopping_;
+  net::steady_timer backoff_;
+  ServerState& state_;
 };
+
+// Runs one I/O loop until it is stopped. An exception escaping a handler of
+// the loop is logged and the loop resumes (Asio allows run() after a throw).
+void RunLoop(net::io_context& context, size_t index) {
+  pthread_setname_np(pthread_self(), ("kmsd-io-" + std::to_string(index)).c_str());
+  for (;;) {
+    try {
+      context.run();
+      return;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "kmsd: I/O thread %zu: %s; continuing\n", index, e.what());
+    } catch (...) {
+      std::fprintf(stderr, "kmsd: I/O thread %zu: an exception of unknown type; continuing\n", index);
+    }
+  }
+}
 
 class BeastServer final : public Server {
  public:
-  BeastServer(const ServerOptions& options, Handler& handler) : options_(options), handler_(handler) {}
+  BeastServer(const ServerOptions& options, Handler& handler) : options_(options), state_(options_, handler) {}
   ~BeastServer() override { Stop(); }
 
   Status Start() {
@@ -219,24 +317,19 @@ class BeastServer final : public Server {
     const auto address = net::ip::make_address(options_.address, ec);
     if (ec) return Error(Code::kInternal, "bad listen address " + options_.address);
     const int threads = std::max(1, options_.threads);
-    uint16_t port = options_.port;
+    std::vector<net::io_context*> contexts;
     for (int i = 0; i < threads; ++i) {
       contexts_.push_back(std::make_unique<net::io_context>(1));
-      auto listener = std::make_shared<Listener>(*contexts_.back(), options_, handler_, in_flight_, stopping_);
-      // The first listener picks the port when 0 was asked; the others share it.
-      KMS_RETURN_IF_ERROR(listener->Bind(tcp::endpoint(address, port)));
-      port = listener->port();
-      listeners_.push_back(std::move(listener));
+      contexts.push_back(contexts_.back().get());
     }
-    port_ = port;
+    listener_ = std::make_shared<Listener>(std::move(contexts), state_);
+    KMS_RETURN_IF_ERROR(listener_->Bind(tcp::endpoint(address, options_.port)));
+    port_ = listener_->port();
+    listener_->Start();
     for (size_t i = 0; i < contexts_.size(); ++i) {
-      listeners_[i]->Start();
       guards_.push_back(std::make_unique<net::executor_work_guard<net::io_context::executor_type>>(
           contexts_[i]->get_executor()));
-      threads_.emplace_back([ctx = contexts_[i].get(), i] {
-        pthread_setname_np(pthread_self(), ("kmsd-io-" + std::to_string(i)).c_str());
-        ctx->run();
-      });
+      threads_.emplace_back([ctx = contexts_[i].get(), i] { RunLoop(*ctx, i); });
     }
     return OkStatus();
   }
@@ -244,11 +337,11 @@ class BeastServer final : public Server {
   uint16_t port() const override { return port_; }
 
   void Stop() override {
-    if (stopping_.exchange(true)) return;
-    for (auto& listener : listeners_) listener->Stop();
+    if (state_.stopping.exchange(true)) return;
+    if (listener_) listener_->Stop();
     // Let requests in flight (waiting for their audit record) finish.
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (in_flight_.count.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+    while (state_.in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));  // let final writes go out
@@ -256,17 +349,15 @@ class BeastServer final : public Server {
     for (auto& ctx : contexts_) ctx->stop();
     for (auto& thread : threads_) thread.join();
     threads_.clear();
-    listeners_.clear();
+    listener_.reset();
   }
 
  private:
   const ServerOptions options_;
-  Handler& handler_;
-  InFlight in_flight_;
-  std::atomic<bool> stopping_{false};
+  ServerState state_;
   uint16_t port_ = 0;
   std::vector<std::unique_ptr<net::io_context>> contexts_;
-  std::vector<std::shared_ptr<Listener>> listeners_;
+  std::shared_ptr<Listener> listener_;
   std::vector<std::unique_ptr<net::executor_work_guard<net::io_context::executor_type>>> guards_;
   std::vector<std::thread> threads_;
 };

@@ -5,6 +5,8 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
+#include <span>
 
 #include "kms/crypto.h"
 #include "kms/encoding.h"
@@ -54,12 +56,26 @@ StatusOr<SecretBytes> CreateKeyFile(const std::string& path) {
   return key;
 }
 
+// KMSD_ROOT_KEY's value, then the variable wiped in place (so that neither
+// the environment nor /proc/<pid>/environ keeps it) and removed.
+std::optional<Bytes> TakeRootKeyFromEnvironment(bool* present) {
+  char* env = std::getenv("KMSD_ROOT_KEY");
+  *present = env != nullptr && *env != '\0';
+  if (env == nullptr) return std::nullopt;
+  std::optional<Bytes> bytes = HexDecode(env);
+  SecureWipe(std::span<uint8_t>(reinterpret_cast<uint8_t*>(env), std::strlen(env)));
+  ::unsetenv("KMSD_ROOT_KEY");
+  return bytes;
+}
+
 }  // namespace
 
 StatusOr<std::unique_ptr<RootKey>> RootKey::LoadOrCreate(const std::string& path) {
-  if (const char* env = std::getenv("KMSD_ROOT_KEY"); env != nullptr && *env != '\0') {
-    auto bytes = HexDecode(env);
+  bool from_environment = false;
+  std::optional<Bytes> bytes = TakeRootKeyFromEnvironment(&from_environment);
+  if (from_environment) {
     if (!bytes || bytes->size() != kRootKeySize) {
+      if (bytes) SecureWipe(*bytes);
       return Error(Code::kInternal, "root key: KMSD_ROOT_KEY must be 64 hex digits");
     }
     SecretBytes key(*bytes);

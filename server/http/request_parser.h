@@ -1,0 +1,42 @@
+// The server's HTTP/1.1 request parsing, shared by HttpSession and the fuzz
+// target (tests/fuzz/http_request_fuzz.cc) so that both parse exactly alike.
+// Internal to server/http: includes Beast.
+#ifndef KMS_SERVER_HTTP_REQUEST_PARSER_H_
+#define KMS_SERVER_HTTP_REQUEST_PARSER_H_
+
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include <optional>
+#include <utility>
+
+#include "kms/http_server.h"
+
+namespace kms::http {
+
+using RequestParser = boost::beast::http::request_parser<boost::beast::http::string_body>;
+
+// A fresh parser for the next request, with the server's limits.
+inline void ResetParser(std::optional<RequestParser>& parser, const ServerOptions& options) {
+  parser.emplace();
+  parser->body_limit(options.max_body_bytes);
+  parser->header_limit(static_cast<uint32_t>(options.max_header_bytes));
+}
+
+// The Request a parsed message becomes (remote address and id not set).
+inline Request ToRequest(boost::beast::http::request<boost::beast::http::string_body>&& message) {
+  Request request;
+  request.method = std::string(message.method_string());
+  request.target = std::string(message.target());
+  request.headers.reserve(16);
+  for (const auto& field : message) {
+    request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  }
+  request.body = std::move(message.body());
+  return request;
+}
+
+}  // namespace kms::http
+
+#endif  // KMS_SERVER_HTTP_REQUEST_PARSER_H_
