@@ -178,7 +178,7 @@ void Dispatcher::HandleKms(const http::Request& request, std::string_view operat
   audit::CloudTrailEvent event = EventFor(call, operation, request_id);
   event.request_parameters = call.audit.request_parameters
                                  ? *call.audit.request_parameters
-                                 : (parsed.ok() ? RenderRequestParameters(body) : "null");
+                                 : (parsed.ok() ? RenderRequestParameters(operation, body) : "null");
   event.response_elements = call.audit.response_elements.empty() || !result ? "null" : call.audit.response_elements;
   event.read_only = op->second.read_only;
   RecordThenRespond(std::move(event), std::move(result), request_id, std::move(respond));
@@ -203,7 +203,8 @@ void Dispatcher::HandleLookupEvents(const http::Request& request, const std::str
   audit::CloudTrailEvent event = EventFor(call, "LookupEvents", request_id);
   event.event_source = std::string(audit::kCloudTrailEventSource);
   rapidjson::Document body;
-  event.request_parameters = ParseBody(request.body, &body).ok() ? RenderRequestParameters(body) : "null";
+  event.request_parameters =
+      ParseBody(request.body, &body).ok() ? RenderRequestParameters("LookupEvents", body) : "null";
   event.response_elements = "null";
   event.read_only = true;
   RecordThenRespond(std::move(event), std::move(result), request_id, std::move(respond));

@@ -3,6 +3,10 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <span>
+#include <unordered_map>
+
+#include "kms/text.h"
 #include "server/api/request_reader.h"
 
 namespace kms::api {
@@ -10,52 +14,230 @@ namespace {
 
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
-// Members never logged: they carry secrets or ciphertexts.
-bool IsSecret(std::string_view name) {
-  return name == "Plaintext" || name == "CiphertextBlob" || name == "AttestationDocument";
+// How a recorded member is read from the body and bounded.
+enum class Kind {
+  kString,       // up to `max` bytes
+  kNumber,
+  kBool,
+  kStringList,   // up to `max` items of up to 2048 bytes
+  kStringMap,    // encryption contexts: up to kMaxEncryptionContextBytes of keys and values
+  kTags,         // [{TagKey, TagValue}], up to `max` items
+  kConstraints,  // CreateGrant's {EncryptionContextSubset, EncryptionContextEquals}
+  kLookupAttributes,  // [{AttributeKey, AttributeValue}], up to `max` items
+};
+
+struct Member {
+  std::string_view name;  // as the model spells it
+  Kind kind;
+  size_t max = 0;
+};
+
+constexpr size_t kMaxListItemBytes = 2048;
+
+constexpr Member kKeyId{"KeyId", Kind::kString, 2048};
+constexpr Member kLimit{"Limit", Kind::kNumber};
+constexpr Member kMarker{"Marker", Kind::kString, 1024};
+constexpr Member kPolicy{"Policy", Kind::kString, kMaxRecordedPolicyBytes};
+constexpr Member kPolicyName{"PolicyName", Kind::kString, 128};
+constexpr Member kBypassLockout{"BypassPolicyLockoutSafetyCheck", Kind::kBool};
+constexpr Member kDescription{"Description", Kind::kString, 8192};
+constexpr Member kTagList{"Tags", Kind::kTags, 50};
+constexpr Member kAliasName{"AliasName", Kind::kString, 256};
+constexpr Member kTargetKeyId{"TargetKeyId", Kind::kString, 2048};
+constexpr Member kContext{"EncryptionContext", Kind::kStringMap};
+constexpr Member kAlgorithm{"EncryptionAlgorithm", Kind::kString, 64};
+constexpr Member kKeySpec{"KeySpec", Kind::kString, 64};
+constexpr Member kNumberOfBytes{"NumberOfBytes", Kind::kNumber};
+constexpr Member kGrantId{"GrantId", Kind::kString, 128};
+constexpr Member kGrantee{"GranteePrincipal", Kind::kString, 256};
+constexpr Member kRetiring{"RetiringPrincipal", Kind::kString, 256};
+
+// Per operation, in the order CloudTrail writes them. An empty list records
+// null (GenerateRandom, RetireGrant).
+const std::unordered_map<std::string_view, std::vector<Member>>& RecordedMembers() {
+  static const auto* table = new std::unordered_map<std::string_view, std::vector<Member>>{
+      {"CreateKey",
+       {kPolicy, kDescription, {"KeyUsage", Kind::kString, 64}, kKeySpec, {"CustomerMasterKeySpec", Kind::kString, 64},
+        {"Origin", Kind::kString, 64}, kBypassLockout, {"CustomKeyStoreId", Kind::kString, 64},
+        {"MultiRegion", Kind::kBool}, kTagList}},
+      {"DescribeKey", {kKeyId}},
+      {"ListKeys", {kLimit, kMarker}},
+      {"UpdateKeyDescription", {kKeyId, kDescription}},
+      {"EnableKey", {kKeyId}},
+      {"DisableKey", {kKeyId}},
+      {"ScheduleKeyDeletion", {kKeyId, {"PendingWindowInDays", Kind::kNumber}}},
+      {"CancelKeyDeletion", {kKeyId}},
+      {"EnableKeyRotation", {kKeyId, {"RotationPeriodInDays", Kind::kNumber}}},
+      {"DisableKeyRotation", {kKeyId}},
+      {"GetKeyRotationStatus", {kKeyId}},
+      {"TagResource", {kKeyId, kTagList}},
+      {"UntagResource", {kKeyId, {"TagKeys", Kind::kStringList, 50}}},
+      {"ListResourceTags", {kKeyId, kLimit, kMarker}},
+      {"GetKeyPolicy", {kKeyId, kPolicyName}},
+      {"PutKeyPolicy", {kKeyId, kPolicyName, kPolicy, kBypassLockout}},
+      {"ListKeyPolicies", {kKeyId, kLimit, kMarker}},
+      {"CreateAlias", {kAliasName, kTargetKeyId}},
+      {"UpdateAlias", {kAliasName, kTargetKeyId}},
+      {"DeleteAlias", {kAliasName}},
+      {"ListAliases", {kKeyId, kLimit, kMarker}},
+      {"Encrypt", {kKeyId, kContext, kAlgorithm}},
+      {"Decrypt", {kKeyId, kContext, kAlgorithm}},
+      {"ReEncrypt",
+       {{"SourceKeyId", Kind::kString, 2048}, {"DestinationKeyId", Kind::kString, 2048},
+        {"SourceEncryptionContext", Kind::kStringMap}, {"DestinationEncryptionContext", Kind::kStringMap},
+        {"SourceEncryptionAlgorithm", Kind::kString, 64}, {"DestinationEncryptionAlgorithm", Kind::kString, 64}}},
+      {"GenerateDataKey", {kKeyId, kKeySpec, kNumberOfBytes, kContext}},
+      {"GenerateDataKeyWithoutPlaintext", {kKeyId, kKeySpec, kNumberOfBytes, kContext}},
+      {"GenerateRandom", {}},
+      {"CreateGrant",
+       {kKeyId, kGrantee, kRetiring, {"Operations", Kind::kStringList, 32}, {"Constraints", Kind::kConstraints},
+        {"Name", Kind::kString, 256}}},
+      {"ListGrants", {kKeyId, kLimit, kMarker, kGrantId, kGrantee}},
+      {"ListRetirableGrants", {kRetiring, kLimit, kMarker}},
+      {"RetireGrant", {}},
+      {"RevokeGrant", {kKeyId, kGrantId}},
+      {"ExplainAuthorization",
+       {{"Action", Kind::kString, 128}, kKeyId, {"Principal", Kind::kString, 2048}, kContext,
+        {"ViaService", Kind::kString, 256}, {"SourceIp", Kind::kString, 64}}},
+      {"LookupEvents",
+       {{"LookupAttributes", Kind::kLookupAttributes, 50}, {"StartTime", Kind::kNumber}, {"EndTime", Kind::kNumber},
+        {"EventCategory", Kind::kString, 64}, {"MaxResults", Kind::kNumber}, {"NextToken", Kind::kString, 1024}}},
+  };
+  return *table;
 }
 
-// Maps whose keys are data, not member names.
-bool IsMap(std::string_view name) { return name.ends_with("EncryptionContext") || name.starts_with("EncryptionContext"); }
+// `text`, cut to at most `max` bytes at a UTF-8 boundary with "..." added
+// when it is longer.
+void WriteBounded(Writer& w, std::string_view text, size_t max) {
+  if (text.size() <= max) {
+    w.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+    return;
+  }
+  size_t cut = max;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  std::string shown(text.substr(0, cut));
+  shown += "...";
+  w.String(shown.data(), static_cast<rapidjson::SizeType>(shown.size()));
+}
 
-void WriteValue(Writer& w, const rapidjson::Value& value, bool rename_members);
+void WriteName(Writer& w, std::string_view model_name) {
+  const std::string name = LowerCamel(model_name);
+  w.Key(name.data(), static_cast<rapidjson::SizeType>(name.size()));
+}
 
-void WriteObject(Writer& w, const rapidjson::Value& object, bool rename_members) {
+std::string_view Text(const rapidjson::Value& v) { return std::string_view(v.GetString(), v.GetStringLength()); }
+
+// The string members of an object, in order, with their keys as sent; stops
+// once `budget` bytes of keys and values are written.
+void WriteStringMap(Writer& w, const rapidjson::Value& map, size_t budget) {
   w.StartObject();
-  for (const auto& m : object.GetObject()) {
-    const std::string_view name(m.name.GetString(), m.name.GetStringLength());
-    if (rename_members && IsSecret(name)) continue;
-    const std::string key = rename_members ? LowerCamel(name) : std::string(name);
-    w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
-    WriteValue(w, m.value, rename_members && !IsMap(name));
+  size_t used = 0;
+  for (const auto& m : map.GetObject()) {
+    if (!m.value.IsString()) continue;
+    used += m.name.GetStringLength() + m.value.GetStringLength();
+    if (used > budget) break;
+    w.Key(m.name.GetString(), m.name.GetStringLength());
+    w.String(m.value.GetString(), m.value.GetStringLength());
   }
   w.EndObject();
 }
 
-void WriteValue(Writer& w, const rapidjson::Value& value, bool rename_members) {
-  if (value.IsObject()) {
-    WriteObject(w, value, rename_members);
-  } else if (value.IsArray()) {
-    w.StartArray();
-    for (const auto& item : value.GetArray()) WriteValue(w, item, rename_members);
-    w.EndArray();
-  } else {
-    value.Accept(w);
+// A list of {<first>, <second>} string pairs, up to `max` items.
+void WritePairList(Writer& w, const rapidjson::Value& list, size_t max, std::string_view first,
+                   std::string_view second, size_t first_max, size_t second_max) {
+  w.StartArray();
+  size_t written = 0;
+  for (const auto& item : list.GetArray()) {
+    if (!item.IsObject() || written == max) continue;
+    ++written;
+    w.StartObject();
+    for (const auto& [name, bound] : {std::pair{first, first_max}, std::pair{second, second_max}}) {
+      auto it = item.FindMember(rapidjson::StringRef(name.data(), name.size()));
+      if (it == item.MemberEnd() || !it->value.IsString()) continue;
+      WriteName(w, name);
+      WriteBounded(w, Text(it->value), bound);
+    }
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
+// Writes the member when the body has it with the expected JSON type.
+void WriteMember(Writer& w, const Member& member, const rapidjson::Value& value) {
+  switch (member.kind) {
+    case Kind::kString:
+      if (!value.IsString()) return;
+      WriteName(w, member.name);
+      return WriteBounded(w, Text(value), member.max);
+    case Kind::kNumber:
+      if (!value.IsNumber()) return;
+      WriteName(w, member.name);
+      value.Accept(w);
+      return;
+    case Kind::kBool:
+      if (!value.IsBool()) return;
+      WriteName(w, member.name);
+      w.Bool(value.GetBool());
+      return;
+    case Kind::kStringList: {
+      if (!value.IsArray()) return;
+      WriteName(w, member.name);
+      w.StartArray();
+      size_t written = 0;
+      for (const auto& item : value.GetArray()) {
+        if (!item.IsString() || written == member.max) continue;
+        ++written;
+        WriteBounded(w, Text(item), kMaxListItemBytes);
+      }
+      w.EndArray();
+      return;
+    }
+    case Kind::kStringMap:
+      if (!value.IsObject()) return;
+      WriteName(w, member.name);
+      return WriteStringMap(w, value, kMaxEncryptionContextBytes);
+    case Kind::kTags:
+      if (!value.IsArray()) return;
+      WriteName(w, member.name);
+      return WritePairList(w, value, member.max, "TagKey", "TagValue", 128, 256);
+    case Kind::kLookupAttributes:
+      if (!value.IsArray()) return;
+      WriteName(w, member.name);
+      return WritePairList(w, value, member.max, "AttributeKey", "AttributeValue", 64, 2000);
+    case Kind::kConstraints:
+      if (!value.IsObject()) return;
+      WriteName(w, member.name);
+      w.StartObject();
+      for (std::string_view name : {"EncryptionContextSubset", "EncryptionContextEquals"}) {
+        auto it = value.FindMember(rapidjson::StringRef(name.data(), name.size()));
+        if (it == value.MemberEnd() || !it->value.IsObject()) continue;
+        WriteName(w, name);
+        WriteStringMap(w, it->value, kMaxEncryptionContextBytes);
+      }
+      w.EndObject();
+      return;
   }
 }
 
 }  // namespace
 
-std::string RenderRequestParameters(const rapidjson::Value& body) {
+std::string RenderRequestParameters(std::string_view operation, const rapidjson::Value& body) {
   if (!body.IsObject()) return "null";
-  bool any = false;
-  for (const auto& m : body.GetObject()) {
-    any |= !IsSecret(std::string_view(m.name.GetString(), m.name.GetStringLength()));
-  }
-  if (!any) return "null";
+  auto recorded = RecordedMembers().find(operation);
+  if (recorded == RecordedMembers().end()) return "null";
   rapidjson::StringBuffer buffer;
   Writer w(buffer);
-  WriteObject(w, body, true);
+  w.StartObject();
+  bool any = false;
+  for (const Member& member : recorded->second) {
+    auto it = body.FindMember(rapidjson::StringRef(member.name.data(), member.name.size()));
+    if (it == body.MemberEnd()) continue;
+    const size_t before = buffer.GetSize();
+    WriteMember(w, member, it->value);
+    any |= buffer.GetSize() != before;
+  }
+  w.EndObject();
+  if (!any) return "null";
   return std::string(buffer.GetString(), buffer.GetSize());
 }
 

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "kms/json_text.h"
 #include "server/api/request_parameters.h"
 #include "server/api/request_reader.h"
 
@@ -28,7 +29,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     (void)inner.Finish();
   }
   (void)in.Finish();
-  const std::string rendered = RenderRequestParameters(doc);
-  KMS_CHECK(!rendered.empty());
+  // Whatever the body, its record fragment is bounded, well-formed JSON.
+  for (std::string_view operation : {"CreateKey", "CreateGrant", "TagResource", "ReEncrypt", "GenerateDataKey",
+                                     "PutKeyPolicy", "UntagResource", "LookupEvents"}) {
+    const std::string rendered = RenderRequestParameters(operation, doc);
+    KMS_CHECK(rendered.size() < (size_t{128} << 10));
+    KMS_CHECK(kms::CheckJsonText(rendered, kms::JsonTextLimits{}) == kms::JsonTextProblem::kNone);
+    rapidjson::Document check;
+    check.Parse(rendered.data(), rendered.size());
+    KMS_CHECK(!check.HasParseError());
+  }
   return 0;
 }

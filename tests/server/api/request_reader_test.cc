@@ -106,12 +106,47 @@ TEST(ErrorBodyTest, ShapesFollowKms) {
 
 TEST(RequestParametersTest, LowerCamelWithoutSecrets) {
   rapidjson::Document doc = Parse(R"({"KeyId":"alias/x","Plaintext":"c2VjcmV0","EncryptionContext":{"Aws:Key":"V"},
-      "Constraints":{"EncryptionContextSubset":{"K":"v"}},"Tags":[{"TagKey":"a","TagValue":"b"}],"NumberOfBytes":32})");
-  EXPECT_EQ(RenderRequestParameters(doc),
-            R"({"keyId":"alias/x","encryptionContext":{"Aws:Key":"V"},"constraints":{"encryptionContextSubset":)"
-            R"({"K":"v"}},"tags":[{"tagKey":"a","tagValue":"b"}],"numberOfBytes":32})");
-  EXPECT_EQ(RenderRequestParameters(Parse("{}")), "null");
-  EXPECT_EQ(RenderRequestParameters(Parse(R"({"CiphertextBlob":"eA=="})")), "null");
+      "GrantTokens":["t"],"NumberOfBytes":32})");
+  EXPECT_EQ(RenderRequestParameters("GenerateDataKey", doc),
+            R"({"keyId":"alias/x","numberOfBytes":32,"encryptionContext":{"Aws:Key":"V"}})");
+  doc = Parse(R"({"KeyId":"k","GranteePrincipal":"p","Constraints":{"EncryptionContextSubset":{"K":"v"}},
+      "Operations":["Decrypt"]})");
+  EXPECT_EQ(RenderRequestParameters("CreateGrant", doc),
+            R"({"keyId":"k","granteePrincipal":"p","operations":["Decrypt"],)"
+            R"("constraints":{"encryptionContextSubset":{"K":"v"}}})");
+  doc = Parse(R"({"KeyId":"k","Tags":[{"TagKey":"a","TagValue":"b"}]})");
+  EXPECT_EQ(RenderRequestParameters("TagResource", doc), R"({"keyId":"k","tags":[{"tagKey":"a","tagValue":"b"}]})");
+  EXPECT_EQ(RenderRequestParameters("Encrypt", Parse("{}")), "null");
+  EXPECT_EQ(RenderRequestParameters("Decrypt", Parse(R"({"CiphertextBlob":"eA=="})")), "null");
+  EXPECT_EQ(RenderRequestParameters("GenerateRandom", Parse(R"({"NumberOfBytes":8})")), "null");
+}
+
+TEST(RequestParametersTest, RecordsOnlyTheModelsMembersOfTheirTypes) {
+  rapidjson::Document doc = Parse(R"({"KeyId":{"a":[1,2]},"Description":"d","x":"\u00ff","Extra":{"y":1}})");
+  EXPECT_EQ(RenderRequestParameters("UpdateKeyDescription", doc), R"({"description":"d"})");
+  EXPECT_EQ(RenderRequestParameters("NoSuchOperation", doc), "null");
+}
+
+TEST(RequestParametersTest, BoundsEveryValue) {
+  const std::string long_id(5000, 'k');
+  const std::string rendered = RenderRequestParameters("UpdateKeyDescription", Parse(
+      R"({"KeyId":")" + long_id + R"(","Description":"d"})"));
+  EXPECT_EQ(rendered, R"({"keyId":")" + std::string(2048, 'k') + R"(...","description":"d"})");
+  std::string context = "{";
+  for (int i = 0; i < 900; ++i) context += (i ? "," : "") + ("\"k" + std::to_string(i) + "\":\"" + std::string(20, 'v') + "\"");
+  context += "}";
+  const std::string with_context = RenderRequestParameters("Encrypt", Parse(R"({"EncryptionContext":)" + context + "}"));
+  EXPECT_LT(with_context.size(), kMaxEncryptionContextBytes + 6 * 900);
+  EXPECT_GT(with_context.size(), kMaxEncryptionContextBytes);
+  std::string tags = "[";
+  for (int i = 0; i < 200; ++i) tags += (i ? "," : "") + std::string(R"({"TagKey":"k","TagValue":"v"})");
+  tags += "]";
+  const std::string with_tags = RenderRequestParameters("TagResource", Parse(R"({"Tags":)" + tags + "}"));
+  EXPECT_EQ(std::count(with_tags.begin(), with_tags.end(), '{'), 51);
+  // A cut never splits a UTF-8 sequence.
+  const std::string description = std::string(8191, 'd') + "\xC3\xA9";
+  EXPECT_EQ(RenderRequestParameters("UpdateKeyDescription", Parse(R"({"Description":")" + description + R"("})")),
+            R"({"description":")" + std::string(8191, 'd') + R"(..."})");
 }
 
 }  // namespace
