@@ -121,6 +121,12 @@ class AuditLog {
   // kThrottling at once, and the caller must fail the request.
   virtual void Append(AuditEntry entry, DurableCallback on_durable) = 0;
 
+  // kStoreFull while the log is full, or so nearly full (90 % of its map)
+  // that only calls already under way may still append: callers refuse new
+  // calls before they have any effect. OK again once retention pruning frees
+  // room (the writer retries it every second while full).
+  virtual Status CheckWritable() const { return OkStatus(); }
+
   // Waits until everything appended before the call is committed and its
   // callback has run. Returns the first commit error since the previous Flush.
   virtual Status Flush() = 0;

@@ -37,6 +37,7 @@ enum class Code {
   kKeyUnavailable,
   kDependencyTimeout,
   kInternal,               // KMSInternalException
+  kStoreFull,              // KMSInternalException: a store (the audit log) has no room left
   // Errors outside the KMS model.
   kAccessDenied,
   kNotAuthorized,          // NotAuthorizedException (reserved alias names)

@@ -41,6 +41,19 @@ std::string AdditionalEventData(const AuditNotes& notes) {
   return out + "}";
 }
 
+// What a caller is told when its record could not be stored: the log's
+// condition when it is one a client can act on, nothing internal otherwise.
+Status AnswerForUnrecordedCall(const Status& failure) {
+  switch (failure.code()) {
+    case Code::kThrottling:
+      return Status(Code::kThrottling, "Rate exceeded");
+    case Code::kStoreFull:
+      return Status(Code::kStoreFull, "The audit log is full; see docs/limits.md");
+    default:
+      return Status(Code::kInternal, "");
+  }
+}
+
 }  // namespace
 
 http::Response JsonResponse(int status, std::string body, const std::string& request_id) {
@@ -169,6 +182,8 @@ void Dispatcher::HandleKms(const http::Request& request, std::string_view operat
   if (!caller) return respond(ErrorResponse(caller.error(), request_id));
   auto op = table.find(operation);
   if (op == table.end()) return respond(ErrorResponse(Status(Code::kUnknownOperation, ""), request_id));
+  // No effect without its record: refuse while the log has no room.
+  if (Status writable = AuditWritable(); !writable.ok()) return respond(ErrorResponse(writable, request_id));
 
   Call call{services_, *caller, keys::Scope{caller->principal.account, caller->region}, services_.clock->NowMillis(), {}};
   rapidjson::Document body;
@@ -188,6 +203,7 @@ void Dispatcher::HandleLookupEvents(const http::Request& request, const std::str
                                     http::Respond respond) {
   auto caller = authenticator_.Authenticate(request, "cloudtrail");
   if (!caller) return respond(ErrorResponse(caller.error(), request_id));
+  if (Status writable = AuditWritable(); !writable.ok()) return respond(ErrorResponse(writable, request_id));
   Call call{services_, *caller, keys::Scope{caller->principal.account, caller->region}, services_.clock->NowMillis(), {}};
   AccessRequest access;
   access.action = "cloudtrail:LookupEvents";
@@ -209,6 +225,8 @@ void Dispatcher::HandleLookupEvents(const http::Request& request, const std::str
   event.read_only = true;
   RecordThenRespond(std::move(event), std::move(result), request_id, std::move(respond));
 }
+
+Status Dispatcher::AuditWritable() const { return audit_ == nullptr ? OkStatus() : audit_->CheckWritable(); }
 
 audit::CloudTrailEvent Dispatcher::EventFor(const Call& call, std::string_view operation,
                                             const std::string& request_id) const {
@@ -284,10 +302,7 @@ void Dispatcher::RecordThenRespond(audit::CloudTrailEvent event, StatusOr<std::s
       lock.unlock();
       if (pending->failure.ok()) return pending->respond(std::move(pending->response));
       // The answer is withheld: a call is only answered once it is on record.
-      pending->respond(ErrorResponse(pending->failure.code() == Code::kThrottling
-                                         ? Status(Code::kThrottling, "Rate exceeded")
-                                         : Status(Code::kInternal, ""),
-                                     request_id));
+      pending->respond(ErrorResponse(AnswerForUnrecordedCall(pending->failure), request_id));
     });
   }
 }

@@ -35,6 +35,8 @@ class Dispatcher final : public http::Handler {
   void HandleKms(const http::Request& request, std::string_view operation, const OperationTable& table,
                  const std::string& request_id, http::Respond respond);
   void HandleLookupEvents(const http::Request& request, const std::string& request_id, http::Respond respond);
+  // OK unless the audit log has no room for more calls (kStoreFull).
+  Status AuditWritable() const;
   // The parts of a call's CloudTrail record every call shares.
   audit::CloudTrailEvent EventFor(const Call& call, std::string_view operation, const std::string& request_id) const;
   // Appends the record (with the error of `result`, if any), then answers

@@ -8,6 +8,7 @@ namespace kms::api {
 int HttpStatusFor(Code code) {
   switch (code) {
     case Code::kInternal:
+    case Code::kStoreFull:
     case Code::kKeyUnavailable:
       return 500;
     case Code::kDependencyTimeout:

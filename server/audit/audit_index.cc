@@ -47,9 +47,15 @@ std::optional<IndexPosition> DecodePosition(std::string_view bytes) {
 }
 
 // Layout: account NUL region NUL code flag value. Account ids and regions
-// come from the API layer and hold no NUL.
+// come from the API layer (bounded, and holding no NUL). A value that would
+// make the key too long is replaced by its SHA-256; were the scope itself too
+// long, the whole key would be.
 std::string IndexKey(const LookupScope& scope, std::optional<LookupAttributeKey> attribute,
                      std::string_view value, size_t max_key_size) {
+  const auto digest_of = [](std::string_view text) {
+    const crypto::Sha256Digest digest = crypto::Sha256(AsBytes(text));
+    return std::string(reinterpret_cast<const char*>(digest.data()), digest.size());
+  };
   std::string key = scope.account_id;
   key.push_back('\0');
   key.append(scope.region);
@@ -58,10 +64,13 @@ std::string IndexKey(const LookupScope& scope, std::optional<LookupAttributeKey>
   if (key.size() + 1 + value.size() <= max_key_size) {
     key.push_back(kRawValue);
     key.append(value);
-  } else {
-    const crypto::Sha256Digest digest = crypto::Sha256(AsBytes(value));
+  } else if (key.size() + 1 + crypto::Sha256Digest().size() <= max_key_size) {
     key.push_back(kHashedValue);
-    key.append(reinterpret_cast<const char*>(digest.data()), digest.size());
+    key.append(digest_of(value));
+  } else {
+    key.push_back(kHashedValue);
+    key.append(value);
+    key = std::string(1, kHashedValue) + digest_of(key);
   }
   return key;
 }

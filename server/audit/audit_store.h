@@ -42,6 +42,7 @@ class AuditStore {
   MDB_dbi meta() const { return meta_; }
   // The longest key (and DUPSORT value) LMDB accepts.
   size_t max_key_size() const { return env_->max_key_size(); }
+  StatusOr<lmdb::Env::Usage> CurrentUsage() const { return env_->CurrentUsage(); }
 
  private:
   explicit AuditStore(std::unique_ptr<lmdb::Env> env) : env_(std::move(env)) {}

@@ -1,6 +1,8 @@
 #include "server/audit/lmdb_audit_log.h"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <iterator>
 #include <utility>
 
@@ -120,21 +122,70 @@ Status LmdbAuditLog::Flush() {
   return std::exchange(flush_error_, OkStatus());
 }
 
+Status LmdbAuditLog::CheckWritable() const {
+  if (!full_.load(std::memory_order_relaxed)) return OkStatus();
+  return Error(Code::kStoreFull,
+               "The audit log is full: kmsd refuses calls until retention frees room (audit.max_age_days, "
+               "audit.max_records) or a larger audit.map_size_mb is configured; see docs/limits.md");
+}
+
 void LmdbAuditLog::WriterLoop() {
   pthread_setname_np(pthread_self(), "kmsd-audit");
   PruneIfDue(/*force=*/true);
+  UpdateRoom(OkStatus());
   for (;;) {
     std::vector<Pending> batch = NextBatch();
-    if (batch.empty()) return;
-    const Status status = CommitBatch(batch);
-    FinishBatch(batch, status);
+    if (batch.empty()) {
+      {
+        std::lock_guard lock(mu_);
+        if (stopping_ && queue_.empty()) return;
+      }
+      // Full and idle: try to free room.
+      PruneIfDue(/*force=*/true);
+      UpdateRoom(OkStatus());
+      continue;
+    }
+    StoreBatch(batch);
     PruneIfDue(/*force=*/false);
+  }
+}
+
+void LmdbAuditLog::StoreBatch(std::vector<Pending>& batch) {
+  const Status status = CommitBatch(batch);
+  UpdateRoom(status);
+  if (status.ok() || status.code() == Code::kStoreFull || batch.size() == 1) return FinishBatch(batch, status);
+  for (Pending& pending : batch) {
+    const Status one = CommitBatch(std::span<const Pending>(&pending, 1));
+    UpdateRoom(one);
+    FinishBatch(std::span<Pending>(&pending, 1), one);
+  }
+}
+
+void LmdbAuditLog::UpdateRoom(const Status& last_commit) {
+  bool full = last_commit.code() == Code::kStoreFull;
+  if (!full) {
+    StatusOr<lmdb::Env::Usage> usage = store_->CurrentUsage();
+    if (!usage) return;
+    // Refuse new calls from 90 % on, so that calls under way still have
+    // room for their records; serve again below 85 %.
+    const bool was_full = full_.load(std::memory_order_relaxed);
+    const uint64_t threshold = usage->map_bytes / 100 * (was_full ? 85 : 90);
+    full = usage->used_bytes >= threshold;
+  }
+  if (full_.exchange(full) != full) {
+    std::fprintf(stderr, full ? "kmsd: the audit log is full; refusing calls until retention frees room\n"
+                              : "kmsd: the audit log has room again; serving calls\n");
   }
 }
 
 std::vector<LmdbAuditLog::Pending> LmdbAuditLog::NextBatch() {
   std::unique_lock lock(mu_);
-  work_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+  const auto ready = [this] { return stopping_ || !queue_.empty(); };
+  if (full_.load(std::memory_order_relaxed)) {
+    work_cv_.wait_for(lock, std::chrono::seconds(1), ready);
+  } else {
+    work_cv_.wait(lock, ready);
+  }
   const auto end =
       queue_.begin() + static_cast<std::ptrdiff_t>(std::min(queue_.size(), max_batch_));
   std::vector<Pending> batch(std::make_move_iterator(queue_.begin()), std::make_move_iterator(end));
@@ -142,7 +193,7 @@ std::vector<LmdbAuditLog::Pending> LmdbAuditLog::NextBatch() {
   return batch;
 }
 
-Status LmdbAuditLog::CommitBatch(const std::vector<Pending>& batch) {
+Status LmdbAuditLog::CommitBatch(std::span<const Pending> batch) {
   KMS_ASSIGN_OR_RETURN(Txn txn, store_->BeginWrite());
   KMS_ASSIGN_OR_RETURN(ChainLink head, ReadAppendPoint(txn, *store_, key_.view()));
   KMS_ASSIGN_OR_RETURN(uint64_t stored_bytes, ReadStoredBytes(txn, *store_));
@@ -161,8 +212,15 @@ Status LmdbAuditLog::CommitBatch(const std::vector<Pending>& batch) {
   return txn.Commit();
 }
 
-void LmdbAuditLog::FinishBatch(std::vector<Pending>& batch, const Status& status) {
-  for (Pending& pending : batch) pending.on_durable(status);
+void LmdbAuditLog::FinishBatch(std::span<Pending> batch, const Status& status) {
+  for (Pending& pending : batch) {
+    // A callback must not throw; if one does, the others still run.
+    try {
+      pending.on_durable(status);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "kmsd: audit log: a durability callback threw: %s\n", e.what());
+    }
+  }
   {
     std::lock_guard lock(mu_);
     completed_ += batch.size();

@@ -4,10 +4,12 @@
 #define KMS_SERVER_AUDIT_LMDB_AUDIT_LOG_H_
 
 #include <condition_variable>
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <thread>
 #include <vector>
 
@@ -29,6 +31,7 @@ class LmdbAuditLog final : public AuditLog {
   ~LmdbAuditLog() override;
 
   void Append(AuditEntry entry, DurableCallback on_durable) override;
+  Status CheckWritable() const override;
   Status Flush() override;
   StatusOr<LookupEventsResult> LookupEvents(const LookupScope& scope,
                                             const LookupEventsQuery& query,
@@ -46,11 +49,18 @@ class LmdbAuditLog final : public AuditLog {
   LmdbAuditLog(const AuditOptions& options, bool read_only, std::unique_ptr<AuditStore> store);
 
   void WriterLoop();
-  // Waits for appends; takes up to max_batch of them. Empty once stopping
-  // with nothing queued.
+  // Waits for appends (while the log is full, for at most a second); takes
+  // up to max_batch of them. Empty when stopping with nothing queued, or when
+  // the wait ended with nothing queued.
   std::vector<Pending> NextBatch();
-  Status CommitBatch(const std::vector<Pending>& batch);
-  void FinishBatch(std::vector<Pending>& batch, const Status& status);
+  // Commits the batch in one transaction; when that fails for a reason other
+  // than a full store, commits its records one by one, so that one record
+  // that cannot be stored fails alone.
+  void StoreBatch(std::vector<Pending>& batch);
+  Status CommitBatch(std::span<const Pending> batch);
+  void FinishBatch(std::span<Pending> batch, const Status& status);
+  // Sets full_ from the store's usage (or from a commit that found it full).
+  void UpdateRoom(const Status& last_commit);
   // Applies the retention policy when it is due (every prune_every_commits
   // commits, and when `force`).
   void PruneIfDue(bool force);
@@ -67,6 +77,7 @@ class LmdbAuditLog final : public AuditLog {
   const NextTokenCodec tokens_;
 
   uint64_t commits_since_prune_ = 0;  // touched by the writer thread only
+  std::atomic<bool> full_{false};     // written by the writer thread only
 
   std::mutex mu_;
   std::condition_variable work_cv_;  // the writer waits for appends

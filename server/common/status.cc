@@ -28,6 +28,7 @@ std::string_view CodeName(Code code) {
     case Code::kKeyUnavailable: return "KeyUnavailableException";
     case Code::kDependencyTimeout: return "DependencyTimeoutException";
     case Code::kInternal: return "KMSInternalException";
+    case Code::kStoreFull: return "KMSInternalException";
     case Code::kAccessDenied: return "AccessDeniedException";
     case Code::kNotAuthorized: return "NotAuthorizedException";
     case Code::kValidation: return "ValidationException";

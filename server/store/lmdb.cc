@@ -1,5 +1,7 @@
 #include "server/store/lmdb.h"
 
+#include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <utility>
 
@@ -7,8 +9,8 @@ namespace kms::lmdb {
 
 std::unexpected<Status> ErrorFor(int rc, std::string_view what) {
   std::string message = "LMDB " + std::string(what) + ": ";
-  message += rc == MDB_MAP_FULL ? "the store is full (its map size is reached)" : mdb_strerror(rc);
-  return Error(Code::kInternal, std::move(message));
+  if (rc == MDB_MAP_FULL) return Error(Code::kStoreFull, message + "the store is full (its map size is reached)");
+  return Error(Code::kInternal, message + mdb_strerror(rc));
 }
 
 Txn& Txn::operator=(Txn&& other) noexcept {
@@ -101,6 +103,35 @@ StatusOr<std::unique_ptr<Env>> Env::Open(const EnvOptions& options) {
 }
 
 Env::~Env() { mdb_env_close(env_); }
+
+StatusOr<Env::Usage> Env::CurrentUsage() const {
+  MDB_envinfo info;
+  MDB_stat stat;
+  if (int rc = mdb_env_info(env_, &info); rc != 0) return ErrorFor(rc, "env info");
+  if (int rc = mdb_env_stat(env_, &stat); rc != 0) return ErrorFor(rc, "env stat");
+  Usage usage;
+  usage.map_bytes = info.me_mapsize;
+  usage.high_water_bytes = (info.me_last_pgno + 1) * static_cast<uint64_t>(stat.ms_psize);
+  usage.used_bytes = usage.high_water_bytes;
+  if (usage.high_water_bytes < usage.map_bytes / 10 * 9) return usage;
+  // Near the end of the map: pages freed by deletions are reused, so count
+  // them (database 0 is LMDB's free list: each value is a page count, then
+  // that many page numbers, each a size_t).
+  KMS_ASSIGN_OR_RETURN(Txn txn, BeginRead());
+  KMS_ASSIGN_OR_RETURN(Cursor cursor, Cursor::Open(txn, 0));
+  MDB_val key;
+  MDB_val value;
+  uint64_t free_pages = 0;
+  int rc = cursor.Get(&key, &value, MDB_FIRST);
+  for (; rc == 0; rc = cursor.Get(&key, &value, MDB_NEXT)) {
+    size_t count = 0;
+    if (value.mv_size >= sizeof count) std::memcpy(&count, value.mv_data, sizeof count);
+    free_pages += count;
+  }
+  if (rc != MDB_NOTFOUND) return ErrorFor(rc, "free list scan");
+  usage.used_bytes -= std::min(usage.used_bytes, free_pages * stat.ms_psize);
+  return usage;
+}
 
 StatusOr<MDB_dbi> Env::OpenDb(const char* name, unsigned flags) {
   KMS_ASSIGN_OR_RETURN(Txn txn, Txn::Begin(env_, read_only_));

@@ -20,8 +20,8 @@ inline std::string_view FromVal(const MDB_val& v) {
   return std::string_view(static_cast<const char*>(v.mv_data), v.mv_size);
 }
 
-// kInternal "LMDB <what>: <LMDB's message>", for `return` in functions
-// returning Status or StatusOr<T>.
+// kInternal "LMDB <what>: <LMDB's message>" (kStoreFull for MDB_MAP_FULL),
+// for `return` in functions returning Status or StatusOr<T>.
 std::unexpected<Status> ErrorFor(int rc, std::string_view what);
 
 // A transaction; aborted on destruction unless committed. Move-only.
@@ -96,6 +96,16 @@ class Env {
   StatusOr<Txn> BeginWrite() const { return Txn::Begin(env_, /*read_only=*/false); }
   // The longest key (and DUPSORT value) LMDB accepts.
   size_t max_key_size() const { return static_cast<size_t>(mdb_env_get_maxkeysize(env_)); }
+
+  // How much of the map is in use.
+  struct Usage {
+    uint64_t map_bytes = 0;
+    uint64_t high_water_bytes = 0;  // pages ever used
+    // Pages holding data: the high water less the free list, which is only
+    // counted (a scan) once the high water passes 90 % of the map.
+    uint64_t used_bytes = 0;
+  };
+  StatusOr<Usage> CurrentUsage() const;
   MDB_env* get() const { return env_; }
 
  private:
