@@ -198,7 +198,8 @@ int Serve(config::ServerConfig config, const Flags& flags) {
   if (!root_key) return Fail(root_key.error());
   auto audit_log = audit::AuditLog::Open(AuditOptionsFor(config, **root_key));
   if (!audit_log) return Fail(audit_log.error());
-  keys::KeyService key_service(**store, std::move(*root_key), clock, keys::AwsManagedKeyTemplates());
+  keys::KeyService key_service(**store, std::move(*root_key), clock, keys::AwsManagedKeyTemplates(),
+                               config.accounts);
   auto access = api::Access::Create(config, **store);
   if (!access) return Fail(access.error());
   const grants::TokenCodec grant_tokens(key_service.root_key().Derive("kmsd grant tokens v1"));

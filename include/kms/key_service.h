@@ -101,13 +101,17 @@ std::string InstantiatePolicyTemplate(std::string_view policy_template, std::str
 // Thread-safe.
 class KeyService {
  public:
+  // `accounts`: the accounts that exist (the config's); AWS managed keys are
+  // created only for them.
   KeyService(KeyStore& store, std::unique_ptr<RootKey> root_key, const Clock& clock,
-             std::vector<ManagedKeyTemplate> managed_keys);
+             std::vector<ManagedKeyTemplate> managed_keys, std::vector<std::string> accounts);
 
-  // Resolves a KeyId in `scope`. An alias/aws/<service> alias of a known
-  // managed key is created on first use. Errors are NotFoundException with
-  // KMS's texts ("Invalid keyId 'x'", "Key '<arn>' does not exist", "Alias
-  // <arn> is not found.", "Invalid arn <region>").
+  // Resolves a KeyId in `scope` (the caller's account and region). The AWS
+  // managed key behind an alias/aws/<service> alias is created on first use,
+  // but only in the caller's own account, when that account exists, and never
+  // through an alias ARN naming another account. Errors are NotFoundException
+  // with KMS's texts ("Invalid keyId 'x'", "Key '<arn>' does not exist",
+  // "Alias <arn> is not found.", "Invalid arn <region>").
   StatusOr<ResolvedKey> Resolve(const Scope& scope, std::string_view key_id, KeyIdForms forms);
 
   StatusOr<std::shared_ptr<const KeyRecord>> CreateKey(const CreateKeyParams& params);
@@ -142,7 +146,9 @@ class KeyService {
   const RootKey& root_key() const { return *root_key_; }
 
  private:
-  StatusOr<std::shared_ptr<const KeyRecord>> ResolveAlias(const Scope& scope, std::string_view alias_name);
+  // `may_create`: create the managed key of an alias/aws/ name if missing.
+  StatusOr<std::shared_ptr<const KeyRecord>> ResolveAlias(const Scope& scope, std::string_view alias_name,
+                                                          bool may_create);
   StatusOr<std::shared_ptr<const KeyRecord>> CreateManagedKey(const Scope& scope,
                                                               const ManagedKeyTemplate& tmpl);
   StatusOr<std::shared_ptr<const KeyRecord>> GetKeyInScope(const Scope& key_scope,
@@ -155,6 +161,7 @@ class KeyService {
   std::unique_ptr<RootKey> root_key_;
   const Clock& clock_;
   std::vector<ManagedKeyTemplate> managed_keys_;
+  std::vector<std::string> accounts_;
 
   std::shared_mutex material_mu_;
   std::unordered_map<std::string, std::shared_ptr<const SecretBytes>> material_cache_;

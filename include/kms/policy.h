@@ -214,6 +214,9 @@ struct Decision {
     kExplicitDenyInIdentityPolicy,
     kNoKeyPolicyAllow,       // implicit deny: the key policy allows neither caller nor account
     kNoIdentityPolicyAllow,  // implicit deny: no IAM policy allows
+    // The key's stored policy cannot be read: nothing may allow a request on
+    // the key (its policy might deny it), so every one is denied.
+    kKeyPolicyUnreadable,
   };
 
   bool allowed = false;

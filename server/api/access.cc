@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <mutex>
 
 #include "server/api/json_out.h"
@@ -99,13 +100,24 @@ StatusOr<Access::CachedPolicy> Access::KeyPolicy(const KeyRecord& key) {
   {
     std::shared_lock lock(cache_mu_);
     auto it = key_policies_.find(key.key_id);
-    if (it != key_policies_.end() && it->second.text == key.policy) return it->second;
+    if (it != key_policies_.end() && it->second.text == key.policy) {
+      if (it->second.policy == nullptr) return Error(Code::kInternal, it->second.parse_error);
+      return it->second;
+    }
   }
   policy::ParseOptions options;
   options.kind = policy::PolicyKind::kKeyPolicy;
   options.max_bytes = SIZE_MAX;  // stored policies were checked when they were set
   auto parsed = policy::ParsePolicy(key.policy, options);
-  if (!parsed) return Error(Code::kInternal, "stored key policy of " + key.Arn() + " does not parse");
+  if (!parsed) {
+    // Logged once per policy text: the failure is cached like a policy.
+    std::fprintf(stderr, "kmsd: the stored key policy of %s does not parse (%s); denying every request on the key\n",
+                 key.Arn().c_str(), parsed.error().message().c_str());
+    CachedPolicy failed{key.policy, nullptr, false, "the stored key policy does not parse: " + parsed.error().message()};
+    std::unique_lock lock(cache_mu_);
+    key_policies_[key.key_id] = failed;
+    return Error(Code::kInternal, failed.parse_error);
+  }
   CachedPolicy cached{key.policy, *parsed, MentionsResourceAliases(key.policy)};
   std::unique_lock lock(cache_mu_);
   key_policies_[key.key_id] = cached;
@@ -146,6 +158,7 @@ policy::Decision Access::Evaluate(const auth::Caller& caller, EpochMillis now, A
     auto it = identity_mentions_aliases_.find(caller.identity);
     with_aliases |= it != identity_mentions_aliases_.end() && it->second;
   }
+  std::optional<Status> unreadable_policy;
   if (request.key != nullptr) {
     input.key_account = request.key->account;
     if (key_policy == nullptr) {
@@ -153,6 +166,8 @@ policy::Decision Access::Evaluate(const auth::Caller& caller, EpochMillis now, A
       if (stored) {
         key_policy = stored->policy;
         with_aliases |= stored->mentions_resource_aliases;
+      } else {
+        unreadable_policy = stored.error();
       }
     }
     input.key_policy = key_policy;
@@ -165,10 +180,20 @@ policy::Decision Access::Evaluate(const auth::Caller& caller, EpochMillis now, A
   AddCommonConditions(caller, now, request.key, with_aliases, context.conditions);
   input.request = &context;
   input.identity_policies = IdentityPolicies(caller.identity);
+  // Fail closed: a key whose policy cannot be read allows nothing, not even
+  // through grants or IAM policies (its policy might deny the request).
+  policy::Decision decision;
+  if (unreadable_policy) {
+    decision.reason = policy::Decision::Reason::kKeyPolicyUnreadable;
+    decision.deciding_policy = "key policy";
+    decision.failed_condition = unreadable_policy->message();
+    if (context_out != nullptr) *context_out = std::move(context);
+    return decision;
+  }
   if (grants_ != nullptr && request.key != nullptr && !request.grant_operation.empty()) {
     input.grant_allows = grants_->FindAllowingGrant(caller.principal, request);
   }
-  policy::Decision decision = policy::Authorize(input);
+  decision = policy::Authorize(input);
   if (context_out != nullptr) *context_out = std::move(context);
   return decision;
 }

@@ -74,9 +74,12 @@ class Access {
   Access(const config::ServerConfig& config, KeyStore& store) : config_(config), store_(store) {}
   struct CachedPolicy {
     std::string text;
-    std::shared_ptr<const policy::Policy> policy;
+    std::shared_ptr<const policy::Policy> policy;  // null when `text` does not parse
     bool mentions_resource_aliases = false;
+    std::string parse_error;
   };
+  // The key's parsed policy; kInternal (cached, logged once) when the stored
+  // text does not parse.
   StatusOr<CachedPolicy> KeyPolicy(const KeyRecord& key);
   // `with_aliases`: also fill kms:ResourceAliases, which costs a store read.
   void AddCommonConditions(const auth::Caller& caller, EpochMillis now, const KeyRecord* key, bool with_aliases,

@@ -138,7 +138,12 @@ StatusOr<std::string> ListAliases(Call& call, const rapidjson::Value& body) {
   const size_t page_size = page_request.Size(50, 100);
   Page<AliasRecord> page;
   if (key_id) {
-    KMS_ASSIGN_OR_RETURN(keys::ResolvedKey key, ResolveKey(call, *key_id, keys::KeyIdForms::kKeyIdOrArn));
+    // Only the caller's own keys: ListAliases is not a cross-account operation.
+    KMS_ASSIGN_OR_RETURN(keys::ResolvedKey key,
+                         call.services.keys->Resolve(call.scope, *key_id, keys::KeyIdForms::kKeyIdOrArn));
+    if (key.key->account != call.scope.account) {
+      return Error(Code::kNotFound, "Key '" + key.key->Arn() + "' does not exist");
+    }
     KMS_ASSIGN_OR_RETURN(std::vector<AliasRecord> all, call.services.keys->store().ListAliasesForKey(key.key->key_id));
     for (AliasRecord& alias : all) {
       if (!after.empty() && alias.alias_name <= after) continue;

@@ -27,6 +27,14 @@ constexpr StringRule kPrincipalRule{.min_length = 1, .max_length = 256, .pattern
                                     .matches = IsPrincipalText};
 constexpr StringRule kGrantIdRule{.min_length = 1, .max_length = 128};
 
+// The account of an IAM or STS principal ARN; empty for anything else.
+std::string_view PrincipalAccount(std::string_view arn) {
+  if (!arn.starts_with("arn:aws:iam::") && !arn.starts_with("arn:aws:sts::")) return {};
+  const std::string_view rest = arn.substr(13);
+  if (rest.size() < 13 || rest[12] != ':') return {};
+  return rest.substr(0, 12);
+}
+
 // A grantee or retiring principal: an IAM principal ARN or a service principal.
 bool IsPrincipalArn(std::string_view p) {
   if (p.ends_with(".amazonaws.com") && p.find(':') == std::string_view::npos) return true;
@@ -246,6 +254,24 @@ StatusOr<std::string> ListGrants(Call& call, const rapidjson::Value& body) {
   return WriteGrantPage(grants, after, page_request.Size(50, 100), key.key->Arn());
 }
 
+namespace {
+
+// "You must specify a principal in your AWS account" (ListRetirableGrants):
+// an IAM principal of the caller's account, an AWS service principal, or,
+// for a service principal calling as itself, itself.
+Status CheckRetiringPrincipalIsCallers(const Call& call, std::string_view principal) {
+  const bool service = principal.ends_with(".amazonaws.com") && principal.find(':') == std::string_view::npos;
+  if (call.scope.account.empty() ? principal == call.caller.principal.arn
+                                 : service || PrincipalAccount(principal) == call.scope.account) {
+    return OkStatus();
+  }
+  return Error(Code::kAccessDenied, "User: " + call.caller.principal.arn +
+                                        " is not authorized to perform: kms:ListRetirableGrants on resource: " +
+                                        std::string(principal) + " because it is not a principal in your account");
+}
+
+}  // namespace
+
 StatusOr<std::string> ListRetirableGrants(Call& call, const rapidjson::Value& body) {
   RequestReader in(body);
   const PageRequest page_request = ReadPageRequest(in);
@@ -257,13 +283,17 @@ StatusOr<std::string> ListRetirableGrants(Call& call, const rapidjson::Value& bo
   AccessRequest request;
   request.action = "kms:ListRetirableGrants";
   KMS_RETURN_IF_ERROR(call.services.access->Authorize(call, std::move(request)));
+  KMS_RETURN_IF_ERROR(CheckRetiringPrincipalIsCallers(call, *principal));
   KMS_ASSIGN_OR_RETURN(auto page, call.services.keys->store().ListRetirableGrants(*principal, after,
                                                                                    page_request.Size(50, 100)));
   JsonOut out;
   out.StartObject().Key("Grants").StartArray();
   for (const GrantRecord& grant : page.items) {
     auto key = call.services.keys->store().GetKey(grant.key_id);
-    if (key) WriteGrant(out, grant, (*key)->Arn());
+    // The grants of the caller's account and region only.
+    if (!key || (*key)->region != call.scope.region) continue;
+    if (!call.scope.account.empty() && (*key)->account != call.scope.account) continue;
+    WriteGrant(out, grant, (*key)->Arn());
   }
   out.EndArray();
   WritePaging(out, page.next_marker);

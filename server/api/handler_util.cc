@@ -33,7 +33,11 @@ std::string EncodeMarker(std::string_view position) {
 StatusOr<std::string> DecodeMarker(std::string_view marker) {
   auto bytes = Base64Decode(marker);
   const std::string_view text = bytes ? AsString(*bytes) : std::string_view();
-  if (!bytes || !text.starts_with("kmsd:")) return Error(Code::kInvalidMarker, "Invalid marker: " + std::string(marker));
+  // Positions are key ids, alias names (256 at most) and grant references:
+  // anything longer is not one kmsd issued.
+  if (!bytes || !text.starts_with("kmsd:") || text.size() > 5 + kMaxMarkerPosition) {
+    return Error(Code::kInvalidMarker, "Invalid marker: " + std::string(marker));
+  }
   return std::string(text.substr(5));
 }
 

@@ -35,8 +35,9 @@ std::unexpected<Status> DryRunSucceeded();
 // kInvalidKeyUsage unless the algorithm (when given) suits a symmetric key.
 Status CheckSymmetricAlgorithm(const KeyRecord& key, const std::optional<std::string>& algorithm);
 
-// Paging markers: an opaque token wrapping a position; kInvalidMarker when it
-// does not decode.
+// Paging markers: an opaque token wrapping a position of at most
+// kMaxMarkerPosition bytes; kInvalidMarker when it does not decode.
+inline constexpr size_t kMaxMarkerPosition = 256;
 std::string EncodeMarker(std::string_view position);
 StatusOr<std::string> DecodeMarker(std::string_view marker);
 

@@ -1,5 +1,6 @@
 #include "kms/key_service.h"
 
+#include <algorithm>
 #include <mutex>
 
 #include "kms/crypto.h"
@@ -23,8 +24,12 @@ std::unexpected<Status> KeyDoesNotExist(std::string_view region, std::string_vie
 }  // namespace
 
 KeyService::KeyService(KeyStore& store, std::unique_ptr<RootKey> root_key, const Clock& clock,
-                       std::vector<ManagedKeyTemplate> managed_keys)
-    : store_(store), root_key_(std::move(root_key)), clock_(clock), managed_keys_(std::move(managed_keys)) {}
+                       std::vector<ManagedKeyTemplate> managed_keys, std::vector<std::string> accounts)
+    : store_(store),
+      root_key_(std::move(root_key)),
+      clock_(clock),
+      managed_keys_(std::move(managed_keys)),
+      accounts_(std::move(accounts)) {}
 
 StatusOr<std::shared_ptr<const KeyRecord>> KeyService::GetKeyInScope(const Scope& key_scope,
                                                                      std::string_view key_id) {
@@ -53,7 +58,10 @@ StatusOr<ResolvedKey> KeyService::Resolve(const Scope& scope, std::string_view k
   }
   ResolvedKey out;
   if (parsed.is_alias()) {
-    KMS_ASSIGN_OR_RETURN(out.key, ResolveAlias(target, parsed.alias_name));
+    // No lookup creates state for an account the caller does not belong to.
+    const bool may_create = target.account == scope.account &&
+                            std::find(accounts_.begin(), accounts_.end(), scope.account) != accounts_.end();
+    KMS_ASSIGN_OR_RETURN(out.key, ResolveAlias(target, parsed.alias_name, may_create));
     // Managed keys appear only to their own account.
     if (target.account != scope.account && out.key->key_manager == KeyManager::kAws) {
       return Error(Code::kNotFound,
@@ -67,12 +75,13 @@ StatusOr<ResolvedKey> KeyService::Resolve(const Scope& scope, std::string_view k
 }
 
 StatusOr<std::shared_ptr<const KeyRecord>> KeyService::ResolveAlias(const Scope& scope,
-                                                                    std::string_view alias_name) {
+                                                                    std::string_view alias_name,
+                                                                    bool may_create) {
   auto alias = store_.GetAlias(scope.account, scope.region, alias_name);
   if (alias) return GetKeyInScope(scope, (*alias)->target_key_id);
   if (alias.error().code() != Code::kNotFound) return std::unexpected(alias.error());
   for (const ManagedKeyTemplate& tmpl : managed_keys_) {
-    if (tmpl.alias_name == alias_name) return CreateManagedKey(scope, tmpl);
+    if (may_create && tmpl.alias_name == alias_name) return CreateManagedKey(scope, tmpl);
   }
   return Error(Code::kNotFound, "Alias " + AliasArn(scope.region, scope.account, alias_name) + " is not found.");
 }

@@ -202,6 +202,8 @@ std::string_view ReasonName(Decision::Reason reason) {
       return "NoKeyPolicyAllow";
     case Reason::kNoIdentityPolicyAllow:
       return "NoIdentityPolicyAllow";
+    case Reason::kKeyPolicyUnreadable:
+      return "KeyPolicyUnreadable";
   }
   return "Unknown";
 }

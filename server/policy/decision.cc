@@ -55,6 +55,8 @@ std::string Decision::Explain() const {
       return "DENY: no key policy statement allows the caller or its account" + ClosestMiss(*this);
     case Reason::kNoIdentityPolicyAllow:
       return "DENY: no identity policy allows the action" + ClosestMiss(*this);
+    case Reason::kKeyPolicyUnreadable:
+      return "DENY: the key's stored policy cannot be read (" + failed_condition + ")";
   }
   return "DENY";
 }
@@ -73,6 +75,7 @@ std::string AccessDeniedMessage(const RequestContext& request, const Decision& d
     case Reason::kExplicitDenyInIdentityPolicy:
       return message + " with an explicit deny in an identity-based policy";
     case Reason::kNoKeyPolicyAllow:
+    case Reason::kKeyPolicyUnreadable:  // the client sees what AWS would say; the record says why
       return message + " because no resource-based policy allows the " + request.action + " action";
     default:
       return message + " because no identity-based policy allows the " + request.action + " action";

@@ -33,6 +33,11 @@ StatusOr<Txn> Txn::Begin(MDB_env* env, bool read_only) {
 }
 
 StatusOr<std::optional<std::string_view>> Txn::Get(MDB_dbi dbi, std::string_view key) const {
+  // No stored key is empty or longer than LMDB allows, so neither is found
+  // (LMDB would refuse to look).
+  if (key.empty() || key.size() > static_cast<size_t>(mdb_env_get_maxkeysize(mdb_txn_env(txn_)))) {
+    return std::optional<std::string_view>();
+  }
   MDB_val k = ToVal(key);
   MDB_val v;
   const int rc = mdb_get(txn_, dbi, &k, &v);

@@ -37,7 +37,8 @@ class Txn {
   static StatusOr<Txn> Begin(MDB_env* env, bool read_only);
 
   MDB_txn* get() const { return txn_; }
-  // The value under `key` (valid until the transaction ends), or nullopt.
+  // The value under `key` (valid until the transaction ends), or nullopt
+  // (also for a key no database could hold: empty, or over the key size).
   StatusOr<std::optional<std::string_view>> Get(MDB_dbi dbi, std::string_view key) const;
   // MDB_KEYEXIST is an error unless `flags` has MDB_NODUPDATA (the pair is
   // already there, which is what the caller wanted).

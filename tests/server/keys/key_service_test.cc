@@ -55,7 +55,8 @@ class KeyServiceTest : public ::testing::Test {
     service_ = std::make_unique<KeyService>(
         *store_, std::move(*root), clock_,
         std::vector<ManagedKeyTemplate>{{"alias/aws/rds", "Default key that protects my RDS database volumes when no other key is defined",
-                                         R"({"Id":"auto-rds-2","account":"${account}","region":"${region}"})"}});
+                                         R"({"Id":"auto-rds-2","account":"${account}","region":"${region}"})"}},
+        std::vector<std::string>{kUsEast.account, kOtherAccount.account});
   }
 
   std::shared_ptr<const KeyRecord> Create(const Scope& scope = kUsEast) {
@@ -113,6 +114,24 @@ TEST_F(KeyServiceTest, ManagedKeyIsCreatedOncePerAccountAndRegion) {
   EXPECT_THAT(service_->Resolve(kOtherAccount, "arn:aws:kms:us-east-1:111122223333:alias/aws/rds", KeyIdForms::kAny),
               StatusIs(Code::kNotFound));
   EXPECT_THAT(service_->Resolve(kUsEast, "alias/aws/unknownsvc", KeyIdForms::kAny), StatusIs(Code::kNotFound));
+}
+
+TEST_F(KeyServiceTest, ManagedKeysAreNeverCreatedForAnotherOrAnUnknownAccount) {
+  // An alias ARN naming another (configured) account creates nothing there.
+  EXPECT_THAT(service_->Resolve(kUsEast, "arn:aws:kms:us-east-1:444455556666:alias/aws/rds", KeyIdForms::kAny),
+              StatusIs(Code::kNotFound, "Alias arn:aws:kms:us-east-1:444455556666:alias/aws/rds is not found."));
+  // Nor one naming an account kmsd does not know, nor a caller of such an account.
+  EXPECT_THAT(service_->Resolve(kUsEast, "arn:aws:kms:us-east-1:999999999999:alias/aws/rds", KeyIdForms::kAny),
+              StatusIs(Code::kNotFound));
+  EXPECT_THAT(service_->Resolve(Scope{"999999999999", "us-east-1"}, "alias/aws/rds", KeyIdForms::kAny),
+              StatusIs(Code::kNotFound));
+  // A service principal calling as itself has no account.
+  EXPECT_THAT(service_->Resolve(Scope{"", "us-east-1"}, "alias/aws/rds", KeyIdForms::kAny), StatusIs(Code::kNotFound));
+  KMS_ASSERT_OK_AND_ASSIGN(auto keys, service_->store().AllKeys());
+  EXPECT_TRUE(keys.empty());
+  // The other account's own call still creates its key.
+  KMS_ASSERT_OK_AND_ASSIGN(ResolvedKey own, service_->Resolve(kOtherAccount, "alias/aws/rds", KeyIdForms::kAny));
+  EXPECT_EQ(own.key->account, kOtherAccount.account);
 }
 
 TEST_F(KeyServiceTest, EncryptDecryptBindsContextAndSurvivesRestart) {
