@@ -83,13 +83,14 @@ class Response:
 class Kmsd:
     """One kmsd process with its own data directory."""
 
-    def __init__(self, config_path=CONFIG, env=None):
+    def __init__(self, config_path=CONFIG, env=None, preexec_fn=None):
         self.tmp = tempfile.mkdtemp(prefix="kmsd-it-")
         self.data_dir = os.path.join(self.tmp, "data")
         self.config_path = config_path
         self.identities = load_identities(config_path)
         self.proc = None
         self.port = None
+        self.preexec_fn = preexec_fn  # runs in the child before exec (resource limits)
         self.start(env)
 
     # --- process control -------------------------------------------------
@@ -104,7 +105,8 @@ class Kmsd:
         self.proc = subprocess.Popen(
             [KMSD, "--config", self.config_path, "--data-dir", self.data_dir, "--port", "0",
              "--port-file", port_file],
-            stdout=subprocess.DEVNULL, stderr=open(self.log_path, "ab"), env=proc_env)
+            stdout=subprocess.DEVNULL, stderr=open(self.log_path, "ab"), env=proc_env,
+            preexec_fn=self.preexec_fn)
         deadline = time.time() + 20
         while not os.path.exists(port_file):
             if self.proc.poll() is not None:
@@ -204,6 +206,13 @@ class Kmsd:
             return Response(resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read())
         finally:
             conn.close()
+
+    def raw_status_or_none(self):
+        """The HTTP status of a signed ListKeys, or None when kmsd cannot be reached."""
+        try:
+            return self.raw("ListKeys", {}).status
+        except OSError:
+            return None
 
     def via_rds(self, target, body, who="alice", region="us-east-1"):
         """A call made by the RDS service on `who`'s behalf."""
