@@ -142,7 +142,10 @@ void Access::AddCommonConditions(const auth::Caller& caller, EpochMillis now, co
   values.Set("kms:KeyUsage", key->key_usage);
   values.Set("kms:KeyOrigin", key->origin);
   values.Set("kms:MultiRegion", "false");
-  for (const Tag& tag : key->tags) values.Set("aws:ResourceTag/" + tag.key, tag.value);
+  std::vector<std::pair<std::string, std::string>> tags;
+  tags.reserve(key->tags.size());
+  for (const Tag& tag : key->tags) tags.emplace_back("aws:ResourceTag/" + tag.key, tag.value);
+  values.SetAll(std::move(tags));
   if (!with_aliases) return;
   if (auto aliases = store_.ListAliasesForKey(key->key_id); aliases.has_value()) {
     for (const AliasRecord& alias : *aliases) values.Add("kms:ResourceAliases", alias.alias_name);

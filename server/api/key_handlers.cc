@@ -47,10 +47,12 @@ Status CheckTags(const std::vector<Tag>& tags, const std::vector<Tag>& existing)
 }
 
 void AddTagConditions(const std::vector<Tag>& tags, policy::ConditionValues& values) {
-  for (const Tag& tag : tags) {
-    values.Set("aws:RequestTag/" + tag.key, tag.value);
-    values.Add("aws:TagKeys", tag.key);
-  }
+  // Tag keys that differ only in case become alternatives (as context keys do).
+  std::vector<std::pair<std::string, std::string>> pairs;
+  pairs.reserve(tags.size());
+  for (const Tag& tag : tags) pairs.emplace_back("aws:RequestTag/" + tag.key, tag.value);
+  values.SetAll(std::move(pairs));
+  for (const Tag& tag : tags) values.Add("aws:TagKeys", tag.key);
 }
 
 // The caller must still be allowed to change the policy under the new one.

@@ -133,13 +133,19 @@ TEST(RequestParametersTest, BoundsEveryValue) {
       R"({"KeyId":")" + long_id + R"(","Description":"d"})"));
   EXPECT_EQ(rendered, R"({"keyId":")" + std::string(2048, 'k') + R"(...","description":"d"})");
   std::string context = "{";
-  for (int i = 0; i < 900; ++i) context += (i ? "," : "") + ("\"k" + std::to_string(i) + "\":\"" + std::string(20, 'v') + "\"");
+  for (int i = 0; i < 900; ++i) {
+    if (i > 0) context += ',';
+    context.append("\"k").append(std::to_string(i)).append("\":\"").append(20, 'v').append("\"");
+  }
   context += "}";
   const std::string with_context = RenderRequestParameters("Encrypt", Parse(R"({"EncryptionContext":)" + context + "}"));
   EXPECT_LT(with_context.size(), kMaxEncryptionContextBytes + 6 * 900);
   EXPECT_GT(with_context.size(), kMaxEncryptionContextBytes);
   std::string tags = "[";
-  for (int i = 0; i < 200; ++i) tags += (i ? "," : "") + std::string(R"({"TagKey":"k","TagValue":"v"})");
+  for (int i = 0; i < 200; ++i) {
+    if (i > 0) tags += ',';
+    tags.append(R"({"TagKey":"k","TagValue":"v"})");
+  }
   tags += "]";
   const std::string with_tags = RenderRequestParameters("TagResource", Parse(R"({"Tags":)" + tags + "}"));
   EXPECT_EQ(std::count(with_tags.begin(), with_tags.end(), '{'), 51);
