@@ -20,7 +20,7 @@ src_dir=${SRC_DIR:-$repo_root}
 build_dir=${BUILD_DIR:-$repo_root/build-fuzz}
 seconds=${FUZZ_SECONDS:-15}
 jobs=${JOBS:-1}
-read -r -a fuzzers <<<"${FUZZERS:-policy_parser_fuzz:policy_parser ciphertext_blob_fuzz:ciphertext_blob sigv4_fuzz:sigv4 request_body_fuzz:request_body config_fuzz:config lookup_events_fuzz:lookup_events}"
+read -r -a fuzzers <<<"${FUZZERS:-policy_parser_fuzz:policy_parser ciphertext_blob_fuzz:ciphertext_blob sigv4_fuzz:sigv4 request_body_fuzz:request_body config_fuzz:config lookup_events_fuzz:lookup_events http_request_fuzz:http_request volume_header_fuzz:volume_header rds_config_fuzz:rds_config}"
 
 cmake -S "$src_dir" -B "$build_dir" -G Ninja \
   -DCMAKE_C_COMPILER="${CC:-clang}" -DCMAKE_CXX_COMPILER="${CXX:-clang++}" \

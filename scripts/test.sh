@@ -1,19 +1,56 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds kmsd and its tests, and runs every test:
-# unit tests (GoogleTest) and integration tests (the real kmsd driven by the
-# AWS CLI v2 and boto3), then each fuzzer for a short bounded time.
-# Set KMS_SANITIZE=address,undefined to run everything under ASan/UBSan.
+# Installs what is missing, builds kmsd and its tests, and runs every test.
+#
+# By default (this is what CI runs, through .ci/run):
+#   1. RelWithDebInfo build (build/): unit tests, integration tests (the real
+#      kmsd driven by the AWS CLI v2, boto3 and the JS SDK) and fuzz-corpus
+#      replays;
+#   2. the same unit and integration tests under ASan+UBSan (build-sanitize/);
+#   3. a Release build (build-release/), compiled with tests, so that every
+#      documented build type builds;
+#   4. each libFuzzer target for a short bounded time (build-fuzz/).
+# Each stage prints its duration.
+#
+# KMS_SANITIZE=address,undefined (or thread) instead runs one build with
+# those sanitizers and all its tests, and nothing else.
+# SKIP_SANITIZE, SKIP_RELEASE and SKIP_FUZZ skip stages 2, 3 and 4.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh --test
-build_dir=build
-extra=()
+
+jobs=${JOBS:-$(nproc)}
+stage_start=$SECONDS
+stage() {
+  echo "== $* ($((SECONDS - stage_start)) s since the last stage)"
+  stage_start=$SECONDS
+}
+
 if [[ -n "${KMS_SANITIZE:-}" ]]; then
-  build_dir=build-sanitize
-  extra+=("-DKMS_SANITIZE=${KMS_SANITIZE}")
+  scripts/build.sh build-sanitize "-DKMS_SANITIZE=${KMS_SANITIZE}"
+  (cd build-sanitize && ctest --output-on-failure -j"$jobs")
+  exit 0
 fi
-scripts/build.sh "$build_dir" "${extra[@]}"
-(cd "$build_dir" && ctest --output-on-failure -j"${JOBS:-$(nproc)}")
+
+stage "build RelWithDebInfo"
+scripts/build.sh build
+stage "test RelWithDebInfo"
+(cd build && ctest --output-on-failure -j"$jobs")
+
+if [[ -z "${SKIP_SANITIZE:-}" ]]; then
+  stage "build ASan+UBSan"
+  scripts/build.sh build-sanitize -DKMS_SANITIZE=address,undefined
+  stage "test ASan+UBSan (unit and integration)"
+  (cd build-sanitize && ctest --output-on-failure -j"$jobs" -L 'unit|integration')
+fi
+
+if [[ -z "${SKIP_RELEASE:-}" ]]; then
+  stage "build Release"
+  BUILD_TYPE=Release scripts/build.sh build-release
+fi
+
 if [[ -x scripts/run-fuzzers.sh && -z "${SKIP_FUZZ:-}" ]]; then
+  stage "fuzzers"
   scripts/run-fuzzers.sh
 fi
+stage "end"
+echo "== every stage passed in ${SECONDS} s"

@@ -19,6 +19,10 @@ inline constexpr std::string_view kKmsEventSource = "kms.amazonaws.com";
 // eventSource of the records of CloudTrail's own calls (LookupEvents).
 inline constexpr std::string_view kCloudTrailEventSource = "cloudtrail.amazonaws.com";
 inline constexpr std::string_view kKmsKeyResourceType = "AWS::KMS::Key";
+// The most bytes of an errorMessage or userAgent a record keeps (a validation
+// message echoes the caller's values; a User-Agent is the caller's to choose):
+// longer ones are cut, ending in "...", as CloudTrail cuts fields.
+inline constexpr size_t kMaxRecordedText = 1024;
 
 // The record's tlsDetails, when the API layer knows them.
 struct TlsDetails {

@@ -25,6 +25,10 @@ bool IsValidUtf8(std::string_view text);
 // `text` with every byte that does not belong to a well-formed sequence
 // replaced by U+FFFD.
 std::string SanitizeUtf8(std::string_view text);
+// `text` when it has at most `max_bytes` bytes; otherwise its first bytes, cut
+// before `max_bytes` at a UTF-8 sequence boundary, followed by "..." (as
+// CloudTrail shows a value it cut).
+std::string TruncateUtf8(std::string_view text, size_t max_bytes);
 
 }  // namespace kms
 

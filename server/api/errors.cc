@@ -3,6 +3,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "kms/text.h"
+
 namespace kms::api {
 
 int HttpStatusFor(Code code) {
@@ -28,7 +30,10 @@ std::string ErrorBody(const Status& status) {
   if (!status.message().empty()) {
     const bool capital = status.code() == Code::kAccessDenied || status.code() == Code::kSerialization;
     w.Key(capital ? "Message" : "message");
-    w.String(status.message().data(), static_cast<rapidjson::SizeType>(status.message().size()));
+    // Messages may echo header bytes (SigV4 errors quote the Authorization
+    // header): the body stays valid UTF-8 JSON whatever they hold.
+    const std::string message = SanitizeUtf8(status.message());
+    w.String(message.data(), static_cast<rapidjson::SizeType>(message.size()));
   }
   w.EndObject();
   return std::string(buffer.GetString(), buffer.GetSize());

@@ -106,17 +106,12 @@ const std::unordered_map<std::string_view, std::vector<Member>>& RecordedMembers
   return *table;
 }
 
-// `text`, cut to at most `max` bytes at a UTF-8 boundary with "..." added
-// when it is longer.
 void WriteBounded(Writer& w, std::string_view text, size_t max) {
   if (text.size() <= max) {
     w.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
     return;
   }
-  size_t cut = max;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-  std::string shown(text.substr(0, cut));
-  shown += "...";
+  const std::string shown = TruncateUtf8(text, max);
   w.String(shown.data(), static_cast<rapidjson::SizeType>(shown.size()));
 }
 

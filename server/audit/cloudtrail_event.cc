@@ -123,10 +123,12 @@ void WriteCallMembers(JsonWriter& writer, const CloudTrailEvent& event) {
   WriteMember(writer, "sourceIPAddress",
               invoked_by.empty() ? std::string_view(event.source_ip_address) : invoked_by);
   WriteMember(writer, "userAgent",
-              invoked_by.empty() ? std::string_view(event.user_agent) : invoked_by);
+              TruncateUtf8(invoked_by.empty() ? std::string_view(event.user_agent) : invoked_by, kMaxRecordedText));
   if (!event.error_code.empty()) {
     WriteMember(writer, "errorCode", event.error_code);
-    if (!event.error_message.empty()) WriteMember(writer, "errorMessage", event.error_message);
+    if (!event.error_message.empty()) {
+      WriteMember(writer, "errorMessage", TruncateUtf8(event.error_message, kMaxRecordedText));
+    }
   }
   WriteRawMember(writer, "requestParameters", event.request_parameters);
   WriteRawMember(writer, "responseElements", event.response_elements);

@@ -153,7 +153,7 @@ void LmdbAuditLog::WriterLoop() {
 void LmdbAuditLog::StoreBatch(std::vector<Pending>& batch) {
   const Status status = CommitBatch(batch);
   UpdateRoom(status);
-  if (status.ok() || status.code() == Code::kStoreFull || batch.size() == 1) return FinishBatch(batch, status);
+  if (status.ok() || batch.size() == 1) return FinishBatch(batch, status);
   for (Pending& pending : batch) {
     const Status one = CommitBatch(std::span<const Pending>(&pending, 1));
     UpdateRoom(one);

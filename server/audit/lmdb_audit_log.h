@@ -53,9 +53,9 @@ class LmdbAuditLog final : public AuditLog {
   // up to max_batch of them. Empty when stopping with nothing queued, or when
   // the wait ended with nothing queued.
   std::vector<Pending> NextBatch();
-  // Commits the batch in one transaction; when that fails for a reason other
-  // than a full store, commits its records one by one, so that one record
-  // that cannot be stored fails alone.
+  // Commits the batch in one transaction; when that fails, commits its
+  // records one by one, so that a record that cannot be stored (or does not
+  // fit) fails alone.
   void StoreBatch(std::vector<Pending>& batch);
   Status CommitBatch(std::span<const Pending> batch);
   void FinishBatch(std::span<Pending> batch, const Status& status);

@@ -95,12 +95,24 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
   void ReadHeader() {
     stream_.expires_after(std::chrono::seconds(state_.options.header_timeout_seconds));
-    bhttp::async_read_header(stream_, buffer_, *parser_,
-                             beast::bind_front_handler(&HttpSession::OnHeader, shared_from_this()));
+    header_bytes_ = 0;
+    ReadHeaderBytes();
   }
 
-  void OnHeader(beast::error_code ec, size_t) {
+  // Reads until the header is complete, counting its bytes (CountHeaderBytes).
+  void ReadHeaderBytes() {
+    bhttp::async_read_some(stream_, buffer_, *parser_,
+                           beast::bind_front_handler(&HttpSession::OnHeaderBytes, shared_from_this()));
+  }
+
+  void OnHeaderBytes(beast::error_code ec, size_t consumed) {
     if (ec) return OnReadError(ec);
+    if (!CountHeaderBytes(consumed, &header_bytes_, state_.options)) return Refuse(Rejection::kHeaderTooLarge);
+    if (!parser_->is_header_done()) return ReadHeaderBytes();
+    ReadBody();
+  }
+
+  void ReadBody() {
     stream_.expires_after(std::chrono::seconds(state_.options.read_timeout_seconds));
     bhttp::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpSession::OnRead, shared_from_this()));
   }
@@ -209,6 +221,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<RequestParser> parser_;
+  size_t header_bytes_ = 0;  // of the request being read
   ServerState& state_;
   bool keep_alive_ = true;
   std::vector<char> drain_buffer_;

@@ -24,7 +24,16 @@ inline void ResetParser(std::optional<RequestParser>& parser, const ServerOption
   parser->header_limit(static_cast<uint32_t>(options.max_header_bytes));
 }
 
-// The Request a parsed message becomes (remote address and id not set).
+// Adds `consumed`, the bytes the parser used of a request's header in one
+// put(), to `*total`; false once the header passes max_header_bytes. Beast
+// applies header_limit to each put() on its own, so a header that arrives in
+// several reads must be counted across them.
+inline bool CountHeaderBytes(size_t consumed, size_t* total, const ServerOptions& options) {
+  *total += consumed;
+  return *total <= options.max_header_bytes;
+}
+
+// The Request a parsed message becomes (remote address not set).
 inline Request ToRequest(boost::beast::http::request<boost::beast::http::string_body>&& message) {
   Request request;
   request.method = std::string(message.method_string());

@@ -282,9 +282,14 @@ def test_records_hold_what_cloudtrail_records_bounded(kmsd):
     assert record["requestParameters"] == {"keyId": key, "encryptionContext": {"k": "v"}}
     assert len(json.dumps(record)) < 4096
     # Long values are cut, not stored whole.
-    resp = kmsd.raw("UpdateKeyDescription", {"KeyId": key, "Description": "d" * 200000}, who="bob")
+    resp = kmsd.raw("UpdateKeyDescription", {"KeyId": key, "Description": "d" * 200000}, who="bob",
+                    headers={"User-Agent": "u" * 10000})
+    assert resp.error_type == "ValidationException"  # whose message echoes the value, as AWS's does
     [record] = records_for(kmsd, resp.headers["x-amzn-requestid"], "UpdateKeyDescription")
     assert record["requestParameters"]["description"] == "d" * 8192 + "..."
+    assert record["errorMessage"].endswith("...") and len(record["errorMessage"]) == 1024 + 3
+    assert record["userAgent"] == "u" * 1024 + "..."
+    assert len(json.dumps(record)) < 16384
 
 
 def test_a_full_audit_log_refuses_calls_cleanly_and_changes_nothing(tmp_path):

@@ -25,6 +25,41 @@ TEST(ParseBodyTest, OnlyAJsonObjectIsABody) {
   EXPECT_THAT(ParseBody("7", &doc), StatusIs(Code::kSerialization, ""));
 }
 
+TEST(ParseBodyTest, RefusesDeepWideAndNonUtf8BodiesLikeMalformedJson) {
+  rapidjson::Document doc;
+  EXPECT_THAT(ParseBody("{\"KeyId\":" + std::string(100000, '['), &doc), StatusIs(Code::kSerialization, ""));
+  EXPECT_THAT(ParseBody("{\"a\":" + std::string(31, '[') + std::string(31, ']') + "}", &doc), IsOk());
+  EXPECT_THAT(ParseBody("{\"a\":" + std::string(32, '[') + std::string(32, ']') + "}", &doc),
+              StatusIs(Code::kSerialization, ""));
+  std::string wide = "{";
+  for (int i = 0; i < 1001; ++i) {
+    if (i > 0) wide += ',';
+    wide.append("\"k").append(std::to_string(i)).append("\":\"v\"");
+  }
+  EXPECT_THAT(ParseBody(wide + "}", &doc), StatusIs(Code::kSerialization, ""));
+  EXPECT_THAT(ParseBody("{\"x\":\"\xff\"}", &doc), StatusIs(Code::kSerialization, ""));
+  EXPECT_THAT(ParseBody(R"({"x":"\udc00"})", &doc), StatusIs(Code::kSerialization, ""));
+}
+
+TEST(RequestReaderTest, EncryptionContextsAreBounded) {
+  std::string map = "{";
+  for (int i = 0; i < 82; ++i) {
+    if (i > 0) map += ',';
+    map.append("\"k").append(std::to_string(100 + i)).append("\":\"").append(96, 'v').append("\"");
+  }
+  map += "}";  // 82 * (4 + 96) = 8200 bytes
+  rapidjson::Document doc = Parse(R"({"EncryptionContext":)" + map + "}");
+  RequestReader in(doc);
+  EXPECT_TRUE(in.StringMap("EncryptionContext").has_value());
+  EXPECT_THAT(in.Finish(), StatusIs(Code::kValidation, ::testing::StartsWith("Invalid EncryptionContext")));
+  // Model violations are reported first.
+  rapidjson::Document both = Parse(R"({"KeyId":"","EncryptionContext":)" + map + "}");
+  RequestReader again(both);
+  again.String("KeyId", StringRule{.min_length = 1});
+  again.StringMap("EncryptionContext");
+  EXPECT_THAT(again.Finish(), StatusIs(Code::kValidation, ::testing::HasSubstr("1 validation error detected")));
+}
+
 TEST(RequestReaderTest, ReadsTypedMembers) {
   rapidjson::Document doc = Parse(R"({"KeyId":"k","NumberOfBytes":32,"DryRun":true,
       "EncryptionContext":{"b":"2","a":"1"},"GrantTokens":["t1"],"Plaintext":"aGk="})");
@@ -102,6 +137,10 @@ TEST(ErrorBodyTest, ShapesFollowKms) {
   EXPECT_EQ(HttpStatusFor(Code::kNotFound), 400);
   EXPECT_EQ(HttpStatusFor(Code::kInternal), 500);
   EXPECT_EQ(HttpStatusFor(Code::kDependencyTimeout), 503);
+  EXPECT_EQ(HttpStatusFor(Code::kStoreFull), 500);
+  // Echoed header bytes that are not UTF-8 still make a UTF-8 body.
+  EXPECT_EQ(ErrorBody(Status(Code::kIncompleteSignature, "Authorization=\xff")),
+            "{\"__type\":\"IncompleteSignatureException\",\"message\":\"Authorization=\xEF\xBF\xBD\"}");
 }
 
 TEST(RequestParametersTest, LowerCamelWithoutSecrets) {

@@ -307,5 +307,21 @@ TEST_F(AuditChainTest, DetectsRemovedCheckpoint) {
   EXPECT_EQ(report.problem, "records 1 to 2 are missing");
 }
 
+TEST(IndexKeyTest, NeverExceedsTheKeySizeWhateverTheScopeOrValue) {
+  constexpr size_t kMax = 511;
+  const LookupScope scope = TestScope();
+  EXPECT_EQ(IndexKey(scope, LookupAttributeKey::kEventName, "Encrypt", kMax).size(),
+            scope.account_id.size() + scope.region.size() + 4 + 7);
+  const std::string long_value(5000, 'v');
+  EXPECT_LE(IndexKey(scope, LookupAttributeKey::kUsername, long_value, kMax).size(), kMax);
+  EXPECT_NE(IndexKey(scope, LookupAttributeKey::kUsername, long_value, kMax),
+            IndexKey(scope, LookupAttributeKey::kUsername, long_value + "w", kMax));
+  const LookupScope long_scope{scope.account_id, std::string(600, 'r')};
+  const std::string key = IndexKey(long_scope, LookupAttributeKey::kUsername, "alice", kMax);
+  EXPECT_LE(key.size(), kMax);
+  EXPECT_EQ(key, IndexKey(long_scope, LookupAttributeKey::kUsername, "alice", kMax));
+  EXPECT_NE(key, IndexKey(long_scope, LookupAttributeKey::kUsername, "bob", kMax));
+}
+
 }  // namespace
 }  // namespace kms::audit

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <future>
 #include <set>
 #include <string>
@@ -196,6 +197,67 @@ TEST_F(AuditLogTest, FullQueueRefusesAppendsAtOnce) {
   ASSERT_THAT(log->Flush(), IsOk());
   EXPECT_EQ(ok_calls.load(), 2);
   EXPECT_EQ(AllEventIds(*log).size(), 3u);
+}
+
+// An entry with a large record, to fill a small map quickly.
+AuditEntry LargeEntry(EpochMillis time) {
+  AuditEntry entry = MakeEntry("UpdateKeyDescription", time);
+  entry.record_json.insert(entry.record_json.size() - 1, ",\"padding\":\"" + std::string(60000, 'p') + "\"");
+  return entry;
+}
+
+TEST_F(AuditLogTest, AFullLogRefusesNewCallsAndRecoversWhenRetentionFreesRoom) {
+  AuditOptions options = TestOptions(dir_.path(), &clock_);
+  options.map_size = size_t{4} << 20;
+  std::unique_ptr<AuditLog> log = OpenLog(options);
+  EXPECT_THAT(log->CheckWritable(), IsOk());
+  Status last;
+  int appended = 0;
+  while (log->CheckWritable().ok() && appended < 1000) {
+    last = AppendAndWait(*log, LargeEntry(kT0 + appended));
+    ASSERT_THAT(last, IsOk()) << "the log filled up before it said so";
+    ++appended;
+  }
+  ASSERT_LT(appended, 1000);
+  EXPECT_THAT(log->CheckWritable(), StatusIs(Code::kStoreFull, ::testing::HasSubstr("The audit log is full")));
+  // Calls already under way still have room for their records.
+  EXPECT_THAT(AppendAndWait(*log, MakeEntry("Decrypt", kT0 + appended)), IsOk());
+  log.reset();
+
+  // Retention that keeps a few records frees the room: serving resumes.
+  options.retention.max_records = 5;
+  log = OpenLog(options);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!log->CheckWritable().ok() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_THAT(log->CheckWritable(), IsOk());
+  EXPECT_THAT(AppendAndWait(*log, MakeEntry("Encrypt", kT0 + appended + 1)), IsOk());
+  KMS_ASSERT_OK_AND_ASSIGN(VerifyReport report, log->Verify());
+  EXPECT_TRUE(report.ok) << report.ToString();
+}
+
+TEST_F(AuditLogTest, OneRecordThatCannotBeStoredFailsAlone) {
+  std::unique_ptr<AuditLog> log = OpenLog(TestOptions(dir_.path(), &clock_));
+  // A record larger than the map stands for any record the store refuses.
+  AuditEntry huge = MakeEntry("Encrypt", kT0);
+  huge.record_json.assign(size_t{80} << 20, 'x');
+  std::vector<std::promise<Status>> done(9);
+  std::vector<std::future<Status>> results;
+  for (auto& promise : done) results.push_back(promise.get_future());
+  for (size_t i = 0; i < done.size(); ++i) {
+    AuditEntry entry = i == 4 ? huge : MakeEntry("Encrypt", kT0 + static_cast<EpochMillis>(i));
+    log->Append(std::move(entry), [&done, i](Status status) { done[i].set_value(std::move(status)); });
+  }
+  for (size_t i = 0; i < results.size(); ++i) {
+    const Status status = results[i].get();
+    if (i == 4) {
+      EXPECT_FALSE(status.ok());
+    } else {
+      EXPECT_THAT(status, IsOk()) << i;
+    }
+  }
+  EXPECT_EQ(AllEventIds(*log).size(), 8u);
 }
 
 TEST_F(AuditLogTest, ReadOnlyLogRefusesAppends) {

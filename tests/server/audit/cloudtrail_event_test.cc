@@ -157,6 +157,19 @@ TEST(CloudTrailEventTest, ErrorRecordPlacesErrorAfterUserAgent) {
   EXPECT_TRUE(doc["responseElements"].IsNull());
 }
 
+TEST(CloudTrailEventTest, CallerChosenTextIsBounded) {
+  CloudTrailEvent e = SampleEvent();
+  e.error_code = "ValidationException";
+  e.error_message = "1 validation error detected: Value '" + std::string(200000, 'd') + "' at 'description'";
+  e.user_agent = std::string(10000, 'u');
+  KMS_ASSERT_OK_AND_ASSIGN(std::string record, BuildCloudTrailRecord(e));
+  rapidjson::Document doc = Parse(record);
+  EXPECT_EQ(doc["errorMessage"].GetStringLength(), kMaxRecordedText + 3);
+  EXPECT_TRUE(std::string_view(doc["errorMessage"].GetString()).ends_with("ddd..."));
+  EXPECT_EQ(doc["userAgent"].GetStringLength(), kMaxRecordedText + 3);
+  EXPECT_LT(record.size(), 4096u);
+}
+
 TEST(CloudTrailEventTest, ErrorWithoutMessageHasNoErrorMessage) {
   CloudTrailEvent e = SampleEvent();
   e.error_code = "InvalidCiphertextException";

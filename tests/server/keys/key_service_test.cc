@@ -221,5 +221,18 @@ TEST(RootKeyTest, FileIsCreatedWithMode0600AndReused) {
   EXPECT_THAT(second->Unwrap(wrapped, "arn:other", 1), StatusIs(Code::kInternal));
 }
 
+TEST(RootKeyTest, TheEnvironmentKeyIsWipedAndRemoved) {
+  testing::TempDir dir;
+  ASSERT_EQ(::setenv("KMSD_ROOT_KEY", std::string(64, 'a').c_str(), 1), 0);
+  KMS_ASSERT_OK_AND_ASSIGN(auto from_env, RootKey::LoadOrCreate(dir.Sub("unused.key")));
+  EXPECT_EQ(std::getenv("KMSD_ROOT_KEY"), nullptr);
+  struct stat st;
+  EXPECT_NE(::stat(dir.Sub("unused.key").c_str(), &st), 0);  // no file was made
+  // A malformed value is refused, and removed all the same.
+  ASSERT_EQ(::setenv("KMSD_ROOT_KEY", "not hex", 1), 0);
+  EXPECT_THAT(RootKey::LoadOrCreate(dir.Sub("unused.key")), StatusIs(Code::kInternal));
+  EXPECT_EQ(std::getenv("KMSD_ROOT_KEY"), nullptr);
+}
+
 }  // namespace
 }  // namespace kms::keys

@@ -226,5 +226,31 @@ TEST(ConditionValuesTest, KeysAreCaseInsensitiveAndStoredLowercase) {
   EXPECT_EQ(values.Find("kms:ViaService"), nullptr);
 }
 
+TEST(ConditionValuesTest, SetAllMergesInOnePassAndFoldsCaseVariantsIntoAlternatives) {
+  ConditionValues values;
+  values.Set("aws:SourceIp", "1.2.3.4");
+  values.Set("kms:EncryptionContext:tenant", "stale");
+  std::vector<std::pair<std::string, std::string>> pairs;
+  // Byte order and lower-case order differ ('Z' < 'a' < 'z'): the case that was quadratic.
+  for (int i = 0; i < 20000; ++i) {
+    pairs.emplace_back("kms:EncryptionContext:" + std::string(1, i % 2 ? 'Z' : 'a') + std::to_string(i), "v");
+  }
+  pairs.emplace_back("kms:EncryptionContext:Tenant", "B");
+  pairs.emplace_back("kms:EncryptionContext:tenant", "A");
+  values.SetAll(std::move(pairs));
+  EXPECT_EQ(values.size(), 20000u + 2u);
+  const ConditionValues::Entry* tenant = values.FindEntry("KMS:EncryptionContext:TENANT");
+  ASSERT_NE(tenant, nullptr);
+  EXPECT_EQ(tenant->values, (std::vector<std::string>{"B", "A"}));  // the stale value is replaced
+  EXPECT_TRUE(tenant->alternatives);
+  EXPECT_FALSE(values.FindEntry("kms:encryptioncontext:z1")->alternatives);
+  EXPECT_EQ(*values.Find("aws:sourceip"), std::vector<std::string>{"1.2.3.4"});
+  for (size_t i = 1; i < values.entries().size(); ++i) {
+    EXPECT_LT(values.entries()[i - 1].key, values.entries()[i].key);
+  }
+  values.Set("kms:EncryptionContext:tenant", "C");
+  EXPECT_FALSE(values.FindEntry("kms:encryptioncontext:tenant")->alternatives);
+}
+
 }  // namespace
 }  // namespace kms::policy
