@@ -25,6 +25,7 @@ read -r -a fuzzers <<<"${FUZZERS:-policy_parser_fuzz:policy_parser ciphertext_bl
 cmake -S "$src_dir" -B "$build_dir" -G Ninja \
   -DCMAKE_C_COMPILER="${CC:-clang}" -DCMAKE_CXX_COMPILER="${CXX:-clang++}" \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g1" -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" \
   -DKMS_BUILD_FUZZERS=ON -DKMS_BUILD_TESTS=OFF -DKMS_BUILD_BENCH=OFF >/dev/null
 
 scratch=$(mktemp -d)

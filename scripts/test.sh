@@ -38,7 +38,7 @@ stage "test RelWithDebInfo"
 
 if [[ -z "${SKIP_SANITIZE:-}" ]]; then
   stage "build ASan+UBSan"
-  scripts/build.sh build-sanitize -DKMS_SANITIZE=address,undefined
+  scripts/build.sh build-sanitize -DKMS_SANITIZE=address,undefined -DKMS_BUILD_BENCH=OFF
   stage "test ASan+UBSan (unit and integration)"
   (cd build-sanitize && ctest --output-on-failure -j"$jobs" -L 'unit|integration')
 fi

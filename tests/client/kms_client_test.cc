@@ -99,6 +99,11 @@ TEST(BuildKmsRequestTest, ViaServiceCallsCarryTheServicesSignatureOverTheViaHead
   EXPECT_NE(
       std::find(service.signed_headers.begin(), service.signed_headers.end(), "x-kmsd-via-service"),
       service.signed_headers.end());
+  // The countersignature is bound to the user: it signs the user's access key id.
+  EXPECT_EQ(request.Header(kViaPrincipalHeader), "AKIAKMSD0ALICE000001");
+  EXPECT_NE(
+      std::find(service.signed_headers.begin(), service.signed_headers.end(), "x-kmsd-via-principal"),
+      service.signed_headers.end());
   // One X-Amz-Date, shared by both signatures; the user's covers the service's.
   EXPECT_EQ(Count(request, "X-Amz-Date"), 1);
   EXPECT_EQ(request.Header("X-Amz-Date"), FormatAmzDate(kNow));
@@ -114,6 +119,7 @@ TEST(BuildKmsRequestTest, ViaServiceCallsCarryTheServicesSignatureOverTheViaHead
 TEST(BuildKmsRequestTest, ServiceCallsAreSignedByTheServiceAlone) {
   const HttpRequest request = Build(CallAs::kService);
   EXPECT_EQ(request.Header(kViaServiceHeader), "");
+  EXPECT_EQ(request.Header(kViaPrincipalHeader), "");
   EXPECT_EQ(request.Header(kServiceAuthorizationHeader), "");
   EXPECT_EQ(request.Header("Authorization"), Expected(request, "X-Amz-Date", Identities().service));
 }

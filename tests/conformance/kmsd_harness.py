@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -25,6 +26,41 @@ AWS_CLI = "/usr/bin/aws"
 
 ACCOUNT = "111122223333"
 OTHER_ACCOUNT = "444455556666"
+
+
+def write_config(tmp_path, **changes):
+    """A copy of the example config with sections updated, e.g.
+    write_config(tmp_path, server={"max_connections": 4}); returns its path."""
+    with open(CONFIG) as f:
+        config = json.load(f)
+    for section, values in changes.items():
+        config.setdefault(section, {}).update(values)
+    path = os.path.join(str(tmp_path), "kmsd.json")
+    with open(path, "w") as f:
+        json.dump(config, f)
+    return path
+
+
+def read_until_closed(sock):
+    """Everything the peer sends until it closes the connection."""
+    data = b""
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+
+
+def closed_within(sock, seconds):
+    """Whether the peer closes the connection (after whatever it sends) within `seconds`."""
+    sock.settimeout(seconds)
+    try:
+        read_until_closed(sock)
+        return True
+    except (socket.timeout, TimeoutError):
+        return False
+    except ConnectionResetError:
+        return True
 
 
 def load_identities(config_path=CONFIG):
@@ -207,12 +243,18 @@ class Kmsd:
         finally:
             conn.close()
 
-    def raw_status_or_none(self):
-        """The HTTP status of a signed ListKeys, or None when kmsd cannot be reached."""
-        try:
-            return self.raw("ListKeys", {}).status
-        except OSError:
-            return None
+    def serves_within(self, seconds):
+        """Whether a signed ListKeys succeeds within `seconds` (retrying while
+        kmsd refuses or cannot be reached)."""
+        deadline = time.time() + seconds
+        while time.time() < deadline:
+            try:
+                if self.raw("ListKeys", {}).status == 200:
+                    return True
+            except OSError:
+                pass
+            time.sleep(0.1)
+        return False
 
     def via_rds(self, target, body, who="alice", region="us-east-1"):
         """A call made by the RDS service on `who`'s behalf."""

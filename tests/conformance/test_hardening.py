@@ -5,7 +5,6 @@ test names the finding it guards."""
 import json
 import os
 import resource
-import signal
 import socket
 import subprocess
 import threading
@@ -18,16 +17,8 @@ import botocore.exceptions
 import lmdb
 import pytest
 
-from kmsd_harness import ACCOUNT, CONFIG, KMSD, OTHER_ACCOUNT, FixedTimeSigV4, Kmsd, error_code
-
-
-def write_config(tmp_path, name="kmsd.json", **changes):
-    config = json.load(open(CONFIG))
-    for section, values in changes.items():
-        config.setdefault(section, {}).update(values)
-    path = tmp_path / name
-    path.write_text(json.dumps(config))
-    return str(path)
+from kmsd_harness import (ACCOUNT, CONFIG, KMSD, OTHER_ACCOUNT, FixedTimeSigV4, Kmsd, closed_within, error_code,
+                          read_until_closed, write_config)
 
 
 def records_for(kmsd, request_id, event_name, who="alice"):
@@ -141,18 +132,6 @@ def tight_transport(tmp_path):
     server.close()
 
 
-def closed_within(sock, seconds):
-    sock.settimeout(seconds)
-    try:
-        while sock.recv(4096):
-            pass
-        return True
-    except (socket.timeout, TimeoutError):
-        return False
-    except ConnectionResetError:
-        return True
-
-
 def test_half_sent_headers_are_timed_out(tight_transport):
     with socket.create_connection(("127.0.0.1", tight_transport.port)) as s:
         s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Tar")
@@ -180,23 +159,14 @@ def test_connections_beyond_the_cap_are_refused_then_served_again(tight_transpor
         time.sleep(0.2)
         with socket.create_connection(("127.0.0.1", tight_transport.port)) as extra:
             extra.settimeout(10)
-            answer = b""
-            while True:
-                chunk = extra.recv(4096)
-                if not chunk:
-                    break
-                answer += chunk
-            head, _, body = answer.partition(b"\r\n\r\n")
+            head, _, body = read_until_closed(extra).partition(b"\r\n\r\n")
             assert head.startswith(b"HTTP/1.1 503")
             assert json.loads(body)["__type"] == "ThrottlingException"
             assert b"Too many connections" in body
     finally:
         for s in held:
             s.close()
-    deadline = time.time() + 10
-    while tight_transport.raw_status_or_none() != 200:
-        assert time.time() < deadline
-        time.sleep(0.1)
+    assert tight_transport.serves_within(10)
 
 
 def cpu_seconds(pid):
@@ -227,10 +197,7 @@ def test_running_out_of_descriptors_pauses_accepts_instead_of_spinning(tmp_path)
         assert used < 0.5, used
         for s in held:
             s.close()
-        deadline = time.time() + 10
-        while server.raw_status_or_none() != 200:
-            assert time.time() < deadline
-            time.sleep(0.1)
+        assert server.serves_within(10)
         assert server.alive()
     finally:
         server.close()

@@ -8,7 +8,7 @@ import socket
 
 import pytest
 
-from kmsd_harness import ACCOUNT
+from kmsd_harness import ACCOUNT, read_until_closed
 
 
 def assert_kms_error(resp, error_type, status=400):
@@ -184,12 +184,7 @@ def test_garbage_http_keeps_the_server_alive(kmsd):
         with socket.create_connection(("127.0.0.1", kmsd.port), timeout=10) as s:
             s.sendall(payload)
             s.shutdown(socket.SHUT_WR)
-            data = b""
-            while True:
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
+            data = read_until_closed(s)
             assert data.startswith(b"HTTP/1.1 4"), data[:100]
     assert kmsd.alive()
     assert kmsd.raw("ListKeys", {}).status == 200

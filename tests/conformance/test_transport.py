@@ -1,8 +1,6 @@
 """The HTTP transport: keep-alive, timeouts, limits, clean shutdown, and the
 opt-in permissive auth mode."""
 
-import json
-import os
 import signal
 import socket
 import threading
@@ -10,16 +8,7 @@ import time
 
 import pytest
 
-from kmsd_harness import CONFIG, Kmsd
-
-
-def write_config(tmp_path, **changes):
-    config = json.load(open(CONFIG))
-    for section, values in changes.items():
-        config.setdefault(section, {}).update(values)
-    path = tmp_path / "kmsd.json"
-    path.write_text(json.dumps(config))
-    return str(path)
+from kmsd_harness import Kmsd, closed_within, write_config
 
 
 @pytest.fixture
@@ -28,16 +17,6 @@ def fast_timeouts(tmp_path):
                                                  "max_header_bytes": 2048}))
     yield server
     server.close()
-
-
-def closed_within(sock, seconds):
-    sock.settimeout(seconds)
-    try:
-        return sock.recv(1) == b""
-    except (socket.timeout, TimeoutError):
-        return False
-    except ConnectionResetError:
-        return True
 
 
 def test_idle_connections_are_closed(fast_timeouts):
