@@ -22,10 +22,13 @@ seconds=${FUZZ_SECONDS:-15}
 jobs=${JOBS:-1}
 read -r -a fuzzers <<<"${FUZZERS:-policy_parser_fuzz:policy_parser ciphertext_blob_fuzz:ciphertext_blob sigv4_fuzz:sigv4 request_body_fuzz:request_body config_fuzz:config lookup_events_fuzz:lookup_events http_request_fuzz:http_request volume_header_fuzz:volume_header rds_config_fuzz:rds_config}"
 
+# -O1 and line tables build fast enough for CI. NDEBUG as in the server's own
+# builds: Beast 1.81 has a debug-only assertion in its chunk parser that is
+# wrong (boostorg/beast#2861) and would stop the HTTP target on valid input.
 cmake -S "$src_dir" -B "$build_dir" -G Ninja \
   -DCMAKE_C_COMPILER="${CC:-clang}" -DCMAKE_CXX_COMPILER="${CXX:-clang++}" \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g1" -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" \
+  -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" \
   -DKMS_BUILD_FUZZERS=ON -DKMS_BUILD_TESTS=OFF -DKMS_BUILD_BENCH=OFF >/dev/null
 
 scratch=$(mktemp -d)
