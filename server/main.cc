@@ -22,9 +22,9 @@
 #include "kms/config.h"
 #include "kms/http_server.h"
 #include "kms/key_service.h"
-#include "server/api/access.h"
 #include "server/api/dispatcher.h"
-#include "server/api/grant_authority.h"
+#include "server/keys/grant_authority.h"
+#include "server/keys/services.h"
 #include "server/store/data_dir_lock.h"
 
 namespace kms {
@@ -200,13 +200,14 @@ int Serve(config::ServerConfig config, const Flags& flags) {
   if (!audit_log) return Fail(audit_log.error());
   keys::KeyService key_service(**store, std::move(*root_key), clock, keys::AwsManagedKeyTemplates(),
                                config.accounts);
-  auto access = api::Access::Create(config, **store);
+  auto access = keys::Access::Create(config, **store);
   if (!access) return Fail(access.error());
   const grants::TokenCodec grant_tokens(key_service.root_key().Derive("kmsd grant tokens v1"));
-  api::StoredGrantAuthority grant_authority(**store, grant_tokens);
+  keys::StoredGrantAuthority grant_authority(**store, grant_tokens);
   (*access)->set_grant_authority(&grant_authority);
+  keys::Services operations(keys::ServiceDeps{key_service, **store, **access, grant_tokens, config});
   auth::Authenticator authenticator(config, SystemClock::Get());
-  api::Services services{&key_service, access->get(), &grant_tokens, &config, &clock};
+  api::Services services{&operations, &config, &clock};
   api::Dispatcher dispatcher(services, authenticator, audit_log->get());
 
   http::ServerOptions options;

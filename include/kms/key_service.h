@@ -141,7 +141,6 @@ class KeyService {
   // due. Returns the number of keys changed.
   StatusOr<int> RunMaintenance();
 
-  KeyStore& store() { return store_; }
   const Clock& clock() const { return clock_; }
   const RootKey& root_key() const { return *root_key_; }
 

@@ -1,65 +1,43 @@
-// What an operation handler sees: the services, the authenticated caller, and
-// the notes it leaves for the audit record. Internal to server/api.
+// What an operation's codec sees: the services, the call's context (caller,
+// scope, time, trace) and the CloudTrail view it leaves for the record.
+// Internal to server/api.
 #ifndef KMS_SERVER_API_CALL_H_
 #define KMS_SERVER_API_CALL_H_
 
 #include <rapidjson/document.h>
 
+#include <optional>
 #include <string>
-#include <vector>
 
-#include "kms/authenticator.h"
 #include "kms/config.h"
-#include "kms/grants.h"
-#include "kms/key_service.h"
 #include "kms/status.h"
+#include "server/keys/services.h"
 
 namespace kms::api {
 
-class Access;
-
 struct Services {
-  keys::KeyService* keys = nullptr;
-  Access* access = nullptr;
-  const grants::TokenCodec* grant_tokens = nullptr;
+  keys::Services* operations = nullptr;
   const config::ServerConfig* config = nullptr;
   const Clock* clock = nullptr;
 };
 
-// What a handler adds to the call's CloudTrail record.
+// The CloudTrail view of a call that only its codec knows.
 struct AuditNotes {
   // Replaces the requestParameters derived from the request body (JSON).
   std::optional<std::string> request_parameters;
-  std::string response_elements;     // JSON; empty means null
-  // additionalEventData members: name -> JSON value, in insertion order.
-  std::vector<std::pair<std::string, std::string>> additional_event_data;
-  void SetAdditional(const std::string& name, std::string json) {
-    for (auto& [existing, value] : additional_event_data) {
-      if (existing == name) {
-        value = std::move(json);
-        return;
-      }
-    }
-    additional_event_data.emplace_back(name, std::move(json));
-  }
-  std::vector<std::string> resource_arns;
-  void AddResource(const std::string& arn) {
-    for (const std::string& existing : resource_arns) {
-      if (existing == arn) return;
-    }
-    resource_arns.push_back(arn);
-  }
+  std::string response_elements;  // JSON; empty means null
 };
 
 struct Call {
   const Services& services;
-  const auth::Caller& caller;
-  keys::Scope scope;  // caller's account, request region
-  EpochMillis now = 0;
+  keys::CallContext context;
   AuditNotes audit;
+
+  keys::Services& operations() const { return *services.operations; }
 };
 
-// One operation: reads the request body, returns the response body (JSON).
+// One operation: reads the request body, calls its service, returns the
+// response body (JSON).
 using Operation = StatusOr<std::string> (*)(Call& call, const rapidjson::Value& body);
 
 }  // namespace kms::api

@@ -6,7 +6,7 @@
 #include <mutex>
 
 #include "kms/ciphertext_blob.h"
-#include "server/api/access.h"
+#include "server/api/json_out.h"
 #include "server/api/errors.h"
 #include "server/api/handlers.h"
 #include "server/api/request_parameters.h"
@@ -31,14 +31,27 @@ std::string HttpDate(EpochMillis now) {
   return buf;
 }
 
-std::string AdditionalEventData(const AuditNotes& notes) {
-  if (notes.additional_event_data.empty()) return {};
-  std::string out = "{";
-  for (const auto& [name, json] : notes.additional_event_data) {
-    if (out.size() > 1) out += ",";
-    out += "\"" + name + "\":" + json;
+// additionalEventData: kmsd's authorization explanation (the deciding
+// statement and first failing condition), then what CloudTrail itself adds.
+std::string AdditionalEventData(const keys::CallTrace& trace) {
+  if (!trace.decision && trace.key_material_id.empty() && trace.retired_grant_id.empty()) return {};
+  JsonOut out;
+  out.StartObject();
+  if (trace.decision) {
+    const policy::Decision& decision = *trace.decision;
+    out.Key("kmsdAuthorization").StartObject();
+    out.Field("decision", decision.allowed ? "Allow" : "Deny");
+    out.Field("reason", policy::ReasonName(decision.reason));
+    if (!decision.deciding_policy.empty()) out.Field("policy", decision.deciding_policy);
+    if (!decision.deciding_statement.empty()) out.Field("statement", decision.deciding_statement);
+    if (!decision.delegating_statement.empty()) out.Field("delegatingStatement", decision.delegating_statement);
+    if (!decision.failed_condition.empty()) out.Field("failedCondition", decision.failed_condition);
+    out.EndObject();
   }
-  return out + "}";
+  if (!trace.key_material_id.empty()) out.Field("keyMaterialId", trace.key_material_id);
+  if (!trace.retired_grant_id.empty()) out.Field("grantId", trace.retired_grant_id);
+  out.EndObject();
+  return out.Take();
 }
 
 // What a caller is told when its record could not be stored: the log's
@@ -185,7 +198,7 @@ void Dispatcher::HandleKms(const http::Request& request, std::string_view operat
   // No effect without its record: refuse while the log has no room.
   if (Status writable = AuditWritable(); !writable.ok()) return respond(ErrorResponse(writable, request_id));
 
-  Call call{services_, *caller, keys::Scope{caller->principal.account, caller->region}, services_.clock->NowMillis(), {}};
+  Call call{services_, NewContext(*caller), {}};
   rapidjson::Document body;
   Status parsed = ParseBody(request.body, &body);
   StatusOr<std::string> result = parsed.ok() ? op->second.run(call, body) : std::unexpected(parsed);
@@ -204,16 +217,14 @@ void Dispatcher::HandleLookupEvents(const http::Request& request, const std::str
   auto caller = authenticator_.Authenticate(request, "cloudtrail");
   if (!caller) return respond(ErrorResponse(caller.error(), request_id));
   if (Status writable = AuditWritable(); !writable.ok()) return respond(ErrorResponse(writable, request_id));
-  Call call{services_, *caller, keys::Scope{caller->principal.account, caller->region}, services_.clock->NowMillis(), {}};
-  AccessRequest access;
-  access.action = "cloudtrail:LookupEvents";
-  Status allowed = services_.access->Authorize(call, std::move(access));
+  Call call{services_, NewContext(*caller), {}};
+  Status allowed = call.operations().AuthorizeAction(call.context, "cloudtrail:LookupEvents");
   StatusOr<std::string> result = std::unexpected(allowed);
   if (allowed.ok()) {
     result = audit_ == nullptr ? StatusOr<std::string>("{\"Events\":[]}")
                                : audit_->HandleLookupEvents(request.body, audit::LookupScope{caller->principal.account,
                                                                                              caller->region},
-                                                            call.now);
+                                                            call.context.now);
   }
   // CloudTrail records its own management calls too.
   audit::CloudTrailEvent event = EventFor(call, "LookupEvents", request_id);
@@ -228,20 +239,26 @@ void Dispatcher::HandleLookupEvents(const http::Request& request, const std::str
 
 Status Dispatcher::AuditWritable() const { return audit_ == nullptr ? OkStatus() : audit_->CheckWritable(); }
 
+keys::CallContext Dispatcher::NewContext(const auth::Caller& caller) const {
+  return keys::CallContext{caller, keys::Scope{caller.principal.account, caller.region}, services_.clock->NowMillis(),
+                           {}};
+}
+
 audit::CloudTrailEvent Dispatcher::EventFor(const Call& call, std::string_view operation,
                                             const std::string& request_id) const {
+  const auth::Caller& caller = call.context.caller;
   audit::CloudTrailEvent event;
   event.event_name = std::string(operation);
-  event.region = call.caller.region;
-  event.event_time = call.now;
-  event.principal = call.caller.principal;
-  event.access_key_id = call.caller.access_key_id;
-  event.source_ip_address = call.caller.source_ip;
-  event.user_agent = call.caller.user_agent;
-  event.invoked_by = call.caller.invoked_by;
-  event.additional_event_data = AdditionalEventData(call.audit);
+  event.region = caller.region;
+  event.event_time = call.context.now;
+  event.principal = caller.principal;
+  event.access_key_id = caller.access_key_id;
+  event.source_ip_address = caller.source_ip;
+  event.user_agent = caller.user_agent;
+  event.invoked_by = caller.invoked_by;
+  event.additional_event_data = AdditionalEventData(call.context.trace);
   event.request_id = request_id;
-  event.resource_arns = call.audit.resource_arns;
+  event.resource_arns = call.context.trace.resources;
   return event;
 }
 

@@ -35,6 +35,8 @@ class Dispatcher final : public http::Handler {
   void HandleKms(const http::Request& request, std::string_view operation, const OperationTable& table,
                  const std::string& request_id, http::Respond respond);
   void HandleLookupEvents(const http::Request& request, const std::string& request_id, http::Respond respond);
+  // The services' view of a call by `caller`, now.
+  keys::CallContext NewContext(const auth::Caller& caller) const;
   // OK unless the audit log has no room for more calls (kStoreFull).
   Status AuditWritable() const;
   // The parts of a call's CloudTrail record every call shares.

@@ -4,26 +4,8 @@
 
 namespace kms::api {
 
-StatusOr<keys::ResolvedKey> ResolveKey(Call& call, std::string_view key_id, keys::KeyIdForms forms) {
-  KMS_ASSIGN_OR_RETURN(keys::ResolvedKey resolved, call.services.keys->Resolve(call.scope, key_id, forms));
-  call.audit.AddResource(resolved.key->Arn());
-  return resolved;
-}
-
-Status AuthorizeKey(Call& call, std::string_view action, const KeyRecord& key) {
-  AccessRequest request;
-  request.action = std::string(action);
-  request.key = &key;
-  return call.services.access->Authorize(call, std::move(request));
-}
-
-std::unexpected<Status> DryRunSucceeded() {
-  return Error(Code::kDryRun, "The request would have succeeded, but the DryRun option is set.");
-}
-
-Status CheckSymmetricAlgorithm(const KeyRecord& key, const std::optional<std::string>& algorithm) {
-  if (!algorithm || *algorithm == "SYMMETRIC_DEFAULT") return OkStatus();
-  return Error(Code::kInvalidKeyUsage, "Algorithm " + *algorithm + " is incompatible with key spec " + key.key_spec + ".");
+std::vector<std::string> ReadGrantTokens(RequestReader& in) {
+  return in.StringList("GrantTokens", kGrantTokensList, kGrantTokenRule).value_or(std::vector<std::string>{});
 }
 
 std::string EncodeMarker(std::string_view position) {
@@ -41,15 +23,20 @@ StatusOr<std::string> DecodeMarker(std::string_view marker) {
   return std::string(text.substr(5));
 }
 
-StatusOr<std::string> PageRequest::Position() const {
-  if (!marker) return std::string();
-  return DecodeMarker(*marker);
-}
-
-PageRequest ReadPageRequest(RequestReader& in) {
-  PageRequest page;
+PageInput ReadPageInput(RequestReader& in) {
+  PageInput page;
   page.limit = in.Int("Limit", IntRule{.min = 1, .max = 1000});
   page.marker = in.String("Marker", kMarkerRule);
+  return page;
+}
+
+StatusOr<keys::PageRequest> ToPageRequest(const PageInput& input) {
+  keys::PageRequest page;
+  page.limit = input.limit;
+  page.marker = input.marker;
+  if (input.marker) {
+    KMS_ASSIGN_OR_RETURN(page.after, DecodeMarker(*input.marker));
+  }
   return page;
 }
 

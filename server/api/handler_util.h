@@ -1,12 +1,13 @@
-// Pieces shared by the operation handlers. Internal to server/api.
+// Pieces the operation codecs share: model constraints several operations
+// use, and the paging members. Internal to server/api.
 #ifndef KMS_SERVER_API_HANDLER_UTIL_H_
 #define KMS_SERVER_API_HANDLER_UTIL_H_
 
 #include <array>
+#include <optional>
 #include <string>
 #include <string_view>
 
-#include "server/api/access.h"
 #include "server/api/call.h"
 #include "server/api/json_out.h"
 #include "server/api/request_reader.h"
@@ -23,17 +24,8 @@ inline constexpr std::array<std::string_view, 4> kEncryptionAlgorithms = {
     "SYMMETRIC_DEFAULT", "RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256", "SM2PKE"};
 inline constexpr StringRule kEncryptionAlgorithmRule{.enum_values = kEncryptionAlgorithms};
 
-// Resolves a KeyId in the caller's scope and names the key in the audit record.
-StatusOr<keys::ResolvedKey> ResolveKey(Call& call, std::string_view key_id, keys::KeyIdForms forms);
-
-// Authorizes `action` on `key` with no request-specific condition keys.
-Status AuthorizeKey(Call& call, std::string_view action, const KeyRecord& key);
-
-// The DryRun answer once a request has passed every check.
-std::unexpected<Status> DryRunSucceeded();
-
-// kInvalidKeyUsage unless the algorithm (when given) suits a symmetric key.
-Status CheckSymmetricAlgorithm(const KeyRecord& key, const std::optional<std::string>& algorithm);
+// The GrantTokens member (an empty list when absent).
+std::vector<std::string> ReadGrantTokens(RequestReader& in);
 
 // Paging markers: an opaque token wrapping a position of at most
 // kMaxMarkerPosition bytes; kInvalidMarker when it does not decode.
@@ -41,20 +33,17 @@ inline constexpr size_t kMaxMarkerPosition = 256;
 std::string EncodeMarker(std::string_view position);
 StatusOr<std::string> DecodeMarker(std::string_view marker);
 
-// The Limit and Marker of a List* request.
-struct PageRequest {
+// The Limit and Marker members of a List* request, as sent.
+struct PageInput {
   std::optional<int64_t> limit;
   std::optional<std::string> marker;
-  // The page size: Limit (model range 1..1000), at most what the service
-  // returns per page.
-  size_t Size(int64_t default_size, int64_t service_max) const {
-    return static_cast<size_t>(std::min(limit.value_or(default_size), service_max));
-  }
-  // The position after which the page starts (empty without a marker).
-  StatusOr<std::string> Position() const;
 };
-// Reads Limit and Marker; call where the model lists them.
-PageRequest ReadPageRequest(RequestReader& in);
+// Reads Limit (1..1000) and Marker; call where the model lists them.
+PageInput ReadPageInput(RequestReader& in);
+// The service's page request, its marker decoded (call after
+// RequestReader::Finish: model violations come first). InvalidMarkerException
+// when the marker does not decode.
+StatusOr<keys::PageRequest> ToPageRequest(const PageInput& input);
 
 // Writes {"Truncated": ..., "NextMarker": ...} members for a page.
 void WritePaging(JsonOut& out, const std::string& next_position);

@@ -1,5 +1,7 @@
-// The KMS operations. Each reads its request body, authorizes, acts, and
-// returns the response body. Internal to server/api.
+// The KMS operations' codecs. Each reads its request body into the typed
+// request of its service (server/keys), calls the service, and returns the
+// response body, leaving the CloudTrail view in call.audit. Internal to
+// server/api.
 #ifndef KMS_SERVER_API_HANDLERS_H_
 #define KMS_SERVER_API_HANDLERS_H_
 
@@ -54,14 +56,8 @@ KMS_OPERATION(RevokeGrant);
 KMS_OPERATION(ExplainAuthorization);
 #undef KMS_OPERATION
 
-// Shared between the key handlers.
+// The Policy member of CreateKey and PutKeyPolicy.
 extern const StringRule kPolicyRule;
-// TagException texts for tags about to be added to `existing`.
-Status CheckTags(const std::vector<Tag>& tags, const std::vector<Tag>& existing);
-void AddTagConditions(const std::vector<Tag>& tags, policy::ConditionValues& values);
-// MalformedPolicyDocumentException unless the caller may still PutKeyPolicy
-// on `key` under `new_policy`.
-Status CheckPolicyLockout(Call& call, const KeyRecord& key, std::shared_ptr<const policy::Policy> new_policy);
 
 }  // namespace kms::api
 

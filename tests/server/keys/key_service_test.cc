@@ -73,7 +73,7 @@ class KeyServiceTest : public ::testing::Test {
 
 TEST_F(KeyServiceTest, ResolvesEveryFormInItsOwnRegionOnly) {
   auto key = Create();
-  ASSERT_THAT(service_->store().Update([&](KeyStoreTxn& txn) {
+  ASSERT_THAT(store_->Update([&](KeyStoreTxn& txn) {
     return txn.PutAlias(AliasRecord{kUsEast.account, kUsEast.region, "alias/demo", key->key_id, 1, 1});
   }), IsOk());
   for (const std::string& form : {key->key_id, key->Arn(), std::string("alias/demo"),
@@ -127,7 +127,7 @@ TEST_F(KeyServiceTest, ManagedKeysAreNeverCreatedForAnotherOrAnUnknownAccount) {
               StatusIs(Code::kNotFound));
   // A service principal calling as itself has no account.
   EXPECT_THAT(service_->Resolve(Scope{"", "us-east-1"}, "alias/aws/rds", KeyIdForms::kAny), StatusIs(Code::kNotFound));
-  KMS_ASSERT_OK_AND_ASSIGN(auto keys, service_->store().AllKeys());
+  KMS_ASSERT_OK_AND_ASSIGN(auto keys, store_->AllKeys());
   EXPECT_TRUE(keys.empty());
   // The other account's own call still creates its key.
   KMS_ASSERT_OK_AND_ASSIGN(ResolvedKey own, service_->Resolve(kOtherAccount, "alias/aws/rds", KeyIdForms::kAny));

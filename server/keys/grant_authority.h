@@ -1,12 +1,12 @@
 // Grants as a source of Allow in authorization (DESIGN.md section 5).
-#ifndef KMS_SERVER_API_GRANT_AUTHORITY_H_
-#define KMS_SERVER_API_GRANT_AUTHORITY_H_
+#ifndef KMS_SERVER_KEYS_GRANT_AUTHORITY_H_
+#define KMS_SERVER_KEYS_GRANT_AUTHORITY_H_
 
 #include "kms/grants.h"
 #include "kms/key_store.h"
-#include "server/api/access.h"
+#include "server/keys/access.h"
 
-namespace kms::api {
+namespace kms::keys {
 
 // Reads the key's grants from the store's cache. Thread-safe.
 class StoredGrantAuthority final : public GrantAuthority {
@@ -24,6 +24,6 @@ class StoredGrantAuthority final : public GrantAuthority {
   const grants::TokenCodec& tokens_;
 };
 
-}  // namespace kms::api
+}  // namespace kms::keys
 
-#endif  // KMS_SERVER_API_GRANT_AUTHORITY_H_
+#endif  // KMS_SERVER_KEYS_GRANT_AUTHORITY_H_

@@ -1,11 +1,11 @@
-#include "server/api/access.h"
+#include "server/keys/access.h"
 
 #include <gtest/gtest.h>
 
 #include "testing/status_matchers.h"
 #include "testing/temp_dir.h"
 
-namespace kms::api {
+namespace kms::keys {
 namespace {
 
 constexpr char kConfig[] = R"({
@@ -96,4 +96,4 @@ TEST_F(AccessTest, ContextKeysDifferingOnlyInCaseCannotEscapeADeny) {
 }
 
 }  // namespace
-}  // namespace kms::api
+}  // namespace kms::keys

@@ -1,9 +1,9 @@
 // Authorization of KMS calls: builds the policy request context (principal,
 // action, key, condition keys from the request), evaluates the key policy,
-// the caller's IAM policies and grants, and records the explanation in the
-// call's audit notes. Thread-safe.
-#ifndef KMS_SERVER_API_ACCESS_H_
-#define KMS_SERVER_API_ACCESS_H_
+// the caller's IAM policies and grants, and records the decision in the
+// call's trace. Thread-safe.
+#ifndef KMS_SERVER_KEYS_ACCESS_H_
+#define KMS_SERVER_KEYS_ACCESS_H_
 
 #include <memory>
 #include <optional>
@@ -14,10 +14,11 @@
 
 #include "kms/config.h"
 #include "kms/key_record.h"
+#include "kms/key_store.h"
 #include "kms/policy.h"
-#include "server/api/call.h"
+#include "server/keys/call.h"
 
-namespace kms::api {
+namespace kms::keys {
 
 // What one call asks to do.
 struct AccessRequest {
@@ -55,8 +56,8 @@ class Access {
   void set_grant_authority(GrantAuthority* grants) { grants_ = grants; }
 
   // OK, or AccessDeniedException with AWS's text. Records the decision in
-  // call.audit.
-  Status Authorize(Call& call, AccessRequest request);
+  // call.trace.
+  Status Authorize(CallContext& call, AccessRequest request);
 
   // Evaluates without side effects (the explain facility and the policy
   // lockout check). `key_policy` overrides the key's stored policy when set.
@@ -101,6 +102,6 @@ class Access {
 void AddEncryptionContextConditions(const EncryptionContext& context, policy::ConditionValues& values,
                                     std::string_view prefix = "kms:EncryptionContext:");
 
-}  // namespace kms::api
+}  // namespace kms::keys
 
-#endif  // KMS_SERVER_API_ACCESS_H_
+#endif  // KMS_SERVER_KEYS_ACCESS_H_

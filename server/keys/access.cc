@@ -1,13 +1,11 @@
-#include "server/api/access.h"
+#include "server/keys/access.h"
 
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <mutex>
 
-#include "server/api/json_out.h"
-
-namespace kms::api {
+namespace kms::keys {
 namespace {
 
 constexpr size_t kMaxKeyPolicyBytes = 32768;
@@ -19,20 +17,6 @@ bool MentionsResourceAliases(std::string_view document) {
     return std::tolower(static_cast<unsigned char>(a)) == b;
   });
   return it != document.end();
-}
-
-void WriteDecision(const policy::Decision& decision, AuditNotes& audit) {
-  JsonOut out;
-  out.StartObject();
-  out.Field("decision", decision.allowed ? "Allow" : "Deny");
-  out.Field("reason", policy::ReasonName(decision.reason));
-  if (!decision.deciding_policy.empty()) out.Field("policy", decision.deciding_policy);
-  if (!decision.deciding_statement.empty()) out.Field("statement", decision.deciding_statement);
-  if (!decision.delegating_statement.empty()) out.Field("delegatingStatement", decision.delegating_statement);
-  if (!decision.failed_condition.empty()) out.Field("failedCondition", decision.failed_condition);
-  out.EndObject();
-  // Several authorizations in one call (ReEncrypt) keep the last, the deciding one.
-  audit.SetAdditional("kmsdAuthorization", out.Take());
 }
 
 }  // namespace
@@ -201,15 +185,16 @@ policy::Decision Access::Evaluate(const auth::Caller& caller, EpochMillis now, A
   return decision;
 }
 
-Status Access::Authorize(Call& call, AccessRequest request) {
+Status Access::Authorize(CallContext& call, AccessRequest request) {
   if (grants_ != nullptr && request.grant_tokens != nullptr && !request.grant_tokens->empty()) {
     KMS_RETURN_IF_ERROR(grants_->ValidateTokens(*request.grant_tokens));
   }
   policy::RequestContext context;
   policy::Decision decision = Evaluate(call.caller, call.now, request, nullptr, &context);
-  WriteDecision(decision, call.audit);
+  // Several authorizations in one call (ReEncrypt): the last decides.
+  call.trace.decision = decision;
   if (decision.allowed) return OkStatus();
   return Error(Code::kAccessDenied, policy::AccessDeniedMessage(context, decision));
 }
 
-}  // namespace kms::api
+}  // namespace kms::keys

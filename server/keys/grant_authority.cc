@@ -1,8 +1,8 @@
-#include "server/api/grant_authority.h"
+#include "server/keys/grant_authority.h"
 
 #include <algorithm>
 
-namespace kms::api {
+namespace kms::keys {
 
 std::optional<std::string> StoredGrantAuthority::FindAllowingGrant(const Principal& principal,
                                                                    const AccessRequest& request) {
@@ -31,4 +31,4 @@ Status StoredGrantAuthority::ValidateTokens(const std::vector<std::string>& toke
   return OkStatus();
 }
 
-}  // namespace kms::api
+}  // namespace kms::keys

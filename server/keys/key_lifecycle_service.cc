@@ -1,0 +1,189 @@
+#include "server/keys/key_lifecycle_service.h"
+
+#include "server/keys/key_policy_service.h"
+#include "server/keys/tag_service.h"
+
+namespace kms::keys {
+namespace {
+
+constexpr EpochMillis kDayMillis = 24LL * 3600 * 1000;
+
+// The spec of a new key, or the error for what kmsd cannot create.
+StatusOr<std::string> CheckNewKeyKind(const CreateKeyRequest& request) {
+  if (request.key_spec && request.customer_master_key_spec) {
+    return Error(Code::kValidation, "You cannot specify both KeySpec and CustomerMasterKeySpec.");
+  }
+  const std::string spec = request.key_spec.value_or(request.customer_master_key_spec.value_or("SYMMETRIC_DEFAULT"));
+  if (spec != "SYMMETRIC_DEFAULT") {
+    return Error(Code::kUnsupportedOperation, "kmsd supports only SYMMETRIC_DEFAULT keys, not " + spec + ".");
+  }
+  if (request.key_usage && *request.key_usage != "ENCRYPT_DECRYPT") {
+    return Error(Code::kValidation, "KeyUsage " + *request.key_usage + " is not compatible with KeySpec " + spec);
+  }
+  if (request.origin && *request.origin != "AWS_KMS") {
+    return Error(Code::kUnsupportedOperation,
+                 "kmsd supports only keys with Origin AWS_KMS, not " + *request.origin + ".");
+  }
+  if (request.custom_key_store_id) return Error(Code::kUnsupportedOperation, "kmsd has no custom key stores.");
+  if (request.multi_region) return Error(Code::kUnsupportedOperation, "kmsd does not support multi-Region keys.");
+  return spec;
+}
+
+}  // namespace
+
+StatusOr<Key> KeyLifecycleService::CreateKey(CallContext& call, const CreateKeyRequest& request) {
+  KMS_ASSIGN_OR_RETURN(const std::string spec, CheckNewKeyKind(request));
+  KMS_RETURN_IF_ERROR(CheckTags(request.tags, {}));
+  AccessRequest create;
+  create.action = "kms:CreateKey";
+  create.conditions.Set("kms:KeySpec", spec);
+  create.conditions.Set("kms:KeyUsage", "ENCRYPT_DECRYPT");
+  create.conditions.Set("kms:KeyOrigin", "AWS_KMS");
+  create.conditions.Set("kms:MultiRegion", "false");
+  create.conditions.Set("kms:BypassPolicyLockoutSafetyCheck",
+                        request.bypass_policy_lockout_safety_check ? "true" : "false");
+  AddTagConditions(request.tags, create.conditions);
+  KMS_RETURN_IF_ERROR(deps_.access.Authorize(call, std::move(create)));
+  if (!request.tags.empty()) {
+    AccessRequest tag;
+    tag.action = "kms:TagResource";
+    AddTagConditions(request.tags, tag.conditions);
+    KMS_RETURN_IF_ERROR(deps_.access.Authorize(call, std::move(tag)));
+  }
+  const std::string policy = request.policy.value_or(DefaultKeyPolicy(call.scope.account));
+  KMS_ASSIGN_OR_RETURN(auto parsed, deps_.access.ParseKeyPolicy(policy));
+  if (!request.bypass_policy_lockout_safety_check) {
+    KeyRecord prospective;
+    prospective.key_id = "00000000-0000-4000-8000-000000000000";
+    prospective.account = call.scope.account;
+    prospective.region = call.scope.region;
+    prospective.tags = request.tags;
+    KMS_RETURN_IF_ERROR(CheckPolicyLockout(deps_.access, call, prospective, parsed));
+  }
+  KMS_ASSIGN_OR_RETURN(Key key, deps_.keys.CreateKey(CreateKeyParams{call.scope, request.description, policy,
+                                                                     request.tags, KeyManager::kCustomer}));
+  call.trace.AddResource(key->Arn());
+  return key;
+}
+
+StatusOr<Key> KeyLifecycleService::DescribeKey(CallContext& call, const KeyIdRequest& request) {
+  KMS_ASSIGN_OR_RETURN(ResolvedKey resolved, ResolveKey(deps_.keys, call, request.key_id, KeyIdForms::kAny));
+  AccessRequest access;
+  access.action = "kms:DescribeKey";
+  access.key = resolved.key.get();
+  access.grant_operation = "DescribeKey";
+  if (!resolved.alias_name.empty()) access.conditions.Set("kms:RequestAlias", resolved.alias_name);
+  KMS_RETURN_IF_ERROR(deps_.access.Authorize(call, std::move(access)));
+  return resolved.key;
+}
+
+StatusOr<ListPage<Key>> KeyLifecycleService::ListKeys(CallContext& call, const ListKeysRequest& request) {
+  AccessRequest access;
+  access.action = "kms:ListKeys";
+  KMS_RETURN_IF_ERROR(deps_.access.Authorize(call, std::move(access)));
+  KMS_ASSIGN_OR_RETURN(auto page, deps_.store.ListKeys(call.scope.account, call.scope.region, request.page.after,
+                                                       request.page.Size(100, 1000)));
+  return ListPage<Key>{std::move(page.items), std::move(page.next_marker)};
+}
+
+Status KeyLifecycleService::UpdateKeyDescription(CallContext& call, const UpdateKeyDescriptionRequest& request) {
+  KMS_ASSIGN_OR_RETURN(ResolvedKey resolved, ResolveKey(deps_.keys, call, request.key_id, KeyIdForms::kKeyIdOrArn));
+  KMS_RETURN_IF_ERROR(AuthorizeKey(deps_.access, call, "kms:UpdateKeyDescription", *resolved.key));
+  KMS_RETURN_IF_ERROR(deps_.keys.UpdateKey(resolved.key->key_id, [&](KeyRecord& key) -> Status {
+    KMS_RETURN_IF_ERROR(CheckKeyState(key, KeyUse::kManage));
+    key.description = request.description;
+    return OkStatus();
+  }));
+  return OkStatus();
+}
+
+Status KeyLifecycleService::SetEnabled(CallContext& call, const KeyIdRequest& request, bool enable) {
+  KMS_ASSIGN_OR_RETURN(ResolvedKey resolved, ResolveKey(deps_.keys, call, request.key_id, KeyIdForms::kKeyIdOrArn));
+  KMS_RETURN_IF_ERROR(AuthorizeKey(deps_.access, call, enable ? "kms:EnableKey" : "kms:DisableKey", *resolved.key));
+  KMS_RETURN_IF_ERROR(deps_.keys.UpdateKey(resolved.key->key_id, [&](KeyRecord& key) -> Status {
+    KMS_RETURN_IF_ERROR(CheckKeyState(key, KeyUse::kEnableDisable));
+    key.state = enable ? KeyState::kEnabled : KeyState::kDisabled;
+    return OkStatus();
+  }));
+  return OkStatus();
+}
+
+Status KeyLifecycleService::EnableKey(CallContext& call, const KeyIdRequest& request) {
+  return SetEnabled(call, request, true);
+}
+
+Status KeyLifecycleService::DisableKey(CallContext& call, const KeyIdRequest& request) {
+  return SetEnabled(call, request, false);
+}
+
+StatusOr<Key> KeyLifecycleService::ScheduleKeyDeletion(CallContext& call, const ScheduleKeyDeletionRequest& request) {
+  const int days = static_cast<int>(request.pending_window_in_days.value_or(30));
+  if (days < 7 || days > 30) return Error(Code::kValidation, "PendingWindowInDays must be between 7 and 30");
+  KMS_ASSIGN_OR_RETURN(ResolvedKey resolved, ResolveKey(deps_.keys, call, request.key_id, KeyIdForms::kKeyIdOrArn));
+  AccessRequest access;
+  access.action = "kms:ScheduleKeyDeletion";
+  access.key = resolved.key.get();
+  access.conditions.Set("kms:ScheduleKeyDeletionPendingWindowInDays", std::to_string(days));
+  KMS_RETURN_IF_ERROR(deps_.access.Authorize(call, std::move(access)));
+  return deps_.keys.UpdateKey(resolved.key->key_id, [&](KeyRecord& key) -> Status {
+    KMS_RETURN_IF_ERROR(CheckKeyState(key, KeyUse::kManage));
+    key.state = KeyState::kPendingDeletion;
+    key.pending_window_days = days;
+    key.deletion_date = call.now + days * kDayMillis;
+    return OkStatus();
+  });
+}
+
+StatusOr<Key> KeyLifecycleService::CancelKeyDeletion(CallContext& call, const KeyIdRequest& request) {
+  KMS_ASSIGN_OR_RETURN(ResolvedKey resolved, ResolveKey(deps_.keys, call, request.key_id, KeyIdForms::kKeyIdOrArn));
+  KMS_RETURN_IF_ERROR(AuthorizeKey(deps_.access, call, "kms:CancelKeyDeletion", *resolved.key));
+  return deps_.keys.UpdateKey(resolved.key->key_id, [&](KeyRecord& key) -> Status {
+    KMS_RETURN_IF_ERROR(CheckKeyState(key, KeyUse::kCancelDeletion));
+    // A key whose deletion is cancelled comes back disabled.
+    key.state = KeyState::kDisabled;
+    key.deletion_date = 0;
+    key.pending_window_days = 0;
+    return OkStatus();
+  });
+}
+
+Status KeyLifecycleService::EnableKeyRotation(CallContext& call, const EnableKeyRotationRequest& request) {
+  KMS_ASSIGN_OR_RETURN(ResolvedKey resolved, ResolveKey(deps_.keys, call, request.key_id, KeyIdForms::kKeyIdOrArn));
+  AccessRequest access;
+  access.action = "kms:EnableKeyRotation";
+  access.key = resolved.key.get();
+  if (request.rotation_period_in_days) {
+    access.conditions.Set("kms:RotationPeriodInDays", std::to_string(*request.rotation_period_in_days));
+  }
+  KMS_RETURN_IF_ERROR(deps_.access.Authorize(call, std::move(access)));
+  KMS_RETURN_IF_ERROR(deps_.keys.UpdateKey(resolved.key->key_id, [&](KeyRecord& key) -> Status {
+    KMS_RETURN_IF_ERROR(CheckKeyState(key, KeyUse::kRotationConfig));
+    const int days =
+        static_cast<int>(request.rotation_period_in_days.value_or(key.rotation_enabled ? key.rotation_period_days : 365));
+    if (!key.rotation_enabled || key.rotation_period_days != days) key.next_rotation_date = call.now + days * kDayMillis;
+    key.rotation_enabled = true;
+    key.rotation_period_days = days;
+    return OkStatus();
+  }));
+  return OkStatus();
+}
+
+Status KeyLifecycleService::DisableKeyRotation(CallContext& call, const KeyIdRequest& request) {
+  KMS_ASSIGN_OR_RETURN(ResolvedKey resolved, ResolveKey(deps_.keys, call, request.key_id, KeyIdForms::kKeyIdOrArn));
+  KMS_RETURN_IF_ERROR(AuthorizeKey(deps_.access, call, "kms:DisableKeyRotation", *resolved.key));
+  KMS_RETURN_IF_ERROR(deps_.keys.UpdateKey(resolved.key->key_id, [&](KeyRecord& key) -> Status {
+    KMS_RETURN_IF_ERROR(CheckKeyState(key, KeyUse::kRotationConfig));
+    key.rotation_enabled = false;
+    key.next_rotation_date = 0;
+    return OkStatus();
+  }));
+  return OkStatus();
+}
+
+StatusOr<Key> KeyLifecycleService::GetKeyRotationStatus(CallContext& call, const KeyIdRequest& request) {
+  KMS_ASSIGN_OR_RETURN(ResolvedKey resolved, ResolveKey(deps_.keys, call, request.key_id, KeyIdForms::kKeyIdOrArn));
+  KMS_RETURN_IF_ERROR(AuthorizeKey(deps_.access, call, "kms:GetKeyRotationStatus", *resolved.key));
+  return resolved.key;
+}
+
+}  // namespace kms::keys
