@@ -1,0 +1,127 @@
+// A complete stack of KMS operation services over a temporary key store, for
+// service-level unit tests (no JSON, no sockets).
+//
+// Accounts and principals (kServiceTestConfig):
+//   111122223333: root; alice (IAM policy: kms:* and cloudtrail:*, and an
+//     auth.admin_principal); bob (no IAM policy); role DbAdmin, session
+//     dbadmin (IAM policy: kms:*)
+//   444455556666: carol (IAM policy: kms:*)
+//   service principal rds.amazonaws.com
+// Keys created with the default key policy let the account's IAM policies
+// decide, so alice, dbadmin and the root may use them and bob may not.
+#ifndef KMS_TESTS_SERVER_KEYS_SERVICE_TEST_UTIL_H_
+#define KMS_TESTS_SERVER_KEYS_SERVICE_TEST_UTIL_H_
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "kms/clock.h"
+#include "kms/config.h"
+#include "kms/grants.h"
+#include "kms/key_service.h"
+#include "kms/key_store.h"
+#include "server/keys/grant_authority.h"
+#include "server/keys/services.h"
+#include "testing/status_matchers.h"
+#include "testing/temp_dir.h"
+
+namespace kms::keys::testing {
+
+inline constexpr char kAccount[] = "111122223333";
+inline constexpr char kOtherAccount[] = "444455556666";
+inline constexpr char kRegion[] = "us-east-1";
+
+inline constexpr char kServiceTestConfig[] = R"({
+  "auth": {"admin_principals": ["arn:aws:iam::111122223333:user/alice"]},
+  "accounts": [
+    {"id": "111122223333",
+     "root": {"access_key_id": "AKIAROOT", "secret_access_key": "s"},
+     "users": [
+       {"name": "alice", "access_key_id": "AKIAALICE", "secret_access_key": "s",
+        "policies": {"admin": {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": ["kms:*", "cloudtrail:*"], "Resource": "*"}]}}},
+       {"name": "bob", "access_key_id": "AKIABOB", "secret_access_key": "s"}],
+     "roles": [
+       {"name": "DbAdmin", "session_name": "dbadmin", "access_key_id": "ASIADBADMIN", "secret_access_key": "s",
+        "policies": {"kms": {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "kms:*", "Resource": "*"}]}}}]},
+    {"id": "444455556666",
+     "users": [
+       {"name": "carol", "access_key_id": "AKIACAROL", "secret_access_key": "s",
+        "policies": {"kms": {"Version": "2012-10-17", "Statement": [
+          {"Effect": "Allow", "Action": "kms:*", "Resource": "*"}]}}}]}],
+  "service_principals": [
+    {"service": "rds.amazonaws.com", "access_key_id": "AKIARDS", "secret_access_key": "s"}]
+})";
+
+class ServiceTest : public ::testing::Test {
+ protected:
+  ServiceTest() : config_(*config::ParseConfig(kServiceTestConfig)) {
+    store_ = std::move(*OpenLmdbKeyStore({dir_.Sub("keys"), 64 << 20}));
+    keys_ = std::make_unique<KeyService>(*store_, std::move(*RootKey::LoadOrCreate(dir_.Sub("root.key"))), clock_,
+                                         AwsManagedKeyTemplates(), config_.accounts);
+    access_ = std::move(*Access::Create(config_, *store_));
+    tokens_ = std::make_unique<grants::TokenCodec>(keys_->root_key().Derive("grant tokens"));
+    grant_authority_ = std::make_unique<StoredGrantAuthority>(*store_, *tokens_);
+    access_->set_grant_authority(grant_authority_.get());
+    services_ = std::make_unique<Services>(ServiceDeps{*keys_, *store_, *access_, *tokens_, config_});
+  }
+
+  // The caller `who` ("alice", "bob", "dbadmin", "root", "carol", or
+  // "rds.amazonaws.com" for the service principal calling as itself) in
+  // `region`; kept for the test's lifetime.
+  const auth::Caller& Caller(const std::string& who, const std::string& region = kRegion) {
+    auto [it, inserted] = callers_.try_emplace(who + "@" + region);
+    auth::Caller& caller = it->second;
+    if (!inserted) return caller;
+    caller.region = region;
+    caller.source_ip = "192.0.2.1";
+    for (const config::Identity& identity : config_.identities) {
+      const Principal& p = identity.principal;
+      if (p.user_name == who || p.session_name == who || (who == "root" && p.type == PrincipalType::kRoot)) {
+        caller.identity = &identity;
+        caller.principal = p;
+        caller.access_key_id = identity.access_key_id;
+        return caller;
+      }
+    }
+    EXPECT_EQ(who, "rds.amazonaws.com") << "no such principal in the test config";
+    caller.principal.type = PrincipalType::kAwsService;
+    caller.principal.arn = caller.principal.principal_arn = caller.principal.principal_id = who;
+    return caller;
+  }
+
+  // A context for one call by `who`, at the fake clock's time.
+  CallContext Context(const std::string& who, const std::string& region = kRegion) {
+    const auth::Caller& caller = Caller(who, region);
+    return CallContext{caller, Scope{caller.principal.account, region}, clock_.NowMillis(), {}};
+  }
+
+  // A new customer managed key of alice's account (default key policy).
+  Key NewKey(const std::string& description = "test key") {
+    CallContext call = Context("alice");
+    CreateKeyRequest request;
+    request.description = description;
+    StatusOr<Key> key = services_->lifecycle.CreateKey(call, request);
+    EXPECT_TRUE(key.has_value()) << key.error().ToString();
+    return *key;
+  }
+
+  kms::testing::TempDir dir_;
+  FakeClock clock_{1700000000000};
+  config::ServerConfig config_;
+  std::unique_ptr<KeyStore> store_;
+  std::unique_ptr<KeyService> keys_;
+  std::unique_ptr<Access> access_;
+  std::unique_ptr<grants::TokenCodec> tokens_;
+  std::unique_ptr<StoredGrantAuthority> grant_authority_;
+  std::unique_ptr<Services> services_;
+  std::map<std::string, auth::Caller> callers_;
+};
+
+}  // namespace kms::keys::testing
+
+#endif  // KMS_TESTS_SERVER_KEYS_SERVICE_TEST_UTIL_H_
