@@ -3,7 +3,8 @@
 #include <cstdlib>
 
 #include "client/atomic_file.h"
-#include "client/json.h"
+#include "kms/json/reader.h"
+#include "kms/json/writer.h"
 
 namespace kms::rds::cli {
 namespace {
@@ -106,20 +107,20 @@ std::optional<std::string> ResolveRegion(const Environment& env,
 
 StatusOr<ClientConfig> ParseClientConfig(std::string_view text) {
   rapidjson::Document document;
-  KMS_RETURN_IF_ERROR(client::json::ParseObject(text, "rds-volume config", document));
-  const rapidjson::Value* service = client::json::GetObject(document, "service_principal");
+  KMS_RETURN_IF_ERROR(json::ParseObject(text, "rds-volume config", &document));
+  const rapidjson::Value* service = json::FindObject(document, "service_principal");
   if (service == nullptr) {
     return Error(Code::kValidation, "rds-volume config: \"service_principal\" must be an object");
   }
   ClientConfig config;
-  config.service.access_key_id = client::json::GetString(*service, "access_key_id");
-  config.service.secret_access_key = client::json::GetString(*service, "secret_access_key");
+  config.service.access_key_id = json::GetString(*service, "access_key_id");
+  config.service.secret_access_key = json::GetString(*service, "secret_access_key");
   if (config.service.empty()) {
     return Error(Code::kValidation,
                  "rds-volume config: \"service_principal\" needs \"access_key_id\" and "
                  "\"secret_access_key\"");
   }
-  const std::string name = client::json::GetString(*service, "service");
+  const std::string name = json::GetString(*service, "service");
   if (!name.empty()) {
     if (!name.ends_with(kServiceSuffix) || name.size() == kServiceSuffix.size()) {
       return Error(Code::kValidation,
@@ -127,7 +128,7 @@ StatusOr<ClientConfig> ParseClientConfig(std::string_view text) {
     }
     config.service_name = name.substr(0, name.size() - kServiceSuffix.size());
   }
-  const std::string endpoint = client::json::GetString(document, "endpoint_url");
+  const std::string endpoint = json::GetString(document, "endpoint_url");
   if (!endpoint.empty()) config.endpoint_url = endpoint;
   return config;
 }

@@ -4,7 +4,8 @@
 #include <map>
 
 #include "client/atomic_file.h"
-#include "client/json.h"
+#include "kms/json/reader.h"
+#include "kms/json/writer.h"
 #include "client/output.h"
 #include "kms/encoding.h"
 
@@ -105,8 +106,8 @@ RdsResult<CommandOutput> Write(RdsService& service, const CommandLine& line) {
   KMS_ASSIGN_OR_RETURN(SecretBytes data, DataToWrite(line));
   const uint64_t offset = line.Integer("--offset").value_or(0);
   KMS_ASSIGN_OR_RETURN(uint64_t written, service.Write(kind, id, offset, data.view()));
-  client::json::Writer out;
-  out.StartObject().String(kind == kInstance ? "DBInstanceIdentifier" : "DBClusterIdentifier", id);
+  json::Writer out;
+  out.StartObject().Field(kind == kInstance ? "DBInstanceIdentifier" : "DBClusterIdentifier", id);
   out.Uint("Offset", offset).Uint("BytesWritten", written).EndObject();
   return Json(out.Take());
 }
@@ -121,9 +122,9 @@ RdsResult<CommandOutput> Read(RdsService& service, const CommandLine& line) {
   if (auto written = Local(WriteFileAtomically(*path, AsString(data.view()))); !written) {
     return std::unexpected(written.error());
   }
-  client::json::Writer out;
-  out.StartObject().String(kind == kInstance ? "DBInstanceIdentifier" : "DBClusterIdentifier", id);
-  out.Uint("Offset", offset).Uint("BytesRead", data.size()).String("OutputFile", *path);
+  json::Writer out;
+  out.StartObject().Field(kind == kInstance ? "DBInstanceIdentifier" : "DBClusterIdentifier", id);
+  out.Uint("Offset", offset).Uint("BytesRead", data.size()).Field("OutputFile", *path);
   return Json(out.EndObject().Take());
 }
 

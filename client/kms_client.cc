@@ -1,7 +1,8 @@
 // KmsApi over HTTP: JSON request bodies, signed requests, KMS error answers.
 #include "kms/kms_client.h"
 
-#include "client/json.h"
+#include "kms/json/reader.h"
+#include "kms/json/writer.h"
 #include "kms/encoding.h"
 
 namespace kms::client {
@@ -22,7 +23,7 @@ Writer& Context(Writer& writer, std::string_view name, const EncryptionContext& 
 // The Status of a KMS error answer.
 Status ErrorFromResponse(std::string_view operation, const HttpResponse& response) {
   rapidjson::Document document;
-  if (!json::ParseObject(response.body, "error", document).ok()) {
+  if (!json::ParseObject(response.body, "error", &document).ok()) {
     return Status(Code::kInternal, std::string(operation) + " answered HTTP " +
                                        std::to_string(response.status) + " without a KMS error");
   }
@@ -80,10 +81,10 @@ class KmsClient final : public KmsApi {
 
   StatusOr<KeyDescription> DescribeKey(const CallTarget& target, std::string_view key_id) override {
     Writer body;
-    body.StartObject().String("KeyId", key_id).EndObject();
+    body.StartObject().Field("KeyId", key_id).EndObject();
     Answer answer;
     KMS_RETURN_IF_ERROR(Call(target, "DescribeKey", body.Take(), answer));
-    const rapidjson::Value* meta = json::GetObject(answer.document, "KeyMetadata");
+    const rapidjson::Value* meta = json::FindObject(answer.document, "KeyMetadata");
     if (meta == nullptr) return std::unexpected(MissingMember("DescribeKey", "KeyMetadata"));
     return KeyDescription{
         json::GetString(*meta, "KeyId"),        json::GetString(*meta, "Arn"),
@@ -96,7 +97,7 @@ class KmsClient final : public KmsApi {
                                     size_t number_of_bytes,
                                     const EncryptionContext& context) override {
     Writer body;
-    body.StartObject().String("KeyId", key_id).Uint("NumberOfBytes", number_of_bytes);
+    body.StartObject().Field("KeyId", key_id).Uint("NumberOfBytes", number_of_bytes);
     Context(body, "EncryptionContext", context).EndObject();
     Answer answer;
     KMS_RETURN_IF_ERROR(Call(target, "GenerateDataKey", body.Take(), answer));
@@ -112,7 +113,7 @@ class KmsClient final : public KmsApi {
   StatusOr<SecretBytes> Decrypt(const CallTarget& target, ByteView ciphertext_blob,
                                 const EncryptionContext& context) override {
     Writer body;
-    body.StartObject().String("CiphertextBlob", Base64Encode(ciphertext_blob));
+    body.StartObject().Field("CiphertextBlob", Base64Encode(ciphertext_blob));
     Context(body, "EncryptionContext", context).EndObject();
     Answer answer;
     KMS_RETURN_IF_ERROR(Call(target, "Decrypt", body.Take(), answer));
@@ -123,7 +124,7 @@ class KmsClient final : public KmsApi {
                           const SecretBytes& plaintext, const EncryptionContext& context) override {
     Writer body;
     std::string encoded = Base64Encode(plaintext.view());
-    body.StartObject().String("KeyId", key_id).String("Plaintext", encoded);
+    body.StartObject().Field("KeyId", key_id).Field("Plaintext", encoded);
     WipeString(encoded);
     Context(body, "EncryptionContext", context).EndObject();
     Answer answer;
@@ -136,9 +137,9 @@ class KmsClient final : public KmsApi {
                             std::string_view destination_key_id,
                             const EncryptionContext& destination_context) override {
     Writer body;
-    body.StartObject().String("CiphertextBlob", Base64Encode(ciphertext_blob));
+    body.StartObject().Field("CiphertextBlob", Base64Encode(ciphertext_blob));
     Context(body, "SourceEncryptionContext", source_context);
-    body.String("DestinationKeyId", destination_key_id);
+    body.Field("DestinationKeyId", destination_key_id);
     Context(body, "DestinationEncryptionContext", destination_context).EndObject();
     Answer answer;
     KMS_RETURN_IF_ERROR(Call(target, "ReEncrypt", body.Take(), answer));
@@ -147,17 +148,17 @@ class KmsClient final : public KmsApi {
 
   StatusOr<Grant> CreateGrant(const CallTarget& target, const GrantRequest& request) override {
     Writer body;
-    body.StartObject().String("KeyId", request.key_id);
-    body.String("GranteePrincipal", request.grantee_principal);
+    body.StartObject().Field("KeyId", request.key_id);
+    body.Field("GranteePrincipal", request.grantee_principal);
     if (!request.retiring_principal.empty()) {
-      body.String("RetiringPrincipal", request.retiring_principal);
+      body.Field("RetiringPrincipal", request.retiring_principal);
     }
     body.StringList("Operations", request.operations);
     if (!request.encryption_context_subset.empty()) {
       body.Key("Constraints").StartObject();
       body.StringMap("EncryptionContextSubset", request.encryption_context_subset).EndObject();
     }
-    if (!request.name.empty()) body.String("Name", request.name);
+    if (!request.name.empty()) body.Field("Name", request.name);
     body.EndObject();
     Answer answer;
     KMS_RETURN_IF_ERROR(Call(target, "CreateGrant", body.Take(), answer));
@@ -172,9 +173,9 @@ class KmsClient final : public KmsApi {
     Writer body;
     body.StartObject();
     if (!grant.grant_token.empty()) {
-      body.String("GrantToken", grant.grant_token);
+      body.Field("GrantToken", grant.grant_token);
     } else {
-      body.String("KeyId", key_arn).String("GrantId", grant.grant_id);
+      body.Field("KeyId", key_arn).Field("GrantId", grant.grant_id);
     }
     body.EndObject();
     Answer answer;
@@ -194,8 +195,7 @@ class KmsClient final : public KmsApi {
     if (!response) return response.error();
     if (response->status != 200) return ErrorFromResponse(operation, *response);
     answer.text = response->body.empty() ? std::string("{}") : std::move(response->body);
-    Status parsed = json::ParseObjectInPlace(answer.text, std::string(operation) + "'s answer",
-                                             answer.document);
+    Status parsed = json::ParseObjectInPlace(answer.text, std::string(operation) + "'s answer", &answer.document);
     if (!parsed.ok()) return Status(Code::kInternal, parsed.message());
     return OkStatus();
   }

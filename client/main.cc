@@ -14,7 +14,8 @@
 #include "client/cli_args.h"
 #include "client/cli_config.h"
 #include "client/commands.h"
-#include "client/json.h"
+#include "kms/json/reader.h"
+#include "kms/json/writer.h"
 #include "kms/kms_client.h"
 #include "kms/rds_ids.h"
 #include "kms/rds_service.h"
@@ -55,7 +56,7 @@ void Print(const CommandOutput& output) {
   if (output.is_raw) {
     std::fwrite(output.raw.data(), 1, output.raw.size(), stdout);
   } else {
-    const std::string text = client::json::Pretty(output.json) + "\n";
+    const std::string text = json::Pretty(output.json) + "\n";
     std::fwrite(text.data(), 1, text.size(), stdout);
   }
   std::fflush(stdout);

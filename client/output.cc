@@ -1,12 +1,13 @@
 #include "client/output.h"
 
-#include "client/json.h"
+#include "kms/json/reader.h"
+#include "kms/json/writer.h"
 #include "kms/clock.h"
 
 namespace kms::rds::cli {
 namespace {
 
-using client::json::Writer;
+using json::Writer;
 
 bool IsInstance(ResourceKind kind) { return kind == ResourceKind::kInstance; }
 
@@ -15,40 +16,40 @@ void WriteDatabase(Writer& out, const Database& d, std::string_view status_overr
   const std::string_view status =
       status_override.empty() ? DbStatusName(d.status) : status_override;
   out.StartObject();
-  out.String(instance ? "DBInstanceIdentifier" : "DBClusterIdentifier", d.identifier);
-  out.String(instance ? "DbiResourceId" : "DbClusterResourceId", d.resource_id);
-  out.String(instance ? "DBInstanceStatus" : "Status", status);
+  out.Field(instance ? "DBInstanceIdentifier" : "DBClusterIdentifier", d.identifier);
+  out.Field(instance ? "DbiResourceId" : "DbClusterResourceId", d.resource_id);
+  out.Field(instance ? "DBInstanceStatus" : "Status", status);
   out.Uint("AllocatedStorage", d.allocated_storage_gib);
-  out.String(instance ? "InstanceCreateTime" : "ClusterCreateTime", FormatIso8601(d.create_time));
-  out.Bool("StorageEncrypted", d.storage_encrypted);
-  if (d.storage_encrypted) out.String("KmsKeyId", d.kms_key_arn);
+  out.Field(instance ? "InstanceCreateTime" : "ClusterCreateTime", FormatIso8601(d.create_time));
+  out.Field("StorageEncrypted", d.storage_encrypted);
+  if (d.storage_encrypted) out.Field("KmsKeyId", d.kms_key_arn);
   if (!d.replica_source.empty()) {
-    out.String("ReadReplicaSourceDBInstanceIdentifier",
+    out.Field("ReadReplicaSourceDBInstanceIdentifier",
                d.replica_source_region == d.region
                    ? d.replica_source
                    : d.replica_source_region + "/" + d.replica_source);
   }
   if (instance) out.StringList("ReadReplicaDBInstanceIdentifiers", d.read_replicas);
-  out.String("VolumeId", d.volume_id);
-  if (!d.status_reason.empty()) out.String("StatusReason", d.status_reason);
+  out.Field("VolumeId", d.volume_id);
+  if (!d.status_reason.empty()) out.Field("StatusReason", d.status_reason);
   out.EndObject();
 }
 
 void WriteSnapshot(Writer& out, const Snapshot& s) {
   const bool instance = IsInstance(s.kind);
   out.StartObject();
-  out.String(instance ? "DBSnapshotIdentifier" : "DBClusterSnapshotIdentifier", s.identifier);
-  out.String(instance ? "DBInstanceIdentifier" : "DBClusterIdentifier", s.source_identifier);
-  out.String(instance ? "DbiResourceId" : "DbClusterResourceId", s.source_resource_id);
-  out.String("SnapshotCreateTime", FormatIso8601(s.create_time));
-  out.String("Status", "available").Uint("AllocatedStorage", s.allocated_storage_gib);
-  out.String("SnapshotType", "manual");
-  out.Bool(instance ? "Encrypted" : "StorageEncrypted", s.encrypted);
-  if (s.encrypted) out.String("KmsKeyId", s.kms_key_arn);
+  out.Field(instance ? "DBSnapshotIdentifier" : "DBClusterSnapshotIdentifier", s.identifier);
+  out.Field(instance ? "DBInstanceIdentifier" : "DBClusterIdentifier", s.source_identifier);
+  out.Field(instance ? "DbiResourceId" : "DbClusterResourceId", s.source_resource_id);
+  out.Field("SnapshotCreateTime", FormatIso8601(s.create_time));
+  out.Field("Status", "available").Uint("AllocatedStorage", s.allocated_storage_gib);
+  out.Field("SnapshotType", "manual");
+  out.Field(instance ? "Encrypted" : "StorageEncrypted", s.encrypted);
+  if (s.encrypted) out.Field("KmsKeyId", s.kms_key_arn);
   if (!s.source_snapshot.empty()) {
-    out.String(instance ? "SourceDBSnapshotIdentifier" : "SourceDBClusterSnapshotIdentifier",
+    out.Field(instance ? "SourceDBSnapshotIdentifier" : "SourceDBClusterSnapshotIdentifier",
                s.source_snapshot);
-    out.String("SourceRegion", s.source_region);
+    out.Field("SourceRegion", s.source_region);
   }
   out.EndObject();
 }
@@ -89,10 +90,10 @@ std::string SnapshotAttributesJson(const Snapshot& snapshot) {
   out.StartObject().Key(instance ? "DBSnapshotAttributesResult"
                                  : "DBClusterSnapshotAttributesResult");
   out.StartObject();
-  out.String(instance ? "DBSnapshotIdentifier" : "DBClusterSnapshotIdentifier",
+  out.Field(instance ? "DBSnapshotIdentifier" : "DBClusterSnapshotIdentifier",
              snapshot.identifier);
   out.Key(instance ? "DBSnapshotAttributes" : "DBClusterSnapshotAttributes").StartArray();
-  out.StartObject().String("AttributeName", "restore");
+  out.StartObject().Field("AttributeName", "restore");
   out.StringList("AttributeValues", snapshot.restore_accounts).EndObject();
   out.EndArray().EndObject();
   return out.EndObject().Take();

@@ -29,6 +29,8 @@ std::string SanitizeUtf8(std::string_view text);
 // before `max_bytes` at a UTF-8 sequence boundary, followed by "..." (as
 // CloudTrail shows a value it cut).
 std::string TruncateUtf8(std::string_view text, size_t max_bytes);
+// The number of code points in well-formed UTF-8 `text`.
+size_t CountCodePoints(std::string_view text);
 
 }  // namespace kms
 

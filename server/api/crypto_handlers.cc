@@ -81,7 +81,7 @@ StatusOr<std::string> Decrypt(Call& call, const rapidjson::Value& body) {
     JsonOut params;
     params.StartObject().Field("encryptionAlgorithm", request.encryption_algorithm.value_or("SYMMETRIC_DEFAULT"));
     params.Field("keyId", call.context.trace.resources.front());
-    if (!request.encryption_context.empty()) params.Context("encryptionContext", request.encryption_context);
+    if (!request.encryption_context.empty()) params.StringMap("encryptionContext", request.encryption_context);
     params.EndObject();
     call.audit.request_parameters = params.Take();
   }

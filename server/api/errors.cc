@@ -1,9 +1,6 @@
 #include "server/api/errors.h"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
-#include "kms/text.h"
+#include "kms/json/writer.h"
 
 namespace kms::api {
 
@@ -21,22 +18,16 @@ int HttpStatusFor(Code code) {
 }
 
 std::string ErrorBody(const Status& status) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
-  w.StartObject();
-  w.Key("__type");
-  const std::string_view type = CodeName(status.code());
-  w.String(type.data(), static_cast<rapidjson::SizeType>(type.size()));
+  json::Writer w;
+  w.StartObject().Field("__type", CodeName(status.code()));
   if (!status.message().empty()) {
     const bool capital = status.code() == Code::kAccessDenied || status.code() == Code::kSerialization;
-    w.Key(capital ? "Message" : "message");
     // Messages may echo header bytes (SigV4 errors quote the Authorization
-    // header): the body stays valid UTF-8 JSON whatever they hold.
-    const std::string message = SanitizeUtf8(status.message());
-    w.String(message.data(), static_cast<rapidjson::SizeType>(message.size()));
+    // header): the writer keeps the body valid UTF-8 whatever they hold.
+    w.Field(capital ? "Message" : "message", status.message());
   }
   w.EndObject();
-  return std::string(buffer.GetString(), buffer.GetSize());
+  return w.Take();
 }
 
 }  // namespace kms::api

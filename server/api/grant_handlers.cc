@@ -37,8 +37,8 @@ void WriteGrant(JsonOut& out, const keys::ListedGrant& listed) {
   out.EndArray();
   if (grant.encryption_context_subset || grant.encryption_context_equals) {
     out.Key("Constraints").StartObject();
-    if (grant.encryption_context_subset) out.Context("EncryptionContextSubset", *grant.encryption_context_subset);
-    if (grant.encryption_context_equals) out.Context("EncryptionContextEquals", *grant.encryption_context_equals);
+    if (grant.encryption_context_subset) out.StringMap("EncryptionContextSubset", *grant.encryption_context_subset);
+    if (grant.encryption_context_equals) out.StringMap("EncryptionContextEquals", *grant.encryption_context_equals);
     out.EndObject();
   }
   out.EndObject();

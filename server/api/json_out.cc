@@ -2,29 +2,8 @@
 
 #include <ctime>
 
-#include "kms/encoding.h"
 
 namespace kms::api {
-
-JsonOut& JsonOut::Blob(std::string_view key, ByteView bytes) { return Field(key, Base64Encode(bytes)); }
-
-JsonOut& JsonOut::Time(std::string_view key, EpochMillis time) {
-  Key(key);
-  if (time % 1000 == 0) {
-    writer_.Int64(time / 1000);
-  } else {
-    writer_.Double(static_cast<double>(time) / 1000.0);
-  }
-  return *this;
-}
-
-JsonOut& JsonOut::Context(std::string_view key, const EncryptionContext& context) {
-  Key(key);
-  writer_.StartObject();
-  for (const auto& [k, v] : context) Field(k, v);
-  writer_.EndObject();
-  return *this;
-}
 
 void WriteKeyMetadata(JsonOut& out, const KeyRecord& key) {
   out.StartObject();

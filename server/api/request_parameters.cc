@@ -1,18 +1,16 @@
 #include "server/api/request_parameters.h"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
 #include <span>
 #include <unordered_map>
 
+#include "kms/json/writer.h"
 #include "kms/text.h"
 #include "server/api/request_reader.h"
 
 namespace kms::api {
 namespace {
 
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+using json::Writer;
 
 // How a recorded member is read from the body and bounded.
 enum class Kind {
@@ -108,17 +106,13 @@ const std::unordered_map<std::string_view, std::vector<Member>>& RecordedMembers
 
 void WriteBounded(Writer& w, std::string_view text, size_t max) {
   if (text.size() <= max) {
-    w.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
-    return;
+    w.String(text);
+  } else {
+    w.String(TruncateUtf8(text, max));
   }
-  const std::string shown = TruncateUtf8(text, max);
-  w.String(shown.data(), static_cast<rapidjson::SizeType>(shown.size()));
 }
 
-void WriteName(Writer& w, std::string_view model_name) {
-  const std::string name = LowerCamel(model_name);
-  w.Key(name.data(), static_cast<rapidjson::SizeType>(name.size()));
-}
+void WriteName(Writer& w, std::string_view model_name) { w.Key(LowerCamel(model_name)); }
 
 std::string_view Text(const rapidjson::Value& v) { return std::string_view(v.GetString(), v.GetStringLength()); }
 
@@ -131,8 +125,7 @@ void WriteStringMap(Writer& w, const rapidjson::Value& map, size_t budget) {
     if (!m.value.IsString()) continue;
     used += m.name.GetStringLength() + m.value.GetStringLength();
     if (used > budget) break;
-    w.Key(m.name.GetString(), m.name.GetStringLength());
-    w.String(m.value.GetString(), m.value.GetStringLength());
+    w.Field(Text(m.name), Text(m.value));
   }
   w.EndObject();
 }
@@ -157,25 +150,27 @@ void WritePairList(Writer& w, const rapidjson::Value& list, size_t max, std::str
   w.EndArray();
 }
 
-// Writes the member when the body has it with the expected JSON type.
-void WriteMember(Writer& w, const Member& member, const rapidjson::Value& value) {
+// Writes the member when the body has it with the expected JSON type;
+// whether it did.
+bool WriteMember(Writer& w, const Member& member, const rapidjson::Value& value) {
   switch (member.kind) {
     case Kind::kString:
-      if (!value.IsString()) return;
+      if (!value.IsString()) return false;
       WriteName(w, member.name);
-      return WriteBounded(w, Text(value), member.max);
+      WriteBounded(w, Text(value), member.max);
+      return true;
     case Kind::kNumber:
-      if (!value.IsNumber()) return;
+      if (!value.IsNumber()) return false;
       WriteName(w, member.name);
-      value.Accept(w);
-      return;
+      w.Value(value);
+      return true;
     case Kind::kBool:
-      if (!value.IsBool()) return;
+      if (!value.IsBool()) return false;
       WriteName(w, member.name);
       w.Bool(value.GetBool());
-      return;
+      return true;
     case Kind::kStringList: {
-      if (!value.IsArray()) return;
+      if (!value.IsArray()) return false;
       WriteName(w, member.name);
       w.StartArray();
       size_t written = 0;
@@ -185,22 +180,25 @@ void WriteMember(Writer& w, const Member& member, const rapidjson::Value& value)
         WriteBounded(w, Text(item), kMaxListItemBytes);
       }
       w.EndArray();
-      return;
+      return true;
     }
     case Kind::kStringMap:
-      if (!value.IsObject()) return;
+      if (!value.IsObject()) return false;
       WriteName(w, member.name);
-      return WriteStringMap(w, value, kMaxEncryptionContextBytes);
+      WriteStringMap(w, value, kMaxEncryptionContextBytes);
+      return true;
     case Kind::kTags:
-      if (!value.IsArray()) return;
+      if (!value.IsArray()) return false;
       WriteName(w, member.name);
-      return WritePairList(w, value, member.max, "TagKey", "TagValue", 128, 256);
+      WritePairList(w, value, member.max, "TagKey", "TagValue", 128, 256);
+      return true;
     case Kind::kLookupAttributes:
-      if (!value.IsArray()) return;
+      if (!value.IsArray()) return false;
       WriteName(w, member.name);
-      return WritePairList(w, value, member.max, "AttributeKey", "AttributeValue", 64, 2000);
+      WritePairList(w, value, member.max, "AttributeKey", "AttributeValue", 64, 2000);
+      return true;
     case Kind::kConstraints:
-      if (!value.IsObject()) return;
+      if (!value.IsObject()) return false;
       WriteName(w, member.name);
       w.StartObject();
       for (std::string_view name : {"EncryptionContextSubset", "EncryptionContextEquals"}) {
@@ -210,8 +208,9 @@ void WriteMember(Writer& w, const Member& member, const rapidjson::Value& value)
         WriteStringMap(w, it->value, kMaxEncryptionContextBytes);
       }
       w.EndObject();
-      return;
+      return true;
   }
+  return false;
 }
 
 }  // namespace
@@ -220,20 +219,15 @@ std::string RenderRequestParameters(std::string_view operation, const rapidjson:
   if (!body.IsObject()) return "null";
   auto recorded = RecordedMembers().find(operation);
   if (recorded == RecordedMembers().end()) return "null";
-  rapidjson::StringBuffer buffer;
-  Writer w(buffer);
+  Writer w;
   w.StartObject();
   bool any = false;
   for (const Member& member : recorded->second) {
     auto it = body.FindMember(rapidjson::StringRef(member.name.data(), member.name.size()));
-    if (it == body.MemberEnd()) continue;
-    const size_t before = buffer.GetSize();
-    WriteMember(w, member, it->value);
-    any |= buffer.GetSize() != before;
+    if (it != body.MemberEnd()) any |= WriteMember(w, member, it->value);
   }
   w.EndObject();
-  if (!any) return "null";
-  return std::string(buffer.GetString(), buffer.GetSize());
+  return any ? w.Take() : "null";
 }
 
 }  // namespace kms::api

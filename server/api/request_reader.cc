@@ -1,7 +1,7 @@
 #include "server/api/request_reader.h"
 
 #include "kms/encoding.h"
-#include "kms/json_text.h"
+#include "kms/json/reader.h"
 
 namespace kms::api {
 namespace {
@@ -34,9 +34,7 @@ std::string LowerCamel(std::string_view member) {
 Status ParseBody(std::string_view body, rapidjson::Document* doc) {
   // Malformed JSON (too deep, too wide or not UTF-8 included), trailing
   // garbage, an empty body or a scalar: no message, as AWS answers.
-  if (CheckJsonText(body, kRequestJsonLimits) != JsonTextProblem::kNone) return Error(Code::kSerialization);
-  doc->Parse<rapidjson::kParseIterativeFlag>(body.data(), body.size());
-  if (doc->HasParseError()) return Error(Code::kSerialization);
+  if (!json::Parse(body, kRequestJsonLimits, doc).ok()) return Error(Code::kSerialization);
   if (doc->IsArray()) return Error(Code::kSerialization, "Start of list found where not expected");
   if (!doc->IsObject()) return Error(Code::kSerialization);
   return OkStatus();

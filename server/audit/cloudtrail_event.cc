@@ -2,7 +2,9 @@
 #include <string_view>
 
 #include "kms/audit_event.h"
-#include "server/audit/json_util.h"
+#include "kms/json/reader.h"
+#include "kms/json/writer.h"
+#include "kms/text.h"
 
 namespace kms::audit {
 namespace {
@@ -38,17 +40,16 @@ std::string_view EffectiveInvokedBy(const CloudTrailEvent& event) {
 }
 
 Status CheckFragment(std::string_view name, std::string_view fragment) {
-  if (fragment.empty() || IsWellFormedJson(fragment)) return OkStatus();
+  if (fragment.empty() || json::IsWellFormed(fragment)) return OkStatus();
   return Error(Code::kInternal, "audit: " + std::string(name) + " is not well-formed JSON");
 }
 
-void WriteRawMember(JsonWriter& writer, std::string_view name, std::string_view fragment) {
+void WriteRawMember(json::Writer& writer, std::string_view name, std::string_view fragment) {
   if (fragment.empty()) fragment = "null";
-  writer.Key(name.data(), static_cast<rapidjson::SizeType>(name.size()));
-  writer.RawValue(fragment.data(), fragment.size(), rapidjson::kObjectType);
+  writer.Key(name).Raw(fragment);
 }
 
-void WriteSessionContext(JsonWriter& writer, const CloudTrailEvent& event) {
+void WriteSessionContext(json::Writer& writer, const CloudTrailEvent& event) {
   const Principal& principal = event.principal;
   const EpochMillis created =
       event.session_creation_time != 0 ? event.session_creation_time : event.event_time;
@@ -56,78 +57,78 @@ void WriteSessionContext(JsonWriter& writer, const CloudTrailEvent& event) {
   writer.StartObject();
   writer.Key("sessionIssuer");
   writer.StartObject();
-  WriteMember(writer, "type", "Role");
-  WriteMember(writer, "principalId", RoleIdOf(principal.principal_id));
-  WriteMember(writer, "arn", principal.principal_arn);
-  WriteMember(writer, "accountId", principal.account);
-  WriteMember(writer, "userName", principal.user_name);
+  writer.Field("type", "Role");
+  writer.Field("principalId", RoleIdOf(principal.principal_id));
+  writer.Field("arn", principal.principal_arn);
+  writer.Field("accountId", principal.account);
+  writer.Field("userName", principal.user_name);
   writer.EndObject();
   writer.Key("attributes");
   writer.StartObject();
-  WriteMember(writer, "creationDate", FormatIso8601(created));
-  WriteMember(writer, "mfaAuthenticated", "false");
+  writer.Field("creationDate", FormatIso8601(created));
+  writer.Field("mfaAuthenticated", "false");
   writer.EndObject();
   writer.EndObject();
 }
 
-void WriteUserIdentity(JsonWriter& writer, const CloudTrailEvent& event) {
+void WriteUserIdentity(json::Writer& writer, const CloudTrailEvent& event) {
   const Principal& principal = event.principal;
   const std::string_view invoked_by = EffectiveInvokedBy(event);
   writer.Key("userIdentity");
   writer.StartObject();
-  WriteMember(writer, "type", PrincipalTypeName(principal.type));
+  writer.Field("type", PrincipalTypeName(principal.type));
   if (principal.type != PrincipalType::kAwsService) {
-    WriteMember(writer, "principalId", principal.principal_id);
-    WriteMember(writer, "arn", principal.arn);
-    WriteMember(writer, "accountId", principal.account);
-    if (!event.access_key_id.empty()) WriteMember(writer, "accessKeyId", event.access_key_id);
+    writer.Field("principalId", principal.principal_id);
+    writer.Field("arn", principal.arn);
+    writer.Field("accountId", principal.account);
+    if (!event.access_key_id.empty()) writer.Field("accessKeyId", event.access_key_id);
     if (principal.type == PrincipalType::kIamUser) {
-      WriteMember(writer, "userName", principal.user_name);
+      writer.Field("userName", principal.user_name);
     }
     if (principal.type == PrincipalType::kAssumedRole) WriteSessionContext(writer, event);
   }
-  if (!invoked_by.empty()) WriteMember(writer, "invokedBy", invoked_by);
+  if (!invoked_by.empty()) writer.Field("invokedBy", invoked_by);
   writer.EndObject();
 }
 
-void WriteResources(JsonWriter& writer, const CloudTrailEvent& event) {
+void WriteResources(json::Writer& writer, const CloudTrailEvent& event) {
   writer.Key("resources");
   writer.StartArray();
   for (const std::string& arn : event.resource_arns) {
     writer.StartObject();
     const std::string_view account = AccountOfArn(arn);
-    WriteMember(writer, "accountId", account.empty() ? event.recipient_account_id : account);
-    WriteMember(writer, "type", kKmsKeyResourceType);
-    WriteMember(writer, "ARN", arn);
+    writer.Field("accountId", account.empty() ? event.recipient_account_id : account);
+    writer.Field("type", kKmsKeyResourceType);
+    writer.Field("ARN", arn);
     writer.EndObject();
   }
   writer.EndArray();
 }
 
-void WriteTlsDetails(JsonWriter& writer, const TlsDetails& tls) {
+void WriteTlsDetails(json::Writer& writer, const TlsDetails& tls) {
   writer.Key("tlsDetails");
   writer.StartObject();
-  WriteMember(writer, "tlsVersion", tls.tls_version);
-  WriteMember(writer, "cipherSuite", tls.cipher_suite);
-  WriteMember(writer, "clientProvidedHostHeader", tls.client_provided_host_header);
+  writer.Field("tlsVersion", tls.tls_version);
+  writer.Field("cipherSuite", tls.cipher_suite);
+  writer.Field("clientProvidedHostHeader", tls.client_provided_host_header);
   writer.EndObject();
 }
 
 // The members from eventTime to additionalEventData.
-void WriteCallMembers(JsonWriter& writer, const CloudTrailEvent& event) {
+void WriteCallMembers(json::Writer& writer, const CloudTrailEvent& event) {
   const std::string_view invoked_by = EffectiveInvokedBy(event);
-  WriteMember(writer, "eventTime", FormatIso8601(event.event_time));
-  WriteMember(writer, "eventSource", event.event_source);
-  WriteMember(writer, "eventName", event.event_name);
-  WriteMember(writer, "awsRegion", event.region);
-  WriteMember(writer, "sourceIPAddress",
+  writer.Field("eventTime", FormatIso8601(event.event_time));
+  writer.Field("eventSource", event.event_source);
+  writer.Field("eventName", event.event_name);
+  writer.Field("awsRegion", event.region);
+  writer.Field("sourceIPAddress",
               invoked_by.empty() ? std::string_view(event.source_ip_address) : invoked_by);
-  WriteMember(writer, "userAgent",
+  writer.Field("userAgent",
               TruncateUtf8(invoked_by.empty() ? std::string_view(event.user_agent) : invoked_by, kMaxRecordedText));
   if (!event.error_code.empty()) {
-    WriteMember(writer, "errorCode", event.error_code);
+    writer.Field("errorCode", event.error_code);
     if (!event.error_message.empty()) {
-      WriteMember(writer, "errorMessage", TruncateUtf8(event.error_message, kMaxRecordedText));
+      writer.Field("errorMessage", TruncateUtf8(event.error_message, kMaxRecordedText));
     }
   }
   WriteRawMember(writer, "requestParameters", event.request_parameters);
@@ -144,25 +145,24 @@ StatusOr<std::string> BuildCloudTrailRecord(const CloudTrailEvent& event) {
   KMS_RETURN_IF_ERROR(CheckFragment("responseElements", event.response_elements));
   KMS_RETURN_IF_ERROR(CheckFragment("additionalEventData", event.additional_event_data));
 
-  rapidjson::StringBuffer buffer;
-  JsonWriter writer(buffer);
+  json::Writer writer;
   writer.StartObject();
-  WriteMember(writer, "eventVersion", kEventVersion);
+  writer.Field("eventVersion", kEventVersion);
   WriteUserIdentity(writer, event);
   WriteCallMembers(writer, event);
-  WriteMember(writer, "requestID", event.request_id);
-  WriteMember(writer, "eventID", event.event_id);
+  writer.Field("requestID", event.request_id);
+  writer.Field("eventID", event.event_id);
   writer.Key("readOnly");
   writer.Bool(event.read_only);
   if (!event.resource_arns.empty()) WriteResources(writer, event);
-  WriteMember(writer, "eventType", "AwsApiCall");
+  writer.Field("eventType", "AwsApiCall");
   writer.Key("managementEvent");
   writer.Bool(true);
-  WriteMember(writer, "recipientAccountId", event.recipient_account_id);
-  WriteMember(writer, "eventCategory", "Management");
+  writer.Field("recipientAccountId", event.recipient_account_id);
+  writer.Field("eventCategory", "Management");
   if (event.tls_details) WriteTlsDetails(writer, *event.tls_details);
   writer.EndObject();
-  return std::string(buffer.GetString(), buffer.GetSize());
+  return writer.Take();
 }
 
 StatusOr<AuditEntry> MakeAuditEntry(const CloudTrailEvent& event) {

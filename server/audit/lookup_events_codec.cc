@@ -6,8 +6,9 @@
 #include <string>
 
 #include "kms/audit_lookup.h"
-#include "kms/json_text.h"
-#include "server/audit/json_util.h"
+#include "kms/json/reader.h"
+#include "kms/json/writer.h"
+#include "kms/text.h"
 
 namespace kms::audit {
 namespace {
@@ -118,26 +119,25 @@ Status ParseCategoryAndToken(const Value& body, LookupEventsQuery& query) {
   return OkStatus();
 }
 
-void WriteEvent(JsonWriter& writer, const LookupEvent& event) {
+void WriteEvent(json::Writer& writer, const LookupEvent& event) {
   writer.StartObject();
-  WriteMember(writer, "EventId", event.event_id);
-  WriteMember(writer, "EventName", event.event_name);
-  WriteMember(writer, "ReadOnly", event.read_only ? "true" : "false");
-  if (!event.access_key_id.empty()) WriteMember(writer, "AccessKeyId", event.access_key_id);
-  writer.Key("EventTime");
-  writer.Int64(event.event_time >= 0 ? event.event_time / 1000 : 0);
-  WriteMember(writer, "EventSource", event.event_source);
-  if (!event.username.empty()) WriteMember(writer, "Username", event.username);
+  writer.Field("EventId", event.event_id);
+  writer.Field("EventName", event.event_name);
+  writer.Field("ReadOnly", event.read_only ? "true" : "false");
+  if (!event.access_key_id.empty()) writer.Field("AccessKeyId", event.access_key_id);
+  writer.Int("EventTime", event.event_time >= 0 ? event.event_time / 1000 : 0);
+  writer.Field("EventSource", event.event_source);
+  if (!event.username.empty()) writer.Field("Username", event.username);
   writer.Key("Resources");
   writer.StartArray();
   for (const AuditResource& resource : event.resources) {
     writer.StartObject();
-    WriteMember(writer, "ResourceType", resource.type);
-    WriteMember(writer, "ResourceName", resource.name);
+    writer.Field("ResourceType", resource.type);
+    writer.Field("ResourceName", resource.name);
     writer.EndObject();
   }
   writer.EndArray();
-  WriteMember(writer, "CloudTrailEvent", event.cloudtrail_event);
+  writer.Field("CloudTrailEvent", event.cloudtrail_event);
   writer.EndObject();
 }
 
@@ -172,9 +172,7 @@ StatusOr<LookupEventsQuery> ParseLookupEventsRequest(std::string_view json) {
   if (json.find_first_not_of(" \t\r\n") == std::string_view::npos) json = "{}";
   rapidjson::Document body;
   constexpr JsonTextLimits kLimits{.max_depth = 8, .max_members = 1000};
-  const bool checked = CheckJsonText(json, kLimits) == JsonTextProblem::kNone;
-  if (checked) body.Parse<rapidjson::kParseIterativeFlag>(json.data(), json.size());
-  if (!checked || body.HasParseError() || !body.IsObject()) {
+  if (!json::Parse(json, kLimits, &body).ok() || !body.IsObject()) {
     return Error(Code::kSerialization, "The request body is not a JSON object.");
   }
   LookupEventsQuery query;
@@ -187,16 +185,15 @@ StatusOr<LookupEventsQuery> ParseLookupEventsRequest(std::string_view json) {
 }
 
 std::string SerializeLookupEventsResponse(const LookupEventsResult& result) {
-  rapidjson::StringBuffer buffer;
-  JsonWriter writer(buffer);
+  json::Writer writer;
   writer.StartObject();
   writer.Key("Events");
   writer.StartArray();
   for (const LookupEvent& event : result.events) WriteEvent(writer, event);
   writer.EndArray();
-  if (!result.next_token.empty()) WriteMember(writer, "NextToken", result.next_token);
+  if (!result.next_token.empty()) writer.Field("NextToken", result.next_token);
   writer.EndObject();
-  return std::string(buffer.GetString(), buffer.GetSize());
+  return writer.Take();
 }
 
 }  // namespace kms::audit

@@ -80,6 +80,14 @@ std::string SanitizeUtf8(std::string_view text) {
   return out;
 }
 
+size_t CountCodePoints(std::string_view text) {
+  size_t count = 0;
+  for (const char c : text) {
+    if ((static_cast<uint8_t>(c) & 0xC0) != 0x80) ++count;
+  }
+  return count;
+}
+
 std::string TruncateUtf8(std::string_view text, size_t max_bytes) {
   if (text.size() <= max_bytes) return std::string(text);
   size_t cut = max_bytes;

@@ -10,7 +10,7 @@
 #include <string_view>
 
 #include "client/cli_config.h"
-#include "client/json.h"
+#include "kms/json/writer.h"
 
 namespace {
 
@@ -20,15 +20,15 @@ using kms::rds::cli::Ini;
 constexpr std::string_view kBlank = " \t\r";
 
 std::string WriteConfig(const ClientConfig& config) {
-  kms::client::json::Writer out;
+  kms::json::Writer out;
   out.StartObject()
       .Key("service_principal")
       .StartObject()
-      .String("service", config.service_name + ".amazonaws.com")
-      .String("access_key_id", config.service.access_key_id)
-      .String("secret_access_key", config.service.secret_access_key)
+      .Field("service", config.service_name + ".amazonaws.com")
+      .Field("access_key_id", config.service.access_key_id)
+      .Field("secret_access_key", config.service.secret_access_key)
       .EndObject();
-  if (config.endpoint_url) out.String("endpoint_url", *config.endpoint_url);
+  if (config.endpoint_url) out.Field("endpoint_url", *config.endpoint_url);
   return out.EndObject().Take();
 }
 
