@@ -34,6 +34,16 @@ enum class KeyIdForms {
   kAny,         // key id, key ARN, alias name, alias ARN
 };
 
+// Whether resolving an alias/aws/<service> alias may create its AWS managed
+// key (in the caller's own, configured account only; see Resolve).
+enum class ManagedKeyCreation {
+  kOnFirstUse,
+  // Nothing is stored: a managed key that does not exist yet resolves to the
+  // key it would be (an all-zero key id), for explanations.
+  kPreview,
+  kNever,
+};
+
 struct ResolvedKey {
   std::shared_ptr<const KeyRecord> key;
   std::string alias_name;  // the alias the request named, if any (kms:RequestAlias)
@@ -112,7 +122,8 @@ class KeyService {
   // through an alias ARN naming another account. Errors are NotFoundException
   // with KMS's texts ("Invalid keyId 'x'", "Key '<arn>' does not exist",
   // "Alias <arn> is not found.", "Invalid arn <region>").
-  StatusOr<ResolvedKey> Resolve(const Scope& scope, std::string_view key_id, KeyIdForms forms);
+  StatusOr<ResolvedKey> Resolve(const Scope& scope, std::string_view key_id, KeyIdForms forms,
+                                ManagedKeyCreation creation = ManagedKeyCreation::kOnFirstUse);
 
   StatusOr<std::shared_ptr<const KeyRecord>> CreateKey(const CreateKeyParams& params);
 
@@ -145,9 +156,11 @@ class KeyService {
   const RootKey& root_key() const { return *root_key_; }
 
  private:
-  // `may_create`: create the managed key of an alias/aws/ name if missing.
+  // `creation`: what to do when the alias is a missing alias/aws/ name.
   StatusOr<std::shared_ptr<const KeyRecord>> ResolveAlias(const Scope& scope, std::string_view alias_name,
-                                                          bool may_create);
+                                                          ManagedKeyCreation creation);
+  // The record of a new managed key of `scope` (without backing versions).
+  KeyRecord NewManagedKeyRecord(const Scope& scope, const ManagedKeyTemplate& tmpl) const;
   StatusOr<std::shared_ptr<const KeyRecord>> CreateManagedKey(const Scope& scope,
                                                               const ManagedKeyTemplate& tmpl);
   StatusOr<std::shared_ptr<const KeyRecord>> GetKeyInScope(const Scope& key_scope,

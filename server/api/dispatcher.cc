@@ -35,6 +35,7 @@ std::string HttpDate(EpochMillis now) {
 // statement and first failing condition), then what CloudTrail itself adds.
 std::string AdditionalEventData(const keys::CallTrace& trace) {
   if (!trace.decision && trace.key_material_id.empty() && trace.retired_grant_id.empty()) return {};
+  const bool reencrypt = !trace.destination_key_material_id.empty();
   JsonOut out;
   out.StartObject();
   if (trace.decision) {
@@ -48,7 +49,12 @@ std::string AdditionalEventData(const keys::CallTrace& trace) {
     if (!decision.failed_condition.empty()) out.Field("failedCondition", decision.failed_condition);
     out.EndObject();
   }
-  if (!trace.key_material_id.empty()) out.Field("keyMaterialId", trace.key_material_id);
+  if (reencrypt) {
+    out.Field("sourceKeyMaterialId", trace.key_material_id);
+    out.Field("destinationKeyMaterialId", trace.destination_key_material_id);
+  } else if (!trace.key_material_id.empty()) {
+    out.Field("keyMaterialId", trace.key_material_id);
+  }
   if (!trace.retired_grant_id.empty()) out.Field("grantId", trace.retired_grant_id);
   out.EndObject();
   return out.Take();

@@ -40,11 +40,13 @@ StatusOr<std::string> DisableKeyRotation(Call& call, const rapidjson::Value& bod
 
 StatusOr<std::string> GetKeyRotationStatus(Call& call, const rapidjson::Value& body) {
   KMS_ASSIGN_OR_RETURN(std::string key_id, ReadKeyId(body));
-  KMS_ASSIGN_OR_RETURN(keys::Key key, call.operations().lifecycle.GetKeyRotationStatus(call.context, {key_id}));
+  KMS_ASSIGN_OR_RETURN(keys::KeyRotationStatus status,
+                       call.operations().lifecycle.GetKeyRotationStatus(call.context, {key_id}));
+  const KeyRecord& key = *status.key;
   JsonOut out;
-  out.StartObject().Field("KeyRotationEnabled", key->rotation_enabled).Field("KeyId", key->Arn());
-  if (key->rotation_enabled) {
-    out.Int("RotationPeriodInDays", key->rotation_period_days).Time("NextRotationDate", key->next_rotation_date);
+  out.StartObject().Field("KeyRotationEnabled", status.rotation_enabled).Field("KeyId", key.Arn());
+  if (status.rotation_enabled) {
+    out.Int("RotationPeriodInDays", key.rotation_period_days).Time("NextRotationDate", key.next_rotation_date);
   }
   out.EndObject();
   return out.Take();

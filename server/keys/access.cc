@@ -161,7 +161,7 @@ policy::Decision Access::Evaluate(const auth::Caller& caller, EpochMillis now, A
   }
   policy::RequestContext context;
   context.action = request.action;
-  context.resource = request.key != nullptr ? request.key->Arn() : "*";
+  context.resource = request.key != nullptr ? request.key->Arn() : (request.resource.empty() ? "*" : request.resource);
   context.principal = caller.principal;
   context.conditions = std::move(request.conditions);
   AddCommonConditions(caller, now, request.key, with_aliases, context.conditions);

@@ -24,6 +24,9 @@ namespace kms::keys {
 struct AccessRequest {
   std::string action;               // "kms:Decrypt"
   const KeyRecord* key = nullptr;   // null for actions without a key
+  // The resource of an action without a key; "*" when empty
+  // (ListRetirableGrants authorizes on the retiring principal).
+  std::string resource;
   // The grant operation that would allow this call ("Decrypt",
   // "ReEncryptFrom", ...); empty when grants cannot allow it.
   std::string grant_operation;

@@ -63,8 +63,9 @@ Status AliasService::CreateAlias(CallContext& call, const AliasRequest& request)
 Status AliasService::UpdateAlias(CallContext& call, const AliasRequest& request) {
   KMS_RETURN_IF_ERROR(CheckCustomerAliasName(request.alias_name));
   KMS_ASSIGN_OR_RETURN(auto alias, FindAlias(call, request.alias_name));
+  // CloudTrail names the alias and its new target only.
   KMS_ASSIGN_OR_RETURN(ResolvedKey old_target,
-                       ResolveKey(deps_.keys, call, alias->target_key_id, KeyIdForms::kKeyIdOrArn));
+                       deps_.keys.Resolve(call.scope, alias->target_key_id, KeyIdForms::kKeyIdOrArn));
   KMS_ASSIGN_OR_RETURN(ResolvedKey target, ResolveTarget(call, request.target_key_id));
   // UpdateAlias needs permission on both the current and the new target key.
   KMS_RETURN_IF_ERROR(AuthorizeKey(deps_.access, call, "kms:UpdateAlias", *old_target.key));

@@ -21,8 +21,11 @@ struct CallTrace {
   std::vector<std::string> resources;
   // The deciding authorization (the last one, when a call needs several).
   std::optional<policy::Decision> decision;
-  // The backing key a cryptographic call used (additionalEventData.keyMaterialId).
+  // The backing key a cryptographic call used (additionalEventData
+  // keyMaterialId; for ReEncrypt, the source's: sourceKeyMaterialId).
   std::string key_material_id;
+  // ReEncrypt: the destination's backing key (destinationKeyMaterialId).
+  std::string destination_key_material_id;
   // The grant RetireGrant retired (additionalEventData.grantId).
   std::string retired_grant_id;
 

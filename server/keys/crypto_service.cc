@@ -113,7 +113,10 @@ StatusOr<ReEncryptResult> CryptoService::ReEncrypt(CallContext& call, const ReEn
   KMS_ASSIGN_OR_RETURN(SecretBytes plaintext, deps_.keys.Decrypt(blob_key, request.source_encryption_context));
   KMS_ASSIGN_OR_RETURN(Bytes blob,
                        deps_.keys.Encrypt(*to.key, plaintext.view(), request.destination_encryption_context));
-  return ReEncryptResult{std::move(blob), from.key, to.key, MaterialId(*from.key, blob_key.blob.key_version)};
+  const std::string& source_material = MaterialId(*from.key, blob_key.blob.key_version);
+  call.trace.key_material_id = source_material;
+  call.trace.destination_key_material_id = to.key->current().material_id;
+  return ReEncryptResult{std::move(blob), from.key, to.key, source_material};
 }
 
 StatusOr<GenerateDataKeyResult> CryptoService::GenerateDataKey(CallContext& call,
@@ -127,8 +130,10 @@ StatusOr<GenerateDataKeyResult> CryptoService::GenerateDataKey(CallContext& call
   KMS_ASSIGN_OR_RETURN(ResolvedKey key, ResolveKey(deps_.keys, call, request.key_id, KeyIdForms::kAny));
   const std::string_view operation = with_plaintext ? "GenerateDataKey" : "GenerateDataKeyWithoutPlaintext";
   const std::string action = "kms:" + std::string(operation);
+  // Data keys are encrypted with SYMMETRIC_DEFAULT, the value policies see.
   KMS_RETURN_IF_ERROR(AuthorizeCrypto(deps_.access, call, key,
-                                      {action, operation, request.encryption_context, request.grant_tokens}));
+                                      {action, operation, request.encryption_context, request.grant_tokens,
+                                       "SYMMETRIC_DEFAULT"}));
   KMS_RETURN_IF_ERROR(CheckKeyState(*key.key, KeyUse::kCryptographic));
   if (request.dry_run) return DryRunSucceeded();
   SecretBytes data_key = crypto::RandomSecret(size);

@@ -82,7 +82,9 @@ struct GenerateRandomRequest {
 
 // The ciphertext's key is named in the trace first, before authorization, so
 // a refused Decrypt is recorded against the key it tried. Each successful
-// call notes the backing key it used (CallTrace::key_material_id).
+// call notes the backing key it used (CallTrace::key_material_id; ReEncrypt
+// also the destination's). Policies see kms:EncryptionAlgorithm on every
+// operation but GenerateRandom (SYMMETRIC_DEFAULT for data keys).
 class CryptoService {
  public:
   explicit CryptoService(const ServiceDeps& deps) : deps_(deps) {}

@@ -53,7 +53,10 @@ StatusOr<Explanation> ExplainService::Explain(CallContext& call, const ExplainRe
   access.action = request.action;
   std::shared_ptr<const KeyRecord> key;
   if (request.key_id) {
-    KMS_ASSIGN_OR_RETURN(ResolvedKey resolved, deps_.keys.Resolve(scope, *request.key_id, KeyIdForms::kAny));
+    // An explanation performs nothing: a managed key not yet created is
+    // evaluated as the key it would be, and stays uncreated.
+    KMS_ASSIGN_OR_RETURN(ResolvedKey resolved,
+                         deps_.keys.Resolve(scope, *request.key_id, KeyIdForms::kAny, ManagedKeyCreation::kPreview));
     key = resolved.key;
     access.key = key.get();
     if (!resolved.alias_name.empty()) access.conditions.Set("kms:RequestAlias", resolved.alias_name);

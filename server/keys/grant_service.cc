@@ -24,7 +24,11 @@ bool IsPrincipalArn(std::string_view p) {
     return rest == "root" || (rest.starts_with("user/") && rest.size() > 5) ||
            (rest.starts_with("role/") && rest.size() > 5);
   }
-  return rest.starts_with("assumed-role/") && rest.find('/', 13) != std::string_view::npos;
+  if (rest.starts_with("federated-user/")) return rest.size() > 15;
+  // assumed-role/<role>/<session>: both parts non-empty.
+  const size_t session = rest.find('/', 13);
+  return rest.starts_with("assumed-role/") && session != std::string_view::npos && session > 13 &&
+         session + 1 < rest.size();
 }
 
 Status CheckPrincipal(const char* member, const std::string& principal) {
@@ -71,12 +75,10 @@ GrantRecord ProposedGrant(const CallContext& call, const CreateGrantRequest& req
   return grant;
 }
 
-// "You must specify a principal in your AWS account" (ListRetirableGrants).
+// "You must specify a principal in your AWS account" (ListRetirableGrants):
+// one of the caller's account, or a service principal.
 Status CheckRetiringPrincipalIsCallers(const CallContext& call, std::string_view principal) {
-  if (call.scope.account.empty() ? principal == call.caller.principal.arn
-                                 : IsServicePrincipal(principal) || PrincipalAccount(principal) == call.scope.account) {
-    return OkStatus();
-  }
+  if (IsServicePrincipal(principal) || PrincipalAccount(principal) == call.scope.account) return OkStatus();
   return Error(Code::kAccessDenied, "User: " + call.caller.principal.arn +
                                         " is not authorized to perform: kms:ListRetirableGrants on resource: " +
                                         std::string(principal) + " because it is not a principal in your account");
@@ -213,8 +215,11 @@ StatusOr<ListPage<ListedGrant>> GrantService::ListGrants(CallContext& call, cons
 
 StatusOr<ListPage<ListedGrant>> GrantService::ListRetirableGrants(CallContext& call,
                                                                   const ListRetirableGrantsRequest& request) {
+  // "The authorized resource in ListRetirableGrants calls is the retiring
+  // principal specified in the request" (KMS API reference).
   AccessRequest access;
   access.action = "kms:ListRetirableGrants";
+  access.resource = request.retiring_principal;
   KMS_RETURN_IF_ERROR(deps_.access.Authorize(call, std::move(access)));
   KMS_RETURN_IF_ERROR(CheckRetiringPrincipalIsCallers(call, request.retiring_principal));
   KMS_ASSIGN_OR_RETURN(auto stored, deps_.store.ListRetirableGrants(request.retiring_principal, request.page.after,
@@ -222,9 +227,9 @@ StatusOr<ListPage<ListedGrant>> GrantService::ListRetirableGrants(CallContext& c
   ListPage<ListedGrant> page;
   for (GrantRecord& grant : stored.items) {
     auto key = deps_.store.GetKey(grant.key_id);
-    // The grants of the caller's account and region only.
+    // The grants of the request's region, on keys of any account: another
+    // account may name the caller's principal as retiring principal.
     if (!key || (*key)->region != call.scope.region) continue;
-    if (!call.scope.account.empty() && (*key)->account != call.scope.account) continue;
     page.items.push_back(ListedGrant{std::move(grant), (*key)->Arn()});
   }
   page.next = std::move(stored.next_marker);

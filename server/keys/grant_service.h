@@ -75,7 +75,8 @@ class GrantService {
 
   // Errors, in this order: ValidationException for no operations;
   // InvalidArnException for a grantee or retiring principal that is not a
-  // principal ARN or service principal; ValidationException for constraints
+  // principal ARN (account root, user, role, assumed-role session,
+  // federated user) or service principal; ValidationException for constraints
   // past the quotas; the key's resolution; ValidationException for operations
   // a symmetric key cannot have; AccessDenied (a grant may allow CreateGrant
   // for narrower grants); the key state's; DryRun; LimitExceeded past
@@ -86,9 +87,11 @@ class GrantService {
   // otherwise (at most 100). InvalidGrantIdException for an unknown GrantId;
   // InvalidMarkerException for a position that is no listed grant.
   StatusOr<ListPage<ListedGrant>> ListGrants(CallContext& call, const ListGrantsRequest& request);
-  // The grants the principal may retire on keys of the caller's account and
-  // region. AccessDenied unless the principal is in the caller's account (or
-  // a service principal; a service principal calling as itself: itself).
+  // The grants of the request's region that the principal may retire, on
+  // keys of any account (AWS: "can include grants on KMS keys owned by other
+  // AWS accounts"). Authorized on the retiring principal as the resource;
+  // AccessDenied unless it is a principal of the caller's account or a
+  // service principal.
   StatusOr<ListPage<ListedGrant>> ListRetirableGrants(CallContext& call, const ListRetirableGrantsRequest& request);
   // Allowed for the grant's retiring principal, its grantee when it lists
   // RetireGrant, and the issuing account (its root, or an IAM policy).

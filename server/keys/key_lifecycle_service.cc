@@ -1,5 +1,6 @@
 #include "server/keys/key_lifecycle_service.h"
 
+#include "kms/ciphertext_blob.h"
 #include "server/keys/key_policy_service.h"
 #include "server/keys/tag_service.h"
 
@@ -78,6 +79,9 @@ StatusOr<Key> KeyLifecycleService::DescribeKey(CallContext& call, const KeyIdReq
 }
 
 StatusOr<ListPage<Key>> KeyLifecycleService::ListKeys(CallContext& call, const ListKeysRequest& request) {
+  // Positions are key ids.
+  KeyIdBytes unused;
+  if (request.page.marker && !ParseUuid(request.page.after, &unused)) return request.page.InvalidMarker();
   AccessRequest access;
   access.action = "kms:ListKeys";
   KMS_RETURN_IF_ERROR(deps_.access.Authorize(call, std::move(access)));
@@ -87,7 +91,7 @@ StatusOr<ListPage<Key>> KeyLifecycleService::ListKeys(CallContext& call, const L
 }
 
 Status KeyLifecycleService::UpdateKeyDescription(CallContext& call, const UpdateKeyDescriptionRequest& request) {
-  KMS_ASSIGN_OR_RETURN(ResolvedKey resolved, ResolveKey(deps_.keys, call, request.key_id, KeyIdForms::kKeyIdOrArn));
+  KMS_ASSIGN_OR_RETURN(ResolvedKey resolved, ResolveOwnKey(deps_.keys, call, request.key_id));
   KMS_RETURN_IF_ERROR(AuthorizeKey(deps_.access, call, "kms:UpdateKeyDescription", *resolved.key));
   KMS_RETURN_IF_ERROR(deps_.keys.UpdateKey(resolved.key->key_id, [&](KeyRecord& key) -> Status {
     KMS_RETURN_IF_ERROR(CheckKeyState(key, KeyUse::kManage));
@@ -98,7 +102,7 @@ Status KeyLifecycleService::UpdateKeyDescription(CallContext& call, const Update
 }
 
 Status KeyLifecycleService::SetEnabled(CallContext& call, const KeyIdRequest& request, bool enable) {
-  KMS_ASSIGN_OR_RETURN(ResolvedKey resolved, ResolveKey(deps_.keys, call, request.key_id, KeyIdForms::kKeyIdOrArn));
+  KMS_ASSIGN_OR_RETURN(ResolvedKey resolved, ResolveOwnKey(deps_.keys, call, request.key_id));
   KMS_RETURN_IF_ERROR(AuthorizeKey(deps_.access, call, enable ? "kms:EnableKey" : "kms:DisableKey", *resolved.key));
   KMS_RETURN_IF_ERROR(deps_.keys.UpdateKey(resolved.key->key_id, [&](KeyRecord& key) -> Status {
     KMS_RETURN_IF_ERROR(CheckKeyState(key, KeyUse::kEnableDisable));
@@ -117,9 +121,10 @@ Status KeyLifecycleService::DisableKey(CallContext& call, const KeyIdRequest& re
 }
 
 StatusOr<Key> KeyLifecycleService::ScheduleKeyDeletion(CallContext& call, const ScheduleKeyDeletionRequest& request) {
-  const int days = static_cast<int>(request.pending_window_in_days.value_or(30));
-  if (days < 7 || days > 30) return Error(Code::kValidation, "PendingWindowInDays must be between 7 and 30");
-  KMS_ASSIGN_OR_RETURN(ResolvedKey resolved, ResolveKey(deps_.keys, call, request.key_id, KeyIdForms::kKeyIdOrArn));
+  const int64_t window = request.pending_window_in_days.value_or(30);
+  if (window < 7 || window > 30) return Error(Code::kValidation, "PendingWindowInDays must be between 7 and 30");
+  const int days = static_cast<int>(window);
+  KMS_ASSIGN_OR_RETURN(ResolvedKey resolved, ResolveOwnKey(deps_.keys, call, request.key_id));
   AccessRequest access;
   access.action = "kms:ScheduleKeyDeletion";
   access.key = resolved.key.get();
@@ -135,7 +140,7 @@ StatusOr<Key> KeyLifecycleService::ScheduleKeyDeletion(CallContext& call, const 
 }
 
 StatusOr<Key> KeyLifecycleService::CancelKeyDeletion(CallContext& call, const KeyIdRequest& request) {
-  KMS_ASSIGN_OR_RETURN(ResolvedKey resolved, ResolveKey(deps_.keys, call, request.key_id, KeyIdForms::kKeyIdOrArn));
+  KMS_ASSIGN_OR_RETURN(ResolvedKey resolved, ResolveOwnKey(deps_.keys, call, request.key_id));
   KMS_RETURN_IF_ERROR(AuthorizeKey(deps_.access, call, "kms:CancelKeyDeletion", *resolved.key));
   return deps_.keys.UpdateKey(resolved.key->key_id, [&](KeyRecord& key) -> Status {
     KMS_RETURN_IF_ERROR(CheckKeyState(key, KeyUse::kCancelDeletion));
@@ -148,7 +153,7 @@ StatusOr<Key> KeyLifecycleService::CancelKeyDeletion(CallContext& call, const Ke
 }
 
 Status KeyLifecycleService::EnableKeyRotation(CallContext& call, const EnableKeyRotationRequest& request) {
-  KMS_ASSIGN_OR_RETURN(ResolvedKey resolved, ResolveKey(deps_.keys, call, request.key_id, KeyIdForms::kKeyIdOrArn));
+  KMS_ASSIGN_OR_RETURN(ResolvedKey resolved, ResolveOwnKey(deps_.keys, call, request.key_id));
   AccessRequest access;
   access.action = "kms:EnableKeyRotation";
   access.key = resolved.key.get();
@@ -169,7 +174,7 @@ Status KeyLifecycleService::EnableKeyRotation(CallContext& call, const EnableKey
 }
 
 Status KeyLifecycleService::DisableKeyRotation(CallContext& call, const KeyIdRequest& request) {
-  KMS_ASSIGN_OR_RETURN(ResolvedKey resolved, ResolveKey(deps_.keys, call, request.key_id, KeyIdForms::kKeyIdOrArn));
+  KMS_ASSIGN_OR_RETURN(ResolvedKey resolved, ResolveOwnKey(deps_.keys, call, request.key_id));
   KMS_RETURN_IF_ERROR(AuthorizeKey(deps_.access, call, "kms:DisableKeyRotation", *resolved.key));
   KMS_RETURN_IF_ERROR(deps_.keys.UpdateKey(resolved.key->key_id, [&](KeyRecord& key) -> Status {
     KMS_RETURN_IF_ERROR(CheckKeyState(key, KeyUse::kRotationConfig));
@@ -180,10 +185,13 @@ Status KeyLifecycleService::DisableKeyRotation(CallContext& call, const KeyIdReq
   return OkStatus();
 }
 
-StatusOr<Key> KeyLifecycleService::GetKeyRotationStatus(CallContext& call, const KeyIdRequest& request) {
+StatusOr<KeyRotationStatus> KeyLifecycleService::GetKeyRotationStatus(CallContext& call,
+                                                                      const KeyIdRequest& request) {
   KMS_ASSIGN_OR_RETURN(ResolvedKey resolved, ResolveKey(deps_.keys, call, request.key_id, KeyIdForms::kKeyIdOrArn));
   KMS_RETURN_IF_ERROR(AuthorizeKey(deps_.access, call, "kms:GetKeyRotationStatus", *resolved.key));
-  return resolved.key;
+  // A key pending deletion does not rotate; cancelling restores its status.
+  return KeyRotationStatus{resolved.key,
+                           resolved.key->rotation_enabled && resolved.key->state != KeyState::kPendingDeletion};
 }
 
 }  // namespace kms::keys

@@ -3,7 +3,9 @@
 // CancelKeyDeletion, EnableKeyRotation, DisableKeyRotation and
 // GetKeyRotationStatus. Each resolves the key in the caller's scope,
 // authorizes, checks the key state (the KMS key-state table) and changes the
-// key in one store transaction. Thread-safe.
+// key in one store transaction. Only DescribeKey and GetKeyRotationStatus
+// accept another account's key (by ARN); the others answer NotFound for it,
+// as AWS documents them "Cross-account use: No". Thread-safe.
 #ifndef KMS_SERVER_KEYS_KEY_LIFECYCLE_SERVICE_H_
 #define KMS_SERVER_KEYS_KEY_LIFECYCLE_SERVICE_H_
 
@@ -49,6 +51,11 @@ struct ScheduleKeyDeletionRequest {
   std::optional<int64_t> pending_window_in_days;  // 30 when absent
 };
 
+struct KeyRotationStatus {
+  std::shared_ptr<const KeyRecord> key;
+  bool rotation_enabled = false;  // false while the key is pending deletion
+};
+
 struct EnableKeyRotationRequest {
   std::string key_id;
   std::optional<int64_t> rotation_period_in_days;
@@ -68,7 +75,8 @@ class KeyLifecycleService {
   // Any KeyId form.
   StatusOr<Key> DescribeKey(CallContext& call, const KeyIdRequest& request);
   // The keys of the caller's account and region, by key id, 100 a page
-  // unless Limit says otherwise (at most 1000).
+  // unless Limit says otherwise (at most 1000). InvalidMarkerException for a
+  // position that is not a key id.
   StatusOr<ListPage<Key>> ListKeys(CallContext& call, const ListKeysRequest& request);
   Status UpdateKeyDescription(CallContext& call, const UpdateKeyDescriptionRequest& request);
   Status EnableKey(CallContext& call, const KeyIdRequest& request);
@@ -82,7 +90,8 @@ class KeyLifecycleService {
   // never rotated); the next rotation moves only when the period changes.
   Status EnableKeyRotation(CallContext& call, const EnableKeyRotationRequest& request);
   Status DisableKeyRotation(CallContext& call, const KeyIdRequest& request);
-  StatusOr<Key> GetKeyRotationStatus(CallContext& call, const KeyIdRequest& request);
+  // Cross-account use: yes.
+  StatusOr<KeyRotationStatus> GetKeyRotationStatus(CallContext& call, const KeyIdRequest& request);
 
  private:
   // EnableKey and DisableKey.

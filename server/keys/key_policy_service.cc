@@ -22,14 +22,14 @@ Status CheckPolicyLockout(Access& access, const CallContext& call, const KeyReco
 }
 
 StatusOr<std::string> KeyPolicyService::GetKeyPolicy(CallContext& call, const GetKeyPolicyRequest& request) {
-  KMS_ASSIGN_OR_RETURN(ResolvedKey resolved, ResolveKey(deps_.keys, call, request.key_id, KeyIdForms::kKeyIdOrArn));
+  KMS_ASSIGN_OR_RETURN(ResolvedKey resolved, ResolveOwnKey(deps_.keys, call, request.key_id));
   KMS_RETURN_IF_ERROR(AuthorizeKey(deps_.access, call, "kms:GetKeyPolicy", *resolved.key));
   KMS_RETURN_IF_ERROR(CheckPolicyName(request.policy_name));
   return resolved.key->policy;
 }
 
 Status KeyPolicyService::PutKeyPolicy(CallContext& call, const PutKeyPolicyRequest& request) {
-  KMS_ASSIGN_OR_RETURN(ResolvedKey resolved, ResolveKey(deps_.keys, call, request.key_id, KeyIdForms::kKeyIdOrArn));
+  KMS_ASSIGN_OR_RETURN(ResolvedKey resolved, ResolveOwnKey(deps_.keys, call, request.key_id));
   AccessRequest access;
   access.action = "kms:PutKeyPolicy";
   access.key = resolved.key.get();
@@ -50,7 +50,7 @@ Status KeyPolicyService::PutKeyPolicy(CallContext& call, const PutKeyPolicyReque
 
 StatusOr<std::vector<std::string>> KeyPolicyService::ListKeyPolicies(CallContext& call,
                                                                       const ListKeyPoliciesRequest& request) {
-  KMS_ASSIGN_OR_RETURN(ResolvedKey resolved, ResolveKey(deps_.keys, call, request.key_id, KeyIdForms::kKeyIdOrArn));
+  KMS_ASSIGN_OR_RETURN(ResolvedKey resolved, ResolveOwnKey(deps_.keys, call, request.key_id));
   KMS_RETURN_IF_ERROR(AuthorizeKey(deps_.access, call, "kms:ListKeyPolicies", *resolved.key));
   if (request.page.marker) return std::vector<std::string>{};
   return std::vector<std::string>{"default"};

@@ -1,5 +1,6 @@
-// GetKeyPolicy, PutKeyPolicy and ListKeyPolicies, and the policy lockout
-// safety check CreateKey shares. Thread-safe.
+// GetKeyPolicy, PutKeyPolicy and ListKeyPolicies (keys of the caller's
+// account only: cross-account use: no), and the policy lockout safety check
+// CreateKey shares. Thread-safe.
 #ifndef KMS_SERVER_KEYS_KEY_POLICY_SERVICE_H_
 #define KMS_SERVER_KEYS_KEY_POLICY_SERVICE_H_
 

@@ -46,7 +46,8 @@ StatusOr<std::shared_ptr<const KeyRecord>> KeyService::GetKeyInScope(const Scope
   return key;
 }
 
-StatusOr<ResolvedKey> KeyService::Resolve(const Scope& scope, std::string_view key_id, KeyIdForms forms) {
+StatusOr<ResolvedKey> KeyService::Resolve(const Scope& scope, std::string_view key_id, KeyIdForms forms,
+                                          ManagedKeyCreation creation) {
   KMS_ASSIGN_OR_RETURN(ParsedKeyId parsed, ParseKeyId(key_id));
   if (parsed.is_alias() && forms == KeyIdForms::kKeyIdOrArn) {
     return Error(Code::kNotFound, "Invalid keyId '" + std::string(key_id) + "'");
@@ -61,7 +62,8 @@ StatusOr<ResolvedKey> KeyService::Resolve(const Scope& scope, std::string_view k
     // No lookup creates state for an account the caller does not belong to.
     const bool may_create = target.account == scope.account &&
                             std::find(accounts_.begin(), accounts_.end(), scope.account) != accounts_.end();
-    KMS_ASSIGN_OR_RETURN(out.key, ResolveAlias(target, parsed.alias_name, may_create));
+    KMS_ASSIGN_OR_RETURN(out.key,
+                         ResolveAlias(target, parsed.alias_name, may_create ? creation : ManagedKeyCreation::kNever));
     // Managed keys appear only to their own account.
     if (target.account != scope.account && out.key->key_manager == KeyManager::kAws) {
       return Error(Code::kNotFound,
@@ -76,12 +78,19 @@ StatusOr<ResolvedKey> KeyService::Resolve(const Scope& scope, std::string_view k
 
 StatusOr<std::shared_ptr<const KeyRecord>> KeyService::ResolveAlias(const Scope& scope,
                                                                     std::string_view alias_name,
-                                                                    bool may_create) {
+                                                                    ManagedKeyCreation creation) {
   auto alias = store_.GetAlias(scope.account, scope.region, alias_name);
   if (alias) return GetKeyInScope(scope, (*alias)->target_key_id);
   if (alias.error().code() != Code::kNotFound) return std::unexpected(alias.error());
   for (const ManagedKeyTemplate& tmpl : managed_keys_) {
-    if (may_create && tmpl.alias_name == alias_name) return CreateManagedKey(scope, tmpl);
+    if (tmpl.alias_name != alias_name) continue;
+    if (creation == ManagedKeyCreation::kOnFirstUse) return CreateManagedKey(scope, tmpl);
+    if (creation == ManagedKeyCreation::kPreview) {
+      KeyRecord preview = NewManagedKeyRecord(scope, tmpl);
+      preview.key_id = "00000000-0000-0000-0000-000000000000";
+      preview.versions.push_back(KeyVersion{1, "", preview.creation_date});
+      return std::make_shared<const KeyRecord>(std::move(preview));
+    }
   }
   return Error(Code::kNotFound, "Alias " + AliasArn(scope.region, scope.account, alias_name) + " is not found.");
 }
@@ -95,27 +104,33 @@ StatusOr<std::shared_ptr<const KeyRecord>> KeyService::CreateManagedKey(const Sc
       key_id = existing->target_key_id;
       return OkStatus();
     }
-    const EpochMillis now = clock_.NowMillis();
-    KeyRecord key;
-    key.key_id = NewUuid();
-    key.account = scope.account;
-    key.region = scope.region;
-    key.key_manager = KeyManager::kAws;
-    key.description = tmpl.description;
-    key.policy = InstantiatePolicyTemplate(tmpl.policy_template, scope.account, scope.region);
-    key.creation_date = now;
-    // AWS rotates managed keys every year.
-    key.rotation_enabled = true;
-    key.rotation_period_days = 365;
-    key.next_rotation_date = now + 365 * kDayMillis;
+    KeyRecord key = NewManagedKeyRecord(scope, tmpl);
     KMS_ASSIGN_OR_RETURN(KeyVersion version, AddVersion(txn, key, 1));
     key.versions.push_back(std::move(version));
     KMS_RETURN_IF_ERROR(txn.PutKey(key));
-    KMS_RETURN_IF_ERROR(txn.PutAlias(AliasRecord{scope.account, scope.region, tmpl.alias_name, key.key_id, now, now}));
+    KMS_RETURN_IF_ERROR(txn.PutAlias(
+        AliasRecord{scope.account, scope.region, tmpl.alias_name, key.key_id, key.creation_date, key.creation_date}));
     key_id = key.key_id;
     return OkStatus();
   }));
   return store_.GetKey(key_id);
+}
+
+KeyRecord KeyService::NewManagedKeyRecord(const Scope& scope, const ManagedKeyTemplate& tmpl) const {
+  const EpochMillis now = clock_.NowMillis();
+  KeyRecord key;
+  key.key_id = NewUuid();
+  key.account = scope.account;
+  key.region = scope.region;
+  key.key_manager = KeyManager::kAws;
+  key.description = tmpl.description;
+  key.policy = InstantiatePolicyTemplate(tmpl.policy_template, scope.account, scope.region);
+  key.creation_date = now;
+  // AWS rotates managed keys every year.
+  key.rotation_enabled = true;
+  key.rotation_period_days = 365;
+  key.next_rotation_date = now + 365 * kDayMillis;
+  return key;
 }
 
 StatusOr<KeyVersion> KeyService::AddVersion(KeyStoreTxn& txn, const KeyRecord& key, uint32_t version) {

@@ -12,6 +12,15 @@ StatusOr<ResolvedKey> ResolveKey(KeyService& keys, CallContext& call, std::strin
   return resolved;
 }
 
+StatusOr<ResolvedKey> ResolveOwnKey(KeyService& keys, CallContext& call, std::string_view key_id) {
+  KMS_ASSIGN_OR_RETURN(ResolvedKey resolved, keys.Resolve(call.scope, key_id, KeyIdForms::kKeyIdOrArn));
+  if (resolved.key->account != call.scope.account) {
+    return Error(Code::kNotFound, "Key '" + resolved.key->Arn() + "' does not exist");
+  }
+  call.trace.AddResource(resolved.key->Arn());
+  return resolved;
+}
+
 Status AuthorizeKey(Access& access, CallContext& call, std::string_view action, const KeyRecord& key) {
   AccessRequest request;
   request.action = std::string(action);

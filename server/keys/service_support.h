@@ -58,6 +58,12 @@ struct ListPage {
 // Resolves `key_id` in the caller's scope and names the key in the trace.
 StatusOr<ResolvedKey> ResolveKey(KeyService& keys, CallContext& call, std::string_view key_id, KeyIdForms forms);
 
+// Resolves a key id or key ARN of the caller's own account, for operations
+// AWS documents as "Cross-account use: No" (key settings, tags, key
+// policies): NotFoundException "Key '<arn>' does not exist" for another
+// account's key, which the trace then does not name.
+StatusOr<ResolvedKey> ResolveOwnKey(KeyService& keys, CallContext& call, std::string_view key_id);
+
 // Authorizes `action` on `key` with no request-specific condition keys.
 Status AuthorizeKey(Access& access, CallContext& call, std::string_view action, const KeyRecord& key);
 

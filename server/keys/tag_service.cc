@@ -34,7 +34,7 @@ void AddTagConditions(const std::vector<Tag>& tags, policy::ConditionValues& val
 }
 
 Status TagService::TagResource(CallContext& call, const TagResourceRequest& request) {
-  KMS_ASSIGN_OR_RETURN(ResolvedKey resolved, ResolveKey(deps_.keys, call, request.key_id, KeyIdForms::kKeyIdOrArn));
+  KMS_ASSIGN_OR_RETURN(ResolvedKey resolved, ResolveOwnKey(deps_.keys, call, request.key_id));
   AccessRequest access;
   access.action = "kms:TagResource";
   access.key = resolved.key.get();
@@ -57,7 +57,7 @@ Status TagService::TagResource(CallContext& call, const TagResourceRequest& requ
 }
 
 Status TagService::UntagResource(CallContext& call, const UntagResourceRequest& request) {
-  KMS_ASSIGN_OR_RETURN(ResolvedKey resolved, ResolveKey(deps_.keys, call, request.key_id, KeyIdForms::kKeyIdOrArn));
+  KMS_ASSIGN_OR_RETURN(ResolvedKey resolved, ResolveOwnKey(deps_.keys, call, request.key_id));
   AccessRequest access;
   access.action = "kms:UntagResource";
   access.key = resolved.key.get();
@@ -82,9 +82,10 @@ StatusOr<ListPage<Tag>> TagService::ListResourceTags(CallContext& call, const Li
     }
     start = std::stoul(position);
   }
-  KMS_ASSIGN_OR_RETURN(ResolvedKey resolved, ResolveKey(deps_.keys, call, request.key_id, KeyIdForms::kKeyIdOrArn));
+  KMS_ASSIGN_OR_RETURN(ResolvedKey resolved, ResolveOwnKey(deps_.keys, call, request.key_id));
   KMS_RETURN_IF_ERROR(AuthorizeKey(deps_.access, call, "kms:ListResourceTags", *resolved.key));
   const std::vector<Tag>& tags = resolved.key->tags;
+  if (start > tags.size()) return request.page.InvalidMarker();
   const size_t end = std::min(tags.size(), start + request.page.Size(50, 50));
   ListPage<Tag> page;
   for (size_t i = start; i < end; ++i) page.items.push_back(tags[i]);

@@ -1,5 +1,5 @@
 // TagResource, UntagResource and ListResourceTags: the tags of a customer
-// managed key. Thread-safe.
+// managed key of the caller's account (cross-account use: no). Thread-safe.
 #ifndef KMS_SERVER_KEYS_TAG_SERVICE_H_
 #define KMS_SERVER_KEYS_TAG_SERVICE_H_
 
@@ -46,7 +46,7 @@ class TagService {
   // Removes tags (absent keys are ignored).
   Status UntagResource(CallContext& call, const UntagResourceRequest& request);
   // A page of at most 50 tags, in the order they were added.
-  // InvalidMarkerException for a position that is not a tag index.
+  // InvalidMarkerException for a position that is not a tag index (or past the end).
   StatusOr<ListPage<Tag>> ListResourceTags(CallContext& call, const ListResourceTagsRequest& request);
 
  private:

@@ -339,8 +339,10 @@ def test_other_accounts_grants_and_aliases_stay_hidden(kmsd):
     with pytest.raises(botocore.exceptions.ClientError) as e:
         alice.list_retirable_grants(RetiringPrincipal=carol_arn)
     assert error_code(e.value) == "AccessDeniedException"
-    # Carol's own principal: only grants of carol's account, so none of alice's.
-    assert carol.list_retirable_grants(RetiringPrincipal=carol_arn)["Grants"] == []
+    # Carol's own principal: the grants any account gave her to retire, alice's
+    # included (AWS: "can include grants on KMS keys owned by other accounts").
+    listed = carol.list_retirable_grants(RetiringPrincipal=carol_arn)["Grants"]
+    assert [g["RetiringPrincipal"] for g in listed] == [carol_arn]
     # Alice's own retiring principal still works.
     alice.create_grant(KeyId=key, GranteePrincipal=carol_arn, RetiringPrincipal=alice_arn, Operations=["Decrypt"])
     assert [g["KeyId"] for g in alice.list_retirable_grants(RetiringPrincipal=alice_arn)["Grants"]] != []
