@@ -36,14 +36,24 @@ class FakeClock final : public Clock {
   std::atomic<EpochMillis> now_;
 };
 
-// "2024-05-20T20:46:16Z" (CloudTrail eventTime).
+// Every time text kmsd reads or writes (UTC, proleptic Gregorian; pure
+// arithmetic, no locale or time zone database). Parsers return false on
+// malformed input, including dates that do not exist (Feb 30).
+
+// "2024-05-20T20:46:16Z" (CloudTrail eventTime, aws:CurrentTime).
 std::string FormatIso8601(EpochMillis time);
 // "20240520T204616Z" (SigV4 X-Amz-Date).
 std::string FormatAmzDate(EpochMillis time);
-// Parses "20240520T204616Z"; returns false on malformed input.
+// "Mon, 20 May 2024 20:46:16 GMT" (the HTTP Date header, RFC 1123).
+std::string FormatHttpDate(EpochMillis time);
+// "May 20, 2024 8:46:16 PM" (dates inside CloudTrail responseElements).
+std::string FormatCloudTrailDate(EpochMillis time);
+
 bool ParseAmzDate(std::string_view text, EpochMillis* time);
-// Parses ISO-8601 date/time as IAM accepts it ("2024-05-20", "2024-05-20T20:46:16Z",
-// with optional fraction and offset); returns false on malformed input.
+bool ParseHttpDate(std::string_view text, EpochMillis* time);
+// W3C ISO 8601 as IAM accepts it: "2024", "2024-05", "2024-05-20", each
+// optionally with "Thh:mm[:ss[.fraction]]" and "Z" or "+hh:mm"/"-hh:mm" (UTC
+// when absent); fractions beyond milliseconds are dropped.
 bool ParseIso8601(std::string_view text, EpochMillis* time);
 
 }  // namespace kms

@@ -24,22 +24,6 @@ Bytes RandomBytes(size_t size);
 SecretBytes RandomSecret(size_t size);
 
 Sha256Digest Sha256(ByteView data);
-// Incremental SHA-256 for data that arrives in pieces.
-class Sha256Hasher {
- public:
-  Sha256Hasher();
-  ~Sha256Hasher();
-  Sha256Hasher(const Sha256Hasher&) = delete;
-  Sha256Hasher& operator=(const Sha256Hasher&) = delete;
-  void Update(ByteView data);
-  void Update(std::string_view data) { Update(AsBytes(data)); }
-  Sha256Digest Finish();
-
- private:
-  struct State;
-  std::unique_ptr<State> state_;
-};
-
 Sha256Digest HmacSha256(ByteView key, ByteView data);
 
 // HKDF-SHA256 (RFC 5869). kValidation if length > 255*32.

@@ -9,9 +9,15 @@
 
 namespace kms {
 
-// ASCII case-insensitive equality (HTTP header names, SigV4 names).
-bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+// ASCII case: HTTP header names, SigV4 names, policy keys (bytes outside
+// A-Z are compared as they are).
+char ToLowerAscii(char c);
 std::string ToLower(std::string_view text);
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+bool StartsWithIgnoreCase(std::string_view text, std::string_view prefix);
+// Three-way comparison of the lowercased texts (bytes as unsigned), for
+// sorted case-insensitive lookups.
+int CompareIgnoreCase(std::string_view a, std::string_view b);
 // The pieces of `text` between occurrences of `delimiter` (one piece when
 // there are none; empty pieces kept). The views point into `text`.
 std::vector<std::string_view> Split(std::string_view text, char delimiter);

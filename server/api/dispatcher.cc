@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <ctime>
 #include <mutex>
 
 #include "kms/ciphertext_blob.h"
@@ -21,15 +20,6 @@ constexpr std::string_view kAdminTargetPrefix = "KmsdAdmin.";
 // botocore sends com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents,
 // the JS SDK CloudTrail_20131101.LookupEvents.
 constexpr std::string_view kCloudTrailService = "CloudTrail_20131101";
-
-std::string HttpDate(EpochMillis now) {
-  const time_t seconds = static_cast<time_t>(now / 1000);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  return buf;
-}
 
 // additionalEventData: kmsd's authorization explanation (the deciding
 // statement and first failing condition), then what CloudTrail itself adds.
@@ -80,7 +70,7 @@ http::Response JsonResponse(int status, std::string body, const std::string& req
   response.status = status;
   response.headers = {{"x-amzn-RequestId", request_id},
                       {"Content-Type", "application/x-amz-json-1.1"},
-                      {"Date", HttpDate(SystemClock::Get().NowMillis())}};
+                      {"Date", FormatHttpDate(SystemClock::Get().NowMillis())}};
   response.body = std::move(body);
   return response;
 }

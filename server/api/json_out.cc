@@ -1,6 +1,5 @@
 #include "server/api/json_out.h"
 
-#include <ctime>
 
 
 namespace kms::api {
@@ -27,25 +26,12 @@ void WriteKeyMetadata(JsonOut& out, const KeyRecord& key) {
   out.EndObject();
 }
 
-std::string CloudTrailDate(EpochMillis time) {
-  const time_t seconds = static_cast<time_t>(time / 1000);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buf[64];
-  const int hour12 = tm.tm_hour % 12 == 0 ? 12 : tm.tm_hour % 12;
-  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  std::snprintf(buf, sizeof buf, "%s %d, %d %d:%02d:%02d %s", kMonths[tm.tm_mon], tm.tm_mday, tm.tm_year + 1900,
-                hour12, tm.tm_min, tm.tm_sec, tm.tm_hour < 12 ? "AM" : "PM");
-  return buf;
-}
-
 void WriteCloudTrailKeyMetadata(JsonOut& out, const KeyRecord& key) {
   out.StartObject();
   out.Field("aWSAccountId", key.account);
   out.Field("keyId", key.key_id);
   out.Field("arn", key.Arn());
-  out.Field("creationDate", CloudTrailDate(key.creation_date));
+  out.Field("creationDate", FormatCloudTrailDate(key.creation_date));
   out.Field("enabled", key.state == KeyState::kEnabled);
   out.Field("description", key.description);
   out.Field("keyUsage", key.key_usage);

@@ -22,8 +22,6 @@ void WriteKeyMetadata(JsonOut& out, const KeyRecord& key);
 // CloudTrail's responseElements.keyMetadata: lowerCamel members, "aWSAccountId",
 // dates as "Jun 30, 2020 2:34:07 AM".
 void WriteCloudTrailKeyMetadata(JsonOut& out, const KeyRecord& key);
-// "Jun 30, 2020 2:34:07 AM", as CloudTrail writes dates in responseElements.
-std::string CloudTrailDate(EpochMillis time);
 
 }  // namespace kms::api
 

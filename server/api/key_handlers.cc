@@ -121,7 +121,7 @@ StatusOr<std::string> ScheduleKeyDeletion(Call& call, const rapidjson::Value& bo
   KMS_ASSIGN_OR_RETURN(keys::Key key, call.operations().lifecycle.ScheduleKeyDeletion(call.context, {*key_id, window}));
   JsonOut elements;
   elements.StartObject().Field("keyId", key->Arn()).Field("keyState", "PendingDeletion");
-  elements.Field("deletionDate", CloudTrailDate(key->deletion_date)).EndObject();
+  elements.Field("deletionDate", FormatCloudTrailDate(key->deletion_date)).EndObject();
   call.audit.response_elements = elements.Take();
   JsonOut out;
   out.StartObject().Field("KeyId", key->Arn()).Time("DeletionDate", key->deletion_date);

@@ -92,10 +92,9 @@ Status RequestTime(const http::Request& request, std::string* amz_date, EpochMil
   std::string_view value = request.Header("X-Amz-Date");
   if (value.empty()) {
     std::string_view date = request.Header("Date");
-    std::tm tm{};
-    const char* end = strptime(std::string(date).c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-    if (end == nullptr) return Incomplete("Date must be in ISO-8601 'basic format'. Got '" + std::string(date) + "'.");
-    *time = static_cast<EpochMillis>(timegm(&tm)) * 1000;
+    if (!ParseHttpDate(date, time)) {
+      return Incomplete("Date must be in ISO-8601 'basic format'. Got '" + std::string(date) + "'.");
+    }
     *amz_date = FormatAmzDate(*time);
     return OkStatus();
   }

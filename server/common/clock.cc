@@ -2,52 +2,150 @@
 
 #include <chrono>
 #include <cstdio>
-#include <ctime>
 
 namespace kms {
 namespace {
 
-bool ReadDigits(std::string_view text, size_t pos, size_t count, int* value) {
-  if (pos + count > text.size()) return false;
-  int v = 0;
-  for (size_t i = 0; i < count; ++i) {
-    const char c = text[pos + i];
-    if (c < '0' || c > '9') return false;
-    v = v * 10 + (c - '0');
+constexpr EpochMillis kMillisPerDay = EpochMillis{86400} * 1000;
+constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+constexpr const char* kWeekdays[] = {"Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"};  // from 1970-01-01
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+// Parses exactly `width` digits at `text[*pos]`.
+bool ReadDigits(std::string_view text, size_t* pos, size_t width, int* out) {
+  if (*pos + width > text.size()) return false;
+  int value = 0;
+  for (size_t i = 0; i < width; ++i) {
+    const char c = text[*pos + i];
+    if (!IsDigit(c)) return false;
+    value = value * 10 + (c - '0');
   }
-  *value = v;
+  *pos += width;
+  *out = value;
   return true;
 }
 
-bool ToEpochMillis(int year, int month, int day, int hour, int minute, int second, EpochMillis* out) {
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return false;
-  std::tm tm{};
-  tm.tm_year = year - 1900;
-  tm.tm_mon = month - 1;
-  tm.tm_mday = day;
-  tm.tm_hour = hour;
-  tm.tm_min = minute;
-  tm.tm_sec = second;
-  const time_t t = timegm(&tm);
-  // timegm normalises out-of-range days (Feb 30); such dates are malformed.
-  if (tm.tm_mday != day || tm.tm_mon != month - 1) return false;
-  *out = static_cast<EpochMillis>(t) * 1000;
+bool ReadChar(std::string_view text, size_t* pos, char expected) {
+  if (*pos >= text.size() || text[*pos] != expected) return false;
+  ++*pos;
   return true;
 }
 
-std::tm ToTm(EpochMillis time) {
-  time_t seconds = static_cast<time_t>(time / 1000);
-  if (time < 0 && time % 1000 != 0) --seconds;
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  return tm;
+// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+int64_t DaysFromCivil(int64_t y, int m, int d) {
+  y -= m <= 2 ? 1 : 0;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const int64_t yoe = y - era * 400;
+  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+struct Civil {
+  int64_t year;
+  int month;  // 1..12
+  int day;    // 1..31
+};
+
+// The inverse of DaysFromCivil.
+Civil CivilFromDays(int64_t days) {
+  days += 719468;
+  const int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+  const int64_t doe = days - era * 146097;
+  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const int64_t mp = (5 * doy + 2) / 153;
+  const int day = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
+  const int month = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
+  return Civil{yoe + era * 400 + (month <= 2 ? 1 : 0), month, day};
+}
+
+bool IsLeap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+int DaysInMonth(int y, int m) {
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return m == 2 && IsLeap(y) ? 29 : kDays[m - 1];
+}
+
+bool ValidDate(int y, int m, int d) { return m >= 1 && m <= 12 && d >= 1 && d <= DaysInMonth(y, m); }
+
+EpochMillis ToMillis(int y, int m, int d, int64_t millis_of_day) {
+  return DaysFromCivil(y, m, d) * kMillisPerDay + millis_of_day;
+}
+
+// Parses "Z", "+hh:mm" or "-hh:mm" (or nothing: UTC) into an offset.
+bool ReadTimeZone(std::string_view text, size_t* pos, int64_t* offset_millis) {
+  *offset_millis = 0;
+  if (*pos == text.size()) return true;
+  if (text[*pos] == 'Z' || text[*pos] == 'z') {
+    ++*pos;
+    return true;
+  }
+  const char sign = text[*pos];
+  if (sign != '+' && sign != '-') return false;
+  ++*pos;
+  int hours = 0;
+  int minutes = 0;
+  if (!ReadDigits(text, pos, 2, &hours) || !ReadChar(text, pos, ':') || !ReadDigits(text, pos, 2, &minutes) ||
+      hours > 23 || minutes > 59) {
+    return false;
+  }
+  *offset_millis = (hours * 3600 + minutes * 60) * int64_t{1000} * (sign == '+' ? 1 : -1);
+  return true;
+}
+
+// Parses "hh:mm[:ss[.s+]]" (fractions beyond milliseconds dropped).
+bool ReadTime(std::string_view text, size_t* pos, int64_t* millis_of_day) {
+  int hours = 0;
+  int minutes = 0;
+  if (!ReadDigits(text, pos, 2, &hours) || !ReadChar(text, pos, ':') || !ReadDigits(text, pos, 2, &minutes) ||
+      hours > 23 || minutes > 59) {
+    return false;
+  }
+  int seconds = 0;
+  int millis = 0;
+  if (*pos < text.size() && text[*pos] == ':') {
+    ++*pos;
+    if (!ReadDigits(text, pos, 2, &seconds) || seconds > 60) return false;
+    if (*pos < text.size() && text[*pos] == '.') {
+      ++*pos;
+      const size_t start = *pos;
+      int scale = 100;
+      while (*pos < text.size() && IsDigit(text[*pos])) {
+        millis += (text[*pos] - '0') * scale;
+        scale /= 10;
+        ++*pos;
+      }
+      if (*pos == start) return false;
+    }
+  }
+  *millis_of_day = ((hours * 60 + minutes) * 60 + seconds) * int64_t{1000} + millis;
+  return true;
+}
+
+struct Fields {
+  Civil date;
+  int hour, minute, second, weekday;  // weekday: index into kWeekdays
+};
+
+Fields FieldsOf(EpochMillis time) {
+  int64_t days = time / kMillisPerDay;
+  int64_t millis_of_day = time % kMillisPerDay;
+  if (millis_of_day < 0) {
+    millis_of_day += kMillisPerDay;
+    --days;
+  }
+  const int64_t seconds = millis_of_day / 1000;
+  return Fields{CivilFromDays(days), static_cast<int>(seconds / 3600), static_cast<int>(seconds / 60 % 60),
+                static_cast<int>(seconds % 60), static_cast<int>(((days % 7) + 7) % 7)};
 }
 
 }  // namespace
 
 EpochMillis SystemClock::NowMillis() const {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -57,82 +155,94 @@ const SystemClock& SystemClock::Get() {
 }
 
 std::string FormatIso8601(EpochMillis time) {
-  const std::tm tm = ToTm(time);
+  const Fields f = FieldsOf(time);
   char buf[80];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  std::snprintf(buf, sizeof buf, "%04lld-%02d-%02dT%02d:%02d:%02dZ", static_cast<long long>(f.date.year),
+                f.date.month, f.date.day, f.hour, f.minute, f.second);
   return buf;
 }
 
 std::string FormatAmzDate(EpochMillis time) {
-  const std::tm tm = ToTm(time);
+  const Fields f = FieldsOf(time);
   char buf[80];
-  std::snprintf(buf, sizeof buf, "%04d%02d%02dT%02d%02d%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  std::snprintf(buf, sizeof buf, "%04lld%02d%02dT%02d%02d%02dZ", static_cast<long long>(f.date.year), f.date.month,
+                f.date.day, f.hour, f.minute, f.second);
+  return buf;
+}
+
+std::string FormatHttpDate(EpochMillis time) {
+  const Fields f = FieldsOf(time);
+  char buf[80];
+  std::snprintf(buf, sizeof buf, "%s, %02d %s %04lld %02d:%02d:%02d GMT", kWeekdays[f.weekday], f.date.day,
+                kMonths[f.date.month - 1], static_cast<long long>(f.date.year), f.hour, f.minute, f.second);
+  return buf;
+}
+
+std::string FormatCloudTrailDate(EpochMillis time) {
+  const Fields f = FieldsOf(time);
+  const int hour12 = f.hour % 12 == 0 ? 12 : f.hour % 12;
+  char buf[80];
+  std::snprintf(buf, sizeof buf, "%s %d, %lld %d:%02d:%02d %s", kMonths[f.date.month - 1], f.date.day,
+                static_cast<long long>(f.date.year), hour12, f.minute, f.second, f.hour < 12 ? "AM" : "PM");
   return buf;
 }
 
 bool ParseAmzDate(std::string_view text, EpochMillis* time) {
+  size_t pos = 0;
   int y, mo, d, h, mi, s;
-  if (text.size() != 16 || text[8] != 'T' || text[15] != 'Z') return false;
-  if (!ReadDigits(text, 0, 4, &y) || !ReadDigits(text, 4, 2, &mo) || !ReadDigits(text, 6, 2, &d) ||
-      !ReadDigits(text, 9, 2, &h) || !ReadDigits(text, 11, 2, &mi) || !ReadDigits(text, 13, 2, &s)) {
+  if (text.size() != 16 || !ReadDigits(text, &pos, 4, &y) || !ReadDigits(text, &pos, 2, &mo) ||
+      !ReadDigits(text, &pos, 2, &d) || !ReadChar(text, &pos, 'T') || !ReadDigits(text, &pos, 2, &h) ||
+      !ReadDigits(text, &pos, 2, &mi) || !ReadDigits(text, &pos, 2, &s) || !ReadChar(text, &pos, 'Z')) {
     return false;
   }
-  return ToEpochMillis(y, mo, d, h, mi, s, time);
+  if (!ValidDate(y, mo, d) || h > 23 || mi > 59 || s > 60) return false;
+  *time = ToMillis(y, mo, d, ((h * 60 + mi) * 60 + s) * int64_t{1000});
+  return true;
+}
+
+bool ParseHttpDate(std::string_view text, EpochMillis* time) {
+  // "Tue, 19 Mar 2024 13:01:21 GMT"
+  size_t pos = 5;
+  int d, y, h, mi, s;
+  if (text.size() != 29 || text[3] != ',' || text[4] != ' ' || !ReadDigits(text, &pos, 2, &d) ||
+      !ReadChar(text, &pos, ' ')) {
+    return false;
+  }
+  int month = 0;
+  for (int m = 0; m < 12; ++m) {
+    if (text.substr(pos, 3) == kMonths[m]) month = m + 1;
+  }
+  pos += 3;
+  if (month == 0 || !ReadChar(text, &pos, ' ') || !ReadDigits(text, &pos, 4, &y) || !ReadChar(text, &pos, ' ') ||
+      !ReadDigits(text, &pos, 2, &h) || !ReadChar(text, &pos, ':') || !ReadDigits(text, &pos, 2, &mi) ||
+      !ReadChar(text, &pos, ':') || !ReadDigits(text, &pos, 2, &s) || text.substr(pos) != " GMT") {
+    return false;
+  }
+  if (!ValidDate(y, month, d) || h > 23 || mi > 59 || s > 60) return false;
+  *time = ToMillis(y, month, d, ((h * 60 + mi) * 60 + s) * int64_t{1000});
+  return true;
 }
 
 bool ParseIso8601(std::string_view text, EpochMillis* time) {
-  int y, mo, d, h = 0, mi = 0, s = 0;
-  if (text.size() < 10 || text[4] != '-' || text[7] != '-') return false;
-  if (!ReadDigits(text, 0, 4, &y) || !ReadDigits(text, 5, 2, &mo) || !ReadDigits(text, 8, 2, &d)) return false;
-  size_t pos = 10;
-  int millis = 0;
-  int offset_minutes = 0;
-  if (pos < text.size()) {
-    if (text[pos] != 'T' && text[pos] != 't') return false;
-    ++pos;
-    if (!ReadDigits(text, pos, 2, &h) || pos + 2 >= text.size() || text[pos + 2] != ':' ||
-        !ReadDigits(text, pos + 3, 2, &mi)) {
-      return false;
+  size_t pos = 0;
+  int year = 0;
+  int month = 1;
+  int day = 1;
+  if (!ReadDigits(text, &pos, 4, &year)) return false;
+  if (pos < text.size() && ReadChar(text, &pos, '-')) {
+    if (!ReadDigits(text, &pos, 2, &month) || month < 1 || month > 12) return false;
+    if (pos < text.size() && ReadChar(text, &pos, '-')) {
+      if (!ReadDigits(text, &pos, 2, &day) || !ValidDate(year, month, day)) return false;
     }
-    pos += 5;
-    if (pos < text.size() && text[pos] == ':') {
-      if (!ReadDigits(text, pos + 1, 2, &s)) return false;
-      pos += 3;
-    }
-    if (pos < text.size() && text[pos] == '.') {
-      ++pos;
-      int digits = 0;
-      while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
-        if (digits < 3) millis = millis * 10 + (text[pos] - '0');
-        ++digits;
-        ++pos;
-      }
-      if (digits == 0) return false;
-      for (int i = digits; i < 3; ++i) millis *= 10;
-    }
-    if (pos < text.size()) {
-      const char sign = text[pos];
-      if (sign == 'Z' || sign == 'z') {
-        ++pos;
-      } else if (sign == '+' || sign == '-') {
-        int oh, om;
-        if (!ReadDigits(text, pos + 1, 2, &oh)) return false;
-        size_t next = pos + 3;
-        if (next < text.size() && text[next] == ':') ++next;
-        if (!ReadDigits(text, next, 2, &om)) return false;
-        offset_minutes = (oh * 60 + om) * (sign == '+' ? 1 : -1);
-        pos = next + 2;
-      } else {
-        return false;
-      }
-    }
-    if (pos != text.size()) return false;
   }
-  EpochMillis base;
-  if (!ToEpochMillis(y, mo, d, h, mi, s, &base)) return false;
-  *time = base + millis - EpochMillis{offset_minutes} * 60000;
+  int64_t millis_of_day = 0;
+  int64_t offset = 0;
+  if (pos < text.size() && (text[pos] == 'T' || text[pos] == 't')) {
+    ++pos;
+    if (!ReadTime(text, &pos, &millis_of_day) || !ReadTimeZone(text, &pos, &offset)) return false;
+  }
+  if (pos != text.size()) return false;
+  *time = ToMillis(year, month, day, millis_of_day) - offset;
   return true;
 }
 

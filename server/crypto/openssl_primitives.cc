@@ -109,26 +109,6 @@ Sha256Digest Sha256(ByteView data) {
   return out;
 }
 
-struct Sha256Hasher::State {
-  MdCtx md;
-};
-
-Sha256Hasher::Sha256Hasher() : state_(std::make_unique<State>()) {
-  KMS_CHECK(EVP_DigestInit_ex2(state_->md.ctx, Algs().sha256, nullptr) == 1);
-}
-Sha256Hasher::~Sha256Hasher() = default;
-
-void Sha256Hasher::Update(ByteView data) {
-  KMS_CHECK(EVP_DigestUpdate(state_->md.ctx, data.data(), data.size()) == 1);
-}
-
-Sha256Digest Sha256Hasher::Finish() {
-  Sha256Digest out;
-  unsigned int len = 0;
-  KMS_CHECK(EVP_DigestFinal_ex(state_->md.ctx, out.data(), &len) == 1 && len == out.size());
-  return out;
-}
-
 Sha256Digest HmacSha256(ByteView key, ByteView data) {
   thread_local HmacCtx hmac;
   Sha256Digest out;

@@ -1,11 +1,10 @@
 #include <algorithm>
 
 #include "kms/policy.h"
+#include "kms/text.h"
 #include "server/policy/matching.h"
 
 namespace kms::policy {
-
-using internal::CompareIgnoreCase;
 
 std::vector<ConditionValues::Entry>::iterator ConditionValues::LowerBound(std::string_view key) {
   return std::lower_bound(
@@ -16,7 +15,7 @@ std::vector<ConditionValues::Entry>::iterator ConditionValues::LowerBound(std::s
 std::vector<ConditionValues::Entry>::iterator ConditionValues::FindOrInsert(std::string_view key) {
   auto it = LowerBound(key);
   if (it != entries_.end() && CompareIgnoreCase(it->key, key) == 0) return it;
-  return entries_.insert(it, Entry{internal::ToLowerAscii(key), {}});
+  return entries_.insert(it, Entry{ToLower(key), {}});
 }
 
 void ConditionValues::Set(std::string_view key, std::string value) {
@@ -57,7 +56,7 @@ const std::vector<std::string>* ConditionValues::Find(std::string_view key) cons
 void ConditionValues::SetAll(std::vector<std::pair<std::string, std::string>> pairs) {
   std::vector<Entry> added;
   added.reserve(pairs.size());
-  for (auto& [key, value] : pairs) added.push_back(Entry{internal::ToLowerAscii(key), {std::move(value)}});
+  for (auto& [key, value] : pairs) added.push_back(Entry{ToLower(key), {std::move(value)}});
   std::stable_sort(added.begin(), added.end(), [](const Entry& a, const Entry& b) { return a.key < b.key; });
   // Fold keys that differ only in case into one entry of alternatives.
   std::vector<Entry> folded;

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "kms/clock.h"
+
 namespace kms::policy::internal {
 namespace {
 
@@ -30,119 +32,6 @@ bool SplitArn(std::string_view arn, std::array<std::string_view, 6>& parts,
   parts[5] = arn.substr(start);
   offsets[5] = start;
   return true;
-}
-
-// Parses exactly `width` digits at `text[*pos]`.
-bool ReadDigits(std::string_view text, size_t* pos, size_t width, int* out) {
-  if (*pos + width > text.size()) return false;
-  int value = 0;
-  for (size_t i = 0; i < width; ++i) {
-    const char c = text[*pos + i];
-    if (!IsDigit(c)) return false;
-    value = value * 10 + (c - '0');
-  }
-  *pos += width;
-  *out = value;
-  return true;
-}
-
-bool ReadChar(std::string_view text, size_t* pos, char expected) {
-  if (*pos >= text.size() || text[*pos] != expected) return false;
-  ++*pos;
-  return true;
-}
-
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-int64_t DaysFromCivil(int64_t y, int m, int d) {
-  y -= m <= 2 ? 1 : 0;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const int64_t yoe = y - era * 400;
-  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
-bool IsLeap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
-int DaysInMonth(int y, int m) {
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return m == 2 && IsLeap(y) ? 29 : kDays[m - 1];
-}
-
-// Parses "Z", "+hh:mm" or "-hh:mm" (or nothing) into an offset in seconds.
-bool ReadTimeZone(std::string_view text, size_t* pos, int* offset_seconds) {
-  *offset_seconds = 0;
-  if (*pos == text.size()) return true;
-  if (text[*pos] == 'Z' || text[*pos] == 'z') {
-    ++*pos;
-    return true;
-  }
-  const char sign = text[*pos];
-  if (sign != '+' && sign != '-') return false;
-  ++*pos;
-  int hours = 0;
-  int minutes = 0;
-  if (!ReadDigits(text, pos, 2, &hours) || !ReadChar(text, pos, ':') ||
-      !ReadDigits(text, pos, 2, &minutes) || hours > 23 || minutes > 59) {
-    return false;
-  }
-  *offset_seconds = (hours * 3600 + minutes * 60) * (sign == '+' ? 1 : -1);
-  return true;
-}
-
-// Parses "hh:mm[:ss[.s+]]" after the 'T'.
-bool ReadTime(std::string_view text, size_t* pos, double* seconds_of_day) {
-  int hours = 0;
-  int minutes = 0;
-  if (!ReadDigits(text, pos, 2, &hours) || !ReadChar(text, pos, ':') ||
-      !ReadDigits(text, pos, 2, &minutes) || hours > 23 || minutes > 59) {
-    return false;
-  }
-  double seconds = 0;
-  if (*pos < text.size() && text[*pos] == ':') {
-    ++*pos;
-    int whole = 0;
-    if (!ReadDigits(text, pos, 2, &whole) || whole > 60) return false;
-    seconds = whole;
-    if (*pos < text.size() && text[*pos] == '.') {
-      ++*pos;
-      double scale = 0.1;
-      const size_t start = *pos;
-      while (*pos < text.size() && IsDigit(text[*pos])) {
-        seconds += (text[*pos] - '0') * scale;
-        scale /= 10;
-        ++*pos;
-      }
-      if (*pos == start) return false;
-    }
-  }
-  *seconds_of_day = hours * 3600.0 + minutes * 60.0 + seconds;
-  return true;
-}
-
-std::optional<double> ParseIsoDate(std::string_view text) {
-  size_t pos = 0;
-  int year = 0;
-  int month = 1;
-  int day = 1;
-  if (!ReadDigits(text, &pos, 4, &year)) return std::nullopt;
-  if (pos < text.size() && ReadChar(text, &pos, '-')) {
-    if (!ReadDigits(text, &pos, 2, &month) || month < 1 || month > 12) return std::nullopt;
-    if (pos < text.size() && ReadChar(text, &pos, '-')) {
-      if (!ReadDigits(text, &pos, 2, &day)) return std::nullopt;
-      if (day < 1 || day > DaysInMonth(year, month)) return std::nullopt;
-    }
-  }
-  double seconds_of_day = 0;
-  int offset = 0;
-  if (pos < text.size() && (text[pos] == 'T' || text[pos] == 't')) {
-    ++pos;
-    if (!ReadTime(text, &pos, &seconds_of_day) || !ReadTimeZone(text, &pos, &offset)) {
-      return std::nullopt;
-    }
-  }
-  if (pos != text.size()) return std::nullopt;
-  return static_cast<double>(DaysFromCivil(year, month, day)) * 86400.0 + seconds_of_day - offset;
 }
 
 bool IsEpochText(std::string_view text) {
@@ -175,37 +64,6 @@ bool ParseAddress(std::string_view text, IpRange* range) {
 }
 
 }  // namespace
-
-char ToLowerAscii(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string ToLowerAscii(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = ToLowerAscii(c);
-  return out;
-}
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (ToLowerAscii(a[i]) != ToLowerAscii(b[i])) return false;
-  }
-  return true;
-}
-
-int CompareIgnoreCase(std::string_view a, std::string_view b) {
-  const size_t n = a.size() < b.size() ? a.size() : b.size();
-  for (size_t i = 0; i < n; ++i) {
-    const auto ca = static_cast<unsigned char>(ToLowerAscii(a[i]));
-    const auto cb = static_cast<unsigned char>(ToLowerAscii(b[i]));
-    if (ca != cb) return ca < cb ? -1 : 1;
-  }
-  if (a.size() == b.size()) return 0;
-  return a.size() < b.size() ? -1 : 1;
-}
-
-bool StartsWithIgnoreCase(std::string_view text, std::string_view prefix) {
-  return text.size() >= prefix.size() && EqualsIgnoreCase(text.substr(0, prefix.size()), prefix);
-}
 
 bool GlobMatch(std::string_view pattern, std::string_view text, bool ignore_case,
                std::span<const uint8_t> literal) {
@@ -304,7 +162,9 @@ std::optional<double> ParseNumber(std::string_view text) {
 
 std::optional<double> ParseDate(std::string_view text) {
   if (IsEpochText(text)) return ParseNumber(text);
-  return ParseIsoDate(text);
+  EpochMillis time = 0;
+  if (!ParseIso8601(text, &time)) return std::nullopt;
+  return static_cast<double>(time) / 1000.0;
 }
 
 }  // namespace kms::policy::internal

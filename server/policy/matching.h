@@ -10,14 +10,16 @@
 #include <string>
 #include <string_view>
 
+#include "kms/text.h"
+
 namespace kms::policy::internal {
 
-char ToLowerAscii(char c);
-std::string ToLowerAscii(std::string_view text);  // allocates
-bool EqualsIgnoreCase(std::string_view a, std::string_view b);
-// Case-insensitive three-way comparison (ASCII), for sorted lookups.
-int CompareIgnoreCase(std::string_view a, std::string_view b);
-bool StartsWithIgnoreCase(std::string_view text, std::string_view prefix);
+// ASCII case helpers (ToLowerAscii, EqualsIgnoreCase, ...) are kms/text.h's.
+using ::kms::CompareIgnoreCase;
+using ::kms::EqualsIgnoreCase;
+using ::kms::StartsWithIgnoreCase;
+using ::kms::ToLower;
+using ::kms::ToLowerAscii;
 
 // Wildcard match of the whole `text`: '*' matches any run of characters
 // (including none), '?' exactly one. A character whose `literal` byte is 1
@@ -50,9 +52,8 @@ std::optional<double> ParseNumber(std::string_view text);
 
 // Seconds since the epoch, from epoch seconds ("1700000000", "1.7e9" is not
 // accepted; digits with an optional fraction) or a W3C ISO 8601 date
-// ("2024", "2024-05", "2024-05-01", "2024-05-01T10:00Z",
-// "2024-05-01T10:00:00.5+02:00"); a missing time zone means UTC. A string of
-// digits only is always epoch seconds.
+// (kms::ParseIso8601: "2024", "2024-05-01T10:00:00.5+02:00", ...). A string
+// of digits only is always epoch seconds.
 std::optional<double> ParseDate(std::string_view text);
 
 }  // namespace kms::policy::internal

@@ -117,7 +117,7 @@ Status ParseActions(const JsonValue& value, Statement* statement) {
     if (action != "*" && (action.find(':') == std::string::npos || action.front() == ':')) {
       return Malformed(std::string(kNoVendorPrefix));
     }
-    statement->actions.push_back(ToLowerAscii(action));
+    statement->actions.push_back(ToLower(action));
   }
   return OkStatus();
 }

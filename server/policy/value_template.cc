@@ -109,7 +109,7 @@ size_t ValueTemplate::ParseVariable(std::string_view raw, size_t start) {
     return end;
   }
   if (!IsValidKey(key)) return 0;
-  segments_.push_back(Segment{SegmentKind::kVariable, ToLowerAscii(key), std::move(default_value)});
+  segments_.push_back(Segment{SegmentKind::kVariable, ToLower(key), std::move(default_value)});
   has_variables_ = true;
   return end;
 }
