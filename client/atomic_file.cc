@@ -1,4 +1,4 @@
-#include "client/atomic_file.h"
+#include "atomic_file.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -1,8 +1,8 @@
-#include "client/cli_config.h"
+#include "cli_config.h"
 
 #include <cstdlib>
 
-#include "client/atomic_file.h"
+#include "atomic_file.h"
 #include "kms/json/reader.h"
 #include "kms/json/writer.h"
 

@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "kms/kms_client.h"
+#include "kms/client/kms_client.h"
 #include "kms/status.h"
 
 namespace kms::rds::cli {

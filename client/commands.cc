@@ -1,12 +1,12 @@
-#include "client/commands.h"
+#include "commands.h"
 
 #include <functional>
 #include <map>
 
-#include "client/atomic_file.h"
+#include "atomic_file.h"
 #include "kms/json/reader.h"
 #include "kms/json/writer.h"
-#include "client/output.h"
+#include "output.h"
 #include "kms/encoding.h"
 
 namespace kms::rds::cli {

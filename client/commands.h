@@ -6,9 +6,9 @@
 
 #include <string>
 
-#include "client/cli_args.h"
+#include "cli_args.h"
 #include "kms/bytes.h"
-#include "kms/rds_service.h"
+#include "kms/client/rds_service.h"
 
 namespace kms::rds::cli {
 

@@ -7,7 +7,7 @@
 #include <boost/beast/http.hpp>
 #include <chrono>
 
-#include "kms/kms_client.h"
+#include "kms/client/kms_client.h"
 
 namespace kms::client {
 namespace {

@@ -4,7 +4,7 @@
 
 #include "kms/text.h"
 #include "kms/crypto.h"
-#include "kms/rds_ids.h"
+#include "kms/client/rds_ids.h"
 
 namespace kms::rds {
 namespace {

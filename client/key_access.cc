@@ -1,4 +1,4 @@
-#include "client/key_access.h"
+#include "key_access.h"
 
 namespace kms::rds {
 namespace {

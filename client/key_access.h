@@ -6,10 +6,10 @@
 #include <string>
 #include <string_view>
 
-#include "kms/kms_client.h"
-#include "kms/rds_error.h"
-#include "kms/rds_service.h"
-#include "kms/rds_volume.h"
+#include "kms/client/kms_client.h"
+#include "kms/client/rds_error.h"
+#include "kms/client/rds_service.h"
+#include "kms/client/rds_volume.h"
 
 namespace kms::rds {
 

@@ -1,5 +1,5 @@
 // KmsApi over HTTP: JSON request bodies, signed requests, KMS error answers.
-#include "kms/kms_client.h"
+#include "kms/client/kms_client.h"
 
 #include "kms/json/reader.h"
 #include "kms/json/writer.h"

@@ -11,15 +11,15 @@
 #include <string>
 #include <vector>
 
-#include "client/cli_args.h"
-#include "client/cli_config.h"
-#include "client/commands.h"
+#include "cli_args.h"
+#include "cli_config.h"
+#include "commands.h"
 #include "kms/json/reader.h"
 #include "kms/json/writer.h"
-#include "kms/kms_client.h"
-#include "kms/rds_ids.h"
-#include "kms/rds_service.h"
-#include "kms/rds_state.h"
+#include "kms/client/kms_client.h"
+#include "kms/client/rds_ids.h"
+#include "kms/client/rds_service.h"
+#include "kms/client/rds_state.h"
 
 namespace kms::rds::cli {
 namespace {

@@ -1,4 +1,4 @@
-#include "client/output.h"
+#include "output.h"
 
 #include "kms/json/reader.h"
 #include "kms/json/writer.h"

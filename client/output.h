@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "kms/rds_state.h"
+#include "kms/client/rds_state.h"
 
 namespace kms::rds::cli {
 

@@ -1,4 +1,4 @@
-#include "kms/rds_error.h"
+#include "kms/client/rds_error.h"
 
 namespace kms::rds {
 

@@ -1,9 +1,9 @@
-#include "client/rds_messages.h"
+#include "rds_messages.h"
 
 #include <vector>
 
 #include "kms/text.h"
-#include "kms/rds_ids.h"
+#include "kms/client/rds_ids.h"
 
 namespace kms::rds {
 

@@ -8,8 +8,8 @@
 #include <string>
 #include <string_view>
 
-#include "kms/rds_error.h"
-#include "kms/rds_state.h"
+#include "kms/client/rds_error.h"
+#include "kms/client/rds_state.h"
 
 namespace kms::rds {
 

@@ -1,11 +1,11 @@
 // RdsService: the shared steps (loading, attaching, provisioning a volume,
 // deriving one volume from another) and the instance/cluster operations.
-#include "kms/rds_service.h"
+#include "kms/client/rds_service.h"
 
-#include "client/atomic_file.h"
-#include "client/key_access.h"
-#include "client/rds_messages.h"
-#include "kms/rds_ids.h"
+#include "atomic_file.h"
+#include "key_access.h"
+#include "rds_messages.h"
+#include "kms/client/rds_ids.h"
 
 namespace kms::rds {
 namespace {

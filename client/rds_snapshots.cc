@@ -2,11 +2,11 @@
 // replicas, with RDS's encryption rules (DESIGN.md section 8).
 #include <algorithm>
 
-#include "client/atomic_file.h"
-#include "client/key_access.h"
-#include "client/rds_messages.h"
-#include "kms/rds_ids.h"
-#include "kms/rds_service.h"
+#include "atomic_file.h"
+#include "key_access.h"
+#include "rds_messages.h"
+#include "kms/client/rds_ids.h"
+#include "kms/client/rds_service.h"
 
 namespace kms::rds {
 namespace {

@@ -1,8 +1,8 @@
 // JSON codecs of the state records (Database, Snapshot) and status names.
 #include "kms/json/reader.h"
 #include "kms/json/writer.h"
-#include "kms/rds_ids.h"
-#include "kms/rds_state.h"
+#include "kms/client/rds_ids.h"
+#include "kms/client/rds_state.h"
 
 namespace kms::rds {
 namespace {

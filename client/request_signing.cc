@@ -2,7 +2,7 @@
 #include <algorithm>
 #include <cctype>
 
-#include "kms/kms_client.h"
+#include "kms/client/kms_client.h"
 #include "kms/sigv4.h"
 #include "kms/text.h"
 

@@ -8,9 +8,9 @@
 #include <cstring>
 #include <filesystem>
 
-#include "client/atomic_file.h"
-#include "kms/rds_ids.h"
-#include "kms/rds_state.h"
+#include "atomic_file.h"
+#include "kms/client/rds_ids.h"
+#include "kms/client/rds_state.h"
 
 namespace kms::rds {
 namespace {

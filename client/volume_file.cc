@@ -7,8 +7,8 @@
 #include <cerrno>
 #include <cstring>
 
-#include "client/atomic_file.h"
-#include "kms/rds_volume.h"
+#include "atomic_file.h"
+#include "kms/client/rds_volume.h"
 
 namespace kms::rds {
 namespace {

@@ -1,4 +1,4 @@
-// kmsd: wiring only. config -> store -> services -> dispatcher -> listener.
+// kmsd: wiring only. config -> store -> services -> endpoint -> listener.
 //
 //   kmsd [--config FILE] [--data-dir DIR] [--port N] [--port-file FILE]
 //   kmsd audit verify [--config FILE] [--data-dir DIR]
@@ -17,15 +17,15 @@
 #include <thread>
 #include <vector>
 
-#include "kms/audit_log.h"
-#include "kms/authenticator.h"
-#include "kms/config.h"
-#include "kms/http_server.h"
-#include "kms/key_service.h"
-#include "server/api/dispatcher.h"
-#include "server/keys/grant_authority.h"
-#include "server/keys/services.h"
-#include "server/store/data_dir_lock.h"
+#include "kms/server/audit/audit_log.h"
+#include "kms/server/auth/authenticator.h"
+#include "kms/server/config/config.h"
+#include "kms/server/http/http_server.h"
+#include "kms/server/keys/key_service.h"
+#include "kms/server/api/endpoint.h"
+#include "kms/server/keys/grant_authority.h"
+#include "kms/server/keys/services.h"
+#include "kms/server/store/data_dir_lock.h"
 
 namespace kms {
 namespace {
@@ -208,7 +208,7 @@ int Serve(config::ServerConfig config, const Flags& flags) {
   keys::Services operations(keys::ServiceDeps{key_service, **store, **access, grant_tokens, config});
   auth::Authenticator authenticator(config, SystemClock::Get());
   api::Services services{&operations, &config, &clock};
-  api::Dispatcher dispatcher(services, authenticator, audit_log->get());
+  std::unique_ptr<http::Handler> endpoint = api::NewEndpoint(services, authenticator, audit_log->get());
 
   http::ServerOptions options;
   options.address = config.address;
@@ -221,7 +221,7 @@ int Serve(config::ServerConfig config, const Flags& flags) {
   options.read_timeout_seconds = config.read_timeout_seconds;
   options.max_connections = static_cast<size_t>(config.max_connections);
   RaiseOpenFileLimit(options.max_connections);
-  auto server = http::StartServer(options, dispatcher);
+  auto server = http::StartServer(options, *endpoint);
   if (!server) return Fail(server.error());
   Maintenance maintenance(key_service, std::chrono::seconds(60));
 

@@ -9,17 +9,12 @@
 #include <optional>
 #include <string>
 
-#include "kms/config.h"
+#include "kms/server/api/endpoint.h"
+#include "kms/server/keys/call.h"
+#include "kms/server/keys/services.h"
 #include "kms/status.h"
-#include "server/keys/services.h"
 
 namespace kms::api {
-
-struct Services {
-  keys::Services* operations = nullptr;
-  const config::ServerConfig* config = nullptr;
-  const Clock* clock = nullptr;
-};
 
 // The CloudTrail view of a call that only its codec knows.
 struct AuditNotes {

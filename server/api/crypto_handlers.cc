@@ -1,7 +1,7 @@
 // Codecs of Encrypt, Decrypt, ReEncrypt, GenerateDataKey,
 // GenerateDataKeyWithoutPlaintext and GenerateRandom (keys::CryptoService).
-#include "server/api/handler_util.h"
-#include "server/api/handlers.h"
+#include "handler_util.h"
+#include "handlers.h"
 
 namespace kms::api {
 namespace {

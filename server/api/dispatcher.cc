@@ -1,15 +1,15 @@
-#include "server/api/dispatcher.h"
+#include "dispatcher.h"
 
 #include <algorithm>
 #include <cstdio>
 #include <mutex>
 
-#include "kms/ciphertext_blob.h"
-#include "server/api/json_out.h"
-#include "server/api/errors.h"
-#include "server/api/handlers.h"
-#include "server/api/request_parameters.h"
-#include "server/api/request_reader.h"
+#include "kms/server/crypto/ciphertext_blob.h"
+#include "json_out.h"
+#include "errors.h"
+#include "handlers.h"
+#include "request_parameters.h"
+#include "request_reader.h"
 
 namespace kms::api {
 namespace {
@@ -318,6 +318,11 @@ void Dispatcher::RecordThenRespond(audit::CloudTrailEvent event, StatusOr<std::s
       pending->respond(ErrorResponse(AnswerForUnrecordedCall(pending->failure), request_id));
     });
   }
+}
+
+std::unique_ptr<http::Handler> NewEndpoint(const Services& services, const auth::Authenticator& authenticator,
+                                           audit::AuditLog* audit) {
+  return std::make_unique<Dispatcher>(services, authenticator, audit);
 }
 
 }  // namespace kms::api

@@ -1,16 +1,16 @@
-// The KMS endpoint: authenticates each request, dispatches on X-Amz-Target to
-// an operation (or to CloudTrail LookupEvents), turns errors into KMS-shaped
-// responses, and answers only once the call's CloudTrail record is durable.
+// The KMS endpoint's implementation (see kms/server/api/endpoint.h).
+// Internal to server/api.
 #ifndef KMS_SERVER_API_DISPATCHER_H_
 #define KMS_SERVER_API_DISPATCHER_H_
 
 #include <string_view>
 #include <unordered_map>
 
-#include "kms/audit_log.h"
-#include "kms/authenticator.h"
-#include "kms/http_server.h"
-#include "server/api/call.h"
+#include "call.h"
+#include "kms/server/api/endpoint.h"
+#include "kms/server/audit/audit_log.h"
+#include "kms/server/auth/authenticator.h"
+#include "kms/server/http/http_server.h"
 
 namespace kms::api {
 

@@ -1,4 +1,4 @@
-#include "server/api/errors.h"
+#include "errors.h"
 
 #include "kms/json/writer.h"
 

@@ -1,6 +1,6 @@
 // Codec of KmsdAdmin.ExplainAuthorization (keys::ExplainService).
-#include "server/api/handler_util.h"
-#include "server/api/handlers.h"
+#include "handler_util.h"
+#include "handlers.h"
 
 namespace kms::api {
 

@@ -1,7 +1,7 @@
 // Codecs of CreateGrant, ListGrants, ListRetirableGrants, RetireGrant and
 // RevokeGrant (keys::GrantService).
-#include "server/api/handler_util.h"
-#include "server/api/handlers.h"
+#include "handler_util.h"
+#include "handlers.h"
 
 namespace kms::api {
 namespace {

@@ -1,4 +1,4 @@
-#include "server/api/handler_util.h"
+#include "handler_util.h"
 
 #include "kms/encoding.h"
 

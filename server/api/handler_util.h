@@ -8,9 +8,9 @@
 #include <string>
 #include <string_view>
 
-#include "server/api/call.h"
-#include "server/api/json_out.h"
-#include "server/api/request_reader.h"
+#include "call.h"
+#include "json_out.h"
+#include "request_reader.h"
 
 namespace kms::api {
 

@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "kms/policy.h"
-#include "server/api/call.h"
-#include "server/api/request_reader.h"
+#include "kms/server/policy/policy.h"
+#include "call.h"
+#include "request_reader.h"
 
 namespace kms::api {
 

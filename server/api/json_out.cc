@@ -1,4 +1,4 @@
-#include "server/api/json_out.h"
+#include "json_out.h"
 
 
 

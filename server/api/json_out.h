@@ -10,7 +10,7 @@
 #include "kms/clock.h"
 #include "kms/encryption_context.h"
 #include "kms/json/writer.h"
-#include "kms/key_record.h"
+#include "kms/server/store/key_record.h"
 
 namespace kms::api {
 

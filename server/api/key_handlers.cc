@@ -1,8 +1,8 @@
 // Codecs of CreateKey, DescribeKey, ListKeys, UpdateKeyDescription, EnableKey,
 // DisableKey, ScheduleKeyDeletion and CancelKeyDeletion: JSON to typed
 // request, keys::KeyLifecycleService, typed result to JSON and CloudTrail.
-#include "server/api/handler_util.h"
-#include "server/api/handlers.h"
+#include "handler_util.h"
+#include "handlers.h"
 
 namespace kms::api {
 namespace {

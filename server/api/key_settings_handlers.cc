@@ -1,7 +1,7 @@
 // Codecs of the settings of one key: rotation (keys::KeyLifecycleService),
 // tags (keys::TagService) and key policies (keys::KeyPolicyService).
-#include "server/api/handler_util.h"
-#include "server/api/handlers.h"
+#include "handler_util.h"
+#include "handlers.h"
 
 namespace kms::api {
 namespace {

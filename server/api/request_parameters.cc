@@ -1,11 +1,11 @@
-#include "server/api/request_parameters.h"
+#include "request_parameters.h"
 
 #include <span>
 #include <unordered_map>
 
 #include "kms/json/writer.h"
 #include "kms/text.h"
-#include "server/api/request_reader.h"
+#include "request_reader.h"
 
 namespace kms::api {
 namespace {

@@ -1,4 +1,4 @@
-#include "server/api/request_reader.h"
+#include "request_reader.h"
 
 #include "kms/encoding.h"
 #include "kms/json/reader.h"

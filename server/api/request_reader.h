@@ -19,7 +19,7 @@
 #include "kms/bytes.h"
 #include "kms/encryption_context.h"
 #include "kms/json_text.h"
-#include "kms/key_record.h"
+#include "kms/server/store/key_record.h"
 #include "kms/status.h"
 
 namespace kms::api {

@@ -1,4 +1,4 @@
-#include "server/audit/audit_chain.h"
+#include "audit_chain.h"
 
 #include <algorithm>
 #include <string>

@@ -15,7 +15,7 @@
 #include "kms/bytes.h"
 #include "kms/crypto.h"
 #include "kms/status.h"
-#include "server/audit/audit_store.h"
+#include "audit_store.h"
 
 namespace kms::audit {
 

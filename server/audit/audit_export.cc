@@ -1,4 +1,4 @@
-#include "server/audit/audit_export.h"
+#include "audit_export.h"
 
 #include <zlib.h>
 
@@ -10,7 +10,7 @@
 #include <system_error>
 
 #include "kms/encoding.h"
-#include "server/audit/audit_record.h"
+#include "audit_record.h"
 
 namespace kms::audit {
 namespace {

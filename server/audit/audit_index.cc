@@ -1,4 +1,4 @@
-#include "server/audit/audit_index.h"
+#include "audit_index.h"
 
 #include <algorithm>
 

@@ -15,10 +15,10 @@
 #include <string_view>
 #include <vector>
 
-#include "kms/audit_event.h"
-#include "kms/audit_lookup.h"
+#include "kms/server/audit/audit_event.h"
+#include "kms/server/audit/audit_lookup.h"
 #include "kms/status.h"
-#include "server/audit/audit_store.h"
+#include "audit_store.h"
 
 namespace kms::audit {
 

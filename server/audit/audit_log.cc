@@ -1,6 +1,6 @@
-#include "kms/audit_log.h"
+#include "kms/server/audit/audit_log.h"
 
-#include "server/audit/lmdb_audit_log.h"
+#include "lmdb_audit_log.h"
 
 namespace kms::audit {
 namespace {

@@ -1,9 +1,9 @@
-#include "server/audit/audit_record.h"
+#include "audit_record.h"
 
 #include <algorithm>
 #include <optional>
 
-#include "server/audit/audit_store.h"
+#include "audit_store.h"
 
 namespace kms::audit {
 namespace {

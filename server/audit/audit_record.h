@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "kms/audit_event.h"
+#include "kms/server/audit/audit_event.h"
 #include "kms/crypto.h"
 #include "kms/status.h"
 

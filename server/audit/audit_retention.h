@@ -4,11 +4,11 @@
 
 #include <cstddef>
 
-#include "kms/audit_log.h"
+#include "kms/server/audit/audit_log.h"
 #include "kms/bytes.h"
 #include "kms/clock.h"
 #include "kms/status.h"
-#include "server/audit/audit_store.h"
+#include "audit_store.h"
 
 namespace kms::audit {
 

@@ -1,4 +1,4 @@
-#include "server/audit/audit_store.h"
+#include "audit_store.h"
 
 #include <utility>
 

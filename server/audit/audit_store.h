@@ -18,7 +18,7 @@
 #include <string_view>
 
 #include "kms/status.h"
-#include "server/store/lmdb.h"
+#include "kms/server/store/lmdb.h"
 
 namespace kms::audit {
 

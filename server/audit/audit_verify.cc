@@ -1,12 +1,12 @@
-#include "server/audit/audit_verify.h"
+#include "audit_verify.h"
 
 #include <optional>
 #include <sstream>
 #include <string>
 
-#include "server/audit/audit_chain.h"
-#include "server/audit/audit_index.h"
-#include "server/audit/audit_record.h"
+#include "audit_chain.h"
+#include "audit_index.h"
+#include "audit_record.h"
 
 namespace kms::audit {
 namespace {

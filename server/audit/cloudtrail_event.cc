@@ -1,7 +1,7 @@
 #include <string>
 #include <string_view>
 
-#include "kms/audit_event.h"
+#include "kms/server/audit/audit_event.h"
 #include "kms/json/reader.h"
 #include "kms/json/writer.h"
 #include "kms/text.h"

@@ -1,4 +1,4 @@
-#include "server/audit/lmdb_audit_log.h"
+#include "lmdb_audit_log.h"
 
 #include <algorithm>
 #include <chrono>
@@ -6,13 +6,13 @@
 #include <iterator>
 #include <utility>
 
-#include "server/audit/audit_chain.h"
-#include "server/audit/audit_export.h"
-#include "server/audit/audit_index.h"
-#include "server/audit/audit_record.h"
-#include "server/audit/audit_retention.h"
-#include "server/audit/audit_verify.h"
-#include "server/audit/lookup_events.h"
+#include "audit_chain.h"
+#include "audit_export.h"
+#include "audit_index.h"
+#include "audit_record.h"
+#include "audit_retention.h"
+#include "audit_verify.h"
+#include "lookup_events.h"
 
 namespace kms::audit {
 namespace {

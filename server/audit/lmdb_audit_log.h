@@ -13,9 +13,9 @@
 #include <thread>
 #include <vector>
 
-#include "kms/audit_log.h"
-#include "server/audit/audit_store.h"
-#include "server/audit/lookup_token.h"
+#include "kms/server/audit/audit_log.h"
+#include "audit_store.h"
+#include "lookup_token.h"
 
 namespace kms::audit {
 

@@ -1,12 +1,12 @@
-#include "server/audit/lookup_events.h"
+#include "lookup_events.h"
 
 #include <algorithm>
 #include <limits>
 #include <optional>
 #include <string>
 
-#include "server/audit/audit_index.h"
-#include "server/audit/audit_record.h"
+#include "audit_index.h"
+#include "audit_record.h"
 
 namespace kms::audit {
 namespace {

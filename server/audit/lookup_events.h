@@ -2,11 +2,11 @@
 #ifndef KMS_SERVER_AUDIT_LOOKUP_EVENTS_H_
 #define KMS_SERVER_AUDIT_LOOKUP_EVENTS_H_
 
-#include "kms/audit_lookup.h"
+#include "kms/server/audit/audit_lookup.h"
 #include "kms/clock.h"
 #include "kms/status.h"
-#include "server/audit/audit_store.h"
-#include "server/audit/lookup_token.h"
+#include "audit_store.h"
+#include "lookup_token.h"
 
 namespace kms::audit {
 

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <string>
 
-#include "kms/audit_lookup.h"
+#include "kms/server/audit/audit_lookup.h"
 #include "kms/json/reader.h"
 #include "kms/json/writer.h"
 #include "kms/text.h"

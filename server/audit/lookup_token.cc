@@ -1,4 +1,4 @@
-#include "server/audit/lookup_token.h"
+#include "lookup_token.h"
 
 #include "kms/crypto.h"
 #include "kms/encoding.h"

@@ -12,10 +12,10 @@
 #include <string>
 #include <string_view>
 
-#include "kms/audit_lookup.h"
+#include "kms/server/audit/audit_lookup.h"
 #include "kms/bytes.h"
 #include "kms/status.h"
-#include "server/audit/audit_index.h"
+#include "audit_index.h"
 
 namespace kms::audit {
 

@@ -1,4 +1,4 @@
-#include "kms/config.h"
+#include "kms/server/config/config.h"
 
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>

@@ -2,7 +2,7 @@
 // io_context per thread. One acceptor hands connections to the contexts in
 // turn, so a connection lives on one thread and its state needs no locks, and
 // the port is never shared with another process (no SO_REUSEPORT).
-#include "kms/http_server.h"
+#include "kms/server/http/http_server.h"
 
 #include <pthread.h>
 #include <boost/asio/dispatch.hpp>
@@ -19,7 +19,7 @@
 #include <optional>
 #include <thread>
 
-#include "server/http/request_parser.h"
+#include "request_parser.h"
 
 namespace kms::http {
 namespace {

@@ -11,7 +11,7 @@
 #include <optional>
 #include <utility>
 
-#include "kms/http_server.h"
+#include "kms/server/http/http_server.h"
 
 namespace kms::http {
 

@@ -1,4 +1,4 @@
-#include "server/keys/access.h"
+#include "kms/server/keys/access.h"
 
 #include <algorithm>
 #include <cctype>

@@ -1,4 +1,4 @@
-#include "server/keys/crypto_service.h"
+#include "kms/server/keys/crypto_service.h"
 
 #include "kms/crypto.h"
 

@@ -1,5 +1,5 @@
 # Writes OUT: a C++ file defining the policy documents of DIR as string constants.
-set(content "// Generated from policies/ by embed_policies.cmake. Do not edit.\n#include \"kms/key_service.h\"\n\nnamespace kms::keys::internal {\n")
+set(content "// Generated from policies/ by embed_policies.cmake. Do not edit.\n#include \"kms/server/keys/key_service.h\"\n\nnamespace kms::keys::internal {\n")
 foreach(pair "kDefaultKeyPolicy=default-key-policy.json" "kAwsManagedRdsPolicy=aws-managed-rds.json"
              "kAwsManagedEbsPolicy=aws-managed-ebs.json")
   string(REPLACE "=" ";" parts "${pair}")

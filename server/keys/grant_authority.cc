@@ -1,4 +1,4 @@
-#include "server/keys/grant_authority.h"
+#include "kms/server/keys/grant_authority.h"
 
 #include <algorithm>
 

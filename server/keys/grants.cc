@@ -1,10 +1,10 @@
-#include "kms/grants.h"
+#include "kms/server/keys/grants.h"
 
 #include <algorithm>
 #include <array>
 #include <cstring>
 
-#include "kms/ciphertext_blob.h"
+#include "kms/server/crypto/ciphertext_blob.h"
 #include "kms/crypto.h"
 #include "kms/encoding.h"
 

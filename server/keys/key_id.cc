@@ -1,6 +1,6 @@
-#include "server/keys/key_id.h"
+#include "key_id.h"
 
-#include "kms/ciphertext_blob.h"
+#include "kms/server/crypto/ciphertext_blob.h"
 
 namespace kms::keys {
 namespace {

@@ -1,8 +1,8 @@
-#include "server/keys/key_lifecycle_service.h"
+#include "kms/server/keys/key_lifecycle_service.h"
 
-#include "kms/ciphertext_blob.h"
-#include "server/keys/key_policy_service.h"
-#include "server/keys/tag_service.h"
+#include "kms/server/crypto/ciphertext_blob.h"
+#include "kms/server/keys/key_policy_service.h"
+#include "kms/server/keys/tag_service.h"
 
 namespace kms::keys {
 namespace {

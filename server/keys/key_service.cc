@@ -1,11 +1,11 @@
-#include "kms/key_service.h"
+#include "kms/server/keys/key_service.h"
 
 #include <algorithm>
 #include <mutex>
 
 #include "kms/crypto.h"
 #include "kms/encoding.h"
-#include "server/keys/key_id.h"
+#include "key_id.h"
 
 namespace kms::keys {
 namespace {

@@ -10,7 +10,7 @@
 
 #include "kms/crypto.h"
 #include "kms/encoding.h"
-#include "kms/key_service.h"
+#include "kms/server/keys/key_service.h"
 
 namespace kms::keys {
 namespace {

@@ -1,4 +1,4 @@
-#include "server/keys/service_support.h"
+#include "kms/server/keys/service_support.h"
 
 namespace kms::keys {
 

@@ -33,7 +33,7 @@
 //  8. Otherwise implicit deny.
 #include <string>
 
-#include "kms/policy.h"
+#include "kms/server/policy/policy.h"
 
 namespace kms::policy {
 namespace {

@@ -1,10 +1,10 @@
-#include "server/policy/condition_evaluator.h"
+#include "condition_evaluator.h"
 
 #include <span>
 #include <string_view>
 #include <vector>
 
-#include "server/policy/matching.h"
+#include "matching.h"
 
 namespace kms::policy::internal {
 namespace {

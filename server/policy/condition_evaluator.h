@@ -4,8 +4,8 @@
 
 #include <string>
 
-#include "server/policy/policy_document.h"
-#include "server/policy/request_keys.h"
+#include "policy_document.h"
+#include "request_keys.h"
 
 namespace kms::policy::internal {
 

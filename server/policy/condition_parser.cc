@@ -4,8 +4,8 @@
 #include <set>
 
 #include "kms/encoding.h"
-#include "server/policy/matching.h"
-#include "server/policy/parser_util.h"
+#include "matching.h"
+#include "parser_util.h"
 
 namespace kms::policy::internal {
 namespace {

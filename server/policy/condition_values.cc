@@ -1,8 +1,8 @@
 #include <algorithm>
 
-#include "kms/policy.h"
+#include "kms/server/policy/policy.h"
 #include "kms/text.h"
-#include "server/policy/matching.h"
+#include "matching.h"
 
 namespace kms::policy {
 

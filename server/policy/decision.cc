@@ -1,7 +1,7 @@
 // Decision texts: Decision::Explain and the AccessDeniedException message.
 #include <string>
 
-#include "kms/policy.h"
+#include "kms/server/policy/policy.h"
 
 namespace kms::policy {
 namespace {

@@ -1,4 +1,4 @@
-#include "server/policy/matching.h"
+#include "matching.h"
 
 #include <arpa/inet.h>
 

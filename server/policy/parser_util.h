@@ -9,9 +9,9 @@
 #include <string_view>
 #include <vector>
 
-#include "kms/policy.h"
+#include "kms/server/policy/policy.h"
 #include "kms/status.h"
-#include "server/policy/policy_document.h"
+#include "policy_document.h"
 
 namespace kms::policy::internal {
 

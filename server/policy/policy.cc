@@ -1,12 +1,12 @@
 // Evaluation of one parsed policy (IAM User Guide, "Policy evaluation logic").
-#include "kms/policy.h"
+#include "kms/server/policy/policy.h"
 
 #include <string>
 
-#include "server/policy/condition_evaluator.h"
-#include "server/policy/policy_document.h"
-#include "server/policy/request_keys.h"
-#include "server/policy/statement_matcher.h"
+#include "condition_evaluator.h"
+#include "policy_document.h"
+#include "request_keys.h"
+#include "statement_matcher.h"
 
 namespace kms::policy {
 namespace {

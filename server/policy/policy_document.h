@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "kms/policy.h"
-#include "server/policy/matching.h"
-#include "server/policy/value_template.h"
+#include "kms/server/policy/policy.h"
+#include "matching.h"
+#include "value_template.h"
 
 namespace kms::policy::internal {
 

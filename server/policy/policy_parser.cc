@@ -6,7 +6,7 @@
 #include <set>
 
 #include "kms/json_text.h"
-#include "server/policy/parser_util.h"
+#include "parser_util.h"
 
 namespace kms::policy {
 namespace internal {

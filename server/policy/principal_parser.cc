@@ -3,7 +3,7 @@
 #include <array>
 #include <optional>
 
-#include "server/policy/parser_util.h"
+#include "parser_util.h"
 
 namespace kms::policy::internal {
 namespace {

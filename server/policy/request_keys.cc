@@ -1,6 +1,6 @@
-#include "server/policy/request_keys.h"
+#include "request_keys.h"
 
-#include "server/policy/matching.h"
+#include "matching.h"
 
 namespace kms::policy::internal {
 namespace {

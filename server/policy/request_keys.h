@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "kms/policy.h"
+#include "kms/server/policy/policy.h"
 
 namespace kms::policy::internal {
 

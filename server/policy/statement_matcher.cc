@@ -1,9 +1,9 @@
-#include "server/policy/statement_matcher.h"
+#include "statement_matcher.h"
 
 #include <string>
 #include <vector>
 
-#include "server/policy/matching.h"
+#include "matching.h"
 
 namespace kms::policy::internal {
 namespace {

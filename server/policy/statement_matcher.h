@@ -4,9 +4,9 @@
 
 #include <string_view>
 
-#include "kms/policy.h"
-#include "server/policy/policy_document.h"
-#include "server/policy/request_keys.h"
+#include "kms/server/policy/policy.h"
+#include "policy_document.h"
+#include "request_keys.h"
 
 namespace kms::policy::internal {
 

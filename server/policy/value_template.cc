@@ -1,7 +1,7 @@
-#include "server/policy/value_template.h"
+#include "value_template.h"
 
-#include "server/policy/matching.h"
-#include "server/policy/request_keys.h"
+#include "matching.h"
+#include "request_keys.h"
 
 namespace kms::policy::internal {
 namespace {

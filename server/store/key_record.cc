@@ -1,4 +1,4 @@
-#include "kms/key_record.h"
+#include "kms/server/store/key_record.h"
 
 #include <array>
 #include <utility>

@@ -1,4 +1,4 @@
-#include "server/store/lmdb.h"
+#include "kms/server/store/lmdb.h"
 
 #include <algorithm>
 #include <cstring>

@@ -15,9 +15,9 @@
 #include <shared_mutex>
 #include <unordered_map>
 
-#include "kms/key_store.h"
-#include "server/store/lmdb.h"
-#include "server/store/record_codec.h"
+#include "kms/server/store/key_store.h"
+#include "kms/server/store/lmdb.h"
+#include "record_codec.h"
 
 namespace kms::store {
 namespace {

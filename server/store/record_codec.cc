@@ -1,4 +1,4 @@
-#include "server/store/record_codec.h"
+#include "record_codec.h"
 
 #include "kms/json/reader.h"
 #include "kms/json/writer.h"

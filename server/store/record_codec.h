@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "kms/key_record.h"
+#include "kms/server/store/key_record.h"
 #include "kms/status.h"
 
 namespace kms::store {

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "client/atomic_file.h"
-#include "kms/config.h"
+#include "kms/server/config/config.h"
 #include "testing/status_matchers.h"
 #include "testing/temp_dir.h"
 

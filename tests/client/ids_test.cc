@@ -2,7 +2,7 @@
 
 #include <set>
 
-#include "kms/rds_ids.h"
+#include "kms/client/rds_ids.h"
 
 namespace kms::rds {
 namespace {

@@ -1,12 +1,12 @@
 // The client's requests: signatures checked against sigv4::Sign and against
 // the server's own Authenticator (with the example config), and the JSON of
 // calls and answers through a fake transport.
-#include "kms/kms_client.h"
+#include "kms/client/kms_client.h"
 
 #include <gtest/gtest.h>
 
-#include "kms/authenticator.h"
-#include "kms/config.h"
+#include "kms/server/auth/authenticator.h"
+#include "kms/server/config/config.h"
 #include "kms/encoding.h"
 #include "kms/sigv4.h"
 #include "testing/status_matchers.h"

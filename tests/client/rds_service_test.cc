@@ -1,6 +1,6 @@
 // RdsService over an in-memory fake of KMS: which identity makes which call,
 // and when an instance goes to (and stays in) the terminal state.
-#include "kms/rds_service.h"
+#include "kms/client/rds_service.h"
 
 #include <gtest/gtest.h>
 

@@ -6,7 +6,7 @@
 #include <filesystem>
 
 #include "client/atomic_file.h"
-#include "kms/rds_state.h"
+#include "kms/client/rds_state.h"
 #include "testing/status_matchers.h"
 #include "testing/temp_dir.h"
 

@@ -4,7 +4,7 @@
 
 #include "client/atomic_file.h"
 #include "kms/crypto.h"
-#include "kms/rds_volume.h"
+#include "kms/client/rds_volume.h"
 #include "testing/status_matchers.h"
 #include "testing/temp_dir.h"
 

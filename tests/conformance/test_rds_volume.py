@@ -129,7 +129,7 @@ class RdsVolume:
 
 
 def volume_header(path):
-    """The header of a volume file (format in include/kms/rds_volume.h)."""
+    """The header of a volume file (format in include/kms/client/rds_volume.h)."""
     with open(path, "rb") as f:
         sector = f.read(SECTOR)
     assert sector[:8] == b"KMSDRVOL"

@@ -3,7 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "kms/ciphertext_blob.h"
+#include "kms/server/crypto/ciphertext_blob.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const kms::ByteView input(data, size);

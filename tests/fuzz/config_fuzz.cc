@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "kms/config.h"
+#include "kms/server/config/config.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto config = kms::config::ParseConfig(std::string_view(reinterpret_cast<const char*>(data), size));

@@ -19,7 +19,7 @@
 #include <string_view>
 #include <vector>
 
-#include "kms/http_server.h"
+#include "kms/server/http/http_server.h"
 #include "server/http/request_parser.h"
 
 namespace {

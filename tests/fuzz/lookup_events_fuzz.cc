@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "kms/audit_lookup.h"
+#include "kms/server/audit/audit_lookup.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto query = kms::audit::ParseLookupEventsRequest(std::string_view(reinterpret_cast<const char*>(data), size));

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "kms/policy.h"
+#include "kms/server/policy/policy.h"
 #include "kms/status.h"
 
 namespace {

@@ -9,7 +9,7 @@
 #include <optional>
 
 #include "kms/crypto.h"
-#include "kms/rds_volume.h"
+#include "kms/client/rds_volume.h"
 
 namespace {
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "kms/audit_log.h"
+#include "kms/server/audit/audit_log.h"
 #include "server/audit/audit_index.h"
 #include "server/audit/audit_record.h"
 #include "testing/status_matchers.h"

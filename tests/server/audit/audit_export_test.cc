@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "kms/audit_log.h"
+#include "kms/server/audit/audit_log.h"
 #include "testing/status_matchers.h"
 #include "tests/server/audit/audit_test_util.h"
 

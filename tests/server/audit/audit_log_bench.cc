@@ -14,8 +14,8 @@
 #include <thread>
 #include <vector>
 
-#include "kms/audit_log.h"
-#include "kms/ciphertext_blob.h"
+#include "kms/server/audit/audit_log.h"
+#include "kms/server/crypto/ciphertext_blob.h"
 
 namespace kms::audit {
 namespace {

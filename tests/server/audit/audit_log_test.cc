@@ -1,4 +1,4 @@
-#include "kms/audit_log.h"
+#include "kms/server/audit/audit_log.h"
 
 #include <gtest/gtest.h>
 

@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
-#include "kms/audit_event.h"
-#include "kms/audit_log.h"
-#include "kms/ciphertext_blob.h"
+#include "kms/server/audit/audit_event.h"
+#include "kms/server/audit/audit_log.h"
+#include "kms/server/crypto/ciphertext_blob.h"
 #include "kms/clock.h"
 #include "server/audit/audit_store.h"
 #include "testing/status_matchers.h"

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "kms/audit_event.h"
+#include "kms/server/audit/audit_event.h"
 #include "testing/status_matchers.h"
 #include "tests/server/audit/audit_test_util.h"
 

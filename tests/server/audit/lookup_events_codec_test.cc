@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "kms/audit_lookup.h"
+#include "kms/server/audit/audit_lookup.h"
 #include "testing/status_matchers.h"
 
 namespace kms::audit {

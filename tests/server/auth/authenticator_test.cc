@@ -1,4 +1,4 @@
-#include "kms/authenticator.h"
+#include "kms/server/auth/authenticator.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "kms/ciphertext_blob.h"
+#include "kms/server/crypto/ciphertext_blob.h"
 
 #include <gtest/gtest.h>
 

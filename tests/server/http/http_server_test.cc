@@ -1,4 +1,4 @@
-#include "kms/http_server.h"
+#include "kms/server/http/http_server.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -1,4 +1,4 @@
-#include "server/keys/alias_service.h"
+#include "kms/server/keys/alias_service.h"
 
 #include <ostream>
 #include <string>

@@ -1,8 +1,8 @@
-#include "server/keys/crypto_service.h"
+#include "kms/server/keys/crypto_service.h"
 
 #include <deque>
 
-#include "kms/ciphertext_blob.h"
+#include "kms/server/crypto/ciphertext_blob.h"
 #include "tests/server/keys/service_test_util.h"
 
 namespace kms::keys {

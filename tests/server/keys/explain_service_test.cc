@@ -1,4 +1,4 @@
-#include "server/keys/explain_service.h"
+#include "kms/server/keys/explain_service.h"
 
 #include <deque>
 

@@ -1,4 +1,4 @@
-#include "server/keys/grant_service.h"
+#include "kms/server/keys/grant_service.h"
 
 #include <algorithm>
 #include <ostream>

@@ -1,4 +1,4 @@
-#include "kms/grants.h"
+#include "kms/server/keys/grants.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "server/keys/key_lifecycle_service.h"
+#include "kms/server/keys/key_lifecycle_service.h"
 
 #include <set>
 #include <string>

@@ -1,4 +1,4 @@
-#include "server/keys/key_policy_service.h"
+#include "kms/server/keys/key_policy_service.h"
 
 #include <string>
 #include <vector>

@@ -1,4 +1,4 @@
-#include "kms/key_service.h"
+#include "kms/server/keys/key_service.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>

@@ -19,12 +19,12 @@
 #include <string>
 
 #include "kms/clock.h"
-#include "kms/config.h"
-#include "kms/grants.h"
-#include "kms/key_service.h"
-#include "kms/key_store.h"
-#include "server/keys/grant_authority.h"
-#include "server/keys/services.h"
+#include "kms/server/config/config.h"
+#include "kms/server/keys/grants.h"
+#include "kms/server/keys/key_service.h"
+#include "kms/server/store/key_store.h"
+#include "kms/server/keys/grant_authority.h"
+#include "kms/server/keys/services.h"
 #include "testing/status_matchers.h"
 #include "testing/temp_dir.h"
 

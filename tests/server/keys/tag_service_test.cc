@@ -1,4 +1,4 @@
-#include "server/keys/tag_service.h"
+#include "kms/server/keys/tag_service.h"
 
 #include <string>
 #include <vector>

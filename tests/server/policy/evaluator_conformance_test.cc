@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "kms/policy.h"
+#include "kms/server/policy/policy.h"
 #include "server/policy/policy_test_util.h"
 
 namespace kms::policy {

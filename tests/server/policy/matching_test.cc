@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "kms/policy.h"
+#include "kms/server/policy/policy.h"
 #include "server/policy/policy_test_util.h"
 #include "server/policy/request_keys.h"
 #include "server/policy/value_template.h"

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "kms/policy.h"
+#include "kms/server/policy/policy.h"
 #include "server/policy/policy_test_util.h"
 #include "testing/status_matchers.h"
 

@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "kms/policy.h"
+#include "kms/server/policy/policy.h"
 #include "kms/principal.h"
 
 namespace kms::policy::testing {

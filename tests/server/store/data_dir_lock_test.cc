@@ -1,4 +1,4 @@
-#include "server/store/data_dir_lock.h"
+#include "kms/server/store/data_dir_lock.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>

@@ -4,7 +4,7 @@
 
 #include <thread>
 
-#include "kms/key_store.h"
+#include "kms/server/store/key_store.h"
 #include "testing/status_matchers.h"
 #include "testing/temp_dir.h"
 

@@ -1,0 +1,33 @@
+// The KMS endpoint: an HTTP handler that authenticates each request,
+// dispatches on X-Amz-Target to an operation (or to CloudTrail LookupEvents),
+// turns errors into KMS-shaped responses, and answers only once the call's
+// CloudTrail record is durable.
+#ifndef KMS_SERVER_API_ENDPOINT_H_
+#define KMS_SERVER_API_ENDPOINT_H_
+
+#include <memory>
+
+#include "kms/clock.h"
+#include "kms/server/audit/audit_log.h"
+#include "kms/server/auth/authenticator.h"
+#include "kms/server/config/config.h"
+#include "kms/server/http/http_server.h"
+#include "kms/server/keys/services.h"
+
+namespace kms::api {
+
+// What the endpoint's operations use.
+struct Services {
+  keys::Services* operations = nullptr;
+  const config::ServerConfig* config = nullptr;
+  const Clock* clock = nullptr;
+};
+
+// The endpoint. `services`, `authenticator` and `audit` must outlive it;
+// `audit` may be null (no audit log).
+std::unique_ptr<http::Handler> NewEndpoint(const Services& services, const auth::Authenticator& authenticator,
+                                           audit::AuditLog* audit);
+
+}  // namespace kms::api
+
+#endif  // KMS_SERVER_API_ENDPOINT_H_

@@ -1,0 +1,49 @@
+// The KMS operation services, built over one set of dependencies: what the
+// API layer calls, one service per family of operations. Thread-safe.
+#ifndef KMS_SERVER_KEYS_SERVICES_H_
+#define KMS_SERVER_KEYS_SERVICES_H_
+
+#include "kms/server/keys/alias_service.h"
+#include "kms/server/keys/crypto_service.h"
+#include "kms/server/keys/explain_service.h"
+#include "kms/server/keys/grant_service.h"
+#include "kms/server/keys/key_lifecycle_service.h"
+#include "kms/server/keys/key_policy_service.h"
+#include "kms/server/keys/tag_service.h"
+
+namespace kms::keys {
+
+struct Services {
+  explicit Services(const ServiceDeps& deps)
+      : lifecycle(deps),
+        tags(deps),
+        key_policies(deps),
+        aliases(deps),
+        grants(deps),
+        crypto(deps),
+        explain(deps),
+        access_(deps.access) {}
+
+  // Authorizes an action that names no key by the caller's IAM policies
+  // (CloudTrail's cloudtrail:LookupEvents).
+  Status AuthorizeAction(CallContext& call, std::string action) {
+    AccessRequest request;
+    request.action = std::move(action);
+    return access_.Authorize(call, std::move(request));
+  }
+
+  KeyLifecycleService lifecycle;
+  TagService tags;
+  KeyPolicyService key_policies;
+  AliasService aliases;
+  GrantService grants;
+  CryptoService crypto;
+  ExplainService explain;
+
+ private:
+  Access& access_;
+};
+
+}  // namespace kms::keys
+
+#endif  // KMS_SERVER_KEYS_SERVICES_H_

@@ -1,0 +1,107 @@
+// Persistent store of keys, wrapped key material, aliases and grants.
+//
+// Reads see committed data. Writes happen inside Update(), which runs a
+// function in one atomic transaction (all of its changes commit together, or
+// none do); one writer at a time. Implementations cache decoded records for
+// the request hot path and keep the cache coherent with commits.
+//
+// Errors: kNotFound for an unknown id or name (with an empty message: callers
+// phrase it as KMS does); any other error means the store failed (kInternal).
+#ifndef KMS_SERVER_STORE_KEY_STORE_H_
+#define KMS_SERVER_STORE_KEY_STORE_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kms/bytes.h"
+#include "kms/server/store/key_record.h"
+#include "kms/status.h"
+
+namespace kms {
+
+// A read-write view inside one transaction. Not thread-safe; valid only
+// during the Update() call that provided it.
+class KeyStoreTxn {
+ public:
+  virtual ~KeyStoreTxn() = default;
+
+  virtual StatusOr<KeyRecord> GetKey(std::string_view key_id) = 0;
+  // Inserts or replaces the record.
+  virtual Status PutKey(const KeyRecord& key) = 0;
+  // Deletes the key, its material, its aliases and its grants.
+  virtual Status DeleteKey(std::string_view key_id) = 0;
+
+  virtual Status PutKeyMaterial(std::string_view key_id, uint32_t version, ByteView wrapped) = 0;
+
+  virtual StatusOr<AliasRecord> GetAlias(std::string_view account, std::string_view region,
+                                         std::string_view alias_name) = 0;
+  virtual Status PutAlias(const AliasRecord& alias) = 0;
+  virtual Status DeleteAlias(std::string_view account, std::string_view region,
+                             std::string_view alias_name) = 0;
+  // Number of aliases that point at the key.
+  virtual StatusOr<size_t> CountAliasesForKey(std::string_view key_id) = 0;
+
+  virtual StatusOr<GrantRecord> GetGrant(std::string_view key_id, std::string_view grant_id) = 0;
+  virtual Status PutGrant(const GrantRecord& grant) = 0;
+  virtual Status DeleteGrant(std::string_view key_id, std::string_view grant_id) = 0;
+  virtual StatusOr<std::vector<GrantRecord>> ListGrantsForKey(std::string_view key_id) = 0;
+};
+
+// One page of a listing. `next_marker` is empty when the list is complete.
+template <class T>
+struct Page {
+  std::vector<T> items;
+  std::string next_marker;
+};
+
+class KeyStore {
+ public:
+  virtual ~KeyStore() = default;
+
+  // Shared, immutable snapshots: callers may keep them beyond later writes.
+  virtual StatusOr<std::shared_ptr<const KeyRecord>> GetKey(std::string_view key_id) = 0;
+  virtual StatusOr<Bytes> GetKeyMaterial(std::string_view key_id, uint32_t version) = 0;
+  virtual StatusOr<std::shared_ptr<const AliasRecord>> GetAlias(std::string_view account,
+                                                                std::string_view region,
+                                                                std::string_view alias_name) = 0;
+  // Grants of one key (possibly empty), as one cached snapshot.
+  virtual StatusOr<std::shared_ptr<const std::vector<GrantRecord>>> GetGrantsForKey(
+      std::string_view key_id) = 0;
+
+  // Keys of one account and region, ordered by key id, starting after
+  // `marker` (a key id, or empty for the start). kInvalidMarker never: the
+  // caller validates markers.
+  virtual StatusOr<Page<std::shared_ptr<const KeyRecord>>> ListKeys(std::string_view account,
+                                                                    std::string_view region,
+                                                                    std::string_view marker,
+                                                                    size_t limit) = 0;
+  // Aliases of one account and region ordered by name, starting after `marker`.
+  virtual StatusOr<Page<AliasRecord>> ListAliases(std::string_view account, std::string_view region,
+                                                  std::string_view marker, size_t limit) = 0;
+  // All aliases that point at one key, ordered by name.
+  virtual StatusOr<std::vector<AliasRecord>> ListAliasesForKey(std::string_view key_id) = 0;
+  // Grants whose retiring principal is `principal`, across keys, in a stable
+  // order, starting after `marker` (an opaque position from a previous page).
+  virtual StatusOr<Page<GrantRecord>> ListRetirableGrants(std::string_view principal,
+                                                          std::string_view marker,
+                                                          size_t limit) = 0;
+  // Every key (for maintenance sweeps: deletion, rotation).
+  virtual StatusOr<std::vector<std::shared_ptr<const KeyRecord>>> AllKeys() = 0;
+
+  // Runs `fn` in one write transaction; commits when it returns OK, aborts
+  // otherwise and returns its error.
+  virtual Status Update(const std::function<Status(KeyStoreTxn&)>& fn) = 0;
+};
+
+struct LmdbKeyStoreOptions {
+  std::string directory;  // created if missing
+  uint64_t map_size_bytes = uint64_t{4} << 30;
+};
+StatusOr<std::unique_ptr<KeyStore>> OpenLmdbKeyStore(const LmdbKeyStoreOptions& options);
+
+}  // namespace kms
+
+#endif  // KMS_SERVER_STORE_KEY_STORE_H_
