@@ -15,7 +15,9 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
+#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -34,15 +36,41 @@ using tcp = net::ip::tcp;
 constexpr size_t kRefusedConnectionSlack = 64;
 // How long accepting pauses when the process is out of file descriptors.
 constexpr auto kAcceptBackoff = std::chrono::milliseconds(100);
+// How long Stop() waits for requests in flight to be answered.
+constexpr auto kStopGracePeriod = std::chrono::seconds(5);
+
+// Responses owed: one from when a request reaches the handler (or is
+// refused) until its response is written or its connection fails.
+class OwedResponses {
+ public:
+  void Add() {
+    std::lock_guard lock(mutex_);
+    ++owed_;
+  }
+  void Settle() {
+    std::lock_guard lock(mutex_);
+    if (--owed_ == 0) none_owed_.notify_all();
+  }
+  // True once none is owed, false if `deadline` comes first.
+  bool WaitUntilNone(std::chrono::steady_clock::time_point deadline) {
+    std::unique_lock lock(mutex_);
+    return none_owed_.wait_until(lock, deadline, [this] { return owed_ == 0; });
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable none_owed_;
+  int owed_ = 0;
+};
 
 // What the listener, the sessions and Stop() share.
 struct ServerState {
   ServerState(const ServerOptions& o, Handler& h) : options(o), handler(h) {}
   const ServerOptions& options;
   Handler& handler;
-  std::atomic<int> in_flight{0};       // requests being handled
   std::atomic<size_t> connections{0};  // open sessions
   std::atomic<bool> stopping{false};
+  OwedResponses owed_responses;
 };
 
 // The response for a failed request; never throws.
@@ -129,6 +157,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
   void Refuse(Rejection rejection) {
     keep_alive_ = false;
+    state_.owed_responses.Add();
     Send(state_.handler.Reject(rejection));
   }
 
@@ -153,11 +182,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     Respond respond = [self, answered](Response response) {
       if (answered->exchange(true)) return;
       net::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
-        self->state_.in_flight.fetch_sub(1);
         self->Send(std::move(response));
       });
     };
-    state_.in_flight.fetch_add(1);
+    state_.owed_responses.Add();
     try {
       state_.handler.Handle(std::move(request), respond);
     } catch (const std::exception& e) {
@@ -188,6 +216,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   }
 
   void OnWrite(beast::error_code ec) {
+    state_.owed_responses.Settle();
     if (ec) return Close();
     if (!keep_alive_) return LingeringClose();
     DoRead();
@@ -352,12 +381,11 @@ class BeastServer final : public Server {
   void Stop() override {
     if (state_.stopping.exchange(true)) return;
     if (listener_) listener_->Stop();
-    // Let requests in flight (waiting for their audit record) finish.
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (state_.in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    // Let requests in flight (waiting for their audit record) be answered.
+    if (!state_.owed_responses.WaitUntilNone(std::chrono::steady_clock::now() + kStopGracePeriod)) {
+      std::fprintf(stderr, "kmsd: stopping with requests still unanswered after %lld s\n",
+                   static_cast<long long>(kStopGracePeriod.count()));
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // let final writes go out
     guards_.clear();
     for (auto& ctx : contexts_) ctx->stop();
     for (auto& thread : threads_) thread.join();

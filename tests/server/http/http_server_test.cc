@@ -22,13 +22,24 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
-// Answers "ok"; throws for /throw, answers then throws for /answer-then-throw.
-// Reject answers with the rejection's number in the body; it throws for
+// Answers "ok"; throws for /throw, answers then throws for /answer-then-throw,
+// answers /later from another thread 300 ms after it arrived. Reject answers with the rejection's number in the body; it throws for
 // kMalformed when `reject_throws`.
 class TestHandler final : public Handler {
  public:
+  ~TestHandler() override {
+    for (auto& thread : answering_later_) thread.join();
+  }
   void Handle(Request request, Respond respond) override {
     if (request.target == "/throw") throw std::runtime_error("handler failed");
+    if (request.target == "/later") {
+      answering_later_.emplace_back([respond] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        respond(Response{200, {}, "later"});
+      });
+      later_arrived = true;
+      return;
+    }
     respond(Response{200, {}, "ok"});
     if (request.target == "/answer-then-throw") throw std::runtime_error("failed after answering");
   }
@@ -39,6 +50,10 @@ class TestHandler final : public Handler {
                     "rejected " + std::to_string(static_cast<int>(rejection))};
   }
   std::atomic<bool> reject_throws{false};
+  std::atomic<bool> later_arrived{false};
+
+ private:
+  std::vector<std::thread> answering_later_;
 };
 
 // A blocking TCP client for one connection to 127.0.0.1.
@@ -108,6 +123,17 @@ class HttpServerTest : public ::testing::Test {
   TestHandler handler_;
   std::unique_ptr<Server> server_;
 };
+
+TEST_F(HttpServerTest, StopAnswersRequestsInFlightFirst) {
+  Start();
+  Client client(server_->port());
+  client.Send(Get("/later"));
+  while (!handler_.later_arrived) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  server_->Stop();  // returns once the answer is written
+  const std::string response = client.ReadResponse();
+  EXPECT_THAT(response, StartsWith("HTTP/1.1 200"));
+  EXPECT_THAT(response, HasSubstr("later"));
+}
 
 TEST_F(HttpServerTest, AHandlerThatThrowsIsAnsweredWithAnInternalError) {
   Start();
