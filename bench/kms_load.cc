@@ -5,13 +5,6 @@
 //
 //   kms_load --port 4599 --op GenerateDataKey --key-id alias/bench
 //            --connections 32 --seconds 10 [--threads 1] [--setup]
-#include <boost/asio/connect.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -21,6 +14,13 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 
 #include "kms/encoding.h"
 #include "kms/sigv4.h"
@@ -48,8 +48,10 @@ struct Options {
 };
 
 // Builds a signed KMS request for `target` with `body`; one signer per thread.
-bhttp::request<bhttp::string_body> SignedRequest(const Options& o, const std::string& target, const std::string& body) {
-  thread_local kms::sigv4::Signer signer(kms::sigv4::SigningParams{o.access_key, o.secret, "", o.region, "kms", 0});
+bhttp::request<bhttp::string_body> SignedRequest(const Options& o, const std::string& target,
+                                                 const std::string& body) {
+  thread_local kms::sigv4::Signer signer(
+      kms::sigv4::SigningParams{o.access_key, o.secret, "", o.region, "kms", 0});
   bhttp::request<bhttp::string_body> req{bhttp::verb::post, "/", 11};
   const std::string host = o.host + ":" + o.port;
   req.set(bhttp::field::host, host);
@@ -64,8 +66,10 @@ bhttp::request<bhttp::string_body> SignedRequest(const Options& o, const std::st
                                         {"Content-Type", "application/x-amz-json-1.1"},
                                         {"Content-Length", length}};
   const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                       std::chrono::system_clock::now().time_since_epoch()).count();
-  for (auto& [name, value] : signer.Sign(kms::sigv4::RequestView{"POST", "/", headers, body}, now)) {
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  for (auto& [name, value] :
+       signer.Sign(kms::sigv4::RequestView{"POST", "/", headers, body}, now)) {
     req.set(name, value);
   }
   return req;
@@ -102,14 +106,16 @@ struct Stats {
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(net::io_context& ioc, const Options& o, const std::string& body, Clock::time_point deadline, Stats& stats)
+  Connection(net::io_context& ioc, const Options& o, const std::string& body,
+             Clock::time_point deadline, Stats& stats)
       : stream_(ioc), options_(o), body_(body), deadline_(deadline), stats_(stats) {}
 
   void Start(const tcp::resolver::results_type& endpoints) {
-    stream_.async_connect(endpoints, [self = shared_from_this()](beast::error_code ec, const tcp::endpoint&) {
-      if (ec) return self->Fail(ec);
-      self->Send();
-    });
+    stream_.async_connect(endpoints,
+                          [self = shared_from_this()](beast::error_code ec, const tcp::endpoint&) {
+                            if (ec) return self->Fail(ec);
+                            self->Send();
+                          });
   }
 
  private:
@@ -117,21 +123,23 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (Clock::now() >= deadline_) return;
     request_ = SignedRequest(options_, options_.op, body_);
     started_ = Clock::now();
-    bhttp::async_write(stream_, request_, [self = shared_from_this()](beast::error_code ec, size_t) {
-      if (ec) return self->Fail(ec);
-      self->Receive();
-    });
+    bhttp::async_write(stream_, request_,
+                       [self = shared_from_this()](beast::error_code ec, size_t) {
+                         if (ec) return self->Fail(ec);
+                         self->Receive();
+                       });
   }
 
   void Receive() {
     response_ = {};
-    bhttp::async_read(stream_, buffer_, response_, [self = shared_from_this()](beast::error_code ec, size_t) {
-      if (ec) return self->Fail(ec);
-      if (self->response_.result_int() != 200) ++self->stats_.errors;
-      self->stats_.latencies_us.push_back(
-          std::chrono::duration<double, std::micro>(Clock::now() - self->started_).count());
-      self->Send();
-    });
+    bhttp::async_read(
+        stream_, buffer_, response_, [self = shared_from_this()](beast::error_code ec, size_t) {
+          if (ec) return self->Fail(ec);
+          if (self->response_.result_int() != 200) ++self->stats_.errors;
+          self->stats_.latencies_us.push_back(
+              std::chrono::duration<double, std::micro>(Clock::now() - self->started_).count());
+          self->Send();
+        });
   }
 
   void Fail(beast::error_code ec) {
@@ -154,18 +162,30 @@ bool Parse(int argc, char** argv, Options& o) {
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
-    if (arg == "--host") o.host = next();
-    else if (arg == "--port") o.port = next();
-    else if (arg == "--op") o.op = next();
-    else if (arg == "--key-id") o.key_id = next();
-    else if (arg == "--region") o.region = next();
-    else if (arg == "--access-key") o.access_key = next();
-    else if (arg == "--secret") o.secret = next();
-    else if (arg == "--connections") o.connections = std::atoi(next().c_str());
-    else if (arg == "--threads") o.threads = std::atoi(next().c_str());
-    else if (arg == "--seconds") o.seconds = std::atof(next().c_str());
-    else if (arg == "--setup") o.setup = true;
-    else return false;
+    if (arg == "--host")
+      o.host = next();
+    else if (arg == "--port")
+      o.port = next();
+    else if (arg == "--op")
+      o.op = next();
+    else if (arg == "--key-id")
+      o.key_id = next();
+    else if (arg == "--region")
+      o.region = next();
+    else if (arg == "--access-key")
+      o.access_key = next();
+    else if (arg == "--secret")
+      o.secret = next();
+    else if (arg == "--connections")
+      o.connections = std::atoi(next().c_str());
+    else if (arg == "--threads")
+      o.threads = std::atoi(next().c_str());
+    else if (arg == "--seconds")
+      o.seconds = std::atof(next().c_str());
+    else if (arg == "--setup")
+      o.setup = true;
+    else
+      return false;
   }
   return o.op == "GenerateDataKey" || o.op == "Decrypt";
 }
@@ -175,15 +195,20 @@ bool Parse(int argc, char** argv, Options& o) {
 int main(int argc, char** argv) {
   Options o;
   if (!Parse(argc, argv, o)) {
-    std::fprintf(stderr, "usage: kms_load [--port P] [--op GenerateDataKey|Decrypt] [--key-id ID] [--connections N]\n"
-                         "                [--threads T] [--seconds S] [--setup]\n");
+    std::fprintf(stderr,
+                 "usage: kms_load [--port P] [--op GenerateDataKey|Decrypt] [--key-id ID] "
+                 "[--connections N]\n"
+                 "                [--threads T] [--seconds S] [--setup]\n");
     return 2;
   }
   if (o.setup) {
-    const std::string key_id = JsonString(Call(o, "CreateKey", "{\"Description\":\"kms_load\"}"), "KeyId");
-    Call(o, "CreateAlias", "{\"AliasName\":\"" + o.key_id + "\",\"TargetKeyId\":\"" + key_id + "\"}");
+    const std::string key_id =
+        JsonString(Call(o, "CreateKey", "{\"Description\":\"kms_load\"}"), "KeyId");
+    Call(o, "CreateAlias",
+         "{\"AliasName\":\"" + o.key_id + "\",\"TargetKeyId\":\"" + key_id + "\"}");
   }
-  const std::string context = "\"EncryptionContext\":{\"aws:rds:db-id\":\"db-BENCH\",\"aws:ebs:id\":\"vol-bench\"}";
+  const std::string context =
+      "\"EncryptionContext\":{\"aws:rds:db-id\":\"db-BENCH\",\"aws:ebs:id\":\"vol-bench\"}";
   std::string body = "{\"KeyId\":\"" + o.key_id + "\",\"KeySpec\":\"AES_256\"," + context + "}";
   if (o.op == "Decrypt") {
     const std::string blob = JsonString(Call(o, "GenerateDataKey", body), "CiphertextBlob");
@@ -215,9 +240,13 @@ int main(int argc, char** argv) {
     errors += s.errors;
   }
   std::sort(all.begin(), all.end());
-  auto pct = [&](double p) { return all.empty() ? 0.0 : all[std::min(all.size() - 1, static_cast<size_t>(p * all.size()))]; };
-  std::printf("op=%s connections=%d seconds=%.1f requests=%zu errors=%llu rps=%.0f p50_us=%.0f p99_us=%.0f max_us=%.0f\n",
-              o.op.c_str(), o.connections, elapsed, all.size(), static_cast<unsigned long long>(errors),
-              all.size() / elapsed, pct(0.50), pct(0.99), all.empty() ? 0.0 : all.back());
+  auto pct = [&](double p) {
+    return all.empty() ? 0.0 : all[std::min(all.size() - 1, static_cast<size_t>(p * all.size()))];
+  };
+  std::printf(
+      "op=%s connections=%d seconds=%.1f requests=%zu errors=%llu rps=%.0f p50_us=%.0f p99_us=%.0f "
+      "max_us=%.0f\n",
+      o.op.c_str(), o.connections, elapsed, all.size(), static_cast<unsigned long long>(errors),
+      all.size() / elapsed, pct(0.50), pct(0.99), all.empty() ? 0.0 : all.back());
   return errors == 0 ? 0 : 1;
 }

@@ -4,10 +4,10 @@
 #include <map>
 
 #include "atomic_file.h"
+#include "kms/encoding.h"
 #include "kms/json/reader.h"
 #include "kms/json/writer.h"
 #include "output.h"
-#include "kms/encoding.h"
 
 namespace kms::rds::cli {
 namespace {

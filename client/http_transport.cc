@@ -1,11 +1,12 @@
 // HttpTransport over Boost.Beast (synchronous, one connection per request).
 // The Beast/Asio implementation is compiled once in kms_http.
+#include <chrono>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <chrono>
 
 #include "kms/client/kms_client.h"
 

@@ -2,9 +2,9 @@
 #include <array>
 #include <cctype>
 
-#include "kms/text.h"
-#include "kms/crypto.h"
 #include "kms/client/rds_ids.h"
+#include "kms/crypto.h"
+#include "kms/text.h"
 
 namespace kms::rds {
 namespace {

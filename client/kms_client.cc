@@ -1,9 +1,9 @@
 // KmsApi over HTTP: JSON request bodies, signed requests, KMS error answers.
 #include "kms/client/kms_client.h"
 
+#include "kms/encoding.h"
 #include "kms/json/reader.h"
 #include "kms/json/writer.h"
-#include "kms/encoding.h"
 
 namespace kms::client {
 namespace {
@@ -195,7 +195,8 @@ class KmsClient final : public KmsApi {
     if (!response) return response.error();
     if (response->status != 200) return ErrorFromResponse(operation, *response);
     answer.text = response->body.empty() ? std::string("{}") : std::move(response->body);
-    Status parsed = json::ParseObjectInPlace(answer.text, std::string(operation) + "'s answer", &answer.document);
+    Status parsed = json::ParseObjectInPlace(answer.text, std::string(operation) + "'s answer",
+                                             &answer.document);
     if (!parsed.ok()) return Status(Code::kInternal, parsed.message());
     return OkStatus();
   }

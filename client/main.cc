@@ -14,12 +14,12 @@
 #include "cli_args.h"
 #include "cli_config.h"
 #include "commands.h"
-#include "kms/json/reader.h"
-#include "kms/json/writer.h"
 #include "kms/client/kms_client.h"
 #include "kms/client/rds_ids.h"
 #include "kms/client/rds_service.h"
 #include "kms/client/rds_state.h"
+#include "kms/json/reader.h"
+#include "kms/json/writer.h"
 
 namespace kms::rds::cli {
 namespace {

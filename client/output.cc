@@ -1,8 +1,8 @@
 #include "output.h"
 
+#include "kms/clock.h"
 #include "kms/json/reader.h"
 #include "kms/json/writer.h"
-#include "kms/clock.h"
 
 namespace kms::rds::cli {
 namespace {
@@ -25,9 +25,9 @@ void WriteDatabase(Writer& out, const Database& d, std::string_view status_overr
   if (d.storage_encrypted) out.Field("KmsKeyId", d.kms_key_arn);
   if (!d.replica_source.empty()) {
     out.Field("ReadReplicaSourceDBInstanceIdentifier",
-               d.replica_source_region == d.region
-                   ? d.replica_source
-                   : d.replica_source_region + "/" + d.replica_source);
+              d.replica_source_region == d.region
+                  ? d.replica_source
+                  : d.replica_source_region + "/" + d.replica_source);
   }
   if (instance) out.StringList("ReadReplicaDBInstanceIdentifiers", d.read_replicas);
   out.Field("VolumeId", d.volume_id);
@@ -48,7 +48,7 @@ void WriteSnapshot(Writer& out, const Snapshot& s) {
   if (s.encrypted) out.Field("KmsKeyId", s.kms_key_arn);
   if (!s.source_snapshot.empty()) {
     out.Field(instance ? "SourceDBSnapshotIdentifier" : "SourceDBClusterSnapshotIdentifier",
-               s.source_snapshot);
+              s.source_snapshot);
     out.Field("SourceRegion", s.source_region);
   }
   out.EndObject();
@@ -90,8 +90,7 @@ std::string SnapshotAttributesJson(const Snapshot& snapshot) {
   out.StartObject().Key(instance ? "DBSnapshotAttributesResult"
                                  : "DBClusterSnapshotAttributesResult");
   out.StartObject();
-  out.Field(instance ? "DBSnapshotIdentifier" : "DBClusterSnapshotIdentifier",
-             snapshot.identifier);
+  out.Field(instance ? "DBSnapshotIdentifier" : "DBClusterSnapshotIdentifier", snapshot.identifier);
   out.Key(instance ? "DBSnapshotAttributes" : "DBClusterSnapshotAttributes").StartArray();
   out.StartObject().Field("AttributeName", "restore");
   out.StringList("AttributeValues", snapshot.restore_accounts).EndObject();

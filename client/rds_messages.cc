@@ -2,8 +2,8 @@
 
 #include <vector>
 
-#include "kms/text.h"
 #include "kms/client/rds_ids.h"
+#include "kms/text.h"
 
 namespace kms::rds {
 

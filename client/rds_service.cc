@@ -4,8 +4,8 @@
 
 #include "atomic_file.h"
 #include "key_access.h"
-#include "rds_messages.h"
 #include "kms/client/rds_ids.h"
+#include "rds_messages.h"
 
 namespace kms::rds {
 namespace {

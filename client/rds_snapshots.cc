@@ -4,9 +4,9 @@
 
 #include "atomic_file.h"
 #include "key_access.h"
-#include "rds_messages.h"
 #include "kms/client/rds_ids.h"
 #include "kms/client/rds_service.h"
+#include "rds_messages.h"
 
 namespace kms::rds {
 namespace {

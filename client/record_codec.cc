@@ -1,8 +1,8 @@
 // JSON codecs of the state records (Database, Snapshot) and status names.
-#include "kms/json/reader.h"
-#include "kms/json/writer.h"
 #include "kms/client/rds_ids.h"
 #include "kms/client/rds_state.h"
+#include "kms/json/reader.h"
+#include "kms/json/writer.h"
 
 namespace kms::rds {
 namespace {
@@ -116,7 +116,8 @@ StatusOr<Snapshot> DecodeSnapshot(std::string_view text) {
   s.create_time = json::FindInt(in, "CreateTime").value_or(0);
   s.source_snapshot = json::GetString(in, "SourceSnapshot");
   s.source_region = json::GetString(in, "SourceRegion");
-  s.restore_accounts = json::FindStringList(in, "RestoreAccounts").value_or(std::vector<std::string>{});
+  s.restore_accounts =
+      json::FindStringList(in, "RestoreAccounts").value_or(std::vector<std::string>{});
   KMS_RETURN_IF_ERROR(CheckIdentity(s.identifier, s.region));
   return s;
 }

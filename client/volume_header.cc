@@ -1,6 +1,6 @@
 // The volume header (sector 0) codec and the volume encryption context.
-#include "kms/crypto.h"
 #include "kms/client/rds_volume.h"
+#include "kms/crypto.h"
 
 namespace kms::rds {
 namespace {

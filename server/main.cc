@@ -17,13 +17,13 @@
 #include <thread>
 #include <vector>
 
+#include "kms/server/api/endpoint.h"
 #include "kms/server/audit/audit_log.h"
 #include "kms/server/auth/authenticator.h"
 #include "kms/server/config/config.h"
 #include "kms/server/http/http_server.h"
-#include "kms/server/keys/key_service.h"
-#include "kms/server/api/endpoint.h"
 #include "kms/server/keys/grant_authority.h"
+#include "kms/server/keys/key_service.h"
 #include "kms/server/keys/services.h"
 #include "kms/server/store/data_dir_lock.h"
 
@@ -93,7 +93,8 @@ int Fail(const Status& status) {
   return 1;
 }
 
-audit::AuditOptions AuditOptionsFor(const config::ServerConfig& config, const keys::RootKey& root_key) {
+audit::AuditOptions AuditOptionsFor(const config::ServerConfig& config,
+                                    const keys::RootKey& root_key) {
   audit::AuditOptions options;
   options.enabled = config.audit_enabled;
   options.directory = config.data_dir + "/audit";
@@ -149,7 +150,8 @@ class Maintenance {
     while (!stop_) {
       lock.unlock();
       auto changed = keys.RunMaintenance();
-      if (!changed) std::fprintf(stderr, "kmsd: key maintenance: %s\n", changed.error().ToString().c_str());
+      if (!changed)
+        std::fprintf(stderr, "kmsd: key maintenance: %s\n", changed.error().ToString().c_str());
       lock.lock();
       cv_.wait_for(lock, period, [this] { return stop_; });
     }
@@ -170,10 +172,11 @@ void RaiseOpenFileLimit(size_t max_connections) {
   limit.rlim_cur = limit.rlim_max == RLIM_INFINITY ? wanted : std::min(wanted, limit.rlim_max);
   setrlimit(RLIMIT_NOFILE, &limit);
   if (limit.rlim_cur < wanted) {
-    std::fprintf(stderr,
-                 "kmsd: the open-file limit (%llu) is below max_connections + 256; past it, accepts pause "
-                 "until connections close\n",
-                 static_cast<unsigned long long>(limit.rlim_cur));
+    std::fprintf(
+        stderr,
+        "kmsd: the open-file limit (%llu) is below max_connections + 256; past it, accepts pause "
+        "until connections close\n",
+        static_cast<unsigned long long>(limit.rlim_cur));
   }
 }
 
@@ -186,7 +189,8 @@ int Serve(config::ServerConfig config, const Flags& flags) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   EpochMillis offset = 0;
-  if (const char* env = std::getenv("KMSD_TEST_CLOCK_OFFSET_SECONDS")) offset = std::atoll(env) * 1000;
+  if (const char* env = std::getenv("KMSD_TEST_CLOCK_OFFSET_SECONDS"))
+    offset = std::atoll(env) * 1000;
   OffsetClock clock(offset);
 
   // One server per data directory; held until the process ends.
@@ -205,15 +209,19 @@ int Serve(config::ServerConfig config, const Flags& flags) {
   const grants::TokenCodec grant_tokens(key_service.root_key().Derive("kmsd grant tokens v1"));
   keys::StoredGrantAuthority grant_authority(**store, grant_tokens);
   (*access)->set_grant_authority(&grant_authority);
-  keys::Services operations(keys::ServiceDeps{key_service, **store, **access, grant_tokens, config});
+  keys::Services operations(
+      keys::ServiceDeps{key_service, **store, **access, grant_tokens, config});
   auth::Authenticator authenticator(config, SystemClock::Get());
   api::Services services{&operations, &config, &clock};
-  std::unique_ptr<http::Handler> endpoint = api::NewEndpoint(services, authenticator, audit_log->get());
+  std::unique_ptr<http::Handler> endpoint =
+      api::NewEndpoint(services, authenticator, audit_log->get());
 
   http::ServerOptions options;
   options.address = config.address;
   options.port = config.port;
-  options.threads = config.threads > 0 ? config.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  options.threads = config.threads > 0
+                        ? config.threads
+                        : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   options.max_body_bytes = config.max_body_bytes;
   options.max_header_bytes = config.max_header_bytes;
   options.idle_timeout_seconds = config.idle_timeout_seconds;
@@ -226,8 +234,8 @@ int Serve(config::ServerConfig config, const Flags& flags) {
   Maintenance maintenance(key_service, std::chrono::seconds(60));
 
   const uint16_t port = (*server)->port();
-  std::fprintf(stderr, "kmsd: listening on http://%s:%u (data in %s, %d threads, auth %s)\n", config.address.c_str(),
-               port, config.data_dir.c_str(), options.threads,
+  std::fprintf(stderr, "kmsd: listening on http://%s:%u (data in %s, %d threads, auth %s)\n",
+               config.address.c_str(), port, config.data_dir.c_str(), options.threads,
                config.auth_mode == config::AuthMode::kSigV4 ? "sigv4" : "permissive");
   if (!flags.port_file.empty()) {
     const std::string tmp = flags.port_file + ".tmp";
@@ -237,7 +245,8 @@ int Serve(config::ServerConfig config, const Flags& flags) {
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);
-  std::fprintf(stderr, "kmsd: %s received, shutting down\n", signal_number == SIGINT ? "SIGINT" : "SIGTERM");
+  std::fprintf(stderr, "kmsd: %s received, shutting down\n",
+               signal_number == SIGINT ? "SIGINT" : "SIGTERM");
   (*server)->Stop();
   Status flushed = (*audit_log)->Flush();
   if (!flushed.ok()) return Fail(flushed);

@@ -13,8 +13,8 @@
 namespace kms {
 
 struct JsonTextLimits {
-  size_t max_depth = 32;            // nested objects and arrays
-  size_t max_members = SIZE_MAX;    // per object or array
+  size_t max_depth = 32;          // nested objects and arrays
+  size_t max_members = SIZE_MAX;  // per object or array
 };
 
 enum class JsonTextProblem {

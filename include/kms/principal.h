@@ -27,8 +27,8 @@ struct Principal {
   // userIdentity.principalId and aws:userid: "AIDA..." for users,
   // "AROA...:<session>" for assumed roles, the account id for root.
   std::string principal_id;
-  std::string user_name;  // aws:username (users only); role name for roles
-  std::string session_name;  // assumed roles only
+  std::string user_name;                    // aws:username (users only); role name for roles
+  std::string session_name;                 // assumed roles only
   std::map<std::string, std::string> tags;  // aws:PrincipalTag/<key>
 
   friend bool operator==(const Principal&, const Principal&) = default;

@@ -34,9 +34,9 @@ struct RequestView {
 };
 
 struct CredentialScope {
-  std::string date;     // yyyymmdd
-  std::string region;   // us-east-1
-  std::string service;  // kms
+  std::string date;              // yyyymmdd
+  std::string region;            // us-east-1
+  std::string service;           // kms
   std::string ToString() const;  // date/region/service/aws4_request
 };
 
@@ -58,7 +58,8 @@ bool FindHeader(std::span<const Header> headers, std::string_view name, std::str
 // The canonical request over `signed_headers` (lowercase names). A signed
 // header that is absent from the request contributes an empty value, which
 // then simply fails verification.
-std::string CanonicalRequest(const RequestView& request, std::span<const std::string> signed_headers,
+std::string CanonicalRequest(const RequestView& request,
+                             std::span<const std::string> signed_headers,
                              std::string_view payload_hash_hex);
 std::string StringToSign(std::string_view amz_date, const CredentialScope& scope,
                          std::string_view canonical_request);
@@ -87,7 +88,8 @@ class Signer {
  public:
   explicit Signer(SigningParams params) : params_(std::move(params)) {}
   // As Sign(), at `time`.
-  std::vector<std::pair<std::string, std::string>> Sign(const RequestView& request, EpochMillis time);
+  std::vector<std::pair<std::string, std::string>> Sign(const RequestView& request,
+                                                        EpochMillis time);
 
  private:
   SigningParams params_;

@@ -20,7 +20,7 @@ enum class Code {
   kNotFound,
   kAlreadyExists,
   kDisabled,
-  kInvalidState,           // KMSInvalidStateException
+  kInvalidState,  // KMSInvalidStateException
   kInvalidCiphertext,
   kIncorrectKey,
   kInvalidKeyUsage,
@@ -32,15 +32,15 @@ enum class Code {
   kLimitExceeded,
   kUnsupportedOperation,
   kMalformedPolicyDocument,
-  kTag,                    // TagException
-  kDryRun,                 // DryRunOperationException
+  kTag,     // TagException
+  kDryRun,  // DryRunOperationException
   kKeyUnavailable,
   kDependencyTimeout,
-  kInternal,               // KMSInternalException
-  kStoreFull,              // KMSInternalException: a store (the audit log) has no room left
+  kInternal,   // KMSInternalException
+  kStoreFull,  // KMSInternalException: a store (the audit log) has no room left
   // Errors outside the KMS model.
   kAccessDenied,
-  kNotAuthorized,          // NotAuthorizedException (reserved alias names)
+  kNotAuthorized,  // NotAuthorizedException (reserved alias names)
   kValidation,
   kSerialization,
   kUnknownOperation,
@@ -106,25 +106,26 @@ Status AsStatus(const StatusOr<T>& value) {
 #define KMS_CONCAT_(a, b) KMS_CONCAT_INNER_(a, b)
 
 // Returns the error of `expr` (a Status or a StatusOr<T>) from the enclosing function.
-#define KMS_RETURN_IF_ERROR(expr) KMS_RETURN_IF_ERROR_IMPL_(KMS_CONCAT_(kms_status_, __COUNTER__), expr)
-#define KMS_RETURN_IF_ERROR_IMPL_(tmp, expr)                            \
-  do {                                                                  \
-    ::kms::Status tmp = ::kms::internal::AsStatus((expr));              \
-    if (!tmp.ok()) return ::std::unexpected(std::move(tmp));            \
+#define KMS_RETURN_IF_ERROR(expr) \
+  KMS_RETURN_IF_ERROR_IMPL_(KMS_CONCAT_(kms_status_, __COUNTER__), expr)
+#define KMS_RETURN_IF_ERROR_IMPL_(tmp, expr)                 \
+  do {                                                       \
+    ::kms::Status tmp = ::kms::internal::AsStatus((expr));   \
+    if (!tmp.ok()) return ::std::unexpected(std::move(tmp)); \
   } while (0)
 
 // `lhs = value of expr` (a StatusOr<T>), or returns its error.
 #define KMS_ASSIGN_OR_RETURN(lhs, expr) \
   KMS_ASSIGN_OR_RETURN_IMPL_(KMS_CONCAT_(kms_status_or_, __COUNTER__), lhs, expr)
-#define KMS_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr)                     \
-  auto tmp = (expr);                                                   \
-  if (!tmp) return ::std::unexpected(std::move(tmp).error());          \
+#define KMS_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr)            \
+  auto tmp = (expr);                                          \
+  if (!tmp) return ::std::unexpected(std::move(tmp).error()); \
   lhs = std::move(*tmp)
 
 // Aborts with a message when an invariant is broken. Never for input checks.
-#define KMS_CHECK(cond)                                                      \
-  do {                                                                       \
-    if (!(cond)) ::kms::internal::CheckFailed(#cond, __FILE__, __LINE__);    \
+#define KMS_CHECK(cond)                                                   \
+  do {                                                                    \
+    if (!(cond)) ::kms::internal::CheckFailed(#cond, __FILE__, __LINE__); \
   } while (0)
 
 namespace kms::internal {

@@ -8,12 +8,17 @@ namespace {
 
 bool IsAliasName(std::string_view s) {
   for (char c : s) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != ':' && c != '/' && c != '_' && c != '-') return false;
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != ':' && c != '/' && c != '_' &&
+        c != '-')
+      return false;
   }
   return true;
 }
-constexpr StringRule kAliasNameRule{.required = true, .min_length = 1, .max_length = 256,
-                                    .pattern = "^[a-zA-Z0-9:/_-]+$", .matches = IsAliasName};
+constexpr StringRule kAliasNameRule{.required = true,
+                                    .min_length = 1,
+                                    .max_length = 256,
+                                    .pattern = "^[a-zA-Z0-9:/_-]+$",
+                                    .matches = IsAliasName};
 
 StatusOr<keys::AliasRequest> ReadAliasRequest(const rapidjson::Value& body) {
   RequestReader in(body);
@@ -58,7 +63,8 @@ StatusOr<std::string> ListAliases(Call& call, const rapidjson::Value& body) {
   const PageInput page_input = ReadPageInput(in);
   KMS_RETURN_IF_ERROR(in.Finish());
   KMS_ASSIGN_OR_RETURN(keys::PageRequest page_request, ToPageRequest(page_input));
-  KMS_ASSIGN_OR_RETURN(auto page, call.operations().aliases.ListAliases(call.context, {key_id, page_request}));
+  KMS_ASSIGN_OR_RETURN(auto page,
+                       call.operations().aliases.ListAliases(call.context, {key_id, page_request}));
   JsonOut out;
   out.StartObject().Key("Aliases").StartArray();
   for (const AliasRecord& alias : page.items) WriteAlias(out, alias);

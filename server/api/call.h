@@ -4,10 +4,10 @@
 #ifndef KMS_SERVER_API_CALL_H_
 #define KMS_SERVER_API_CALL_H_
 
-#include <rapidjson/document.h>
-
 #include <optional>
 #include <string>
+
+#include <rapidjson/document.h>
 
 #include "kms/server/api/endpoint.h"
 #include "kms/server/keys/call.h"

@@ -13,7 +13,8 @@ EncryptionContext ReadContext(RequestReader& in, const char* member) {
   return in.StringMap(member).value_or(EncryptionContext{});
 }
 
-StatusOr<std::string> GenerateDataKeyCodec(Call& call, const rapidjson::Value& body, bool with_plaintext) {
+StatusOr<std::string> GenerateDataKeyCodec(Call& call, const rapidjson::Value& body,
+                                           bool with_plaintext) {
   RequestReader in(body);
   keys::GenerateDataKeyRequest request;
   std::optional<std::string> key_id = in.String("KeyId", kKeyIdRule);
@@ -24,12 +25,15 @@ StatusOr<std::string> GenerateDataKeyCodec(Call& call, const rapidjson::Value& b
   request.dry_run = in.Bool("DryRun").value_or(false);
   KMS_RETURN_IF_ERROR(in.Finish());
   request.key_id = *key_id;
-  KMS_ASSIGN_OR_RETURN(keys::GenerateDataKeyResult result,
-                       call.operations().crypto.GenerateDataKey(call.context, request, with_plaintext));
+  KMS_ASSIGN_OR_RETURN(
+      keys::GenerateDataKeyResult result,
+      call.operations().crypto.GenerateDataKey(call.context, request, with_plaintext));
   JsonOut out;
   out.StartObject().Blob("CiphertextBlob", result.ciphertext_blob);
   if (with_plaintext) out.Blob("Plaintext", result.plaintext.view());
-  out.Field("KeyId", result.key->Arn()).Field("KeyMaterialId", result.key->current().material_id).EndObject();
+  out.Field("KeyId", result.key->Arn())
+      .Field("KeyMaterialId", result.key->current().material_id)
+      .EndObject();
   return out.Take();
 }
 
@@ -47,8 +51,9 @@ StatusOr<std::string> Encrypt(Call& call, const rapidjson::Value& body) {
   RequestReader in(body);
   keys::EncryptRequest request;
   std::optional<std::string> key_id = in.String("KeyId", kKeyIdRule);
-  std::optional<SecretBytes> plaintext =
-      in.SecretBlob("Plaintext", BlobRule{.required = true, .min_length = 1, .max_length = 4096, .sensitive = true});
+  std::optional<SecretBytes> plaintext = in.SecretBlob(
+      "Plaintext",
+      BlobRule{.required = true, .min_length = 1, .max_length = 4096, .sensitive = true});
   request.encryption_context = ReadContext(in, "EncryptionContext");
   request.grant_tokens = ReadGrantTokens(in);
   request.encryption_algorithm = in.String("EncryptionAlgorithm", kEncryptionAlgorithmRule);
@@ -56,9 +61,12 @@ StatusOr<std::string> Encrypt(Call& call, const rapidjson::Value& body) {
   KMS_RETURN_IF_ERROR(in.Finish());
   request.key_id = *key_id;
   request.plaintext = std::move(*plaintext);
-  KMS_ASSIGN_OR_RETURN(keys::EncryptResult result, call.operations().crypto.Encrypt(call.context, request));
+  KMS_ASSIGN_OR_RETURN(keys::EncryptResult result,
+                       call.operations().crypto.Encrypt(call.context, request));
   JsonOut out;
-  out.StartObject().Blob("CiphertextBlob", result.ciphertext_blob).Field("KeyId", result.key->Arn());
+  out.StartObject()
+      .Blob("CiphertextBlob", result.ciphertext_blob)
+      .Field("KeyId", result.key->Arn());
   out.Field("EncryptionAlgorithm", "SYMMETRIC_DEFAULT").EndObject();
   return out.Take();
 }
@@ -79,16 +87,20 @@ StatusOr<std::string> Decrypt(Call& call, const rapidjson::Value& body) {
   // algorithm, for refused calls too: the key is the first one traced.
   if (!call.context.trace.resources.empty()) {
     JsonOut params;
-    params.StartObject().Field("encryptionAlgorithm", request.encryption_algorithm.value_or("SYMMETRIC_DEFAULT"));
+    params.StartObject().Field("encryptionAlgorithm",
+                               request.encryption_algorithm.value_or("SYMMETRIC_DEFAULT"));
     params.Field("keyId", call.context.trace.resources.front());
-    if (!request.encryption_context.empty()) params.StringMap("encryptionContext", request.encryption_context);
+    if (!request.encryption_context.empty())
+      params.StringMap("encryptionContext", request.encryption_context);
     params.EndObject();
     call.audit.request_parameters = params.Take();
   }
   if (!result) return std::unexpected(result.error());
   JsonOut out;
   out.StartObject().Field("KeyId", result->key->Arn()).Blob("Plaintext", result->plaintext.view());
-  out.Field("EncryptionAlgorithm", "SYMMETRIC_DEFAULT").Field("KeyMaterialId", result->key_material_id).EndObject();
+  out.Field("EncryptionAlgorithm", "SYMMETRIC_DEFAULT")
+      .Field("KeyMaterialId", result->key_material_id)
+      .EndObject();
   return out.Take();
 }
 
@@ -101,17 +113,23 @@ StatusOr<std::string> ReEncrypt(Call& call, const rapidjson::Value& body) {
   request.source_key_id = in.String("SourceKeyId", kOptionalKeyIdRule);
   std::optional<std::string> destination_key_id = in.String("DestinationKeyId", kKeyIdRule);
   request.destination_encryption_context = ReadContext(in, "DestinationEncryptionContext");
-  request.source_encryption_algorithm = in.String("SourceEncryptionAlgorithm", kEncryptionAlgorithmRule);
-  request.destination_encryption_algorithm = in.String("DestinationEncryptionAlgorithm", kEncryptionAlgorithmRule);
+  request.source_encryption_algorithm =
+      in.String("SourceEncryptionAlgorithm", kEncryptionAlgorithmRule);
+  request.destination_encryption_algorithm =
+      in.String("DestinationEncryptionAlgorithm", kEncryptionAlgorithmRule);
   request.dry_run = in.Bool("DryRun").value_or(false);
   KMS_RETURN_IF_ERROR(in.Finish());
   request.ciphertext_blob = std::move(*ciphertext);
   request.destination_key_id = *destination_key_id;
-  KMS_ASSIGN_OR_RETURN(keys::ReEncryptResult result, call.operations().crypto.ReEncrypt(call.context, request));
+  KMS_ASSIGN_OR_RETURN(keys::ReEncryptResult result,
+                       call.operations().crypto.ReEncrypt(call.context, request));
   JsonOut out;
-  out.StartObject().Blob("CiphertextBlob", result.ciphertext_blob).Field("SourceKeyId", result.source_key->Arn());
+  out.StartObject()
+      .Blob("CiphertextBlob", result.ciphertext_blob)
+      .Field("SourceKeyId", result.source_key->Arn());
   out.Field("KeyId", result.destination_key->Arn());
-  out.Field("SourceEncryptionAlgorithm", "SYMMETRIC_DEFAULT").Field("DestinationEncryptionAlgorithm", "SYMMETRIC_DEFAULT");
+  out.Field("SourceEncryptionAlgorithm", "SYMMETRIC_DEFAULT")
+      .Field("DestinationEncryptionAlgorithm", "SYMMETRIC_DEFAULT");
   out.Field("SourceKeyMaterialId", result.source_key_material_id);
   out.Field("DestinationKeyMaterialId", result.destination_key->current().material_id);
   out.EndObject();
@@ -122,9 +140,11 @@ StatusOr<std::string> GenerateRandom(Call& call, const rapidjson::Value& body) {
   RequestReader in(body);
   keys::GenerateRandomRequest request;
   request.number_of_bytes = in.Int("NumberOfBytes", IntRule{.min = 1, .max = 1024});
-  request.custom_key_store_id = in.String("CustomKeyStoreId", StringRule{.min_length = 1, .max_length = 64});
+  request.custom_key_store_id =
+      in.String("CustomKeyStoreId", StringRule{.min_length = 1, .max_length = 64});
   KMS_RETURN_IF_ERROR(in.Finish());
-  KMS_ASSIGN_OR_RETURN(SecretBytes random, call.operations().crypto.GenerateRandom(call.context, request));
+  KMS_ASSIGN_OR_RETURN(SecretBytes random,
+                       call.operations().crypto.GenerateRandom(call.context, request));
   JsonOut out;
   out.StartObject().Blob("Plaintext", random.view()).EndObject();
   return out.Take();

@@ -4,10 +4,10 @@
 #include <cstdio>
 #include <mutex>
 
-#include "kms/server/crypto/ciphertext_blob.h"
-#include "json_out.h"
 #include "errors.h"
 #include "handlers.h"
+#include "json_out.h"
+#include "kms/server/crypto/ciphertext_blob.h"
 #include "request_parameters.h"
 #include "request_reader.h"
 
@@ -35,7 +35,8 @@ std::string AdditionalEventData(const keys::CallTrace& trace) {
     out.Field("reason", policy::ReasonName(decision.reason));
     if (!decision.deciding_policy.empty()) out.Field("policy", decision.deciding_policy);
     if (!decision.deciding_statement.empty()) out.Field("statement", decision.deciding_statement);
-    if (!decision.delegating_statement.empty()) out.Field("delegatingStatement", decision.delegating_statement);
+    if (!decision.delegating_statement.empty())
+      out.Field("delegatingStatement", decision.delegating_statement);
     if (!decision.failed_condition.empty()) out.Field("failedCondition", decision.failed_condition);
     out.EndObject();
   }
@@ -79,7 +80,8 @@ http::Response ErrorResponse(const Status& status, const std::string& request_id
   return JsonResponse(HttpStatusFor(status.code()), ErrorBody(status), request_id);
 }
 
-Dispatcher::Dispatcher(const Services& services, const auth::Authenticator& authenticator, audit::AuditLog* audit)
+Dispatcher::Dispatcher(const Services& services, const auth::Authenticator& authenticator,
+                       audit::AuditLog* audit)
     : services_(services), authenticator_(authenticator), audit_(audit) {
   operations_ = {
       {"CreateKey", {&CreateKey, false}},
@@ -124,15 +126,17 @@ http::Response Dispatcher::Reject(http::Rejection rejection) {
   const std::string request_id = NewUuid();
   switch (rejection) {
     case http::Rejection::kBodyTooLarge: {
-      http::Response response = ErrorResponse(
-          Status(Code::kSerialization, "Request body is larger than " +
-                                           std::to_string(services_.config->max_body_bytes) + " bytes"),
-          request_id);
+      http::Response response =
+          ErrorResponse(Status(Code::kSerialization,
+                               "Request body is larger than " +
+                                   std::to_string(services_.config->max_body_bytes) + " bytes"),
+                        request_id);
       response.status = 413;
       return response;
     }
     case http::Rejection::kHeaderTooLarge: {
-      http::Response response = ErrorResponse(Status(Code::kSerialization, "Request header is too large"), request_id);
+      http::Response response =
+          ErrorResponse(Status(Code::kSerialization, "Request header is too large"), request_id);
       response.status = 431;
       return response;
     }
@@ -166,11 +170,13 @@ void Dispatcher::Handle(http::Request request, http::Respond respond) {
   }
 }
 
-void Dispatcher::Route(const http::Request& request, const std::string& request_id, http::Respond respond) {
+void Dispatcher::Route(const http::Request& request, const std::string& request_id,
+                       http::Respond respond) {
   const std::string_view target = request.Header("X-Amz-Target");
   const size_t dot = target.rfind('.');
   const std::string_view service = target.substr(0, dot == std::string_view::npos ? 0 : dot);
-  const std::string_view operation = dot == std::string_view::npos ? target : target.substr(dot + 1);
+  const std::string_view operation =
+      dot == std::string_view::npos ? target : target.substr(dot + 1);
   if (service.ends_with(kCloudTrailService) && operation == "LookupEvents") {
     return HandleLookupEvents(request, request_id, std::move(respond));
   }
@@ -185,14 +191,17 @@ void Dispatcher::Route(const http::Request& request, const std::string& request_
   respond(ErrorResponse(caller ? Status(Code::kUnknownOperation, "") : caller.error(), request_id));
 }
 
-void Dispatcher::HandleKms(const http::Request& request, std::string_view operation, const OperationTable& table,
-                           const std::string& request_id, http::Respond respond) {
+void Dispatcher::HandleKms(const http::Request& request, std::string_view operation,
+                           const OperationTable& table, const std::string& request_id,
+                           http::Respond respond) {
   auto caller = authenticator_.Authenticate(request, "kms");
   if (!caller) return respond(ErrorResponse(caller.error(), request_id));
   auto op = table.find(operation);
-  if (op == table.end()) return respond(ErrorResponse(Status(Code::kUnknownOperation, ""), request_id));
+  if (op == table.end())
+    return respond(ErrorResponse(Status(Code::kUnknownOperation, ""), request_id));
   // No effect without its record: refuse while the log has no room.
-  if (Status writable = AuditWritable(); !writable.ok()) return respond(ErrorResponse(writable, request_id));
+  if (Status writable = AuditWritable(); !writable.ok())
+    return respond(ErrorResponse(writable, request_id));
 
   Call call{services_, NewContext(*caller), {}};
   rapidjson::Document body;
@@ -200,10 +209,12 @@ void Dispatcher::HandleKms(const http::Request& request, std::string_view operat
   StatusOr<std::string> result = parsed.ok() ? op->second.run(call, body) : std::unexpected(parsed);
 
   audit::CloudTrailEvent event = EventFor(call, operation, request_id);
-  event.request_parameters = call.audit.request_parameters
-                                 ? *call.audit.request_parameters
-                                 : (parsed.ok() ? RenderRequestParameters(operation, body) : "null");
-  event.response_elements = call.audit.response_elements.empty() || !result ? "null" : call.audit.response_elements;
+  event.request_parameters =
+      call.audit.request_parameters
+          ? *call.audit.request_parameters
+          : (parsed.ok() ? RenderRequestParameters(operation, body) : "null");
+  event.response_elements =
+      call.audit.response_elements.empty() || !result ? "null" : call.audit.response_elements;
   event.read_only = op->second.read_only;
   RecordThenRespond(std::move(event), std::move(result), request_id, std::move(respond));
 }
@@ -212,15 +223,17 @@ void Dispatcher::HandleLookupEvents(const http::Request& request, const std::str
                                     http::Respond respond) {
   auto caller = authenticator_.Authenticate(request, "cloudtrail");
   if (!caller) return respond(ErrorResponse(caller.error(), request_id));
-  if (Status writable = AuditWritable(); !writable.ok()) return respond(ErrorResponse(writable, request_id));
+  if (Status writable = AuditWritable(); !writable.ok())
+    return respond(ErrorResponse(writable, request_id));
   Call call{services_, NewContext(*caller), {}};
   Status allowed = call.operations().AuthorizeAction(call.context, "cloudtrail:LookupEvents");
   StatusOr<std::string> result = std::unexpected(allowed);
   if (allowed.ok()) {
-    result = audit_ == nullptr ? StatusOr<std::string>("{\"Events\":[]}")
-                               : audit_->HandleLookupEvents(request.body, audit::LookupScope{caller->principal.account,
-                                                                                             caller->region},
-                                                            call.context.now);
+    result = audit_ == nullptr
+                 ? StatusOr<std::string>("{\"Events\":[]}")
+                 : audit_->HandleLookupEvents(
+                       request.body, audit::LookupScope{caller->principal.account, caller->region},
+                       call.context.now);
   }
   // CloudTrail records its own management calls too.
   audit::CloudTrailEvent event = EventFor(call, "LookupEvents", request_id);
@@ -233,10 +246,14 @@ void Dispatcher::HandleLookupEvents(const http::Request& request, const std::str
   RecordThenRespond(std::move(event), std::move(result), request_id, std::move(respond));
 }
 
-Status Dispatcher::AuditWritable() const { return audit_ == nullptr ? OkStatus() : audit_->CheckWritable(); }
+Status Dispatcher::AuditWritable() const {
+  return audit_ == nullptr ? OkStatus() : audit_->CheckWritable();
+}
 
 keys::CallContext Dispatcher::NewContext(const auth::Caller& caller) const {
-  return keys::CallContext{caller, keys::Scope{caller.principal.account, caller.region}, services_.clock->NowMillis(),
+  return keys::CallContext{caller,
+                           keys::Scope{caller.principal.account, caller.region},
+                           services_.clock->NowMillis(),
                            {}};
 }
 
@@ -271,7 +288,8 @@ std::vector<std::string> RecipientAccounts(const audit::CloudTrailEvent& event) 
     const size_t region_end = arn.find(':', 12);
     if (region_end == std::string::npos || arn.size() < region_end + 14) continue;
     const std::string account = arn.substr(region_end + 1, 12);
-    if (std::find(accounts.begin(), accounts.end(), account) == accounts.end()) accounts.push_back(account);
+    if (std::find(accounts.begin(), accounts.end(), account) == accounts.end())
+      accounts.push_back(account);
   }
   return accounts;
 }
@@ -320,7 +338,8 @@ void Dispatcher::RecordThenRespond(audit::CloudTrailEvent event, StatusOr<std::s
   }
 }
 
-std::unique_ptr<http::Handler> NewEndpoint(const Services& services, const auth::Authenticator& authenticator,
+std::unique_ptr<http::Handler> NewEndpoint(const Services& services,
+                                           const auth::Authenticator& authenticator,
                                            audit::AuditLog* audit) {
   return std::make_unique<Dispatcher>(services, authenticator, audit);
 }

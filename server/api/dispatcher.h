@@ -17,7 +17,8 @@ namespace kms::api {
 class Dispatcher final : public http::Handler {
  public:
   // All must outlive the dispatcher. `audit` may be null (no audit log).
-  Dispatcher(const Services& services, const auth::Authenticator& authenticator, audit::AuditLog* audit);
+  Dispatcher(const Services& services, const auth::Authenticator& authenticator,
+             audit::AuditLog* audit);
 
   void Handle(http::Request request, http::Respond respond) override;
   http::Response Reject(http::Rejection rejection) override;
@@ -32,19 +33,21 @@ class Dispatcher final : public http::Handler {
   // transport's (so Handle can still answer when this throws).
   void Route(const http::Request& request, const std::string& request_id, http::Respond respond);
   // Runs `operation` of `table`, appends the call's record, then answers.
-  void HandleKms(const http::Request& request, std::string_view operation, const OperationTable& table,
-                 const std::string& request_id, http::Respond respond);
-  void HandleLookupEvents(const http::Request& request, const std::string& request_id, http::Respond respond);
+  void HandleKms(const http::Request& request, std::string_view operation,
+                 const OperationTable& table, const std::string& request_id, http::Respond respond);
+  void HandleLookupEvents(const http::Request& request, const std::string& request_id,
+                          http::Respond respond);
   // The services' view of a call by `caller`, now.
   keys::CallContext NewContext(const auth::Caller& caller) const;
   // OK unless the audit log has no room for more calls (kStoreFull).
   Status AuditWritable() const;
   // The parts of a call's CloudTrail record every call shares.
-  audit::CloudTrailEvent EventFor(const Call& call, std::string_view operation, const std::string& request_id) const;
+  audit::CloudTrailEvent EventFor(const Call& call, std::string_view operation,
+                                  const std::string& request_id) const;
   // Appends the record (with the error of `result`, if any), then answers
   // with `result` once it is durable, or with an error if it cannot be.
-  void RecordThenRespond(audit::CloudTrailEvent event, StatusOr<std::string> result, const std::string& request_id,
-                         http::Respond respond);
+  void RecordThenRespond(audit::CloudTrailEvent event, StatusOr<std::string> result,
+                         const std::string& request_id, http::Respond respond);
 
   const Services& services_;
   const auth::Authenticator& authenticator_;

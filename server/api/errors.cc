@@ -21,7 +21,8 @@ std::string ErrorBody(const Status& status) {
   json::Writer w;
   w.StartObject().Field("__type", CodeName(status.code()));
   if (!status.message().empty()) {
-    const bool capital = status.code() == Code::kAccessDenied || status.code() == Code::kSerialization;
+    const bool capital =
+        status.code() == Code::kAccessDenied || status.code() == Code::kSerialization;
     // Messages may echo header bytes (SigV4 errors quote the Authorization
     // header): the writer keeps the body valid UTF-8 whatever they hold.
     w.Field(capital ? "Message" : "message", status.message());

@@ -22,7 +22,8 @@ StatusOr<std::string> ExplainAuthorization(Call& call, const rapidjson::Value& b
   request.action = *action;
   if (extra != nullptr) {
     for (const auto& m : extra->GetObject()) {
-      std::vector<std::string>& values = request.conditions[std::string(m.name.GetString(), m.name.GetStringLength())];
+      std::vector<std::string>& values =
+          request.conditions[std::string(m.name.GetString(), m.name.GetStringLength())];
       if (m.value.IsString()) values.emplace_back(m.value.GetString(), m.value.GetStringLength());
       if (!m.value.IsArray()) continue;
       for (const auto& v : m.value.GetArray()) {
@@ -39,10 +40,12 @@ StatusOr<std::string> ExplainAuthorization(Call& call, const rapidjson::Value& b
   out.Field("Resource", explanation.evaluated.resource);
   if (!decision.deciding_policy.empty()) out.Field("Policy", decision.deciding_policy);
   if (!decision.deciding_statement.empty()) out.Field("Statement", decision.deciding_statement);
-  if (!decision.delegating_statement.empty()) out.Field("DelegatingStatement", decision.delegating_statement);
+  if (!decision.delegating_statement.empty())
+    out.Field("DelegatingStatement", decision.delegating_statement);
   if (!decision.failed_condition.empty()) out.Field("FailedCondition", decision.failed_condition);
   out.Field("Explanation", decision.Explain());
-  if (!decision.allowed) out.Field("AccessDeniedMessage", policy::AccessDeniedMessage(explanation.evaluated, decision));
+  if (!decision.allowed)
+    out.Field("AccessDeniedMessage", policy::AccessDeniedMessage(explanation.evaluated, decision));
   out.EndObject();
   return out.Take();
 }

@@ -17,12 +17,14 @@ bool IsPrincipalText(std::string_view s) {
 }
 bool IsGrantName(std::string_view s) {
   for (char c : s) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != ':' && c != '/' && c != '_' && c != '-') return false;
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != ':' && c != '/' && c != '_' &&
+        c != '-')
+      return false;
   }
   return true;
 }
-constexpr StringRule kPrincipalRule{.min_length = 1, .max_length = 256, .pattern = "^[\\w+=,.@:/-]+$",
-                                    .matches = IsPrincipalText};
+constexpr StringRule kPrincipalRule{
+    .min_length = 1, .max_length = 256, .pattern = "^[\\w+=,.@:/-]+$", .matches = IsPrincipalText};
 constexpr StringRule kGrantIdRule{.min_length = 1, .max_length = 128};
 
 void WriteGrant(JsonOut& out, const keys::ListedGrant& listed) {
@@ -37,8 +39,10 @@ void WriteGrant(JsonOut& out, const keys::ListedGrant& listed) {
   out.EndArray();
   if (grant.encryption_context_subset || grant.encryption_context_equals) {
     out.Key("Constraints").StartObject();
-    if (grant.encryption_context_subset) out.StringMap("EncryptionContextSubset", *grant.encryption_context_subset);
-    if (grant.encryption_context_equals) out.StringMap("EncryptionContextEquals", *grant.encryption_context_equals);
+    if (grant.encryption_context_subset)
+      out.StringMap("EncryptionContextSubset", *grant.encryption_context_subset);
+    if (grant.encryption_context_equals)
+      out.StringMap("EncryptionContextEquals", *grant.encryption_context_equals);
     out.EndObject();
   }
   out.EndObject();
@@ -75,17 +79,23 @@ StatusOr<std::string> CreateGrant(Call& call, const rapidjson::Value& body) {
     KMS_RETURN_IF_ERROR(nested.Finish());
   }
   request.grant_tokens = ReadGrantTokens(in);
-  request.name = in.String(
-      "Name", StringRule{.min_length = 1, .max_length = 256, .pattern = "^[a-zA-Z0-9:/_-]+$", .matches = IsGrantName});
+  request.name = in.String("Name", StringRule{.min_length = 1,
+                                              .max_length = 256,
+                                              .pattern = "^[a-zA-Z0-9:/_-]+$",
+                                              .matches = IsGrantName});
   request.dry_run = in.Bool("DryRun").value_or(false);
   KMS_RETURN_IF_ERROR(in.Finish());
   request.key_id = *key_id;
   request.grantee_principal = *grantee;
   request.operations = *operations;
-  KMS_ASSIGN_OR_RETURN(keys::CreateGrantResult result, call.operations().grants.CreateGrant(call.context, request));
+  KMS_ASSIGN_OR_RETURN(keys::CreateGrantResult result,
+                       call.operations().grants.CreateGrant(call.context, request));
   call.audit.response_elements = "{\"grantId\":\"" + result.grant_id + "\"}";
   JsonOut out;
-  out.StartObject().Field("GrantToken", result.grant_token).Field("GrantId", result.grant_id).EndObject();
+  out.StartObject()
+      .Field("GrantToken", result.grant_token)
+      .Field("GrantId", result.grant_id)
+      .EndObject();
   return out.Take();
 }
 
@@ -97,8 +107,8 @@ StatusOr<std::string> ListGrants(Call& call, const rapidjson::Value& body) {
   std::optional<std::string> grantee = in.String("GranteePrincipal", kPrincipalRule);
   KMS_RETURN_IF_ERROR(in.Finish());
   KMS_ASSIGN_OR_RETURN(keys::PageRequest page_request, ToPageRequest(page_input));
-  KMS_ASSIGN_OR_RETURN(auto page,
-                       call.operations().grants.ListGrants(call.context, {*key_id, grant_id, grantee, page_request}));
+  KMS_ASSIGN_OR_RETURN(auto page, call.operations().grants.ListGrants(
+                                      call.context, {*key_id, grant_id, grantee, page_request}));
   return GrantPageResponse(page);
 }
 
@@ -110,7 +120,8 @@ StatusOr<std::string> ListRetirableGrants(Call& call, const rapidjson::Value& bo
   std::optional<std::string> principal = in.String("RetiringPrincipal", principal_rule);
   KMS_RETURN_IF_ERROR(in.Finish());
   KMS_ASSIGN_OR_RETURN(keys::PageRequest page_request, ToPageRequest(page_input));
-  KMS_ASSIGN_OR_RETURN(auto page, call.operations().grants.ListRetirableGrants(call.context, {*principal, page_request}));
+  KMS_ASSIGN_OR_RETURN(auto page, call.operations().grants.ListRetirableGrants(
+                                      call.context, {*principal, page_request}));
   return GrantPageResponse(page);
 }
 
@@ -134,7 +145,8 @@ StatusOr<std::string> RevokeGrant(Call& call, const rapidjson::Value& body) {
   std::optional<std::string> grant_id = in.String("GrantId", grant_rule);
   const bool dry_run = in.Bool("DryRun").value_or(false);
   KMS_RETURN_IF_ERROR(in.Finish());
-  KMS_RETURN_IF_ERROR(call.operations().grants.RevokeGrant(call.context, {*key_id, *grant_id, dry_run}));
+  KMS_RETURN_IF_ERROR(
+      call.operations().grants.RevokeGrant(call.context, {*key_id, *grant_id, dry_run}));
   return std::string();
 }
 

@@ -5,7 +5,8 @@
 namespace kms::api {
 
 std::vector<std::string> ReadGrantTokens(RequestReader& in) {
-  return in.StringList("GrantTokens", kGrantTokensList, kGrantTokenRule).value_or(std::vector<std::string>{});
+  return in.StringList("GrantTokens", kGrantTokensList, kGrantTokenRule)
+      .value_or(std::vector<std::string>{});
 }
 
 std::string EncodeMarker(std::string_view position) {

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "kms/server/policy/policy.h"
 #include "call.h"
+#include "kms/server/policy/policy.h"
 #include "request_reader.h"
 
 namespace kms::api {

@@ -1,7 +1,5 @@
 #include "json_out.h"
 
-
-
 namespace kms::api {
 
 void WriteKeyMetadata(JsonOut& out, const KeyRecord& key) {
@@ -21,7 +19,8 @@ void WriteKeyMetadata(JsonOut& out, const KeyRecord& key) {
   out.Field("KeySpec", key.key_spec);
   out.Key("EncryptionAlgorithms").StartArray().String("SYMMETRIC_DEFAULT").EndArray();
   out.Field("MultiRegion", false);
-  if (key.state == KeyState::kPendingDeletion) out.Int("PendingDeletionWindowInDays", key.pending_window_days);
+  if (key.state == KeyState::kPendingDeletion)
+    out.Int("PendingDeletionWindowInDays", key.pending_window_days);
   out.Field("CurrentKeyMaterialId", key.current().material_id);
   out.EndObject();
 }

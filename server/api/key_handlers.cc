@@ -9,10 +9,13 @@ namespace {
 
 // Enum lists in the order AWS prints them in validation messages.
 constexpr std::array<std::string_view, 12> kKeySpecs = {
-    "RSA_2048", "ECC_NIST_P384", "ECC_NIST_P256", "ECC_NIST_P521", "HMAC_384", "RSA_3072",
-    "ECC_SECG_P256K1", "RSA_4096", "SYMMETRIC_DEFAULT", "HMAC_256", "HMAC_224", "HMAC_512"};
-constexpr std::array<std::string_view, 3> kKeyUsages = {"ENCRYPT_DECRYPT", "SIGN_VERIFY", "GENERATE_VERIFY_MAC"};
-constexpr std::array<std::string_view, 4> kOrigins = {"AWS_KMS", "EXTERNAL", "AWS_CLOUDHSM", "EXTERNAL_KEY_STORE"};
+    "RSA_2048",          "ECC_NIST_P384", "ECC_NIST_P256",   "ECC_NIST_P521",
+    "HMAC_384",          "RSA_3072",      "ECC_SECG_P256K1", "RSA_4096",
+    "SYMMETRIC_DEFAULT", "HMAC_256",      "HMAC_224",        "HMAC_512"};
+constexpr std::array<std::string_view, 3> kKeyUsages = {"ENCRYPT_DECRYPT", "SIGN_VERIFY",
+                                                        "GENERATE_VERIFY_MAC"};
+constexpr std::array<std::string_view, 4> kOrigins = {"AWS_KMS", "EXTERNAL", "AWS_CLOUDHSM",
+                                                      "EXTERNAL_KEY_STORE"};
 
 bool IsPolicyText(std::string_view s) {
   for (unsigned char c : s) {
@@ -39,8 +42,10 @@ std::string KeyMetadataResponse(const KeyRecord& key) {
 
 }  // namespace
 
-const StringRule kPolicyRule{.min_length = 1, .max_length = 131072,
-                             .pattern = "[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+", .matches = IsPolicyText};
+const StringRule kPolicyRule{.min_length = 1,
+                             .max_length = 131072,
+                             .pattern = "[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+",
+                             .matches = IsPolicyText};
 
 StatusOr<std::string> CreateKey(Call& call, const rapidjson::Value& body) {
   RequestReader in(body);
@@ -48,11 +53,14 @@ StatusOr<std::string> CreateKey(Call& call, const rapidjson::Value& body) {
   request.policy = in.String("Policy", kPolicyRule);
   request.description = in.String("Description", StringRule{.max_length = 8192}).value_or("");
   request.key_usage = in.String("KeyUsage", StringRule{.enum_values = kKeyUsages});
-  request.customer_master_key_spec = in.String("CustomerMasterKeySpec", StringRule{.enum_values = kKeySpecs});
+  request.customer_master_key_spec =
+      in.String("CustomerMasterKeySpec", StringRule{.enum_values = kKeySpecs});
   request.key_spec = in.String("KeySpec", StringRule{.enum_values = kKeySpecs});
   request.origin = in.String("Origin", StringRule{.enum_values = kOrigins});
-  request.custom_key_store_id = in.String("CustomKeyStoreId", StringRule{.min_length = 1, .max_length = 64});
-  request.bypass_policy_lockout_safety_check = in.Bool("BypassPolicyLockoutSafetyCheck").value_or(false);
+  request.custom_key_store_id =
+      in.String("CustomKeyStoreId", StringRule{.min_length = 1, .max_length = 64});
+  request.bypass_policy_lockout_safety_check =
+      in.Bool("BypassPolicyLockoutSafetyCheck").value_or(false);
   request.tags = in.Tags("Tags", ListRule{}).value_or(std::vector<Tag>{});
   request.multi_region = in.Bool("MultiRegion").value_or(false);
   in.String("XksKeyId", StringRule{.min_length = 1, .max_length = 128});
@@ -71,7 +79,8 @@ StatusOr<std::string> DescribeKey(Call& call, const rapidjson::Value& body) {
   std::optional<std::string> key_id = in.String("KeyId", kKeyIdRule);
   ReadGrantTokens(in);
   KMS_RETURN_IF_ERROR(in.Finish());
-  KMS_ASSIGN_OR_RETURN(keys::Key key, call.operations().lifecycle.DescribeKey(call.context, {*key_id}));
+  KMS_ASSIGN_OR_RETURN(keys::Key key,
+                       call.operations().lifecycle.DescribeKey(call.context, {*key_id}));
   return KeyMetadataResponse(*key);
 }
 
@@ -80,7 +89,8 @@ StatusOr<std::string> ListKeys(Call& call, const rapidjson::Value& body) {
   const PageInput page_input = ReadPageInput(in);
   KMS_RETURN_IF_ERROR(in.Finish());
   KMS_ASSIGN_OR_RETURN(keys::PageRequest page_request, ToPageRequest(page_input));
-  KMS_ASSIGN_OR_RETURN(auto page, call.operations().lifecycle.ListKeys(call.context, {page_request}));
+  KMS_ASSIGN_OR_RETURN(auto page,
+                       call.operations().lifecycle.ListKeys(call.context, {page_request}));
   JsonOut out;
   out.StartObject().Key("Keys").StartArray();
   for (const keys::Key& key : page.items) {
@@ -95,9 +105,11 @@ StatusOr<std::string> ListKeys(Call& call, const rapidjson::Value& body) {
 StatusOr<std::string> UpdateKeyDescription(Call& call, const rapidjson::Value& body) {
   RequestReader in(body);
   std::optional<std::string> key_id = in.String("KeyId", kKeyIdRule);
-  std::optional<std::string> description = in.String("Description", StringRule{.required = true, .max_length = 8192});
+  std::optional<std::string> description =
+      in.String("Description", StringRule{.required = true, .max_length = 8192});
   KMS_RETURN_IF_ERROR(in.Finish());
-  KMS_RETURN_IF_ERROR(call.operations().lifecycle.UpdateKeyDescription(call.context, {*key_id, *description}));
+  KMS_RETURN_IF_ERROR(
+      call.operations().lifecycle.UpdateKeyDescription(call.context, {*key_id, *description}));
   return std::string();
 }
 
@@ -118,20 +130,24 @@ StatusOr<std::string> ScheduleKeyDeletion(Call& call, const rapidjson::Value& bo
   std::optional<std::string> key_id = in.String("KeyId", kKeyIdRule);
   std::optional<int64_t> window = in.Int("PendingWindowInDays", IntRule{.min = 1, .max = 365});
   KMS_RETURN_IF_ERROR(in.Finish());
-  KMS_ASSIGN_OR_RETURN(keys::Key key, call.operations().lifecycle.ScheduleKeyDeletion(call.context, {*key_id, window}));
+  KMS_ASSIGN_OR_RETURN(keys::Key key, call.operations().lifecycle.ScheduleKeyDeletion(
+                                          call.context, {*key_id, window}));
   JsonOut elements;
   elements.StartObject().Field("keyId", key->Arn()).Field("keyState", "PendingDeletion");
   elements.Field("deletionDate", FormatCloudTrailDate(key->deletion_date)).EndObject();
   call.audit.response_elements = elements.Take();
   JsonOut out;
   out.StartObject().Field("KeyId", key->Arn()).Time("DeletionDate", key->deletion_date);
-  out.Field("KeyState", "PendingDeletion").Int("PendingWindowInDays", key->pending_window_days).EndObject();
+  out.Field("KeyState", "PendingDeletion")
+      .Int("PendingWindowInDays", key->pending_window_days)
+      .EndObject();
   return out.Take();
 }
 
 StatusOr<std::string> CancelKeyDeletion(Call& call, const rapidjson::Value& body) {
   KMS_ASSIGN_OR_RETURN(keys::KeyIdRequest request, ReadKeyIdRequest(body));
-  KMS_ASSIGN_OR_RETURN(keys::Key key, call.operations().lifecycle.CancelKeyDeletion(call.context, request));
+  KMS_ASSIGN_OR_RETURN(keys::Key key,
+                       call.operations().lifecycle.CancelKeyDeletion(call.context, request));
   call.audit.response_elements = "{\"keyId\":\"" + key->Arn() + "\"}";
   JsonOut out;
   out.StartObject().Field("KeyId", key->Arn()).EndObject();

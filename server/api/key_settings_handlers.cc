@@ -12,7 +12,8 @@ bool IsPolicyName(std::string_view s) {
   }
   return true;
 }
-constexpr StringRule kPolicyNameRule{.min_length = 1, .max_length = 128, .pattern = "[\\w]+", .matches = IsPolicyName};
+constexpr StringRule kPolicyNameRule{
+    .min_length = 1, .max_length = 128, .pattern = "[\\w]+", .matches = IsPolicyName};
 
 StatusOr<std::string> ReadKeyId(const rapidjson::Value& body) {
   RequestReader in(body);
@@ -28,7 +29,8 @@ StatusOr<std::string> EnableKeyRotation(Call& call, const rapidjson::Value& body
   std::optional<std::string> key_id = in.String("KeyId", kKeyIdRule);
   std::optional<int64_t> period = in.Int("RotationPeriodInDays", IntRule{.min = 90, .max = 2560});
   KMS_RETURN_IF_ERROR(in.Finish());
-  KMS_RETURN_IF_ERROR(call.operations().lifecycle.EnableKeyRotation(call.context, {*key_id, period}));
+  KMS_RETURN_IF_ERROR(
+      call.operations().lifecycle.EnableKeyRotation(call.context, {*key_id, period}));
   return std::string();
 }
 
@@ -46,7 +48,8 @@ StatusOr<std::string> GetKeyRotationStatus(Call& call, const rapidjson::Value& b
   JsonOut out;
   out.StartObject().Field("KeyRotationEnabled", status.rotation_enabled).Field("KeyId", key.Arn());
   if (status.rotation_enabled) {
-    out.Int("RotationPeriodInDays", key.rotation_period_days).Time("NextRotationDate", key.next_rotation_date);
+    out.Int("RotationPeriodInDays", key.rotation_period_days)
+        .Time("NextRotationDate", key.next_rotation_date);
   }
   out.EndObject();
   return out.Take();
@@ -64,8 +67,8 @@ StatusOr<std::string> TagResource(Call& call, const rapidjson::Value& body) {
 StatusOr<std::string> UntagResource(Call& call, const rapidjson::Value& body) {
   RequestReader in(body);
   std::optional<std::string> key_id = in.String("KeyId", kKeyIdRule);
-  std::optional<std::vector<std::string>> tag_keys =
-      in.StringList("TagKeys", ListRule{.required = true}, StringRule{.min_length = 1, .max_length = 128});
+  std::optional<std::vector<std::string>> tag_keys = in.StringList(
+      "TagKeys", ListRule{.required = true}, StringRule{.min_length = 1, .max_length = 128});
   KMS_RETURN_IF_ERROR(in.Finish());
   KMS_RETURN_IF_ERROR(call.operations().tags.UntagResource(call.context, {*key_id, *tag_keys}));
   return std::string();
@@ -77,10 +80,12 @@ StatusOr<std::string> ListResourceTags(Call& call, const rapidjson::Value& body)
   const PageInput page_input = ReadPageInput(in);
   KMS_RETURN_IF_ERROR(in.Finish());
   KMS_ASSIGN_OR_RETURN(keys::PageRequest page_request, ToPageRequest(page_input));
-  KMS_ASSIGN_OR_RETURN(auto page, call.operations().tags.ListResourceTags(call.context, {*key_id, page_request}));
+  KMS_ASSIGN_OR_RETURN(
+      auto page, call.operations().tags.ListResourceTags(call.context, {*key_id, page_request}));
   JsonOut out;
   out.StartObject().Key("Tags").StartArray();
-  for (const Tag& tag : page.items) out.StartObject().Field("TagKey", tag.key).Field("TagValue", tag.value).EndObject();
+  for (const Tag& tag : page.items)
+    out.StartObject().Field("TagKey", tag.key).Field("TagValue", tag.value).EndObject();
   out.EndArray();
   WritePaging(out, page.next);
   out.EndObject();
@@ -92,7 +97,8 @@ StatusOr<std::string> GetKeyPolicy(Call& call, const rapidjson::Value& body) {
   std::optional<std::string> key_id = in.String("KeyId", kKeyIdRule);
   std::optional<std::string> name = in.String("PolicyName", kPolicyNameRule);
   KMS_RETURN_IF_ERROR(in.Finish());
-  KMS_ASSIGN_OR_RETURN(std::string policy, call.operations().key_policies.GetKeyPolicy(call.context, {*key_id, name}));
+  KMS_ASSIGN_OR_RETURN(std::string policy,
+                       call.operations().key_policies.GetKeyPolicy(call.context, {*key_id, name}));
   JsonOut out;
   out.StartObject().Field("Policy", policy).Field("PolicyName", "default").EndObject();
   return out.Take();
@@ -106,7 +112,8 @@ StatusOr<std::string> PutKeyPolicy(Call& call, const rapidjson::Value& body) {
   StringRule policy_rule = kPolicyRule;
   policy_rule.required = true;
   std::optional<std::string> policy = in.String("Policy", policy_rule);
-  request.bypass_policy_lockout_safety_check = in.Bool("BypassPolicyLockoutSafetyCheck").value_or(false);
+  request.bypass_policy_lockout_safety_check =
+      in.Bool("BypassPolicyLockoutSafetyCheck").value_or(false);
   KMS_RETURN_IF_ERROR(in.Finish());
   request.key_id = *key_id;
   request.policy = *policy;
@@ -120,8 +127,9 @@ StatusOr<std::string> ListKeyPolicies(Call& call, const rapidjson::Value& body) 
   const PageInput page_input = ReadPageInput(in);
   KMS_RETURN_IF_ERROR(in.Finish());
   KMS_ASSIGN_OR_RETURN(keys::PageRequest page_request, ToPageRequest(page_input));
-  KMS_ASSIGN_OR_RETURN(std::vector<std::string> names,
-                       call.operations().key_policies.ListKeyPolicies(call.context, {*key_id, page_request}));
+  KMS_ASSIGN_OR_RETURN(
+      std::vector<std::string> names,
+      call.operations().key_policies.ListKeyPolicies(call.context, {*key_id, page_request}));
   JsonOut out;
   out.StartObject().Key("PolicyNames").StartArray();
   for (const std::string& name : names) out.String(name);

@@ -14,13 +14,13 @@ using json::Writer;
 
 // How a recorded member is read from the body and bounded.
 enum class Kind {
-  kString,       // up to `max` bytes
+  kString,  // up to `max` bytes
   kNumber,
   kBool,
-  kStringList,   // up to `max` items of up to 2048 bytes
-  kStringMap,    // encryption contexts: up to kMaxEncryptionContextBytes of keys and values
-  kTags,         // [{TagKey, TagValue}], up to `max` items
-  kConstraints,  // CreateGrant's {EncryptionContextSubset, EncryptionContextEquals}
+  kStringList,        // up to `max` items of up to 2048 bytes
+  kStringMap,         // encryption contexts: up to kMaxEncryptionContextBytes of keys and values
+  kTags,              // [{TagKey, TagValue}], up to `max` items
+  kConstraints,       // CreateGrant's {EncryptionContextSubset, EncryptionContextEquals}
   kLookupAttributes,  // [{AttributeKey, AttributeValue}], up to `max` items
 };
 
@@ -55,9 +55,16 @@ constexpr Member kRetiring{"RetiringPrincipal", Kind::kString, 256};
 const std::unordered_map<std::string_view, std::vector<Member>>& RecordedMembers() {
   static const auto* table = new std::unordered_map<std::string_view, std::vector<Member>>{
       {"CreateKey",
-       {kPolicy, kDescription, {"KeyUsage", Kind::kString, 64}, kKeySpec, {"CustomerMasterKeySpec", Kind::kString, 64},
-        {"Origin", Kind::kString, 64}, kBypassLockout, {"CustomKeyStoreId", Kind::kString, 64},
-        {"MultiRegion", Kind::kBool}, kTagList}},
+       {kPolicy,
+        kDescription,
+        {"KeyUsage", Kind::kString, 64},
+        kKeySpec,
+        {"CustomerMasterKeySpec", Kind::kString, 64},
+        {"Origin", Kind::kString, 64},
+        kBypassLockout,
+        {"CustomKeyStoreId", Kind::kString, 64},
+        {"MultiRegion", Kind::kBool},
+        kTagList}},
       {"DescribeKey", {kKeyId}},
       {"ListKeys", {kLimit, kMarker}},
       {"UpdateKeyDescription", {kKeyId, kDescription}},
@@ -81,25 +88,40 @@ const std::unordered_map<std::string_view, std::vector<Member>>& RecordedMembers
       {"Encrypt", {kKeyId, kContext, kAlgorithm}},
       {"Decrypt", {kKeyId, kContext, kAlgorithm}},
       {"ReEncrypt",
-       {{"SourceKeyId", Kind::kString, 2048}, {"DestinationKeyId", Kind::kString, 2048},
-        {"SourceEncryptionContext", Kind::kStringMap}, {"DestinationEncryptionContext", Kind::kStringMap},
-        {"SourceEncryptionAlgorithm", Kind::kString, 64}, {"DestinationEncryptionAlgorithm", Kind::kString, 64}}},
+       {{"SourceKeyId", Kind::kString, 2048},
+        {"DestinationKeyId", Kind::kString, 2048},
+        {"SourceEncryptionContext", Kind::kStringMap},
+        {"DestinationEncryptionContext", Kind::kStringMap},
+        {"SourceEncryptionAlgorithm", Kind::kString, 64},
+        {"DestinationEncryptionAlgorithm", Kind::kString, 64}}},
       {"GenerateDataKey", {kKeyId, kKeySpec, kNumberOfBytes, kContext}},
       {"GenerateDataKeyWithoutPlaintext", {kKeyId, kKeySpec, kNumberOfBytes, kContext}},
       {"GenerateRandom", {}},
       {"CreateGrant",
-       {kKeyId, kGrantee, kRetiring, {"Operations", Kind::kStringList, 32}, {"Constraints", Kind::kConstraints},
+       {kKeyId,
+        kGrantee,
+        kRetiring,
+        {"Operations", Kind::kStringList, 32},
+        {"Constraints", Kind::kConstraints},
         {"Name", Kind::kString, 256}}},
       {"ListGrants", {kKeyId, kLimit, kMarker, kGrantId, kGrantee}},
       {"ListRetirableGrants", {kRetiring, kLimit, kMarker}},
       {"RetireGrant", {}},
       {"RevokeGrant", {kKeyId, kGrantId}},
       {"ExplainAuthorization",
-       {{"Action", Kind::kString, 128}, kKeyId, {"Principal", Kind::kString, 2048}, kContext,
-        {"ViaService", Kind::kString, 256}, {"SourceIp", Kind::kString, 64}}},
+       {{"Action", Kind::kString, 128},
+        kKeyId,
+        {"Principal", Kind::kString, 2048},
+        kContext,
+        {"ViaService", Kind::kString, 256},
+        {"SourceIp", Kind::kString, 64}}},
       {"LookupEvents",
-       {{"LookupAttributes", Kind::kLookupAttributes, 50}, {"StartTime", Kind::kNumber}, {"EndTime", Kind::kNumber},
-        {"EventCategory", Kind::kString, 64}, {"MaxResults", Kind::kNumber}, {"NextToken", Kind::kString, 1024}}},
+       {{"LookupAttributes", Kind::kLookupAttributes, 50},
+        {"StartTime", Kind::kNumber},
+        {"EndTime", Kind::kNumber},
+        {"EventCategory", Kind::kString, 64},
+        {"MaxResults", Kind::kNumber},
+        {"NextToken", Kind::kString, 1024}}},
   };
   return *table;
 }
@@ -114,7 +136,9 @@ void WriteBounded(Writer& w, std::string_view text, size_t max) {
 
 void WriteName(Writer& w, std::string_view model_name) { w.Key(LowerCamel(model_name)); }
 
-std::string_view Text(const rapidjson::Value& v) { return std::string_view(v.GetString(), v.GetStringLength()); }
+std::string_view Text(const rapidjson::Value& v) {
+  return std::string_view(v.GetString(), v.GetStringLength());
+}
 
 // The string members of an object, in order, with their keys as sent; stops
 // once `budget` bytes of keys and values are written.

@@ -7,10 +7,10 @@
 #ifndef KMS_SERVER_API_REQUEST_PARAMETERS_H_
 #define KMS_SERVER_API_REQUEST_PARAMETERS_H_
 
-#include <rapidjson/document.h>
-
 #include <string>
 #include <string_view>
+
+#include <rapidjson/document.h>
 
 namespace kms::api {
 

@@ -45,7 +45,9 @@ std::string RequestReader::Path(const char* member) const { return prefix_ + Low
 const rapidjson::Value* RequestReader::Find(const char* member, bool required) {
   auto it = body_.FindMember(member);
   if (it == body_.MemberEnd() || it->value.IsNull()) {
-    if (required) violations_.push_back("Value null at '" + Path(member) + "' failed to satisfy constraint: Member must not be null");
+    if (required)
+      violations_.push_back("Value null at '" + Path(member) +
+                            "' failed to satisfy constraint: Member must not be null");
     return nullptr;
   }
   return &it->value;
@@ -68,29 +70,38 @@ void RequestReader::TypeMismatch(const rapidjson::Value& value, std::string_view
   serialization_error_ = Status(Code::kSerialization, std::move(message));
 }
 
-void RequestReader::Violation(const char* member, const std::string* value, std::string_view constraint) {
+void RequestReader::Violation(const char* member, const std::string* value,
+                              std::string_view constraint) {
   std::string text = "Value ";
   if (value != nullptr) text += "'" + *value + "' ";
-  text += "at '" + std::string(member) + "' failed to satisfy constraint: " + std::string(constraint);
+  text +=
+      "at '" + std::string(member) + "' failed to satisfy constraint: " + std::string(constraint);
   violations_.push_back(std::move(text));
 }
 
-bool RequestReader::CheckString(const std::string& path, const std::string& value, const StringRule& rule) {
+bool RequestReader::CheckString(const std::string& path, const std::string& value,
+                                const StringRule& rule) {
   const std::string* shown = rule.sensitive ? nullptr : &value;
   const size_t before = violations_.size();
   if (!rule.enum_values.empty()) {
     bool found = false;
     for (std::string_view allowed : rule.enum_values) found |= allowed == value;
-    if (!found) Violation(path.c_str(), shown, "Member must satisfy enum value set: " + Join(rule.enum_values));
+    if (!found)
+      Violation(path.c_str(), shown,
+                "Member must satisfy enum value set: " + Join(rule.enum_values));
   }
   if (rule.matches != nullptr && !rule.matches(value)) {
-    Violation(path.c_str(), shown, "Member must satisfy regular expression pattern: " + std::string(rule.pattern));
+    Violation(path.c_str(), shown,
+              "Member must satisfy regular expression pattern: " + std::string(rule.pattern));
   }
   if (value.size() < rule.min_length) {
-    Violation(path.c_str(), shown, "Member must have length greater than or equal to " + std::to_string(rule.min_length));
+    Violation(
+        path.c_str(), shown,
+        "Member must have length greater than or equal to " + std::to_string(rule.min_length));
   }
   if (value.size() > rule.max_length) {
-    Violation(path.c_str(), shown, "Member must have length less than or equal to " + std::to_string(rule.max_length));
+    Violation(path.c_str(), shown,
+              "Member must have length less than or equal to " + std::to_string(rule.max_length));
   }
   return violations_.size() == before;
 }
@@ -115,16 +126,19 @@ std::optional<int64_t> RequestReader::Int(const char* member, const IntRule& rul
     return std::nullopt;
   }
   // Coral truncates a decimal where an integer is expected.
-  const int64_t value = v->IsInt64() ? v->GetInt64()
-                        : v->IsUint64() ? INT64_MAX
-                                        : static_cast<int64_t>(std::max(-9.2e18, std::min(9.2e18, v->GetDouble())));
+  const int64_t value =
+      v->IsInt64()    ? v->GetInt64()
+      : v->IsUint64() ? INT64_MAX
+                      : static_cast<int64_t>(std::max(-9.2e18, std::min(9.2e18, v->GetDouble())));
   const std::string shown = std::to_string(value);
   if (value < rule.min) {
-    Violation(Path(member).c_str(), &shown, "Member must have value greater than or equal to " + std::to_string(rule.min));
+    Violation(Path(member).c_str(), &shown,
+              "Member must have value greater than or equal to " + std::to_string(rule.min));
     return std::nullopt;
   }
   if (value > rule.max) {
-    Violation(Path(member).c_str(), &shown, "Member must have value less than or equal to " + std::to_string(rule.max));
+    Violation(Path(member).c_str(), &shown,
+              "Member must have value less than or equal to " + std::to_string(rule.max));
     return std::nullopt;
   }
   return value;
@@ -147,10 +161,12 @@ std::optional<SecretBytes> RequestReader::SecretBlob(const char* member, const B
     TypeMismatch(*v, "a ByteBuffer");
     return std::nullopt;
   }
-  std::optional<SecretBytes> bytes = Base64DecodeSecret(std::string_view(v->GetString(), v->GetStringLength()));
+  std::optional<SecretBytes> bytes =
+      Base64DecodeSecret(std::string_view(v->GetString(), v->GetStringLength()));
   if (!bytes) {
     if (!serialization_error_) {
-      serialization_error_ = Status(Code::kSerialization, "Invalid base64 value at '" + Path(member) + "'");
+      serialization_error_ =
+          Status(Code::kSerialization, "Invalid base64 value at '" + Path(member) + "'");
     }
     return std::nullopt;
   }
@@ -159,11 +175,14 @@ std::optional<SecretBytes> RequestReader::SecretBlob(const char* member, const B
                             " cap=" + std::to_string(bytes->size()) + "]";
   const std::string* value = rule.sensitive ? nullptr : &shown;
   if (bytes->size() < rule.min_length) {
-    Violation(Path(member).c_str(), value, "Member must have length greater than or equal to " + std::to_string(rule.min_length));
+    Violation(
+        Path(member).c_str(), value,
+        "Member must have length greater than or equal to " + std::to_string(rule.min_length));
     return std::nullopt;
   }
   if (bytes->size() > rule.max_length) {
-    Violation(Path(member).c_str(), value, "Member must have length less than or equal to " + std::to_string(rule.max_length));
+    Violation(Path(member).c_str(), value,
+              "Member must have length less than or equal to " + std::to_string(rule.max_length));
     return std::nullopt;
   }
   return bytes;
@@ -196,13 +215,15 @@ std::optional<EncryptionContext> RequestReader::StringMap(const char* member, bo
   size_t bytes = 0;
   for (const auto& [key, value] : out) bytes += key.size() + value.size();
   if (bytes > kMaxEncryptionContextBytes && !service_error_) {
-    service_error_ = Status(Code::kValidation, "Invalid EncryptionContext: its keys and values add up to more than " +
-                                                   std::to_string(kMaxEncryptionContextBytes) + " bytes");
+    service_error_ = Status(Code::kValidation,
+                            "Invalid EncryptionContext: its keys and values add up to more than " +
+                                std::to_string(kMaxEncryptionContextBytes) + " bytes");
   }
   return out;
 }
 
-std::optional<std::vector<std::string>> RequestReader::StringList(const char* member, const ListRule& rule,
+std::optional<std::vector<std::string>> RequestReader::StringList(const char* member,
+                                                                  const ListRule& rule,
                                                                   const StringRule& item) {
   const rapidjson::Value* v = Find(member, rule.required);
   if (v == nullptr) return std::nullopt;
@@ -230,7 +251,8 @@ std::optional<std::vector<std::string>> RequestReader::StringList(const char* me
         for (size_t i = 0; i < out.size(); ++i) shown += (i ? ", " : "") + out[i];
         shown += "]";
         Violation(path.c_str(), &shown,
-                  "Member must satisfy constraint: [Member must satisfy enum value set: " + Join(item.enum_values) + "]");
+                  "Member must satisfy constraint: [Member must satisfy enum value set: " +
+                      Join(item.enum_values) + "]");
         ok = false;
         break;
       }
@@ -239,11 +261,13 @@ std::optional<std::vector<std::string>> RequestReader::StringList(const char* me
     }
   }
   if (out.size() < rule.min_items) {
-    Violation(path.c_str(), nullptr, "Member must have length greater than or equal to " + std::to_string(rule.min_items));
+    Violation(path.c_str(), nullptr,
+              "Member must have length greater than or equal to " + std::to_string(rule.min_items));
     ok = false;
   }
   if (out.size() > rule.max_items) {
-    Violation(path.c_str(), nullptr, "Member must have length less than or equal to " + std::to_string(rule.max_items));
+    Violation(path.c_str(), nullptr,
+              "Member must have length less than or equal to " + std::to_string(rule.max_items));
     ok = false;
   }
   if (!ok) return std::nullopt;
@@ -267,10 +291,14 @@ std::optional<std::vector<Tag>> RequestReader::Tags(const char* member, const Li
       TypeMismatch(element, "structure");
       return std::nullopt;
     }
-    RequestReader tag = Nested(element, (LowerCamel(member) + "." + std::to_string(index) + ".member").c_str());
-    std::optional<std::string> key = tag.String("TagKey", StringRule{.required = true, .min_length = 1, .max_length = 128});
-    std::optional<std::string> value = tag.String("TagValue", StringRule{.required = true, .min_length = 0, .max_length = 256});
-    if (tag.serialization_error_ && !serialization_error_) serialization_error_ = tag.serialization_error_;
+    RequestReader tag =
+        Nested(element, (LowerCamel(member) + "." + std::to_string(index) + ".member").c_str());
+    std::optional<std::string> key =
+        tag.String("TagKey", StringRule{.required = true, .min_length = 1, .max_length = 128});
+    std::optional<std::string> value =
+        tag.String("TagValue", StringRule{.required = true, .min_length = 0, .max_length = 256});
+    if (tag.serialization_error_ && !serialization_error_)
+      serialization_error_ = tag.serialization_error_;
     for (std::string& violation : tag.violations_) violations_.push_back(std::move(violation));
     if (!key || !value) {
       ok = false;
@@ -279,9 +307,11 @@ std::optional<std::vector<Tag>> RequestReader::Tags(const char* member, const Li
     out.push_back(Tag{std::move(*key), std::move(*value)});
   }
   if (out.size() < rule.min_items || out.size() > rule.max_items) {
-    Violation(Path(member).c_str(), nullptr,
-              out.size() < rule.min_items ? "Member must have length greater than or equal to " + std::to_string(rule.min_items)
-                                          : "Member must have length less than or equal to " + std::to_string(rule.max_items));
+    Violation(
+        Path(member).c_str(), nullptr,
+        out.size() < rule.min_items
+            ? "Member must have length greater than or equal to " + std::to_string(rule.min_items)
+            : "Member must have length less than or equal to " + std::to_string(rule.max_items));
     ok = false;
   }
   if (!ok) return std::nullopt;
@@ -307,8 +337,9 @@ RequestReader RequestReader::Nested(const rapidjson::Value& value, const char* m
 Status RequestReader::Finish() const {
   if (serialization_error_) return *serialization_error_;
   if (violations_.empty()) return service_error_.value_or(OkStatus());
-  std::string message = std::to_string(violations_.size()) +
-                        (violations_.size() == 1 ? " validation error detected: " : " validation errors detected: ");
+  std::string message =
+      std::to_string(violations_.size()) +
+      (violations_.size() == 1 ? " validation error detected: " : " validation errors detected: ");
   for (size_t i = 0; i < violations_.size(); ++i) {
     if (i > 0) message += "; ";
     message += violations_[i];

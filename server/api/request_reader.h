@@ -8,13 +8,13 @@
 #ifndef KMS_SERVER_API_REQUEST_READER_H_
 #define KMS_SERVER_API_REQUEST_READER_H_
 
-#include <rapidjson/document.h>
-
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <rapidjson/document.h>
 
 #include "kms/bytes.h"
 #include "kms/encryption_context.h"
@@ -32,7 +32,7 @@ struct StringRule {
   std::string_view pattern;
   bool (*matches)(std::string_view) = nullptr;
   std::span<const std::string_view> enum_values;  // in AWS's message order
-  bool sensitive = false;  // the value is never echoed
+  bool sensitive = false;                         // the value is never echoed
 };
 
 struct IntRule {

@@ -12,10 +12,10 @@
 #include <cstdint>
 #include <optional>
 
+#include "audit_store.h"
 #include "kms/bytes.h"
 #include "kms/crypto.h"
 #include "kms/status.h"
-#include "audit_store.h"
 
 namespace kms::audit {
 

@@ -1,7 +1,5 @@
 #include "audit_export.h"
 
-#include <zlib.h>
-
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -9,8 +7,10 @@
 #include <string>
 #include <system_error>
 
-#include "kms/encoding.h"
+#include <zlib.h>
+
 #include "audit_record.h"
+#include "kms/encoding.h"
 
 namespace kms::audit {
 namespace {

@@ -2,9 +2,9 @@
 #ifndef KMS_SERVER_AUDIT_AUDIT_EXPORT_H_
 #define KMS_SERVER_AUDIT_AUDIT_EXPORT_H_
 
+#include "audit_store.h"
 #include "kms/server/audit/audit_log.h"
 #include "kms/status.h"
-#include "audit_store.h"
 
 namespace kms::audit {
 

@@ -15,10 +15,10 @@
 #include <string_view>
 #include <vector>
 
+#include "audit_store.h"
 #include "kms/server/audit/audit_event.h"
 #include "kms/server/audit/audit_lookup.h"
 #include "kms/status.h"
-#include "audit_store.h"
 
 namespace kms::audit {
 

@@ -10,8 +10,8 @@
 #include <string>
 #include <string_view>
 
-#include "kms/server/audit/audit_event.h"
 #include "kms/crypto.h"
+#include "kms/server/audit/audit_event.h"
 #include "kms/status.h"
 
 namespace kms::audit {

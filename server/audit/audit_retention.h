@@ -4,11 +4,11 @@
 
 #include <cstddef>
 
-#include "kms/server/audit/audit_log.h"
+#include "audit_store.h"
 #include "kms/bytes.h"
 #include "kms/clock.h"
+#include "kms/server/audit/audit_log.h"
 #include "kms/status.h"
-#include "audit_store.h"
 
 namespace kms::audit {
 

@@ -14,7 +14,8 @@ StatusOr<std::unique_ptr<AuditStore>> AuditStore::Open(const std::string& direct
                                                        size_t map_size, bool read_only) {
   auto env = lmdb::Env::Open(lmdb::EnvOptions{directory, map_size, 3, read_only});
   if (!env) {
-    if (env.error().code() == Code::kNotFound) return Error(Code::kNotFound, "audit log: no log in " + directory);
+    if (env.error().code() == Code::kNotFound)
+      return Error(Code::kNotFound, "audit log: no log in " + directory);
     return std::unexpected(env.error());
   }
   std::unique_ptr<AuditStore> store(new AuditStore(std::move(*env)));

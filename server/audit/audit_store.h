@@ -17,8 +17,8 @@
 #include <string>
 #include <string_view>
 
-#include "kms/status.h"
 #include "kms/server/store/lmdb.h"
+#include "kms/status.h"
 
 namespace kms::audit {
 

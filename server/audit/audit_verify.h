@@ -2,10 +2,10 @@
 #ifndef KMS_SERVER_AUDIT_AUDIT_VERIFY_H_
 #define KMS_SERVER_AUDIT_AUDIT_VERIFY_H_
 
-#include "kms/server/audit/audit_log.h"
-#include "kms/bytes.h"
-#include "kms/status.h"
 #include "audit_store.h"
+#include "kms/bytes.h"
+#include "kms/server/audit/audit_log.h"
+#include "kms/status.h"
 
 namespace kms::audit {
 

@@ -1,9 +1,9 @@
 #include <string>
 #include <string_view>
 
-#include "kms/server/audit/audit_event.h"
 #include "kms/json/reader.h"
 #include "kms/json/writer.h"
+#include "kms/server/audit/audit_event.h"
 #include "kms/text.h"
 
 namespace kms::audit {
@@ -122,9 +122,10 @@ void WriteCallMembers(json::Writer& writer, const CloudTrailEvent& event) {
   writer.Field("eventName", event.event_name);
   writer.Field("awsRegion", event.region);
   writer.Field("sourceIPAddress",
-              invoked_by.empty() ? std::string_view(event.source_ip_address) : invoked_by);
+               invoked_by.empty() ? std::string_view(event.source_ip_address) : invoked_by);
   writer.Field("userAgent",
-              TruncateUtf8(invoked_by.empty() ? std::string_view(event.user_agent) : invoked_by, kMaxRecordedText));
+               TruncateUtf8(invoked_by.empty() ? std::string_view(event.user_agent) : invoked_by,
+                            kMaxRecordedText));
   if (!event.error_code.empty()) {
     writer.Field("errorCode", event.error_code);
     if (!event.error_message.empty()) {

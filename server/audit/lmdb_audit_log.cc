@@ -124,9 +124,10 @@ Status LmdbAuditLog::Flush() {
 
 Status LmdbAuditLog::CheckWritable() const {
   if (!full_.load(std::memory_order_relaxed)) return OkStatus();
-  return Error(Code::kStoreFull,
-               "The audit log is full: kmsd refuses calls until retention frees room (audit.max_age_days, "
-               "audit.max_records) or a larger audit.map_size_mb is configured; see docs/limits.md");
+  return Error(
+      Code::kStoreFull,
+      "The audit log is full: kmsd refuses calls until retention frees room (audit.max_age_days, "
+      "audit.max_records) or a larger audit.map_size_mb is configured; see docs/limits.md");
 }
 
 void LmdbAuditLog::WriterLoop() {
@@ -173,8 +174,9 @@ void LmdbAuditLog::UpdateRoom(const Status& last_commit) {
     full = usage->used_bytes >= threshold;
   }
   if (full_.exchange(full) != full) {
-    std::fprintf(stderr, full ? "kmsd: the audit log is full; refusing calls until retention frees room\n"
-                              : "kmsd: the audit log has room again; serving calls\n");
+    std::fprintf(stderr,
+                 full ? "kmsd: the audit log is full; refusing calls until retention frees room\n"
+                      : "kmsd: the audit log has room again; serving calls\n");
   }
 }
 

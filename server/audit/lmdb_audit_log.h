@@ -3,8 +3,8 @@
 #ifndef KMS_SERVER_AUDIT_LMDB_AUDIT_LOG_H_
 #define KMS_SERVER_AUDIT_LMDB_AUDIT_LOG_H_
 
-#include <condition_variable>
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -13,8 +13,8 @@
 #include <thread>
 #include <vector>
 
-#include "kms/server/audit/audit_log.h"
 #include "audit_store.h"
+#include "kms/server/audit/audit_log.h"
 #include "lookup_token.h"
 
 namespace kms::audit {

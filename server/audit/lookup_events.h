@@ -2,10 +2,10 @@
 #ifndef KMS_SERVER_AUDIT_LOOKUP_EVENTS_H_
 #define KMS_SERVER_AUDIT_LOOKUP_EVENTS_H_
 
-#include "kms/server/audit/audit_lookup.h"
-#include "kms/clock.h"
-#include "kms/status.h"
 #include "audit_store.h"
+#include "kms/clock.h"
+#include "kms/server/audit/audit_lookup.h"
+#include "kms/status.h"
 #include "lookup_token.h"
 
 namespace kms::audit {

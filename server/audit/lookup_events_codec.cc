@@ -1,13 +1,13 @@
 // The LookupEvents request and response bodies (awsJson1_1).
-#include <rapidjson/document.h>
-
 #include <array>
 #include <cmath>
 #include <string>
 
-#include "kms/server/audit/audit_lookup.h"
+#include <rapidjson/document.h>
+
 #include "kms/json/reader.h"
 #include "kms/json/writer.h"
+#include "kms/server/audit/audit_lookup.h"
 #include "kms/text.h"
 
 namespace kms::audit {

@@ -12,10 +12,10 @@
 #include <string>
 #include <string_view>
 
-#include "kms/server/audit/audit_lookup.h"
-#include "kms/bytes.h"
-#include "kms/status.h"
 #include "audit_index.h"
+#include "kms/bytes.h"
+#include "kms/server/audit/audit_lookup.h"
+#include "kms/status.h"
 
 namespace kms::audit {
 

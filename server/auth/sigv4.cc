@@ -75,7 +75,8 @@ std::string RemoveDotSegments(std::string_view path) {
     out.push_back('/');
     out.append(segment);
   }
-  const bool trailing_slash = path.size() > 1 && (path.back() == '/' || path.ends_with("/.") || path.ends_with("/.."));
+  const bool trailing_slash =
+      path.size() > 1 && (path.back() == '/' || path.ends_with("/.") || path.ends_with("/.."));
   if (out.empty() || trailing_slash) out.push_back('/');
   return out;
 }
@@ -95,8 +96,10 @@ std::string CanonicalQuery(std::string_view query) {
     if (!param.empty()) {
       const size_t eq = param.find('=');
       std::string_view key = param.substr(0, eq);
-      std::string_view value = eq == std::string_view::npos ? std::string_view() : param.substr(eq + 1);
-      params.emplace_back(UriEncode(PercentDecode(key), true), UriEncode(PercentDecode(value), true));
+      std::string_view value =
+          eq == std::string_view::npos ? std::string_view() : param.substr(eq + 1);
+      params.emplace_back(UriEncode(PercentDecode(key), true),
+                          UriEncode(PercentDecode(value), true));
     }
     start = end + 1;
   }
@@ -121,7 +124,8 @@ std::string UriEncode(std::string_view text, bool encode_slash) {
   out.reserve(text.size());
   for (char ch : text) {
     const auto c = static_cast<unsigned char>(ch);
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || (c == '/' && !encode_slash)) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' ||
+        (c == '/' && !encode_slash)) {
       out.push_back(static_cast<char>(c));
     } else {
       out.push_back('%');
@@ -151,7 +155,8 @@ StatusOr<Authorization> ParseAuthorization(std::string_view header) {
                  "Unsupported AWS 'algorithm': '" + std::string(algorithm) + "'.");
   }
   std::string_view credential, signed_headers, signature;
-  std::string_view rest = space == std::string_view::npos ? std::string_view() : value.substr(space + 1);
+  std::string_view rest =
+      space == std::string_view::npos ? std::string_view() : value.substr(space + 1);
   // AWS splits the parameters on commas and spaces alike.
   while (!rest.empty()) {
     const size_t end = rest.find_first_of(", ");
@@ -161,20 +166,25 @@ StatusOr<Authorization> ParseAuthorization(std::string_view header) {
     const size_t eq = part.find('=');
     if (eq == std::string_view::npos) {
       std::string message = "'";
-      message.append(part).append("' not a valid key=value pair (missing equal-sign) in Authorization header: '");
+      message.append(part).append(
+          "' not a valid key=value pair (missing equal-sign) in Authorization header: '");
       message.append(value).append("'.");
       return Error(Code::kIncompleteSignature, std::move(message));
     }
     const std::string_view key = part.substr(0, eq);
     const std::string_view val = part.substr(eq + 1);
-    if (key == "Credential") credential = val;
-    else if (key == "SignedHeaders") signed_headers = val;
-    else if (key == "Signature") signature = val;
+    if (key == "Credential")
+      credential = val;
+    else if (key == "SignedHeaders")
+      signed_headers = val;
+    else if (key == "Signature")
+      signature = val;
   }
   std::string missing;
   if (credential.empty()) missing += "Authorization header requires 'Credential' parameter. ";
   if (signature.empty()) missing += "Authorization header requires 'Signature' parameter. ";
-  if (signed_headers.empty()) missing += "Authorization header requires 'SignedHeaders' parameter. ";
+  if (signed_headers.empty())
+    missing += "Authorization header requires 'SignedHeaders' parameter. ";
   if (!missing.empty()) {
     return Error(Code::kIncompleteSignature, missing + "Authorization=" + std::string(value));
   }
@@ -183,11 +193,14 @@ StatusOr<Authorization> ParseAuthorization(std::string_view header) {
   if (parts.size() != 5 || parts[0].empty()) {
     return Error(Code::kIncompleteSignature,
                  "Credential must have exactly 5 slash-delimited elements, e.g. "
-                 "keyid/date/region/service/term, got '" + std::string(credential) + "'");
+                 "keyid/date/region/service/term, got '" +
+                     std::string(credential) + "'");
   }
   if (parts[4] != "aws4_request") {
-    return Error(Code::kInvalidSignature, "Credential should be scoped with a valid terminator: "
-                                          "'aws4_request', not '" + std::string(parts[4]) + "'. ");
+    return Error(Code::kInvalidSignature,
+                 "Credential should be scoped with a valid terminator: "
+                 "'aws4_request', not '" +
+                     std::string(parts[4]) + "'. ");
   }
   Authorization auth;
   auth.access_key_id = std::string(parts[0]);
@@ -199,14 +212,16 @@ StatusOr<Authorization> ParseAuthorization(std::string_view header) {
   return auth;
 }
 
-std::string CanonicalRequest(const RequestView& request, std::span<const std::string> signed_headers,
+std::string CanonicalRequest(const RequestView& request,
+                             std::span<const std::string> signed_headers,
                              std::string_view payload_hash_hex) {
   const size_t question = request.target.find('?');
   std::string out;
   out.reserve(256 + request.target.size());
   out.append(request.method).push_back('\n');
   out.append(CanonicalUri(request.target.substr(0, question))).push_back('\n');
-  if (question != std::string_view::npos) out.append(CanonicalQuery(request.target.substr(question + 1)));
+  if (question != std::string_view::npos)
+    out.append(CanonicalQuery(request.target.substr(question + 1)));
   out.push_back('\n');
   for (const std::string& name : signed_headers) {
     out.append(name).push_back(':');
@@ -255,19 +270,21 @@ std::string Signature(const crypto::Sha256Digest& signing_key, std::string_view 
 namespace {
 
 // Signs with a derived `signing_key` for `scope`.
-std::vector<std::pair<std::string, std::string>> SignWithKey(const RequestView& request, const SigningParams& params,
-                                                             const std::string& amz_date, const CredentialScope& scope,
-                                                             const crypto::Sha256Digest& signing_key) {
+std::vector<std::pair<std::string, std::string>> SignWithKey(
+    const RequestView& request, const SigningParams& params, const std::string& amz_date,
+    const CredentialScope& scope, const crypto::Sha256Digest& signing_key) {
   std::vector<std::pair<std::string, std::string>> added;
   added.emplace_back("X-Amz-Date", amz_date);
-  if (!params.session_token.empty()) added.emplace_back("X-Amz-Security-Token", params.session_token);
+  if (!params.session_token.empty())
+    added.emplace_back("X-Amz-Security-Token", params.session_token);
 
   std::vector<Header> all(request.headers.begin(), request.headers.end());
   for (const auto& [name, value] : added) all.push_back(Header{name, value});
   std::vector<std::string> names;
   for (const Header& header : all) {
     std::string name = ToLower(header.name);
-    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(std::move(name));
+    if (std::find(names.begin(), names.end(), name) == names.end())
+      names.push_back(std::move(name));
   }
   std::sort(names.begin(), names.end());
 
@@ -281,21 +298,23 @@ std::vector<std::pair<std::string, std::string>> SignWithKey(const RequestView& 
     if (!joined.empty()) joined.push_back(';');
     joined.append(name);
   }
-  added.emplace_back("Authorization", std::string(kAlgorithm) + " Credential=" + params.access_key_id + "/" +
-                                          scope.ToString() + ", SignedHeaders=" + joined +
-                                          ", Signature=" + signature);
+  added.emplace_back("Authorization", std::string(kAlgorithm) + " Credential=" +
+                                          params.access_key_id + "/" + scope.ToString() +
+                                          ", SignedHeaders=" + joined + ", Signature=" + signature);
   return added;
 }
 
 }  // namespace
 
-std::vector<std::pair<std::string, std::string>> Sign(const RequestView& request, const SigningParams& params) {
+std::vector<std::pair<std::string, std::string>> Sign(const RequestView& request,
+                                                      const SigningParams& params) {
   const std::string amz_date = FormatAmzDate(params.time);
   const CredentialScope scope{amz_date.substr(0, 8), params.region, params.service};
   return SignWithKey(request, params, amz_date, scope, SigningKey(params.secret_access_key, scope));
 }
 
-std::vector<std::pair<std::string, std::string>> Signer::Sign(const RequestView& request, EpochMillis time) {
+std::vector<std::pair<std::string, std::string>> Signer::Sign(const RequestView& request,
+                                                              EpochMillis time) {
   const std::string amz_date = FormatAmzDate(time);
   const CredentialScope scope{amz_date.substr(0, 8), params_.region, params_.service};
   if (scope.date != key_date_) {

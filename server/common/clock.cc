@@ -9,7 +9,8 @@ namespace {
 constexpr EpochMillis kMillisPerDay = EpochMillis{86400} * 1000;
 constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-constexpr const char* kWeekdays[] = {"Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"};  // from 1970-01-01
+constexpr const char* kWeekdays[] = {"Thu", "Fri", "Sat", "Sun",
+                                     "Mon", "Tue", "Wed"};  // from 1970-01-01
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
@@ -69,7 +70,9 @@ int DaysInMonth(int y, int m) {
   return m == 2 && IsLeap(y) ? 29 : kDays[m - 1];
 }
 
-bool ValidDate(int y, int m, int d) { return m >= 1 && m <= 12 && d >= 1 && d <= DaysInMonth(y, m); }
+bool ValidDate(int y, int m, int d) {
+  return m >= 1 && m <= 12 && d >= 1 && d <= DaysInMonth(y, m);
+}
 
 EpochMillis ToMillis(int y, int m, int d, int64_t millis_of_day) {
   return DaysFromCivil(y, m, d) * kMillisPerDay + millis_of_day;
@@ -88,8 +91,8 @@ bool ReadTimeZone(std::string_view text, size_t* pos, int64_t* offset_millis) {
   ++*pos;
   int hours = 0;
   int minutes = 0;
-  if (!ReadDigits(text, pos, 2, &hours) || !ReadChar(text, pos, ':') || !ReadDigits(text, pos, 2, &minutes) ||
-      hours > 23 || minutes > 59) {
+  if (!ReadDigits(text, pos, 2, &hours) || !ReadChar(text, pos, ':') ||
+      !ReadDigits(text, pos, 2, &minutes) || hours > 23 || minutes > 59) {
     return false;
   }
   *offset_millis = (hours * 3600 + minutes * 60) * int64_t{1000} * (sign == '+' ? 1 : -1);
@@ -100,8 +103,8 @@ bool ReadTimeZone(std::string_view text, size_t* pos, int64_t* offset_millis) {
 bool ReadTime(std::string_view text, size_t* pos, int64_t* millis_of_day) {
   int hours = 0;
   int minutes = 0;
-  if (!ReadDigits(text, pos, 2, &hours) || !ReadChar(text, pos, ':') || !ReadDigits(text, pos, 2, &minutes) ||
-      hours > 23 || minutes > 59) {
+  if (!ReadDigits(text, pos, 2, &hours) || !ReadChar(text, pos, ':') ||
+      !ReadDigits(text, pos, 2, &minutes) || hours > 23 || minutes > 59) {
     return false;
   }
   int seconds = 0;
@@ -138,14 +141,16 @@ Fields FieldsOf(EpochMillis time) {
     --days;
   }
   const int64_t seconds = millis_of_day / 1000;
-  return Fields{CivilFromDays(days), static_cast<int>(seconds / 3600), static_cast<int>(seconds / 60 % 60),
-                static_cast<int>(seconds % 60), static_cast<int>(((days % 7) + 7) % 7)};
+  return Fields{CivilFromDays(days), static_cast<int>(seconds / 3600),
+                static_cast<int>(seconds / 60 % 60), static_cast<int>(seconds % 60),
+                static_cast<int>(((days % 7) + 7) % 7)};
 }
 
 }  // namespace
 
 EpochMillis SystemClock::NowMillis() const {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -157,24 +162,27 @@ const SystemClock& SystemClock::Get() {
 std::string FormatIso8601(EpochMillis time) {
   const Fields f = FieldsOf(time);
   char buf[80];
-  std::snprintf(buf, sizeof buf, "%04lld-%02d-%02dT%02d:%02d:%02dZ", static_cast<long long>(f.date.year),
-                f.date.month, f.date.day, f.hour, f.minute, f.second);
+  std::snprintf(buf, sizeof buf, "%04lld-%02d-%02dT%02d:%02d:%02dZ",
+                static_cast<long long>(f.date.year), f.date.month, f.date.day, f.hour, f.minute,
+                f.second);
   return buf;
 }
 
 std::string FormatAmzDate(EpochMillis time) {
   const Fields f = FieldsOf(time);
   char buf[80];
-  std::snprintf(buf, sizeof buf, "%04lld%02d%02dT%02d%02d%02dZ", static_cast<long long>(f.date.year), f.date.month,
-                f.date.day, f.hour, f.minute, f.second);
+  std::snprintf(buf, sizeof buf, "%04lld%02d%02dT%02d%02d%02dZ",
+                static_cast<long long>(f.date.year), f.date.month, f.date.day, f.hour, f.minute,
+                f.second);
   return buf;
 }
 
 std::string FormatHttpDate(EpochMillis time) {
   const Fields f = FieldsOf(time);
   char buf[80];
-  std::snprintf(buf, sizeof buf, "%s, %02d %s %04lld %02d:%02d:%02d GMT", kWeekdays[f.weekday], f.date.day,
-                kMonths[f.date.month - 1], static_cast<long long>(f.date.year), f.hour, f.minute, f.second);
+  std::snprintf(buf, sizeof buf, "%s, %02d %s %04lld %02d:%02d:%02d GMT", kWeekdays[f.weekday],
+                f.date.day, kMonths[f.date.month - 1], static_cast<long long>(f.date.year), f.hour,
+                f.minute, f.second);
   return buf;
 }
 
@@ -182,8 +190,9 @@ std::string FormatCloudTrailDate(EpochMillis time) {
   const Fields f = FieldsOf(time);
   const int hour12 = f.hour % 12 == 0 ? 12 : f.hour % 12;
   char buf[80];
-  std::snprintf(buf, sizeof buf, "%s %d, %lld %d:%02d:%02d %s", kMonths[f.date.month - 1], f.date.day,
-                static_cast<long long>(f.date.year), hour12, f.minute, f.second, f.hour < 12 ? "AM" : "PM");
+  std::snprintf(buf, sizeof buf, "%s %d, %lld %d:%02d:%02d %s", kMonths[f.date.month - 1],
+                f.date.day, static_cast<long long>(f.date.year), hour12, f.minute, f.second,
+                f.hour < 12 ? "AM" : "PM");
   return buf;
 }
 
@@ -191,8 +200,9 @@ bool ParseAmzDate(std::string_view text, EpochMillis* time) {
   size_t pos = 0;
   int y, mo, d, h, mi, s;
   if (text.size() != 16 || !ReadDigits(text, &pos, 4, &y) || !ReadDigits(text, &pos, 2, &mo) ||
-      !ReadDigits(text, &pos, 2, &d) || !ReadChar(text, &pos, 'T') || !ReadDigits(text, &pos, 2, &h) ||
-      !ReadDigits(text, &pos, 2, &mi) || !ReadDigits(text, &pos, 2, &s) || !ReadChar(text, &pos, 'Z')) {
+      !ReadDigits(text, &pos, 2, &d) || !ReadChar(text, &pos, 'T') ||
+      !ReadDigits(text, &pos, 2, &h) || !ReadDigits(text, &pos, 2, &mi) ||
+      !ReadDigits(text, &pos, 2, &s) || !ReadChar(text, &pos, 'Z')) {
     return false;
   }
   if (!ValidDate(y, mo, d) || h > 23 || mi > 59 || s > 60) return false;
@@ -213,9 +223,10 @@ bool ParseHttpDate(std::string_view text, EpochMillis* time) {
     if (text.substr(pos, 3) == kMonths[m]) month = m + 1;
   }
   pos += 3;
-  if (month == 0 || !ReadChar(text, &pos, ' ') || !ReadDigits(text, &pos, 4, &y) || !ReadChar(text, &pos, ' ') ||
-      !ReadDigits(text, &pos, 2, &h) || !ReadChar(text, &pos, ':') || !ReadDigits(text, &pos, 2, &mi) ||
-      !ReadChar(text, &pos, ':') || !ReadDigits(text, &pos, 2, &s) || text.substr(pos) != " GMT") {
+  if (month == 0 || !ReadChar(text, &pos, ' ') || !ReadDigits(text, &pos, 4, &y) ||
+      !ReadChar(text, &pos, ' ') || !ReadDigits(text, &pos, 2, &h) || !ReadChar(text, &pos, ':') ||
+      !ReadDigits(text, &pos, 2, &mi) || !ReadChar(text, &pos, ':') ||
+      !ReadDigits(text, &pos, 2, &s) || text.substr(pos) != " GMT") {
     return false;
   }
   if (!ValidDate(y, month, d) || h > 23 || mi > 59 || s > 60) return false;

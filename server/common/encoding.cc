@@ -11,7 +11,8 @@ constexpr char kBase64Alphabet[] =
 constexpr std::array<int8_t, 256> MakeBase64Table() {
   std::array<int8_t, 256> table{};
   for (auto& v : table) v = -1;
-  for (int i = 0; i < 64; ++i) table[static_cast<uint8_t>(kBase64Alphabet[i])] = static_cast<int8_t>(i);
+  for (int i = 0; i < 64; ++i)
+    table[static_cast<uint8_t>(kBase64Alphabet[i])] = static_cast<int8_t>(i);
   return table;
 }
 constexpr std::array<int8_t, 256> kBase64Table = MakeBase64Table();
@@ -20,7 +21,8 @@ constexpr std::array<int8_t, 256> kBase64Table = MakeBase64Table();
 bool DecodeBase64Into(std::string_view text, uint8_t* out, size_t* out_size) {
   if (text.size() % 4 != 0) return false;
   size_t padding = 0;
-  if (!text.empty() && text.back() == '=') padding = (text.size() >= 2 && text[text.size() - 2] == '=') ? 2 : 1;
+  if (!text.empty() && text.back() == '=')
+    padding = (text.size() >= 2 && text[text.size() - 2] == '=') ? 2 : 1;
   size_t n = 0;
   for (size_t i = 0; i < text.size(); i += 4) {
     const bool last = i + 4 == text.size();

@@ -1,15 +1,16 @@
-#include "kms/json/reader.h"
-
 #include <rapidjson/error/en.h>
 #include <rapidjson/memorystream.h>
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/reader.h>
 #include <rapidjson/stringbuffer.h>
 
+#include "kms/json/reader.h"
+
 namespace kms::json {
 namespace {
 
-rapidjson::Value::ConstMemberIterator Member(const rapidjson::Value& object, std::string_view name) {
+rapidjson::Value::ConstMemberIterator Member(const rapidjson::Value& object,
+                                             std::string_view name) {
   if (!object.IsObject()) return {};
   return object.FindMember(rapidjson::StringRef(name.data(), name.size()));
 }
@@ -25,10 +26,11 @@ Status CheckProblem(std::string_view text, const JsonTextLimits& limits) {
     case JsonTextProblem::kNone:
       return OkStatus();
     case JsonTextProblem::kTooDeep:
-      return Error(Code::kValidation, "it nests deeper than " + std::to_string(limits.max_depth) + " levels");
-    case JsonTextProblem::kTooManyMembers:
       return Error(Code::kValidation,
-                   "it has more than " + std::to_string(limits.max_members) + " members in one object or array");
+                   "it nests deeper than " + std::to_string(limits.max_depth) + " levels");
+    case JsonTextProblem::kTooManyMembers:
+      return Error(Code::kValidation, "it has more than " + std::to_string(limits.max_members) +
+                                          " members in one object or array");
     case JsonTextProblem::kInvalidUtf8:
       break;
   }
@@ -36,13 +38,16 @@ Status CheckProblem(std::string_view text, const JsonTextLimits& limits) {
 }
 
 Status ParseError(const rapidjson::Document& document) {
-  return Error(Code::kValidation, std::string(rapidjson::GetParseError_En(document.GetParseError())) +
-                                      " (at offset " + std::to_string(document.GetErrorOffset()) + ")");
+  return Error(Code::kValidation,
+               std::string(rapidjson::GetParseError_En(document.GetParseError())) + " (at offset " +
+                   std::to_string(document.GetErrorOffset()) + ")");
 }
 
 Status ObjectOrError(Status parsed, const rapidjson::Document& document, std::string_view what) {
-  if (!parsed.ok()) return Error(Code::kValidation, std::string(what) + " is not valid JSON: " + parsed.message());
-  if (!document.IsObject()) return Error(Code::kValidation, std::string(what) + " is not a JSON object");
+  if (!parsed.ok())
+    return Error(Code::kValidation, std::string(what) + " is not valid JSON: " + parsed.message());
+  if (!document.IsObject())
+    return Error(Code::kValidation, std::string(what) + " is not a JSON object");
   return OkStatus();
 }
 
@@ -75,7 +80,8 @@ bool IsWellFormed(std::string_view text) {
   rapidjson::BaseReaderHandler<> handler;
   rapidjson::MemoryStream stream(text.data(), text.size());
   const rapidjson::ParseResult result =
-      reader.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseStopWhenDoneFlag>(stream, handler);
+      reader.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseStopWhenDoneFlag>(stream,
+                                                                                       handler);
   if (result.IsError()) return false;
   // Only whitespace may follow the value.
   return text.find_first_not_of(" \t\r\n", stream.Tell()) == std::string_view::npos;
@@ -125,7 +131,8 @@ const rapidjson::Value* FindArray(const rapidjson::Value& object, std::string_vi
   return Has(object, it) && it->value.IsArray() ? &it->value : nullptr;
 }
 
-std::optional<std::vector<std::string>> FindStringList(const rapidjson::Value& object, std::string_view name) {
+std::optional<std::vector<std::string>> FindStringList(const rapidjson::Value& object,
+                                                       std::string_view name) {
   const rapidjson::Value* array = FindArray(object, name);
   if (array == nullptr) return std::nullopt;
   std::vector<std::string> out;

@@ -1,12 +1,13 @@
-#include "kms/json/writer.h"
-
 #include "kms/encoding.h"
+#include "kms/json/writer.h"
 #include "kms/text.h"
 
 namespace kms::json {
 namespace {
 
-rapidjson::SizeType Size(std::string_view text) { return static_cast<rapidjson::SizeType>(text.size()); }
+rapidjson::SizeType Size(std::string_view text) {
+  return static_cast<rapidjson::SizeType>(text.size());
+}
 
 // Writes `text` through `write` as valid UTF-8.
 template <class Write>
@@ -19,7 +20,8 @@ bool WriteUtf8(std::string_view text, Write&& write) {
 }  // namespace
 
 Writer::~Writer() {
-  SecureWipe(std::span<uint8_t>(reinterpret_cast<uint8_t*>(const_cast<char*>(buffer_.GetString())), buffer_.GetSize()));
+  SecureWipe(std::span<uint8_t>(reinterpret_cast<uint8_t*>(const_cast<char*>(buffer_.GetString())),
+                                buffer_.GetSize()));
 }
 
 Writer& Writer::StartObject() {
@@ -72,7 +74,9 @@ Writer& Writer::Raw(std::string_view json) {
   return *this;
 }
 
-Writer& Writer::Field(std::string_view name, std::string_view value) { return Key(name).String(value); }
+Writer& Writer::Field(std::string_view name, std::string_view value) {
+  return Key(name).String(value);
+}
 
 Writer& Writer::Field(std::string_view name, bool value) { return Key(name).Bool(value); }
 
@@ -88,7 +92,9 @@ Writer& Writer::Uint(std::string_view name, uint64_t value) {
   return *this;
 }
 
-Writer& Writer::Blob(std::string_view name, ByteView bytes) { return Field(name, Base64Encode(bytes)); }
+Writer& Writer::Blob(std::string_view name, ByteView bytes) {
+  return Field(name, Base64Encode(bytes));
+}
 
 Writer& Writer::Time(std::string_view name, EpochMillis time) {
   Key(name);
@@ -114,7 +120,8 @@ Writer& Writer::StringMap(std::string_view name, const std::map<std::string, std
 
 std::string Writer::Take() {
   std::string out(buffer_.GetString(), buffer_.GetSize());
-  SecureWipe(std::span<uint8_t>(reinterpret_cast<uint8_t*>(const_cast<char*>(buffer_.GetString())), buffer_.GetSize()));
+  SecureWipe(std::span<uint8_t>(reinterpret_cast<uint8_t*>(const_cast<char*>(buffer_.GetString())),
+                                buffer_.GetSize()));
   buffer_.Clear();
   writer_.Reset(buffer_);
   return out;

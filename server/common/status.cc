@@ -7,44 +7,82 @@ namespace kms {
 
 std::string_view CodeName(Code code) {
   switch (code) {
-    case Code::kOk: return "OK";
-    case Code::kNotFound: return "NotFoundException";
-    case Code::kAlreadyExists: return "AlreadyExistsException";
-    case Code::kDisabled: return "DisabledException";
-    case Code::kInvalidState: return "KMSInvalidStateException";
-    case Code::kInvalidCiphertext: return "InvalidCiphertextException";
-    case Code::kIncorrectKey: return "IncorrectKeyException";
-    case Code::kInvalidKeyUsage: return "InvalidKeyUsageException";
-    case Code::kInvalidArn: return "InvalidArnException";
-    case Code::kInvalidMarker: return "InvalidMarkerException";
-    case Code::kInvalidAliasName: return "InvalidAliasNameException";
-    case Code::kInvalidGrantToken: return "InvalidGrantTokenException";
-    case Code::kInvalidGrantId: return "InvalidGrantIdException";
-    case Code::kLimitExceeded: return "LimitExceededException";
-    case Code::kUnsupportedOperation: return "UnsupportedOperationException";
-    case Code::kMalformedPolicyDocument: return "MalformedPolicyDocumentException";
-    case Code::kTag: return "TagException";
-    case Code::kDryRun: return "DryRunOperationException";
-    case Code::kKeyUnavailable: return "KeyUnavailableException";
-    case Code::kDependencyTimeout: return "DependencyTimeoutException";
-    case Code::kInternal: return "KMSInternalException";
-    case Code::kStoreFull: return "KMSInternalException";
-    case Code::kAccessDenied: return "AccessDeniedException";
-    case Code::kNotAuthorized: return "NotAuthorizedException";
-    case Code::kValidation: return "ValidationException";
-    case Code::kSerialization: return "SerializationException";
-    case Code::kUnknownOperation: return "UnknownOperationException";
-    case Code::kThrottling: return "ThrottlingException";
-    case Code::kUnrecognizedClient: return "UnrecognizedClientException";
-    case Code::kInvalidSignature: return "InvalidSignatureException";
-    case Code::kIncompleteSignature: return "IncompleteSignatureException";
-    case Code::kMissingAuthenticationToken: return "MissingAuthenticationTokenException";
-    case Code::kInvalidLookupAttributes: return "InvalidLookupAttributesException";
-    case Code::kInvalidTimeRange: return "InvalidTimeRangeException";
-    case Code::kInvalidMaxResults: return "InvalidMaxResultsException";
-    case Code::kInvalidNextToken: return "InvalidNextTokenException";
-    case Code::kInvalidEventCategory: return "InvalidEventCategoryException";
-    case Code::kCloudTrailAccessNotEnabled: return "CloudTrailAccessNotEnabledException";
+    case Code::kOk:
+      return "OK";
+    case Code::kNotFound:
+      return "NotFoundException";
+    case Code::kAlreadyExists:
+      return "AlreadyExistsException";
+    case Code::kDisabled:
+      return "DisabledException";
+    case Code::kInvalidState:
+      return "KMSInvalidStateException";
+    case Code::kInvalidCiphertext:
+      return "InvalidCiphertextException";
+    case Code::kIncorrectKey:
+      return "IncorrectKeyException";
+    case Code::kInvalidKeyUsage:
+      return "InvalidKeyUsageException";
+    case Code::kInvalidArn:
+      return "InvalidArnException";
+    case Code::kInvalidMarker:
+      return "InvalidMarkerException";
+    case Code::kInvalidAliasName:
+      return "InvalidAliasNameException";
+    case Code::kInvalidGrantToken:
+      return "InvalidGrantTokenException";
+    case Code::kInvalidGrantId:
+      return "InvalidGrantIdException";
+    case Code::kLimitExceeded:
+      return "LimitExceededException";
+    case Code::kUnsupportedOperation:
+      return "UnsupportedOperationException";
+    case Code::kMalformedPolicyDocument:
+      return "MalformedPolicyDocumentException";
+    case Code::kTag:
+      return "TagException";
+    case Code::kDryRun:
+      return "DryRunOperationException";
+    case Code::kKeyUnavailable:
+      return "KeyUnavailableException";
+    case Code::kDependencyTimeout:
+      return "DependencyTimeoutException";
+    case Code::kInternal:
+      return "KMSInternalException";
+    case Code::kStoreFull:
+      return "KMSInternalException";
+    case Code::kAccessDenied:
+      return "AccessDeniedException";
+    case Code::kNotAuthorized:
+      return "NotAuthorizedException";
+    case Code::kValidation:
+      return "ValidationException";
+    case Code::kSerialization:
+      return "SerializationException";
+    case Code::kUnknownOperation:
+      return "UnknownOperationException";
+    case Code::kThrottling:
+      return "ThrottlingException";
+    case Code::kUnrecognizedClient:
+      return "UnrecognizedClientException";
+    case Code::kInvalidSignature:
+      return "InvalidSignatureException";
+    case Code::kIncompleteSignature:
+      return "IncompleteSignatureException";
+    case Code::kMissingAuthenticationToken:
+      return "MissingAuthenticationTokenException";
+    case Code::kInvalidLookupAttributes:
+      return "InvalidLookupAttributesException";
+    case Code::kInvalidTimeRange:
+      return "InvalidTimeRangeException";
+    case Code::kInvalidMaxResults:
+      return "InvalidMaxResultsException";
+    case Code::kInvalidNextToken:
+      return "InvalidNextTokenException";
+    case Code::kInvalidEventCategory:
+      return "InvalidEventCategoryException";
+    case Code::kCloudTrailAccessNotEnabled:
+      return "CloudTrailAccessNotEnabledException";
   }
   return "KMSInternalException";
 }

@@ -14,8 +14,9 @@ std::string ToLower(std::string_view text) {
 }
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return ToLowerAscii(x) == ToLowerAscii(y); });
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return ToLowerAscii(x) == ToLowerAscii(y);
+         });
 }
 
 bool StartsWithIgnoreCase(std::string_view text, std::string_view prefix) {
@@ -45,7 +46,9 @@ std::vector<std::string_view> Split(std::string_view text, char delimiter) {
 
 size_t Utf8SequenceLength(std::string_view text, size_t pos) {
   const auto byte = [&](size_t i) { return static_cast<uint8_t>(text[pos + i]); };
-  const auto continuation = [&](size_t i) { return pos + i < text.size() && (byte(i) & 0xC0) == 0x80; };
+  const auto continuation = [&](size_t i) {
+    return pos + i < text.size() && (byte(i) & 0xC0) == 0x80;
+  };
   const uint8_t lead = byte(0);
   if (lead < 0x80) return 1;
   if (lead >= 0xC2 && lead <= 0xDF) return continuation(1) ? 2 : 0;

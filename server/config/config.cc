@@ -1,14 +1,14 @@
 #include "kms/server/config/config.h"
 
-#include <rapidjson/document.h>
-#include <rapidjson/error/en.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
 #include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
+
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include "kms/json_text.h"
 
@@ -17,10 +17,13 @@ namespace {
 
 using rapidjson::Value;
 
-std::unexpected<Status> Invalid(const std::string& what) { return Error(Code::kValidation, "config: " + what); }
+std::unexpected<Status> Invalid(const std::string& what) {
+  return Error(Code::kValidation, "config: " + what);
+}
 
 // Typed member readers: absent members keep their default.
-Status ReadString(const Value& object, const char* name, std::string* out, const std::string& where) {
+Status ReadString(const Value& object, const char* name, std::string* out,
+                  const std::string& where) {
   auto it = object.FindMember(name);
   if (it == object.MemberEnd()) return OkStatus();
   if (!it->value.IsString()) return Invalid(where + "." + name + " must be a string");
@@ -63,26 +66,33 @@ std::string Serialize(const Value& value) {
 
 bool IsAccountId(std::string_view id) {
   if (id.size() != 12) return false;
-  for (char c : id) if (c < '0' || c > '9') return false;
+  for (char c : id)
+    if (c < '0' || c > '9') return false;
   return true;
 }
 
 // "policies": {"name": {policy object} | "policy text", ...}
-Status ReadPolicies(const Value& object, std::vector<IdentityPolicy>* out, const std::string& where) {
+Status ReadPolicies(const Value& object, std::vector<IdentityPolicy>* out,
+                    const std::string& where) {
   const Value* policies = FindObject(object, "policies");
   if (policies == nullptr) return OkStatus();
-  if (!policies->IsObject()) return Invalid(where + ".policies must be an object of name -> policy");
+  if (!policies->IsObject())
+    return Invalid(where + ".policies must be an object of name -> policy");
   for (auto& member : policies->GetObject()) {
     IdentityPolicy policy{member.name.GetString(), ""};
-    if (member.value.IsString()) policy.document = member.value.GetString();
-    else if (member.value.IsObject()) policy.document = Serialize(member.value);
-    else return Invalid(where + ".policies." + policy.name + " must be a policy document");
+    if (member.value.IsString())
+      policy.document = member.value.GetString();
+    else if (member.value.IsObject())
+      policy.document = Serialize(member.value);
+    else
+      return Invalid(where + ".policies." + policy.name + " must be a policy document");
     out->push_back(std::move(policy));
   }
   return OkStatus();
 }
 
-Status ReadTags(const Value& object, std::map<std::string, std::string>* out, const std::string& where) {
+Status ReadTags(const Value& object, std::map<std::string, std::string>* out,
+                const std::string& where) {
   const Value* tags = FindObject(object, "tags");
   if (tags == nullptr) return OkStatus();
   if (!tags->IsObject()) return Invalid(where + ".tags must be an object");
@@ -109,7 +119,8 @@ Status ReadCredentials(const Value& object, Identity* identity, const std::strin
   return CheckAccessKeyId(identity->access_key_id, where);
 }
 
-StatusOr<Identity> ReadUser(const Value& user, const std::string& account, const std::string& where) {
+StatusOr<Identity> ReadUser(const Value& user, const std::string& account,
+                            const std::string& where) {
   if (!user.IsObject()) return Error(Code::kValidation, "config: " + where + " must be an object");
   Identity identity;
   Principal& p = identity.principal;
@@ -133,7 +144,8 @@ StatusOr<Identity> ReadUser(const Value& user, const std::string& account, const
   return identity;
 }
 
-StatusOr<Identity> ReadRole(const Value& role, const std::string& account, const std::string& where) {
+StatusOr<Identity> ReadRole(const Value& role, const std::string& account,
+                            const std::string& where) {
   if (!role.IsObject()) return Error(Code::kValidation, "config: " + where + " must be an object");
   Identity identity;
   Principal& p = identity.principal;
@@ -166,8 +178,14 @@ Status ReadAccount(const Value& account, ServerConfig* config, const std::string
   if (const Value* root = FindObject(account, "root")) {
     Identity identity;
     KMS_RETURN_IF_ERROR(ReadCredentials(*root, &identity, where + ".root"));
-    identity.principal = Principal{PrincipalType::kRoot, id, "arn:aws:iam::" + id + ":root",
-                                   "arn:aws:iam::" + id + ":root", id, "", "", {}};
+    identity.principal = Principal{PrincipalType::kRoot,
+                                   id,
+                                   "arn:aws:iam::" + id + ":root",
+                                   "arn:aws:iam::" + id + ":root",
+                                   id,
+                                   "",
+                                   "",
+                                   {}};
     config->identities.push_back(std::move(identity));
   }
   for (const char* kind : {"users", "roles"}) {
@@ -199,7 +217,8 @@ Status ReadServicePrincipals(const Value& root, ServerConfig* config) {
     KMS_RETURN_IF_ERROR(ReadString(item, "secret_access_key", &service.secret_access_key, where));
     if (!service.service.ends_with(".amazonaws.com") || service.access_key_id.empty() ||
         service.secret_access_key.empty()) {
-      return Invalid(where + " needs service (<name>.amazonaws.com), access_key_id, secret_access_key");
+      return Invalid(where +
+                     " needs service (<name>.amazonaws.com), access_key_id, secret_access_key");
     }
     KMS_RETURN_IF_ERROR(CheckAccessKeyId(service.access_key_id, where));
     config->service_principals.push_back(std::move(service));
@@ -213,26 +232,35 @@ Status ReadSections(const Value& root, ServerConfig* c) {
     KMS_RETURN_IF_ERROR(ReadString(*s, "address", &c->address, "server"));
     KMS_RETURN_IF_ERROR(ReadInt(*s, "port", &c->port, 0, 65535, "server"));
     KMS_RETURN_IF_ERROR(ReadInt(*s, "threads", &c->threads, 0, 256, "server"));
-    KMS_RETURN_IF_ERROR(ReadInt(*s, "max_body_bytes", &c->max_body_bytes, 1024, 64 << 20, "server"));
-    KMS_RETURN_IF_ERROR(ReadInt(*s, "max_header_bytes", &c->max_header_bytes, 1024, 1 << 20, "server"));
-    KMS_RETURN_IF_ERROR(ReadInt(*s, "idle_timeout_seconds", &c->idle_timeout_seconds, 1, 3600, "server"));
-    KMS_RETURN_IF_ERROR(ReadInt(*s, "header_timeout_seconds", &c->header_timeout_seconds, 1, 3600, "server"));
-    KMS_RETURN_IF_ERROR(ReadInt(*s, "read_timeout_seconds", &c->read_timeout_seconds, 1, 3600, "server"));
+    KMS_RETURN_IF_ERROR(
+        ReadInt(*s, "max_body_bytes", &c->max_body_bytes, 1024, 64 << 20, "server"));
+    KMS_RETURN_IF_ERROR(
+        ReadInt(*s, "max_header_bytes", &c->max_header_bytes, 1024, 1 << 20, "server"));
+    KMS_RETURN_IF_ERROR(
+        ReadInt(*s, "idle_timeout_seconds", &c->idle_timeout_seconds, 1, 3600, "server"));
+    KMS_RETURN_IF_ERROR(
+        ReadInt(*s, "header_timeout_seconds", &c->header_timeout_seconds, 1, 3600, "server"));
+    KMS_RETURN_IF_ERROR(
+        ReadInt(*s, "read_timeout_seconds", &c->read_timeout_seconds, 1, 3600, "server"));
     KMS_RETURN_IF_ERROR(ReadInt(*s, "max_connections", &c->max_connections, 1, 1000000, "server"));
   }
   if (const Value* s = FindObject(root, "storage")) {
     if (!s->IsObject()) return Invalid("storage must be an object");
     KMS_RETURN_IF_ERROR(ReadString(*s, "data_dir", &c->data_dir, "storage"));
-    KMS_RETURN_IF_ERROR(ReadInt(*s, "map_size_mb", &c->map_size_mb, 16, int64_t{1} << 24, "storage"));
+    KMS_RETURN_IF_ERROR(
+        ReadInt(*s, "map_size_mb", &c->map_size_mb, 16, int64_t{1} << 24, "storage"));
   }
   if (const Value* s = FindObject(root, "auth")) {
     if (!s->IsObject()) return Invalid("auth must be an object");
     std::string mode = "sigv4";
     KMS_RETURN_IF_ERROR(ReadString(*s, "mode", &mode, "auth"));
-    if (mode != "sigv4" && mode != "permissive") return Invalid("auth.mode must be \"sigv4\" or \"permissive\"");
+    if (mode != "sigv4" && mode != "permissive")
+      return Invalid("auth.mode must be \"sigv4\" or \"permissive\"");
     c->auth_mode = mode == "sigv4" ? AuthMode::kSigV4 : AuthMode::kPermissive;
-    KMS_RETURN_IF_ERROR(ReadInt(*s, "max_clock_skew_seconds", &c->max_clock_skew_seconds, 1, 86400, "auth"));
-    KMS_RETURN_IF_ERROR(ReadString(*s, "permissive_access_key_id", &c->permissive_access_key_id, "auth"));
+    KMS_RETURN_IF_ERROR(
+        ReadInt(*s, "max_clock_skew_seconds", &c->max_clock_skew_seconds, 1, 86400, "auth"));
+    KMS_RETURN_IF_ERROR(
+        ReadString(*s, "permissive_access_key_id", &c->permissive_access_key_id, "auth"));
     if (const Value* admins = FindObject(*s, "admin_principals")) {
       if (!admins->IsArray()) return Invalid("auth.admin_principals must be an array of ARNs");
       for (const Value& arn : admins->GetArray()) {
@@ -246,7 +274,8 @@ Status ReadSections(const Value& root, ServerConfig* c) {
     KMS_RETURN_IF_ERROR(ReadBool(*s, "enabled", &c->audit_enabled, "audit"));
     KMS_RETURN_IF_ERROR(ReadInt(*s, "max_age_days", &c->audit_max_age_days, 0, 36500, "audit"));
     KMS_RETURN_IF_ERROR(ReadInt(*s, "max_records", &c->audit_max_records, 0, INT64_MAX, "audit"));
-    KMS_RETURN_IF_ERROR(ReadInt(*s, "map_size_mb", &c->audit_map_size_mb, 16, int64_t{1} << 24, "audit"));
+    KMS_RETURN_IF_ERROR(
+        ReadInt(*s, "map_size_mb", &c->audit_map_size_mb, 16, int64_t{1} << 24, "audit"));
   }
   return OkStatus();
 }
@@ -265,7 +294,8 @@ Status CheckConsistency(const ServerConfig& c) {
   }
   if (c.auth_mode == AuthMode::kPermissive) {
     bool found = false;
-    for (const Identity& identity : c.identities) found |= identity.access_key_id == c.permissive_access_key_id;
+    for (const Identity& identity : c.identities)
+      found |= identity.access_key_id == c.permissive_access_key_id;
     if (!found) return Invalid("auth.permissive_access_key_id must name a configured access key");
   }
   return OkStatus();
@@ -288,7 +318,8 @@ StatusOr<ServerConfig> ParseConfig(std::string_view json) {
     case JsonTextProblem::kInvalidUtf8:
       return Error(Code::kValidation, "config: the file is not well-formed UTF-8");
     default:
-      return Error(Code::kValidation, "config: JSON nests deeper than " + std::to_string(kLimits.max_depth) + " levels");
+      return Error(Code::kValidation, "config: JSON nests deeper than " +
+                                          std::to_string(kLimits.max_depth) + " levels");
   }
   rapidjson::Document doc;
   doc.Parse<rapidjson::kParseIterativeFlag>(json.data(), json.size());
@@ -303,7 +334,8 @@ StatusOr<ServerConfig> ParseConfig(std::string_view json) {
   if (const Value* accounts = FindObject(doc, "accounts")) {
     if (!accounts->IsArray()) return Error(Code::kValidation, "config: accounts must be an array");
     for (rapidjson::SizeType i = 0; i < accounts->Size(); ++i) {
-      KMS_RETURN_IF_ERROR(ReadAccount((*accounts)[i], &config, "accounts[" + std::to_string(i) + "]"));
+      KMS_RETURN_IF_ERROR(
+          ReadAccount((*accounts)[i], &config, "accounts[" + std::to_string(i) + "]"));
     }
   }
   KMS_RETURN_IF_ERROR(ReadServicePrincipals(doc, &config));

@@ -122,7 +122,8 @@ std::string NewUuid() {
 std::string NewTimeOrderedUuid(EpochMillis now) {
   KeyIdBytes id;
   crypto::RandomBytes(id);
-  for (int i = 0; i < 6; ++i) id[i] = static_cast<uint8_t>(static_cast<uint64_t>(now) >> (40 - 8 * i));
+  for (int i = 0; i < 6; ++i)
+    id[i] = static_cast<uint8_t>(static_cast<uint64_t>(now) >> (40 - 8 * i));
   id[6] = static_cast<uint8_t>((id[6] & 0x0F) | 0x70);
   id[8] = static_cast<uint8_t>((id[8] & 0x3F) | 0x80);
   return FormatUuid(id);

@@ -1,11 +1,11 @@
 // OpenSSL-backed primitives. Algorithms are fetched once per process and
 // contexts are reused per thread, which keeps the per-call cost near the cost
 // of the cipher itself.
+#include <cstring>
+
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
-
-#include <cstring>
 
 #include "kms/crypto.h"
 
@@ -18,7 +18,8 @@ struct Algorithms {
   EVP_MD* sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
   EVP_MAC* hmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
   Algorithms() {
-    KMS_CHECK(aes_256_gcm != nullptr && aes_256_xts != nullptr && sha256 != nullptr && hmac != nullptr);
+    KMS_CHECK(aes_256_gcm != nullptr && aes_256_xts != nullptr && sha256 != nullptr &&
+              hmac != nullptr);
   }
 };
 
@@ -161,10 +162,10 @@ Status Aes256GcmSeal(const SecretBytes& key, ByteView nonce, ByteView plaintext,
   EVP_CIPHER_CTX* ctx = ThreadCipherCtx();
   int len = 0;
   if (EVP_EncryptInit_ex2(ctx, Algs().aes_256_gcm, key.data(), nonce.data(), nullptr) != 1 ||
-      (!associated_data.empty() &&
-       EVP_EncryptUpdate(ctx, nullptr, &len, associated_data.data(), AsInt(associated_data.size())) != 1) ||
-      (!plaintext.empty() &&
-       EVP_EncryptUpdate(ctx, ciphertext_out.data(), &len, plaintext.data(), AsInt(plaintext.size())) != 1) ||
+      (!associated_data.empty() && EVP_EncryptUpdate(ctx, nullptr, &len, associated_data.data(),
+                                                     AsInt(associated_data.size())) != 1) ||
+      (!plaintext.empty() && EVP_EncryptUpdate(ctx, ciphertext_out.data(), &len, plaintext.data(),
+                                               AsInt(plaintext.size())) != 1) ||
       EVP_EncryptFinal_ex(ctx, ciphertext_out.data() + plaintext.size(), &len) != 1 ||
       EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, 16, tag_out.data()) != 1) {
     return Error(Code::kInternal, "AES-GCM encryption failed");
@@ -174,17 +175,18 @@ Status Aes256GcmSeal(const SecretBytes& key, ByteView nonce, ByteView plaintext,
 
 StatusOr<SecretBytes> Aes256GcmOpen(const SecretBytes& key, ByteView nonce, ByteView ciphertext,
                                     ByteView associated_data, ByteView tag) {
-  if (key.size() != 32 || nonce.size() != 12 || tag.size() != 16) return Error(Code::kInvalidCiphertext);
+  if (key.size() != 32 || nonce.size() != 12 || tag.size() != 16)
+    return Error(Code::kInvalidCiphertext);
   EVP_CIPHER_CTX* ctx = ThreadCipherCtx();
   SecretBytes plaintext(ciphertext.size());
   int len = 0;
   uint8_t tag_copy[16];
   std::memcpy(tag_copy, tag.data(), 16);
   if (EVP_DecryptInit_ex2(ctx, Algs().aes_256_gcm, key.data(), nonce.data(), nullptr) != 1 ||
-      (!associated_data.empty() &&
-       EVP_DecryptUpdate(ctx, nullptr, &len, associated_data.data(), AsInt(associated_data.size())) != 1) ||
-      (!ciphertext.empty() &&
-       EVP_DecryptUpdate(ctx, plaintext.data(), &len, ciphertext.data(), AsInt(ciphertext.size())) != 1) ||
+      (!associated_data.empty() && EVP_DecryptUpdate(ctx, nullptr, &len, associated_data.data(),
+                                                     AsInt(associated_data.size())) != 1) ||
+      (!ciphertext.empty() && EVP_DecryptUpdate(ctx, plaintext.data(), &len, ciphertext.data(),
+                                                AsInt(ciphertext.size())) != 1) ||
       EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, 16, tag_copy) != 1 ||
       EVP_DecryptFinal_ex(ctx, plaintext.data() + ciphertext.size(), &len) != 1) {
     return Error(Code::kInvalidCiphertext);
@@ -204,7 +206,8 @@ Status XtsAes256(bool encrypt, const SecretBytes& key, uint64_t sector, ByteView
   for (int i = 0; i < 8; ++i) tweak[i] = static_cast<uint8_t>(sector >> (8 * i));
   EVP_CIPHER_CTX* ctx = ThreadCipherCtx();
   int len = 0;
-  if (EVP_CipherInit_ex2(ctx, Algs().aes_256_xts, key.data(), tweak, encrypt ? 1 : 0, nullptr) != 1 ||
+  if (EVP_CipherInit_ex2(ctx, Algs().aes_256_xts, key.data(), tweak, encrypt ? 1 : 0, nullptr) !=
+          1 ||
       EVP_CipherUpdate(ctx, out.data(), &len, in.data(), AsInt(in.size())) != 1 ||
       EVP_CipherFinal_ex(ctx, out.data() + len, &len) != 1) {
     return Error(Code::kInternal, "XTS operation failed");

@@ -5,12 +5,6 @@
 #include "kms/server/http/http_server.h"
 
 #include <pthread.h>
-#include <boost/asio/dispatch.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 
 #include <atomic>
 #include <cerrno>
@@ -20,6 +14,13 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 
 #include "request_parser.h"
 
@@ -95,7 +96,8 @@ std::string_view RequestIdOf(const Response& response) {
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(tcp::socket&& socket, ServerState& state) : stream_(std::move(socket)), state_(state) {}
+  HttpSession(tcp::socket&& socket, ServerState& state)
+      : stream_(std::move(socket)), state_(state) {}
   ~HttpSession() { state_.connections.fetch_sub(1); }
 
   // Serves requests, or only refuses the connection when `refuse`.
@@ -114,11 +116,12 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     ResetParser(parser_, state_.options);
     if (buffer_.size() > 0) return ReadHeader();  // a pipelined request is already here
     stream_.expires_after(std::chrono::seconds(state_.options.idle_timeout_seconds));
-    stream_.async_read_some(buffer_.prepare(4096), [self = shared_from_this()](beast::error_code ec, size_t n) {
-      self->buffer_.commit(n);
-      if (ec) return self->OnReadError(ec);
-      self->ReadHeader();
-    });
+    stream_.async_read_some(buffer_.prepare(4096),
+                            [self = shared_from_this()](beast::error_code ec, size_t n) {
+                              self->buffer_.commit(n);
+                              if (ec) return self->OnReadError(ec);
+                              self->ReadHeader();
+                            });
   }
 
   void ReadHeader() {
@@ -129,25 +132,29 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
   // Reads until the header is complete, counting its bytes (CountHeaderBytes).
   void ReadHeaderBytes() {
-    bhttp::async_read_some(stream_, buffer_, *parser_,
-                           beast::bind_front_handler(&HttpSession::OnHeaderBytes, shared_from_this()));
+    bhttp::async_read_some(
+        stream_, buffer_, *parser_,
+        beast::bind_front_handler(&HttpSession::OnHeaderBytes, shared_from_this()));
   }
 
   void OnHeaderBytes(beast::error_code ec, size_t consumed) {
     if (ec) return OnReadError(ec);
-    if (!CountHeaderBytes(consumed, &header_bytes_, state_.options)) return Refuse(Rejection::kHeaderTooLarge);
+    if (!CountHeaderBytes(consumed, &header_bytes_, state_.options))
+      return Refuse(Rejection::kHeaderTooLarge);
     if (!parser_->is_header_done()) return ReadHeaderBytes();
     ReadBody();
   }
 
   void ReadBody() {
     stream_.expires_after(std::chrono::seconds(state_.options.read_timeout_seconds));
-    bhttp::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpSession::OnRead, shared_from_this()));
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      beast::bind_front_handler(&HttpSession::OnRead, shared_from_this()));
   }
 
   void OnReadError(beast::error_code ec) {
-    if (ec == bhttp::error::end_of_stream || ec == net::error::operation_aborted || ec == beast::error::timeout ||
-        ec == net::error::connection_reset || ec == net::error::eof) {
+    if (ec == bhttp::error::end_of_stream || ec == net::error::operation_aborted ||
+        ec == beast::error::timeout || ec == net::error::connection_reset ||
+        ec == net::error::eof) {
       return Close();
     }
     if (ec == bhttp::error::body_limit) return Refuse(Rejection::kBodyTooLarge);
@@ -198,7 +205,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void Fail(const Respond& respond, const char* what) {
     Response response = InternalErrorResponse(state_.handler);
     std::fprintf(stderr, "kmsd: request %.*s failed: the handler threw %s\n",
-                 static_cast<int>(RequestIdOf(response).size()), RequestIdOf(response).data(), what);
+                 static_cast<int>(RequestIdOf(response).size()), RequestIdOf(response).data(),
+                 what);
     respond(std::move(response));
   }
 
@@ -211,8 +219,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     message->keep_alive(keep_alive_);
     message->prepare_payload();
     stream_.expires_after(std::chrono::seconds(state_.options.read_timeout_seconds));
-    bhttp::async_write(stream_, *message,
-                       [self = shared_from_this(), message](beast::error_code ec, size_t) { self->OnWrite(ec); });
+    bhttp::async_write(
+        stream_, *message,
+        [self = shared_from_this(), message](beast::error_code ec, size_t) { self->OnWrite(ec); });
   }
 
   void OnWrite(beast::error_code ec) {
@@ -234,11 +243,12 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
   void Drain() {
     drain_buffer_.resize(64 << 10);
-    stream_.async_read_some(net::buffer(drain_buffer_), [self = shared_from_this()](beast::error_code ec, size_t n) {
-      self->drained_ += n;
-      if (ec || self->drained_ > (size_t{64} << 20)) return self->Close();
-      self->Drain();
-    });
+    stream_.async_read_some(net::buffer(drain_buffer_),
+                            [self = shared_from_this()](beast::error_code ec, size_t n) {
+                              self->drained_ += n;
+                              if (ec || self->drained_ > (size_t{64} << 20)) return self->Close();
+                              self->Drain();
+                            });
   }
 
   void Close() {
@@ -262,7 +272,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
   Listener(std::vector<net::io_context*> contexts, ServerState& state)
-      : contexts_(std::move(contexts)), acceptor_(*contexts_.front()), backoff_(*contexts_.front()), state_(state) {}
+      : contexts_(std::move(contexts)),
+        acceptor_(*contexts_.front()),
+        backoff_(*contexts_.front()),
+        state_(state) {}
 
   Status Bind(const tcp::endpoint& endpoint) {
     beast::error_code ec;
@@ -272,8 +285,9 @@ class Listener : public std::enable_shared_from_this<Listener> {
     if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
     if (!ec) acceptor_.bind(endpoint, ec);
     if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
-    if (ec) return Error(Code::kInternal, "cannot listen on " + endpoint.address().to_string() + ":" +
-                                              std::to_string(endpoint.port()) + ": " + ec.message());
+    if (ec)
+      return Error(Code::kInternal, "cannot listen on " + endpoint.address().to_string() + ":" +
+                                        std::to_string(endpoint.port()) + ": " + ec.message());
     return OkStatus();
   }
 
@@ -292,16 +306,18 @@ class Listener : public std::enable_shared_from_this<Listener> {
  private:
   void DoAccept() {
     net::io_context& target = *contexts_[next_++ % contexts_.size()];
-    acceptor_.async_accept(target, beast::bind_front_handler(&Listener::OnAccept, shared_from_this()));
+    acceptor_.async_accept(target,
+                           beast::bind_front_handler(&Listener::OnAccept, shared_from_this()));
   }
 
   void OnAccept(beast::error_code ec, tcp::socket socket) {
     if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
-    if (ec == net::error::no_descriptors || ec == net::error::no_buffer_space || ec == net::error::no_memory ||
-        ec.value() == ENFILE) {
+    if (ec == net::error::no_descriptors || ec == net::error::no_buffer_space ||
+        ec == net::error::no_memory || ec.value() == ENFILE) {
       // Out of descriptors: accepting again at once would spin. Pause, so
       // that closing connections can free some.
-      std::fprintf(stderr, "kmsd: cannot accept connections: %s; pausing accepts\n", ec.message().c_str());
+      std::fprintf(stderr, "kmsd: cannot accept connections: %s; pausing accepts\n",
+                   ec.message().c_str());
       backoff_.expires_after(kAcceptBackoff);
       backoff_.async_wait([self = shared_from_this()](beast::error_code wait_ec) {
         if (!wait_ec && self->acceptor_.is_open()) self->DoAccept();
@@ -344,14 +360,16 @@ void RunLoop(net::io_context& context, size_t index) {
     } catch (const std::exception& e) {
       std::fprintf(stderr, "kmsd: I/O thread %zu: %s; continuing\n", index, e.what());
     } catch (...) {
-      std::fprintf(stderr, "kmsd: I/O thread %zu: an exception of unknown type; continuing\n", index);
+      std::fprintf(stderr, "kmsd: I/O thread %zu: an exception of unknown type; continuing\n",
+                   index);
     }
   }
 }
 
 class BeastServer final : public Server {
  public:
-  BeastServer(const ServerOptions& options, Handler& handler) : options_(options), state_(options_, handler) {}
+  BeastServer(const ServerOptions& options, Handler& handler)
+      : options_(options), state_(options_, handler) {}
   ~BeastServer() override { Stop(); }
 
   Status Start() {

@@ -4,12 +4,12 @@
 #ifndef KMS_SERVER_HTTP_REQUEST_PARSER_H_
 #define KMS_SERVER_HTTP_REQUEST_PARSER_H_
 
+#include <optional>
+#include <utility>
+
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
-
-#include <optional>
-#include <utility>
 
 #include "kms/server/http/http_server.h"
 

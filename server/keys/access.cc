@@ -13,16 +13,16 @@ constexpr size_t kMaxKeyPolicyBytes = 32768;
 // Condition key names are case-insensitive, so is this search.
 bool MentionsResourceAliases(std::string_view document) {
   constexpr std::string_view kKey = "kms:resourcealiases";
-  auto it = std::search(document.begin(), document.end(), kKey.begin(), kKey.end(), [](char a, char b) {
-    return std::tolower(static_cast<unsigned char>(a)) == b;
-  });
+  auto it =
+      std::search(document.begin(), document.end(), kKey.begin(), kKey.end(),
+                  [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
   return it != document.end();
 }
 
 }  // namespace
 
-void AddEncryptionContextConditions(const EncryptionContext& context, policy::ConditionValues& values,
-                                    std::string_view prefix) {
+void AddEncryptionContextConditions(const EncryptionContext& context,
+                                    policy::ConditionValues& values, std::string_view prefix) {
   std::vector<std::pair<std::string, std::string>> pairs;
   pairs.reserve(context.size());
   for (const auto& [key, value] : context) pairs.emplace_back(std::string(prefix) + key, value);
@@ -31,7 +31,8 @@ void AddEncryptionContextConditions(const EncryptionContext& context, policy::Co
   for (const auto& [key, value] : context) values.Add(keys_key, key);
 }
 
-StatusOr<std::unique_ptr<Access>> Access::Create(const config::ServerConfig& config, KeyStore& store) {
+StatusOr<std::unique_ptr<Access>> Access::Create(const config::ServerConfig& config,
+                                                 KeyStore& store) {
   std::unique_ptr<Access> access(new Access(config, store));
   for (const config::Identity& identity : config.identities) {
     auto& parsed = access->identity_policies_[&identity];
@@ -41,8 +42,8 @@ StatusOr<std::unique_ptr<Access>> Access::Create(const config::ServerConfig& con
       options.max_bytes = 131072;
       auto doc = policy::ParsePolicy(named.document, options);
       if (!doc) {
-        return Error(Code::kValidation, "config: IAM policy " + named.name + " of " + identity.principal.arn +
-                                            ": " + doc.error().message());
+        return Error(Code::kValidation, "config: IAM policy " + named.name + " of " +
+                                            identity.principal.arn + ": " + doc.error().message());
       }
       parsed.push_back(policy::NamedPolicy{named.name, std::move(*doc)});
       access->identity_mentions_aliases_[&identity] |= MentionsResourceAliases(named.document);
@@ -51,7 +52,8 @@ StatusOr<std::unique_ptr<Access>> Access::Create(const config::ServerConfig& con
   return access;
 }
 
-const std::vector<policy::NamedPolicy>& Access::IdentityPolicies(const config::Identity* identity) const {
+const std::vector<policy::NamedPolicy>& Access::IdentityPolicies(
+    const config::Identity* identity) const {
   static const std::vector<policy::NamedPolicy> kNone;
   if (identity == nullptr) return kNone;
   auto it = identity_policies_.find(identity);
@@ -71,7 +73,8 @@ bool Access::PrincipalExists(std::string_view arn) const {
   return false;
 }
 
-StatusOr<std::shared_ptr<const policy::Policy>> Access::ParseKeyPolicy(std::string_view document) const {
+StatusOr<std::shared_ptr<const policy::Policy>> Access::ParseKeyPolicy(
+    std::string_view document) const {
   policy::ParseOptions options;
   options.kind = policy::PolicyKind::kKeyPolicy;
   options.max_bytes = kMaxKeyPolicyBytes;
@@ -95,9 +98,12 @@ StatusOr<Access::CachedPolicy> Access::KeyPolicy(const KeyRecord& key) {
   auto parsed = policy::ParsePolicy(key.policy, options);
   if (!parsed) {
     // Logged once per policy text: the failure is cached like a policy.
-    std::fprintf(stderr, "kmsd: the stored key policy of %s does not parse (%s); denying every request on the key\n",
-                 key.Arn().c_str(), parsed.error().message().c_str());
-    CachedPolicy failed{key.policy, nullptr, false, "the stored key policy does not parse: " + parsed.error().message()};
+    std::fprintf(
+        stderr,
+        "kmsd: the stored key policy of %s does not parse (%s); denying every request on the key\n",
+        key.Arn().c_str(), parsed.error().message().c_str());
+    CachedPolicy failed{key.policy, nullptr, false,
+                        "the stored key policy does not parse: " + parsed.error().message()};
     std::unique_lock lock(cache_mu_);
     key_policies_[key.key_id] = failed;
     return Error(Code::kInternal, failed.parse_error);
@@ -136,7 +142,8 @@ void Access::AddCommonConditions(const auth::Caller& caller, EpochMillis now, co
   }
 }
 
-policy::Decision Access::Evaluate(const auth::Caller& caller, EpochMillis now, AccessRequest& request,
+policy::Decision Access::Evaluate(const auth::Caller& caller, EpochMillis now,
+                                  AccessRequest& request,
                                   std::shared_ptr<const policy::Policy> key_policy,
                                   policy::RequestContext* context_out) {
   policy::AuthorizationInput input;
@@ -161,7 +168,8 @@ policy::Decision Access::Evaluate(const auth::Caller& caller, EpochMillis now, A
   }
   policy::RequestContext context;
   context.action = request.action;
-  context.resource = request.key != nullptr ? request.key->Arn() : (request.resource.empty() ? "*" : request.resource);
+  context.resource = request.key != nullptr ? request.key->Arn()
+                                            : (request.resource.empty() ? "*" : request.resource);
   context.principal = caller.principal;
   context.conditions = std::move(request.conditions);
   AddCommonConditions(caller, now, request.key, with_aliases, context.conditions);

@@ -22,12 +22,14 @@ std::string DefaultKeyPolicy(std::string_view account) {
 
 std::string InstantiatePolicyTemplate(std::string_view policy_template, std::string_view account,
                                       std::string_view region) {
-  return ReplaceAll(ReplaceAll(std::string(policy_template), "${account}", account), "${region}", region);
+  return ReplaceAll(ReplaceAll(std::string(policy_template), "${account}", account), "${region}",
+                    region);
 }
 
 std::vector<ManagedKeyTemplate> AwsManagedKeyTemplates() {
   return {
-      {"alias/aws/rds", "Default key that protects my RDS database volumes when no other key is defined",
+      {"alias/aws/rds",
+       "Default key that protects my RDS database volumes when no other key is defined",
        internal::kAwsManagedRdsPolicy},
       {"alias/aws/ebs", "Default key that protects my EBS volumes when no other key is defined",
        internal::kAwsManagedEbsPolicy},

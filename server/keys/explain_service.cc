@@ -7,12 +7,14 @@ namespace {
 
 // The caller the explanation is for: a configured identity (by its ARN or its
 // role ARN) or a service principal (by name).
-StatusOr<auth::Caller> HypotheticalCaller(const config::ServerConfig& config, const auth::Caller& asking,
+StatusOr<auth::Caller> HypotheticalCaller(const config::ServerConfig& config,
+                                          const auth::Caller& asking,
                                           const std::string& principal_arn) {
   auth::Caller caller;
   caller.region = asking.region;
   for (const config::Identity& identity : config.identities) {
-    if (identity.principal.arn == principal_arn || identity.principal.principal_arn == principal_arn) {
+    if (identity.principal.arn == principal_arn ||
+        identity.principal.principal_arn == principal_arn) {
       caller.identity = &identity;
       caller.principal = identity.principal;
       caller.access_key_id = identity.access_key_id;
@@ -22,7 +24,8 @@ StatusOr<auth::Caller> HypotheticalCaller(const config::ServerConfig& config, co
   for (const config::ServicePrincipal& service : config.service_principals) {
     if (service.service == principal_arn) {
       caller.principal.type = PrincipalType::kAwsService;
-      caller.principal.arn = caller.principal.principal_arn = caller.principal.principal_id = service.service;
+      caller.principal.arn = caller.principal.principal_arn = caller.principal.principal_id =
+          service.service;
       return caller;
     }
   }
@@ -33,10 +36,12 @@ StatusOr<auth::Caller> HypotheticalCaller(const config::ServerConfig& config, co
 
 Status ExplainService::CheckAdmin(const CallContext& call) const {
   const auto& admins = deps_.config.admin_principals;
-  if (std::find(admins.begin(), admins.end(), call.caller.principal.arn) != admins.end()) return OkStatus();
-  return Error(Code::kAccessDenied, "User: " + call.caller.principal.arn +
-                                        " is not authorized to perform: kmsd:ExplainAuthorization (not in "
-                                        "auth.admin_principals)");
+  if (std::find(admins.begin(), admins.end(), call.caller.principal.arn) != admins.end())
+    return OkStatus();
+  return Error(Code::kAccessDenied,
+               "User: " + call.caller.principal.arn +
+                   " is not authorized to perform: kmsd:ExplainAuthorization (not in "
+                   "auth.admin_principals)");
 }
 
 StatusOr<Explanation> ExplainService::Explain(CallContext& call, const ExplainRequest& request) {
@@ -55,11 +60,13 @@ StatusOr<Explanation> ExplainService::Explain(CallContext& call, const ExplainRe
   if (request.key_id) {
     // An explanation performs nothing: a managed key not yet created is
     // evaluated as the key it would be, and stays uncreated.
-    KMS_ASSIGN_OR_RETURN(ResolvedKey resolved,
-                         deps_.keys.Resolve(scope, *request.key_id, KeyIdForms::kAny, ManagedKeyCreation::kPreview));
+    KMS_ASSIGN_OR_RETURN(
+        ResolvedKey resolved,
+        deps_.keys.Resolve(scope, *request.key_id, KeyIdForms::kAny, ManagedKeyCreation::kPreview));
     key = resolved.key;
     access.key = key.get();
-    if (!resolved.alias_name.empty()) access.conditions.Set("kms:RequestAlias", resolved.alias_name);
+    if (!resolved.alias_name.empty())
+      access.conditions.Set("kms:RequestAlias", resolved.alias_name);
   }
   if (request.action.starts_with("kms:")) access.grant_operation = request.action.substr(4);
   if (request.encryption_context) {
@@ -70,7 +77,8 @@ StatusOr<Explanation> ExplainService::Explain(CallContext& call, const ExplainRe
     for (const std::string& value : values) access.conditions.Add(name, value);
   }
   Explanation explanation;
-  explanation.decision = deps_.access.Evaluate(caller, call.now, access, nullptr, &explanation.evaluated);
+  explanation.decision =
+      deps_.access.Evaluate(caller, call.now, access, nullptr, &explanation.evaluated);
   return explanation;
 }
 

@@ -18,7 +18,8 @@ std::optional<std::string> StoredGrantAuthority::FindAllowingGrant(const Princip
     // may only narrow it), not a request context.
     if (request.proposed_grant != nullptr) {
       if (!grants::IsNoBroaderThan(*request.proposed_grant, grant)) continue;
-    } else if (!grants::ConstraintsAllow(grant, request.grant_operation, request.encryption_context)) {
+    } else if (!grants::ConstraintsAllow(grant, request.grant_operation,
+                                         request.encryption_context)) {
       continue;
     }
     return "grant " + grant.grant_id;

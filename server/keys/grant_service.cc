@@ -33,7 +33,8 @@ bool IsPrincipalArn(std::string_view p) {
 
 Status CheckPrincipal(const char* member, const std::string& principal) {
   if (IsPrincipalArn(principal)) return OkStatus();
-  return Error(Code::kInvalidArn, std::string(member) + " " + principal + " is not a valid principal ARN");
+  return Error(Code::kInvalidArn,
+               std::string(member) + " " + principal + " is not a valid principal ARN");
 }
 
 Status CheckConstraint(const std::optional<EncryptionContext>& context, const char* member) {
@@ -43,24 +44,30 @@ Status CheckConstraint(const std::optional<EncryptionContext>& context, const ch
   }
   for (const auto& [key, value] : *context) {
     if (value.size() > kMaxConstraintValue) {
-      return Error(Code::kValidation, std::string(member) + " values can be at most 384 characters long");
+      return Error(Code::kValidation,
+                   std::string(member) + " values can be at most 384 characters long");
     }
   }
   return OkStatus();
 }
 
 // A grant of the key, or InvalidGrantIdException.
-StatusOr<GrantRecord> FindGrant(KeyStore& store, std::string_view key_id, std::string_view grant_id) {
+StatusOr<GrantRecord> FindGrant(KeyStore& store, std::string_view key_id,
+                                std::string_view grant_id) {
   KMS_ASSIGN_OR_RETURN(auto grants, store.GetGrantsForKey(key_id));
-  auto it = std::find_if(grants->begin(), grants->end(), [&](const GrantRecord& g) { return g.grant_id == grant_id; });
+  auto it = std::find_if(grants->begin(), grants->end(),
+                         [&](const GrantRecord& g) { return g.grant_id == grant_id; });
   if (it == grants->end()) return Error(Code::kInvalidGrantId);
   return *it;
 }
 
-std::string GrantIsForAwsResource(const auth::Caller& caller) { return caller.via_service.empty() ? "false" : "true"; }
+std::string GrantIsForAwsResource(const auth::Caller& caller) {
+  return caller.via_service.empty() ? "false" : "true";
+}
 
 // The grant CreateGrant would make (without its id).
-GrantRecord ProposedGrant(const CallContext& call, const CreateGrantRequest& request, const KeyRecord& key) {
+GrantRecord ProposedGrant(const CallContext& call, const CreateGrantRequest& request,
+                          const KeyRecord& key) {
   GrantRecord grant;
   grant.key_id = key.key_id;
   grant.name = request.name.value_or("");
@@ -78,22 +85,26 @@ GrantRecord ProposedGrant(const CallContext& call, const CreateGrantRequest& req
 // "You must specify a principal in your AWS account" (ListRetirableGrants):
 // one of the caller's account, or a service principal.
 Status CheckRetiringPrincipalIsCallers(const CallContext& call, std::string_view principal) {
-  if (IsServicePrincipal(principal) || PrincipalAccount(principal) == call.scope.account) return OkStatus();
-  return Error(Code::kAccessDenied, "User: " + call.caller.principal.arn +
-                                        " is not authorized to perform: kms:ListRetirableGrants on resource: " +
-                                        std::string(principal) + " because it is not a principal in your account");
+  if (IsServicePrincipal(principal) || PrincipalAccount(principal) == call.scope.account)
+    return OkStatus();
+  return Error(Code::kAccessDenied,
+               "User: " + call.caller.principal.arn +
+                   " is not authorized to perform: kms:ListRetirableGrants on resource: " +
+                   std::string(principal) + " because it is not a principal in your account");
 }
 
 // Who may retire a grant: its retiring principal, its grantee when the grant
 // lists RetireGrant, and the account that issued it (its root, or its
 // principals an IAM policy allows kms:RetireGrant).
-Status CheckMayRetire(Access& access, const CallContext& call, const KeyRecord& key, const GrantRecord& grant) {
+Status CheckMayRetire(Access& access, const CallContext& call, const KeyRecord& key,
+                      const GrantRecord& grant) {
   const Principal& caller = call.caller.principal;
-  const bool retiring = !grant.retiring_principal.empty() &&
-                        (grant.retiring_principal == caller.arn || grant.retiring_principal == caller.principal_arn);
-  const bool grantee =
-      grants::GranteeMatches(grant, caller) &&
-      std::find(grant.operations.begin(), grant.operations.end(), "RetireGrant") != grant.operations.end();
+  const bool retiring =
+      !grant.retiring_principal.empty() &&
+      (grant.retiring_principal == caller.arn || grant.retiring_principal == caller.principal_arn);
+  const bool grantee = grants::GranteeMatches(grant, caller) &&
+                       std::find(grant.operations.begin(), grant.operations.end(), "RetireGrant") !=
+                           grant.operations.end();
   if (retiring || grantee) return OkStatus();
   if (caller.account == key.account) {
     if (caller.type == PrincipalType::kRoot) return OkStatus();
@@ -106,9 +117,10 @@ Status CheckMayRetire(Access& access, const CallContext& call, const KeyRecord& 
     input.identity_policies = access.IdentityPolicies(call.caller.identity);
     if (policy::Authorize(input).allowed) return OkStatus();
   }
-  return Error(Code::kAccessDenied, "User: " + caller.arn +
-                                        " is not authorized to perform: kms:RetireGrant on resource: " + key.Arn() +
-                                        " because no grant or identity-based policy allows the kms:RetireGrant action");
+  return Error(Code::kAccessDenied,
+               "User: " + caller.arn +
+                   " is not authorized to perform: kms:RetireGrant on resource: " + key.Arn() +
+                   " because no grant or identity-based policy allows the kms:RetireGrant action");
 }
 
 }  // namespace
@@ -120,24 +132,31 @@ std::string_view PrincipalAccount(std::string_view arn) {
   return rest.substr(0, 12);
 }
 
-StatusOr<CreateGrantResult> GrantService::CreateGrant(CallContext& call, const CreateGrantRequest& request) {
+StatusOr<CreateGrantResult> GrantService::CreateGrant(CallContext& call,
+                                                      const CreateGrantRequest& request) {
   if (request.operations.empty()) {
-    return Error(Code::kValidation, "1 validation error detected: Value '[]' at 'operations' failed to satisfy "
-                                    "constraint: Member must have length greater than or equal to 1");
+    return Error(Code::kValidation,
+                 "1 validation error detected: Value '[]' at 'operations' failed to satisfy "
+                 "constraint: Member must have length greater than or equal to 1");
   }
   KMS_RETURN_IF_ERROR(CheckPrincipal("GranteePrincipal", request.grantee_principal));
-  if (request.retiring_principal) KMS_RETURN_IF_ERROR(CheckPrincipal("RetiringPrincipal", *request.retiring_principal));
-  KMS_RETURN_IF_ERROR(CheckConstraint(request.encryption_context_subset, "EncryptionContextSubset"));
-  KMS_RETURN_IF_ERROR(CheckConstraint(request.encryption_context_equals, "EncryptionContextEquals"));
+  if (request.retiring_principal)
+    KMS_RETURN_IF_ERROR(CheckPrincipal("RetiringPrincipal", *request.retiring_principal));
+  KMS_RETURN_IF_ERROR(
+      CheckConstraint(request.encryption_context_subset, "EncryptionContextSubset"));
+  KMS_RETURN_IF_ERROR(
+      CheckConstraint(request.encryption_context_equals, "EncryptionContextEquals"));
 
-  KMS_ASSIGN_OR_RETURN(ResolvedKey key, ResolveKey(deps_.keys, call, request.key_id, KeyIdForms::kKeyIdOrArn));
+  KMS_ASSIGN_OR_RETURN(ResolvedKey key,
+                       ResolveKey(deps_.keys, call, request.key_id, KeyIdForms::kKeyIdOrArn));
   std::string invalid;
   for (const std::string& op : request.operations) {
     if (!grants::IsValidForSymmetricKey(op)) invalid += (invalid.empty() ? "" : ", ") + op;
   }
   if (!invalid.empty()) {
-    return Error(Code::kValidation, "Grant operations " + invalid + " are not valid for a KMS key with KeySpec " +
-                                        key.key->key_spec + " and KeyUsage " + key.key->key_usage + ".");
+    return Error(Code::kValidation,
+                 "Grant operations " + invalid + " are not valid for a KMS key with KeySpec " +
+                     key.key->key_spec + " and KeyUsage " + key.key->key_usage + ".");
   }
   GrantRecord grant = ProposedGrant(call, request, *key.key);
 
@@ -149,10 +168,12 @@ StatusOr<CreateGrantResult> GrantService::CreateGrant(CallContext& call, const C
   access.proposed_grant = &grant;
   for (const std::string& op : grant.operations) access.conditions.Add("kms:GrantOperations", op);
   access.conditions.Set("kms:GranteePrincipal", grant.grantee_principal);
-  if (request.retiring_principal) access.conditions.Set("kms:RetiringPrincipal", *request.retiring_principal);
+  if (request.retiring_principal)
+    access.conditions.Set("kms:RetiringPrincipal", *request.retiring_principal);
   access.conditions.Set("kms:GrantIsForAWSResource", GrantIsForAwsResource(call.caller));
-  for (const auto& [type, context] : {std::pair{"EncryptionContextSubset", &request.encryption_context_subset},
-                                      std::pair{"EncryptionContextEquals", &request.encryption_context_equals}}) {
+  for (const auto& [type, context] :
+       {std::pair{"EncryptionContextSubset", &request.encryption_context_subset},
+        std::pair{"EncryptionContextEquals", &request.encryption_context_equals}}) {
     if (!*context) continue;
     access.conditions.Add("kms:GrantConstraintType", type);
     AddEncryptionContextConditions(**context, access.conditions);
@@ -182,8 +203,10 @@ StatusOr<CreateGrantResult> GrantService::CreateGrant(CallContext& call, const C
   return CreateGrantResult{grant.grant_id, deps_.grant_tokens.Issue(grant.key_id, grant.grant_id)};
 }
 
-StatusOr<ListPage<ListedGrant>> GrantService::ListGrants(CallContext& call, const ListGrantsRequest& request) {
-  KMS_ASSIGN_OR_RETURN(ResolvedKey key, ResolveKey(deps_.keys, call, request.key_id, KeyIdForms::kKeyIdOrArn));
+StatusOr<ListPage<ListedGrant>> GrantService::ListGrants(CallContext& call,
+                                                         const ListGrantsRequest& request) {
+  KMS_ASSIGN_OR_RETURN(ResolvedKey key,
+                       ResolveKey(deps_.keys, call, request.key_id, KeyIdForms::kKeyIdOrArn));
   AccessRequest access;
   access.action = "kms:ListGrants";
   access.key = key.key.get();
@@ -193,28 +216,31 @@ StatusOr<ListPage<ListedGrant>> GrantService::ListGrants(CallContext& call, cons
   std::vector<const GrantRecord*> grants;
   for (const GrantRecord& grant : *all) {
     if (request.grant_id && grant.grant_id != *request.grant_id) continue;
-    if (request.grantee_principal && grant.grantee_principal != *request.grantee_principal) continue;
+    if (request.grantee_principal && grant.grantee_principal != *request.grantee_principal)
+      continue;
     grants.push_back(&grant);
   }
   if (request.grant_id && grants.empty()) return Error(Code::kInvalidGrantId);
   const std::string& after = request.page.after;
   auto first = grants.begin();
   if (!after.empty()) {
-    first = std::find_if(grants.begin(), grants.end(), [&](const GrantRecord* g) { return g->grant_id == after; });
+    first = std::find_if(grants.begin(), grants.end(),
+                         [&](const GrantRecord* g) { return g->grant_id == after; });
     if (first == grants.end()) return request.page.InvalidMarker();
     ++first;
   }
   const size_t limit = request.page.Size(50, 100);
-  const auto last = grants.end() - first > static_cast<ptrdiff_t>(limit) ? first + static_cast<ptrdiff_t>(limit)
-                                                                          : grants.end();
+  const auto last = grants.end() - first > static_cast<ptrdiff_t>(limit)
+                        ? first + static_cast<ptrdiff_t>(limit)
+                        : grants.end();
   ListPage<ListedGrant> page;
   for (auto it = first; it != last; ++it) page.items.push_back(ListedGrant{**it, key.key->Arn()});
   if (last != grants.end() && last != first) page.next = (*(last - 1))->grant_id;
   return page;
 }
 
-StatusOr<ListPage<ListedGrant>> GrantService::ListRetirableGrants(CallContext& call,
-                                                                  const ListRetirableGrantsRequest& request) {
+StatusOr<ListPage<ListedGrant>> GrantService::ListRetirableGrants(
+    CallContext& call, const ListRetirableGrantsRequest& request) {
   // "The authorized resource in ListRetirableGrants calls is the retiring
   // principal specified in the request" (KMS API reference).
   AccessRequest access;
@@ -222,8 +248,9 @@ StatusOr<ListPage<ListedGrant>> GrantService::ListRetirableGrants(CallContext& c
   access.resource = request.retiring_principal;
   KMS_RETURN_IF_ERROR(deps_.access.Authorize(call, std::move(access)));
   KMS_RETURN_IF_ERROR(CheckRetiringPrincipalIsCallers(call, request.retiring_principal));
-  KMS_ASSIGN_OR_RETURN(auto stored, deps_.store.ListRetirableGrants(request.retiring_principal, request.page.after,
-                                                                    request.page.Size(50, 100)));
+  KMS_ASSIGN_OR_RETURN(
+      auto stored, deps_.store.ListRetirableGrants(request.retiring_principal, request.page.after,
+                                                   request.page.Size(50, 100)));
   ListPage<ListedGrant> page;
   for (GrantRecord& grant : stored.items) {
     auto key = deps_.store.GetKey(grant.key_id);
@@ -239,11 +266,13 @@ StatusOr<ListPage<ListedGrant>> GrantService::ListRetirableGrants(CallContext& c
 Status GrantService::RetireGrant(CallContext& call, const RetireGrantRequest& request) {
   std::string key_id, grant_id;
   if (request.grant_token) {
-    KMS_ASSIGN_OR_RETURN(grants::TokenClaims claims, deps_.grant_tokens.Parse(*request.grant_token));
+    KMS_ASSIGN_OR_RETURN(grants::TokenClaims claims,
+                         deps_.grant_tokens.Parse(*request.grant_token));
     key_id = claims.key_id;
     grant_id = claims.grant_id;
   } else if (request.key_id && request.grant_id) {
-    KMS_ASSIGN_OR_RETURN(ResolvedKey key, ResolveKey(deps_.keys, call, *request.key_id, KeyIdForms::kKeyIdOrArn));
+    KMS_ASSIGN_OR_RETURN(ResolvedKey key,
+                         ResolveKey(deps_.keys, call, *request.key_id, KeyIdForms::kKeyIdOrArn));
     key_id = key.key->key_id;
     grant_id = *request.grant_id;
   } else {
@@ -251,7 +280,9 @@ Status GrantService::RetireGrant(CallContext& call, const RetireGrantRequest& re
   }
   call.trace.retired_grant_id = grant_id;
   auto key = deps_.store.GetKey(key_id);
-  if (!key) return key.error().code() == Code::kNotFound ? Error(Code::kInvalidGrantId) : std::unexpected(key.error());
+  if (!key)
+    return key.error().code() == Code::kNotFound ? Error(Code::kInvalidGrantId)
+                                                 : std::unexpected(key.error());
   call.trace.AddResource((*key)->Arn());
   KMS_ASSIGN_OR_RETURN(const GrantRecord grant, FindGrant(deps_.store, key_id, grant_id));
   KMS_RETURN_IF_ERROR(CheckMayRetire(deps_.access, call, **key, grant));
@@ -260,7 +291,8 @@ Status GrantService::RetireGrant(CallContext& call, const RetireGrantRequest& re
 }
 
 Status GrantService::RevokeGrant(CallContext& call, const RevokeGrantRequest& request) {
-  KMS_ASSIGN_OR_RETURN(ResolvedKey key, ResolveKey(deps_.keys, call, request.key_id, KeyIdForms::kKeyIdOrArn));
+  KMS_ASSIGN_OR_RETURN(ResolvedKey key,
+                       ResolveKey(deps_.keys, call, request.key_id, KeyIdForms::kKeyIdOrArn));
   AccessRequest access;
   access.action = "kms:RevokeGrant";
   access.key = key.key.get();
@@ -268,7 +300,8 @@ Status GrantService::RevokeGrant(CallContext& call, const RevokeGrantRequest& re
   KMS_RETURN_IF_ERROR(deps_.access.Authorize(call, std::move(access)));
   KMS_RETURN_IF_ERROR(FindGrant(deps_.store, key.key->key_id, request.grant_id));
   if (request.dry_run) return DryRunSucceeded();
-  return deps_.store.Update([&](KeyStoreTxn& txn) { return txn.DeleteGrant(key.key->key_id, request.grant_id); });
+  return deps_.store.Update(
+      [&](KeyStoreTxn& txn) { return txn.DeleteGrant(key.key->key_id, request.grant_id); });
 }
 
 }  // namespace kms::keys

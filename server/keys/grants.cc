@@ -4,21 +4,43 @@
 #include <array>
 #include <cstring>
 
-#include "kms/server/crypto/ciphertext_blob.h"
 #include "kms/crypto.h"
 #include "kms/encoding.h"
+#include "kms/server/crypto/ciphertext_blob.h"
 
 namespace kms::grants {
 namespace {
 
-constexpr std::array<std::string_view, 17> kOperations = {
-    "Decrypt", "Encrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "ReEncryptFrom", "ReEncryptTo",
-    "Sign", "Verify", "GetPublicKey", "CreateGrant", "RetireGrant", "DescribeKey", "GenerateDataKeyPair",
-    "GenerateDataKeyPairWithoutPlaintext", "GenerateMac", "VerifyMac", "DeriveSharedSecret"};
+constexpr std::array<std::string_view, 17> kOperations = {"Decrypt",
+                                                          "Encrypt",
+                                                          "GenerateDataKey",
+                                                          "GenerateDataKeyWithoutPlaintext",
+                                                          "ReEncryptFrom",
+                                                          "ReEncryptTo",
+                                                          "Sign",
+                                                          "Verify",
+                                                          "GetPublicKey",
+                                                          "CreateGrant",
+                                                          "RetireGrant",
+                                                          "DescribeKey",
+                                                          "GenerateDataKeyPair",
+                                                          "GenerateDataKeyPairWithoutPlaintext",
+                                                          "GenerateMac",
+                                                          "VerifyMac",
+                                                          "DeriveSharedSecret"};
 
 constexpr std::array<std::string_view, 11> kSymmetricOperations = {
-    "Decrypt", "Encrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "ReEncryptFrom", "ReEncryptTo",
-    "CreateGrant", "RetireGrant", "DescribeKey", "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext"};
+    "Decrypt",
+    "Encrypt",
+    "GenerateDataKey",
+    "GenerateDataKeyWithoutPlaintext",
+    "ReEncryptFrom",
+    "ReEncryptTo",
+    "CreateGrant",
+    "RetireGrant",
+    "DescribeKey",
+    "GenerateDataKeyPair",
+    "GenerateDataKeyPairWithoutPlaintext"};
 
 constexpr std::string_view kTokenMagic = "kmsd-grant-token-v1";
 constexpr size_t kNonceSize = 16;
@@ -42,33 +64,41 @@ std::vector<std::string> Sorted(std::vector<std::string> values) {
 std::span<const std::string_view> AllOperations() { return kOperations; }
 
 bool IsValidForSymmetricKey(std::string_view operation) {
-  return std::find(kSymmetricOperations.begin(), kSymmetricOperations.end(), operation) != kSymmetricOperations.end();
+  return std::find(kSymmetricOperations.begin(), kSymmetricOperations.end(), operation) !=
+         kSymmetricOperations.end();
 }
 
 bool GranteeMatches(const GrantRecord& grant, const Principal& principal) {
-  return grant.grantee_principal == principal.arn || grant.grantee_principal == principal.principal_arn;
+  return grant.grantee_principal == principal.arn ||
+         grant.grantee_principal == principal.principal_arn;
 }
 
-bool ConstraintsAllow(const GrantRecord& grant, std::string_view operation, const EncryptionContext* context) {
+bool ConstraintsAllow(const GrantRecord& grant, std::string_view operation,
+                      const EncryptionContext* context) {
   if (operation == "DescribeKey" || operation == "RetireGrant") return true;
   static const EncryptionContext kEmpty;
   const EncryptionContext& request = context != nullptr ? *context : kEmpty;
   if (grant.encryption_context_equals && request != *grant.encryption_context_equals) return false;
-  if (grant.encryption_context_subset && !Contains(request, *grant.encryption_context_subset)) return false;
+  if (grant.encryption_context_subset && !Contains(request, *grant.encryption_context_subset))
+    return false;
   return true;
 }
 
 bool IsNoBroaderThan(const GrantRecord& child, const GrantRecord& parent) {
   for (const std::string& op : child.operations) {
-    if (std::find(parent.operations.begin(), parent.operations.end(), op) == parent.operations.end()) return false;
+    if (std::find(parent.operations.begin(), parent.operations.end(), op) ==
+        parent.operations.end())
+      return false;
   }
   if (parent.encryption_context_equals) {
     return child.encryption_context_equals == parent.encryption_context_equals;
   }
   if (parent.encryption_context_subset) {
     // A child must require every pair the parent requires.
-    if (child.encryption_context_equals) return Contains(*child.encryption_context_equals, *parent.encryption_context_subset);
-    if (child.encryption_context_subset) return Contains(*child.encryption_context_subset, *parent.encryption_context_subset);
+    if (child.encryption_context_equals)
+      return Contains(*child.encryption_context_equals, *parent.encryption_context_subset);
+    if (child.encryption_context_subset)
+      return Contains(*child.encryption_context_subset, *parent.encryption_context_subset);
     return false;
   }
   return true;
@@ -76,7 +106,8 @@ bool IsNoBroaderThan(const GrantRecord& child, const GrantRecord& parent) {
 
 bool SameParameters(const GrantRecord& a, const GrantRecord& b) {
   return a.key_id == b.key_id && a.name == b.name && a.grantee_principal == b.grantee_principal &&
-         a.retiring_principal == b.retiring_principal && Sorted(a.operations) == Sorted(b.operations) &&
+         a.retiring_principal == b.retiring_principal &&
+         Sorted(a.operations) == Sorted(b.operations) &&
          a.encryption_context_subset == b.encryption_context_subset &&
          a.encryption_context_equals == b.encryption_context_equals;
 }
@@ -102,7 +133,8 @@ std::string TokenCodec::Issue(std::string_view key_id, std::string_view grant_id
 StatusOr<TokenClaims> TokenCodec::Parse(std::string_view token) const {
   constexpr size_t kSize = kTokenMagic.size() + 16 + 32 + kNonceSize + kMacSize;
   auto bytes = Base64Decode(token);
-  if (!bytes || bytes->size() != kSize || AsString(ByteView(bytes->data(), kTokenMagic.size())) != kTokenMagic) {
+  if (!bytes || bytes->size() != kSize ||
+      AsString(ByteView(bytes->data(), kTokenMagic.size())) != kTokenMagic) {
     return Error(Code::kInvalidGrantToken, "Invalid grant token.");
   }
   const size_t body = kSize - kMacSize;
@@ -112,7 +144,8 @@ StatusOr<TokenClaims> TokenCodec::Parse(std::string_view token) const {
   }
   KeyIdBytes key_bytes{};
   std::memcpy(key_bytes.data(), bytes->data() + kTokenMagic.size(), 16);
-  return TokenClaims{FormatUuid(key_bytes), HexEncode(ByteView(bytes->data() + kTokenMagic.size() + 16, 32))};
+  return TokenClaims{FormatUuid(key_bytes),
+                     HexEncode(ByteView(bytes->data() + kTokenMagic.size() + 16, 32))};
 }
 
 }  // namespace kms::grants

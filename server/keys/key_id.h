@@ -12,9 +12,9 @@ namespace kms::keys {
 struct ParsedKeyId {
   enum class Form { kKeyId, kKeyArn, kAliasName, kAliasArn };
   Form form = Form::kKeyId;
-  std::string region;   // ARN forms only
-  std::string account;  // ARN forms only
-  std::string key_id;   // kKeyId, kKeyArn
+  std::string region;      // ARN forms only
+  std::string account;     // ARN forms only
+  std::string key_id;      // kKeyId, kKeyArn
   std::string alias_name;  // kAliasName, kAliasArn: "alias/..."
   bool is_alias() const { return form == Form::kAliasName || form == Form::kAliasArn; }
 };

@@ -14,19 +14,24 @@ StatusOr<std::string> CheckNewKeyKind(const CreateKeyRequest& request) {
   if (request.key_spec && request.customer_master_key_spec) {
     return Error(Code::kValidation, "You cannot specify both KeySpec and CustomerMasterKeySpec.");
   }
-  const std::string spec = request.key_spec.value_or(request.customer_master_key_spec.value_or("SYMMETRIC_DEFAULT"));
+  const std::string spec =
+      request.key_spec.value_or(request.customer_master_key_spec.value_or("SYMMETRIC_DEFAULT"));
   if (spec != "SYMMETRIC_DEFAULT") {
-    return Error(Code::kUnsupportedOperation, "kmsd supports only SYMMETRIC_DEFAULT keys, not " + spec + ".");
+    return Error(Code::kUnsupportedOperation,
+                 "kmsd supports only SYMMETRIC_DEFAULT keys, not " + spec + ".");
   }
   if (request.key_usage && *request.key_usage != "ENCRYPT_DECRYPT") {
-    return Error(Code::kValidation, "KeyUsage " + *request.key_usage + " is not compatible with KeySpec " + spec);
+    return Error(Code::kValidation,
+                 "KeyUsage " + *request.key_usage + " is not compatible with KeySpec " + spec);
   }
   if (request.origin && *request.origin != "AWS_KMS") {
     return Error(Code::kUnsupportedOperation,
                  "kmsd supports only keys with Origin AWS_KMS, not " + *request.origin + ".");
   }
-  if (request.custom_key_store_id) return Error(Code::kUnsupportedOperation, "kmsd has no custom key stores.");
-  if (request.multi_region) return Error(Code::kUnsupportedOperation, "kmsd does not support multi-Region keys.");
+  if (request.custom_key_store_id)
+    return Error(Code::kUnsupportedOperation, "kmsd has no custom key stores.");
+  if (request.multi_region)
+    return Error(Code::kUnsupportedOperation, "kmsd does not support multi-Region keys.");
   return spec;
 }
 
@@ -61,14 +66,16 @@ StatusOr<Key> KeyLifecycleService::CreateKey(CallContext& call, const CreateKeyR
     prospective.tags = request.tags;
     KMS_RETURN_IF_ERROR(CheckPolicyLockout(deps_.access, call, prospective, parsed));
   }
-  KMS_ASSIGN_OR_RETURN(Key key, deps_.keys.CreateKey(CreateKeyParams{call.scope, request.description, policy,
-                                                                     request.tags, KeyManager::kCustomer}));
+  KMS_ASSIGN_OR_RETURN(Key key,
+                       deps_.keys.CreateKey(CreateKeyParams{call.scope, request.description, policy,
+                                                            request.tags, KeyManager::kCustomer}));
   call.trace.AddResource(key->Arn());
   return key;
 }
 
 StatusOr<Key> KeyLifecycleService::DescribeKey(CallContext& call, const KeyIdRequest& request) {
-  KMS_ASSIGN_OR_RETURN(ResolvedKey resolved, ResolveKey(deps_.keys, call, request.key_id, KeyIdForms::kAny));
+  KMS_ASSIGN_OR_RETURN(ResolvedKey resolved,
+                       ResolveKey(deps_.keys, call, request.key_id, KeyIdForms::kAny));
   AccessRequest access;
   access.action = "kms:DescribeKey";
   access.key = resolved.key.get();
@@ -78,19 +85,23 @@ StatusOr<Key> KeyLifecycleService::DescribeKey(CallContext& call, const KeyIdReq
   return resolved.key;
 }
 
-StatusOr<ListPage<Key>> KeyLifecycleService::ListKeys(CallContext& call, const ListKeysRequest& request) {
+StatusOr<ListPage<Key>> KeyLifecycleService::ListKeys(CallContext& call,
+                                                      const ListKeysRequest& request) {
   // Positions are key ids.
   KeyIdBytes unused;
-  if (request.page.marker && !ParseUuid(request.page.after, &unused)) return request.page.InvalidMarker();
+  if (request.page.marker && !ParseUuid(request.page.after, &unused))
+    return request.page.InvalidMarker();
   AccessRequest access;
   access.action = "kms:ListKeys";
   KMS_RETURN_IF_ERROR(deps_.access.Authorize(call, std::move(access)));
-  KMS_ASSIGN_OR_RETURN(auto page, deps_.store.ListKeys(call.scope.account, call.scope.region, request.page.after,
-                                                       request.page.Size(100, 1000)));
+  KMS_ASSIGN_OR_RETURN(
+      auto page, deps_.store.ListKeys(call.scope.account, call.scope.region, request.page.after,
+                                      request.page.Size(100, 1000)));
   return ListPage<Key>{std::move(page.items), std::move(page.next_marker)};
 }
 
-Status KeyLifecycleService::UpdateKeyDescription(CallContext& call, const UpdateKeyDescriptionRequest& request) {
+Status KeyLifecycleService::UpdateKeyDescription(CallContext& call,
+                                                 const UpdateKeyDescriptionRequest& request) {
   KMS_ASSIGN_OR_RETURN(ResolvedKey resolved, ResolveOwnKey(deps_.keys, call, request.key_id));
   KMS_RETURN_IF_ERROR(AuthorizeKey(deps_.access, call, "kms:UpdateKeyDescription", *resolved.key));
   KMS_RETURN_IF_ERROR(deps_.keys.UpdateKey(resolved.key->key_id, [&](KeyRecord& key) -> Status {
@@ -101,9 +112,11 @@ Status KeyLifecycleService::UpdateKeyDescription(CallContext& call, const Update
   return OkStatus();
 }
 
-Status KeyLifecycleService::SetEnabled(CallContext& call, const KeyIdRequest& request, bool enable) {
+Status KeyLifecycleService::SetEnabled(CallContext& call, const KeyIdRequest& request,
+                                       bool enable) {
   KMS_ASSIGN_OR_RETURN(ResolvedKey resolved, ResolveOwnKey(deps_.keys, call, request.key_id));
-  KMS_RETURN_IF_ERROR(AuthorizeKey(deps_.access, call, enable ? "kms:EnableKey" : "kms:DisableKey", *resolved.key));
+  KMS_RETURN_IF_ERROR(
+      AuthorizeKey(deps_.access, call, enable ? "kms:EnableKey" : "kms:DisableKey", *resolved.key));
   KMS_RETURN_IF_ERROR(deps_.keys.UpdateKey(resolved.key->key_id, [&](KeyRecord& key) -> Status {
     KMS_RETURN_IF_ERROR(CheckKeyState(key, KeyUse::kEnableDisable));
     key.state = enable ? KeyState::kEnabled : KeyState::kDisabled;
@@ -120,9 +133,11 @@ Status KeyLifecycleService::DisableKey(CallContext& call, const KeyIdRequest& re
   return SetEnabled(call, request, false);
 }
 
-StatusOr<Key> KeyLifecycleService::ScheduleKeyDeletion(CallContext& call, const ScheduleKeyDeletionRequest& request) {
+StatusOr<Key> KeyLifecycleService::ScheduleKeyDeletion(CallContext& call,
+                                                       const ScheduleKeyDeletionRequest& request) {
   const int64_t window = request.pending_window_in_days.value_or(30);
-  if (window < 7 || window > 30) return Error(Code::kValidation, "PendingWindowInDays must be between 7 and 30");
+  if (window < 7 || window > 30)
+    return Error(Code::kValidation, "PendingWindowInDays must be between 7 and 30");
   const int days = static_cast<int>(window);
   KMS_ASSIGN_OR_RETURN(ResolvedKey resolved, ResolveOwnKey(deps_.keys, call, request.key_id));
   AccessRequest access;
@@ -139,7 +154,8 @@ StatusOr<Key> KeyLifecycleService::ScheduleKeyDeletion(CallContext& call, const 
   });
 }
 
-StatusOr<Key> KeyLifecycleService::CancelKeyDeletion(CallContext& call, const KeyIdRequest& request) {
+StatusOr<Key> KeyLifecycleService::CancelKeyDeletion(CallContext& call,
+                                                     const KeyIdRequest& request) {
   KMS_ASSIGN_OR_RETURN(ResolvedKey resolved, ResolveOwnKey(deps_.keys, call, request.key_id));
   KMS_RETURN_IF_ERROR(AuthorizeKey(deps_.access, call, "kms:CancelKeyDeletion", *resolved.key));
   return deps_.keys.UpdateKey(resolved.key->key_id, [&](KeyRecord& key) -> Status {
@@ -152,20 +168,23 @@ StatusOr<Key> KeyLifecycleService::CancelKeyDeletion(CallContext& call, const Ke
   });
 }
 
-Status KeyLifecycleService::EnableKeyRotation(CallContext& call, const EnableKeyRotationRequest& request) {
+Status KeyLifecycleService::EnableKeyRotation(CallContext& call,
+                                              const EnableKeyRotationRequest& request) {
   KMS_ASSIGN_OR_RETURN(ResolvedKey resolved, ResolveOwnKey(deps_.keys, call, request.key_id));
   AccessRequest access;
   access.action = "kms:EnableKeyRotation";
   access.key = resolved.key.get();
   if (request.rotation_period_in_days) {
-    access.conditions.Set("kms:RotationPeriodInDays", std::to_string(*request.rotation_period_in_days));
+    access.conditions.Set("kms:RotationPeriodInDays",
+                          std::to_string(*request.rotation_period_in_days));
   }
   KMS_RETURN_IF_ERROR(deps_.access.Authorize(call, std::move(access)));
   KMS_RETURN_IF_ERROR(deps_.keys.UpdateKey(resolved.key->key_id, [&](KeyRecord& key) -> Status {
     KMS_RETURN_IF_ERROR(CheckKeyState(key, KeyUse::kRotationConfig));
-    const int days =
-        static_cast<int>(request.rotation_period_in_days.value_or(key.rotation_enabled ? key.rotation_period_days : 365));
-    if (!key.rotation_enabled || key.rotation_period_days != days) key.next_rotation_date = call.now + days * kDayMillis;
+    const int days = static_cast<int>(request.rotation_period_in_days.value_or(
+        key.rotation_enabled ? key.rotation_period_days : 365));
+    if (!key.rotation_enabled || key.rotation_period_days != days)
+      key.next_rotation_date = call.now + days * kDayMillis;
     key.rotation_enabled = true;
     key.rotation_period_days = days;
     return OkStatus();
@@ -187,11 +206,12 @@ Status KeyLifecycleService::DisableKeyRotation(CallContext& call, const KeyIdReq
 
 StatusOr<KeyRotationStatus> KeyLifecycleService::GetKeyRotationStatus(CallContext& call,
                                                                       const KeyIdRequest& request) {
-  KMS_ASSIGN_OR_RETURN(ResolvedKey resolved, ResolveKey(deps_.keys, call, request.key_id, KeyIdForms::kKeyIdOrArn));
+  KMS_ASSIGN_OR_RETURN(ResolvedKey resolved,
+                       ResolveKey(deps_.keys, call, request.key_id, KeyIdForms::kKeyIdOrArn));
   KMS_RETURN_IF_ERROR(AuthorizeKey(deps_.access, call, "kms:GetKeyRotationStatus", *resolved.key));
   // A key pending deletion does not rotate; cancelling restores its status.
-  return KeyRotationStatus{resolved.key,
-                           resolved.key->rotation_enabled && resolved.key->state != KeyState::kPendingDeletion};
+  return KeyRotationStatus{resolved.key, resolved.key->rotation_enabled &&
+                                             resolved.key->state != KeyState::kPendingDeletion};
 }
 
 }  // namespace kms::keys

@@ -15,13 +15,15 @@ Status CheckPolicyLockout(Access& access, const CallContext& call, const KeyReco
   AccessRequest request;
   request.action = "kms:PutKeyPolicy";
   request.key = &key;
-  const policy::Decision decision = access.Evaluate(call.caller, call.now, request, std::move(new_policy));
+  const policy::Decision decision =
+      access.Evaluate(call.caller, call.now, request, std::move(new_policy));
   if (decision.allowed) return OkStatus();
   return Error(Code::kMalformedPolicyDocument,
                "The new key policy will not allow you to update the key policy in the future.");
 }
 
-StatusOr<std::string> KeyPolicyService::GetKeyPolicy(CallContext& call, const GetKeyPolicyRequest& request) {
+StatusOr<std::string> KeyPolicyService::GetKeyPolicy(CallContext& call,
+                                                     const GetKeyPolicyRequest& request) {
   KMS_ASSIGN_OR_RETURN(ResolvedKey resolved, ResolveOwnKey(deps_.keys, call, request.key_id));
   KMS_RETURN_IF_ERROR(AuthorizeKey(deps_.access, call, "kms:GetKeyPolicy", *resolved.key));
   KMS_RETURN_IF_ERROR(CheckPolicyName(request.policy_name));
@@ -48,8 +50,8 @@ Status KeyPolicyService::PutKeyPolicy(CallContext& call, const PutKeyPolicyReque
   return OkStatus();
 }
 
-StatusOr<std::vector<std::string>> KeyPolicyService::ListKeyPolicies(CallContext& call,
-                                                                      const ListKeyPoliciesRequest& request) {
+StatusOr<std::vector<std::string>> KeyPolicyService::ListKeyPolicies(
+    CallContext& call, const ListKeyPoliciesRequest& request) {
   KMS_ASSIGN_OR_RETURN(ResolvedKey resolved, ResolveOwnKey(deps_.keys, call, request.key_id));
   KMS_RETURN_IF_ERROR(AuthorizeKey(deps_.access, call, "kms:ListKeyPolicies", *resolved.key));
   if (request.page.marker) return std::vector<std::string>{};

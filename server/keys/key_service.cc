@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <mutex>
 
+#include "key_id.h"
 #include "kms/crypto.h"
 #include "kms/encoding.h"
-#include "key_id.h"
 
 namespace kms::keys {
 namespace {
@@ -24,7 +24,8 @@ std::unexpected<Status> KeyDoesNotExist(std::string_view region, std::string_vie
 }  // namespace
 
 KeyService::KeyService(KeyStore& store, std::unique_ptr<RootKey> root_key, const Clock& clock,
-                       std::vector<ManagedKeyTemplate> managed_keys, std::vector<std::string> accounts)
+                       std::vector<ManagedKeyTemplate> managed_keys,
+                       std::vector<std::string> accounts)
     : store_(store),
       root_key_(std::move(root_key)),
       clock_(clock),
@@ -35,7 +36,8 @@ StatusOr<std::shared_ptr<const KeyRecord>> KeyService::GetKeyInScope(const Scope
                                                                      std::string_view key_id) {
   auto key = store_.GetKey(key_id);
   if (!key) {
-    if (key.error().code() == Code::kNotFound) return KeyDoesNotExist(key_scope.region, key_scope.account, key_id);
+    if (key.error().code() == Code::kNotFound)
+      return KeyDoesNotExist(key_scope.region, key_scope.account, key_id);
     return std::unexpected(key.error());
   }
   // Key ids are unique across accounts and regions, but a key is only visible
@@ -46,28 +48,31 @@ StatusOr<std::shared_ptr<const KeyRecord>> KeyService::GetKeyInScope(const Scope
   return key;
 }
 
-StatusOr<ResolvedKey> KeyService::Resolve(const Scope& scope, std::string_view key_id, KeyIdForms forms,
-                                          ManagedKeyCreation creation) {
+StatusOr<ResolvedKey> KeyService::Resolve(const Scope& scope, std::string_view key_id,
+                                          KeyIdForms forms, ManagedKeyCreation creation) {
   KMS_ASSIGN_OR_RETURN(ParsedKeyId parsed, ParseKeyId(key_id));
   if (parsed.is_alias() && forms == KeyIdForms::kKeyIdOrArn) {
     return Error(Code::kNotFound, "Invalid keyId '" + std::string(key_id) + "'");
   }
   Scope target = scope;
   if (parsed.form == ParsedKeyId::Form::kKeyArn || parsed.form == ParsedKeyId::Form::kAliasArn) {
-    if (parsed.region != scope.region) return Error(Code::kNotFound, "Invalid arn " + parsed.region);
+    if (parsed.region != scope.region)
+      return Error(Code::kNotFound, "Invalid arn " + parsed.region);
     target.account = parsed.account;
   }
   ResolvedKey out;
   if (parsed.is_alias()) {
     // No lookup creates state for an account the caller does not belong to.
-    const bool may_create = target.account == scope.account &&
-                            std::find(accounts_.begin(), accounts_.end(), scope.account) != accounts_.end();
-    KMS_ASSIGN_OR_RETURN(out.key,
-                         ResolveAlias(target, parsed.alias_name, may_create ? creation : ManagedKeyCreation::kNever));
+    const bool may_create =
+        target.account == scope.account &&
+        std::find(accounts_.begin(), accounts_.end(), scope.account) != accounts_.end();
+    KMS_ASSIGN_OR_RETURN(out.key, ResolveAlias(target, parsed.alias_name,
+                                               may_create ? creation : ManagedKeyCreation::kNever));
     // Managed keys appear only to their own account.
     if (target.account != scope.account && out.key->key_manager == KeyManager::kAws) {
-      return Error(Code::kNotFound,
-                   "Alias " + AliasArn(target.region, target.account, parsed.alias_name) + " is not found.");
+      return Error(
+          Code::kNotFound,
+          "Alias " + AliasArn(target.region, target.account, parsed.alias_name) + " is not found.");
     }
     out.alias_name = parsed.alias_name;
     return out;
@@ -92,15 +97,17 @@ StatusOr<std::shared_ptr<const KeyRecord>> KeyService::ResolveAlias(const Scope&
       return std::make_shared<const KeyRecord>(std::move(preview));
     }
   }
-  return Error(Code::kNotFound, "Alias " + AliasArn(scope.region, scope.account, alias_name) + " is not found.");
+  return Error(Code::kNotFound,
+               "Alias " + AliasArn(scope.region, scope.account, alias_name) + " is not found.");
 }
 
-StatusOr<std::shared_ptr<const KeyRecord>> KeyService::CreateManagedKey(const Scope& scope,
-                                                                        const ManagedKeyTemplate& tmpl) {
+StatusOr<std::shared_ptr<const KeyRecord>> KeyService::CreateManagedKey(
+    const Scope& scope, const ManagedKeyTemplate& tmpl) {
   std::string key_id;
   KMS_RETURN_IF_ERROR(store_.Update([&](KeyStoreTxn& txn) -> Status {
     // Another request may have created it since we looked.
-    if (auto existing = txn.GetAlias(scope.account, scope.region, tmpl.alias_name); existing.has_value()) {
+    if (auto existing = txn.GetAlias(scope.account, scope.region, tmpl.alias_name);
+        existing.has_value()) {
       key_id = existing->target_key_id;
       return OkStatus();
     }
@@ -108,15 +115,17 @@ StatusOr<std::shared_ptr<const KeyRecord>> KeyService::CreateManagedKey(const Sc
     KMS_ASSIGN_OR_RETURN(KeyVersion version, AddVersion(txn, key, 1));
     key.versions.push_back(std::move(version));
     KMS_RETURN_IF_ERROR(txn.PutKey(key));
-    KMS_RETURN_IF_ERROR(txn.PutAlias(
-        AliasRecord{scope.account, scope.region, tmpl.alias_name, key.key_id, key.creation_date, key.creation_date}));
+    KMS_RETURN_IF_ERROR(
+        txn.PutAlias(AliasRecord{scope.account, scope.region, tmpl.alias_name, key.key_id,
+                                 key.creation_date, key.creation_date}));
     key_id = key.key_id;
     return OkStatus();
   }));
   return store_.GetKey(key_id);
 }
 
-KeyRecord KeyService::NewManagedKeyRecord(const Scope& scope, const ManagedKeyTemplate& tmpl) const {
+KeyRecord KeyService::NewManagedKeyRecord(const Scope& scope,
+                                          const ManagedKeyTemplate& tmpl) const {
   const EpochMillis now = clock_.NowMillis();
   KeyRecord key;
   key.key_id = NewUuid();
@@ -133,7 +142,8 @@ KeyRecord KeyService::NewManagedKeyRecord(const Scope& scope, const ManagedKeyTe
   return key;
 }
 
-StatusOr<KeyVersion> KeyService::AddVersion(KeyStoreTxn& txn, const KeyRecord& key, uint32_t version) {
+StatusOr<KeyVersion> KeyService::AddVersion(KeyStoreTxn& txn, const KeyRecord& key,
+                                            uint32_t version) {
   SecretBytes material = crypto::RandomSecret(32);
   KMS_ASSIGN_OR_RETURN(Bytes wrapped, root_key_->Wrap(material, key.Arn(), version));
   KMS_RETURN_IF_ERROR(txn.PutKeyMaterial(key.key_id, version, wrapped));
@@ -173,13 +183,15 @@ StatusOr<std::shared_ptr<const KeyRecord>> KeyService::RotateKey(std::string_vie
     KMS_ASSIGN_OR_RETURN(KeyRecord key, txn.GetKey(key_id));
     KMS_ASSIGN_OR_RETURN(KeyVersion version, AddVersion(txn, key, key.current().version + 1));
     key.versions.push_back(std::move(version));
-    if (key.rotation_enabled) key.next_rotation_date = clock_.NowMillis() + key.rotation_period_days * kDayMillis;
+    if (key.rotation_enabled)
+      key.next_rotation_date = clock_.NowMillis() + key.rotation_period_days * kDayMillis;
     return txn.PutKey(key);
   }));
   return store_.GetKey(key_id);
 }
 
-StatusOr<std::shared_ptr<const SecretBytes>> KeyService::BackingKey(const KeyRecord& key, uint32_t version) {
+StatusOr<std::shared_ptr<const SecretBytes>> KeyService::BackingKey(const KeyRecord& key,
+                                                                    uint32_t version) {
   const std::string cache_key = MaterialCacheKey(key.key_id, version);
   {
     std::shared_lock lock(material_mu_);
@@ -197,7 +209,8 @@ StatusOr<std::shared_ptr<const SecretBytes>> KeyService::BackingKey(const KeyRec
   return shared;
 }
 
-StatusOr<Bytes> KeyService::Encrypt(const KeyRecord& key, ByteView plaintext, const EncryptionContext& context) {
+StatusOr<Bytes> KeyService::Encrypt(const KeyRecord& key, ByteView plaintext,
+                                    const EncryptionContext& context) {
   KeyIdBytes id;
   KMS_CHECK(ParseUuid(key.key_id, &id));
   const uint32_t version = key.current().version;
@@ -212,14 +225,17 @@ StatusOr<KeyService::BlobKey> KeyService::IdentifyBlob(const Scope& scope, ByteV
   // A ciphertext can only be decrypted in its key's region.
   if (!key || (*key)->region != scope.region) {
     return Error(Code::kAccessDenied,
-                 "The ciphertext refers to a customer master key that does not exist, does not exist in this "
+                 "The ciphertext refers to a customer master key that does not exist, does not "
+                 "exist in this "
                  "region, or you are not allowed to access.");
   }
-  if (blob.key_version == 0 || blob.key_version > (*key)->current().version) return Error(Code::kInvalidCiphertext);
+  if (blob.key_version == 0 || blob.key_version > (*key)->current().version)
+    return Error(Code::kInvalidCiphertext);
   return BlobKey{std::move(blob), std::move(*key)};
 }
 
-StatusOr<SecretBytes> KeyService::Decrypt(const BlobKey& blob_key, const EncryptionContext& context) {
+StatusOr<SecretBytes> KeyService::Decrypt(const BlobKey& blob_key,
+                                          const EncryptionContext& context) {
   KMS_ASSIGN_OR_RETURN(std::shared_ptr<const SecretBytes> backing,
                        BackingKey(*blob_key.key, blob_key.blob.key_version));
   return OpenCiphertextBlob(*backing, blob_key.blob, context);
@@ -231,11 +247,14 @@ StatusOr<int> KeyService::RunMaintenance() {
   int changed = 0;
   for (const auto& key : all) {
     if (key->state == KeyState::kPendingDeletion && key->deletion_date <= now) {
-      KMS_RETURN_IF_ERROR(store_.Update([&](KeyStoreTxn& txn) { return txn.DeleteKey(key->key_id); }));
+      KMS_RETURN_IF_ERROR(
+          store_.Update([&](KeyStoreTxn& txn) { return txn.DeleteKey(key->key_id); }));
       std::unique_lock lock(material_mu_);
-      for (const KeyVersion& v : key->versions) material_cache_.erase(MaterialCacheKey(key->key_id, v.version));
+      for (const KeyVersion& v : key->versions)
+        material_cache_.erase(MaterialCacheKey(key->key_id, v.version));
       ++changed;
-    } else if (key->state == KeyState::kEnabled && key->rotation_enabled && key->next_rotation_date <= now) {
+    } else if (key->state == KeyState::kEnabled && key->rotation_enabled &&
+               key->next_rotation_date <= now) {
       KMS_RETURN_IF_ERROR(RotateKey(key->key_id));
       ++changed;
     }

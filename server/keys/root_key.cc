@@ -47,7 +47,8 @@ StatusOr<SecretBytes> CreateKeyFile(const std::string& path) {
     return FileError("cannot create", path);
   }
   SecretBytes key = crypto::RandomSecret(kRootKeySize);
-  const bool ok = ::write(fd, key.data(), key.size()) == static_cast<ssize_t>(key.size()) && ::fsync(fd) == 0;
+  const bool ok =
+      ::write(fd, key.data(), key.size()) == static_cast<ssize_t>(key.size()) && ::fsync(fd) == 0;
   ::close(fd);
   if (!ok) {
     ::unlink(path.c_str());
@@ -83,7 +84,8 @@ StatusOr<std::unique_ptr<RootKey>> RootKey::LoadOrCreate(const std::string& path
     return FromBytes(key);
   }
   struct stat st;
-  StatusOr<SecretBytes> key = ::stat(path.c_str(), &st) == 0 ? ReadKeyFile(path) : CreateKeyFile(path);
+  StatusOr<SecretBytes> key =
+      ::stat(path.c_str(), &st) == 0 ? ReadKeyFile(path) : CreateKeyFile(path);
   if (!key) return std::unexpected(key.error());
   return FromBytes(*key);
 }
@@ -93,12 +95,14 @@ StatusOr<std::unique_ptr<RootKey>> RootKey::FromBytes(const SecretBytes& key) {
   return std::unique_ptr<RootKey>(new RootKey(key.Clone()));
 }
 
-StatusOr<Bytes> RootKey::Wrap(const SecretBytes& material, std::string_view key_arn, uint32_t version) const {
+StatusOr<Bytes> RootKey::Wrap(const SecretBytes& material, std::string_view key_arn,
+                              uint32_t version) const {
   KMS_ASSIGN_OR_RETURN(auto aead, crypto::NewAes256Gcm(key_));
   return aead->Encrypt(material.view(), AsBytes(WrapContext(key_arn, version)));
 }
 
-StatusOr<SecretBytes> RootKey::Unwrap(ByteView wrapped, std::string_view key_arn, uint32_t version) const {
+StatusOr<SecretBytes> RootKey::Unwrap(ByteView wrapped, std::string_view key_arn,
+                                      uint32_t version) const {
   KMS_ASSIGN_OR_RETURN(auto aead, crypto::NewAes256Gcm(key_));
   auto material = aead->Decrypt(wrapped, AsBytes(WrapContext(key_arn, version)));
   if (!material) {

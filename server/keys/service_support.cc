@@ -6,14 +6,16 @@ std::unexpected<Status> PageRequest::InvalidMarker() const {
   return Error(Code::kInvalidMarker, "Invalid marker: " + marker.value_or(""));
 }
 
-StatusOr<ResolvedKey> ResolveKey(KeyService& keys, CallContext& call, std::string_view key_id, KeyIdForms forms) {
+StatusOr<ResolvedKey> ResolveKey(KeyService& keys, CallContext& call, std::string_view key_id,
+                                 KeyIdForms forms) {
   KMS_ASSIGN_OR_RETURN(ResolvedKey resolved, keys.Resolve(call.scope, key_id, forms));
   call.trace.AddResource(resolved.key->Arn());
   return resolved;
 }
 
 StatusOr<ResolvedKey> ResolveOwnKey(KeyService& keys, CallContext& call, std::string_view key_id) {
-  KMS_ASSIGN_OR_RETURN(ResolvedKey resolved, keys.Resolve(call.scope, key_id, KeyIdForms::kKeyIdOrArn));
+  KMS_ASSIGN_OR_RETURN(ResolvedKey resolved,
+                       keys.Resolve(call.scope, key_id, KeyIdForms::kKeyIdOrArn));
   if (resolved.key->account != call.scope.account) {
     return Error(Code::kNotFound, "Key '" + resolved.key->Arn() + "' does not exist");
   }
@@ -21,7 +23,8 @@ StatusOr<ResolvedKey> ResolveOwnKey(KeyService& keys, CallContext& call, std::st
   return resolved;
 }
 
-Status AuthorizeKey(Access& access, CallContext& call, std::string_view action, const KeyRecord& key) {
+Status AuthorizeKey(Access& access, CallContext& call, std::string_view action,
+                    const KeyRecord& key) {
   AccessRequest request;
   request.action = std::string(action);
   request.key = &key;

@@ -44,7 +44,8 @@ Status TagService::TagResource(CallContext& call, const TagResourceRequest& requ
     KMS_RETURN_IF_ERROR(CheckKeyState(key, KeyUse::kManage));
     KMS_RETURN_IF_ERROR(CheckTags(request.tags, key.tags));
     for (const Tag& tag : request.tags) {
-      auto it = std::find_if(key.tags.begin(), key.tags.end(), [&](const Tag& t) { return t.key == tag.key; });
+      auto it = std::find_if(key.tags.begin(), key.tags.end(),
+                             [&](const Tag& t) { return t.key == tag.key; });
       if (it != key.tags.end()) {
         it->value = tag.value;
       } else {
@@ -66,18 +67,21 @@ Status TagService::UntagResource(CallContext& call, const UntagResourceRequest& 
   KMS_RETURN_IF_ERROR(deps_.keys.UpdateKey(resolved.key->key_id, [&](KeyRecord& key) -> Status {
     KMS_RETURN_IF_ERROR(CheckKeyState(key, KeyUse::kManage));
     std::erase_if(key.tags, [&](const Tag& t) {
-      return std::find(request.tag_keys.begin(), request.tag_keys.end(), t.key) != request.tag_keys.end();
+      return std::find(request.tag_keys.begin(), request.tag_keys.end(), t.key) !=
+             request.tag_keys.end();
     });
     return OkStatus();
   }));
   return OkStatus();
 }
 
-StatusOr<ListPage<Tag>> TagService::ListResourceTags(CallContext& call, const ListResourceTagsRequest& request) {
+StatusOr<ListPage<Tag>> TagService::ListResourceTags(CallContext& call,
+                                                     const ListResourceTagsRequest& request) {
   size_t start = 0;
   if (request.page.marker) {
     const std::string& position = request.page.after;
-    if (position.empty() || position.find_first_not_of("0123456789") != std::string::npos || position.size() > 6) {
+    if (position.empty() || position.find_first_not_of("0123456789") != std::string::npos ||
+        position.size() > 6) {
       return request.page.InvalidMarker();
     }
     start = std::stoul(position);

@@ -176,7 +176,8 @@ bool ConditionHolds(const Condition& condition, const RequestKeys& keys, Effect 
     // of them to hold, a Deny any one.
     const bool need_all = effect == Effect::kAllow;
     for (const std::string& value : *values) {
-      if (HoldsFor(condition, texts, std::span<const std::string>(&value, 1)) != need_all) return !need_all;
+      if (HoldsFor(condition, texts, std::span<const std::string>(&value, 1)) != need_all)
+        return !need_all;
     }
     return need_all;
   }

@@ -57,7 +57,8 @@ void ConditionValues::SetAll(std::vector<std::pair<std::string, std::string>> pa
   std::vector<Entry> added;
   added.reserve(pairs.size());
   for (auto& [key, value] : pairs) added.push_back(Entry{ToLower(key), {std::move(value)}});
-  std::stable_sort(added.begin(), added.end(), [](const Entry& a, const Entry& b) { return a.key < b.key; });
+  std::stable_sort(added.begin(), added.end(),
+                   [](const Entry& a, const Entry& b) { return a.key < b.key; });
   // Fold keys that differ only in case into one entry of alternatives.
   std::vector<Entry> folded;
   folded.reserve(added.size());

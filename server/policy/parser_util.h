@@ -3,11 +3,11 @@
 #ifndef KMS_SERVER_POLICY_PARSER_UTIL_H_
 #define KMS_SERVER_POLICY_PARSER_UTIL_H_
 
-#include <rapidjson/document.h>
-
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <rapidjson/document.h>
 
 #include "kms/server/policy/policy.h"
 #include "kms/status.h"

@@ -1,9 +1,9 @@
 // ParsePolicy: JSON text -> PolicyDocument (IAM User Guide, "Grammar of the
 // IAM JSON policy language"; KMS Developer Guide, "Key policies").
-#include <rapidjson/error/en.h>
-
 #include <array>
 #include <set>
+
+#include <rapidjson/error/en.h>
 
 #include "kms/json_text.h"
 #include "parser_util.h"

@@ -16,7 +16,9 @@ StatusOr<DataDirLock> DataDirLock::Acquire(const std::string& directory) {
   if (!fs::exists(directory, ec)) {
     fs::create_directories(directory, ec);
     if (!ec) fs::permissions(directory, fs::perms::owner_all, fs::perm_options::replace, ec);
-    if (ec) return Error(Code::kInternal, "cannot create data directory " + directory + ": " + ec.message());
+    if (ec)
+      return Error(Code::kInternal,
+                   "cannot create data directory " + directory + ": " + ec.message());
   }
   const std::string path = directory + "/kmsd.lock";
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -28,9 +30,10 @@ StatusOr<DataDirLock> DataDirLock::Acquire(const std::string& directory) {
     const ssize_t n = ::pread(fd, holder, sizeof holder - 1, 0);
     const std::string pid = n > 0 ? std::string(holder, static_cast<size_t>(n)) : "unknown";
     if (error == EWOULDBLOCK) {
-      return Error(Code::kInternal, "data directory " + directory + " is in use by kmsd process " +
-                                        pid.substr(0, pid.find('\n')) +
-                                        "; two servers on one data directory would fork its audit log");
+      return Error(Code::kInternal,
+                   "data directory " + directory + " is in use by kmsd process " +
+                       pid.substr(0, pid.find('\n')) +
+                       "; two servers on one data directory would fork its audit log");
     }
     return Error(Code::kInternal, "cannot lock " + path + ": " + std::strerror(error));
   }

@@ -44,7 +44,8 @@ std::string KeyArn(std::string_view region, std::string_view account, std::strin
   return arn;
 }
 
-std::string AliasArn(std::string_view region, std::string_view account, std::string_view alias_name) {
+std::string AliasArn(std::string_view region, std::string_view account,
+                     std::string_view alias_name) {
   std::string arn = "arn:aws:kms:";
   arn.append(region).append(":").append(account).append(":").append(alias_name);
   return arn;

@@ -9,7 +9,8 @@ namespace kms::lmdb {
 
 std::unexpected<Status> ErrorFor(int rc, std::string_view what) {
   std::string message = "LMDB " + std::string(what) + ": ";
-  if (rc == MDB_MAP_FULL) return Error(Code::kStoreFull, message + "the store is full (its map size is reached)");
+  if (rc == MDB_MAP_FULL)
+    return Error(Code::kStoreFull, message + "the store is full (its map size is reached)");
   return Error(Code::kInternal, message + mdb_strerror(rc));
 }
 
@@ -88,8 +89,10 @@ StatusOr<std::unique_ptr<Env>> Env::Open(const EnvOptions& options) {
   } else {
     fs::create_directories(options.directory, ec);
     // Only the server's user may read what is stored.
-    if (!ec) fs::permissions(options.directory, fs::perms::owner_all, fs::perm_options::replace, ec);
-    if (ec) return Error(Code::kInternal, "cannot create " + options.directory + ": " + ec.message());
+    if (!ec)
+      fs::permissions(options.directory, fs::perms::owner_all, fs::perm_options::replace, ec);
+    if (ec)
+      return Error(Code::kInternal, "cannot create " + options.directory + ": " + ec.message());
   }
   MDB_env* env = nullptr;
   int rc = mdb_env_create(&env);
@@ -141,7 +144,8 @@ StatusOr<Env::Usage> Env::CurrentUsage() const {
 StatusOr<MDB_dbi> Env::OpenDb(const char* name, unsigned flags) {
   KMS_ASSIGN_OR_RETURN(Txn txn, Txn::Begin(env_, read_only_));
   MDB_dbi dbi = 0;
-  if (int rc = mdb_dbi_open(txn.get(), name, flags | (read_only_ ? 0 : MDB_CREATE), &dbi); rc != 0) {
+  if (int rc = mdb_dbi_open(txn.get(), name, flags | (read_only_ ? 0 : MDB_CREATE), &dbi);
+      rc != 0) {
     return ErrorFor(rc, std::string("open database ") + name);
   }
   KMS_RETURN_IF_ERROR(txn.Commit());

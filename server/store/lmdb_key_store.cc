@@ -45,7 +45,7 @@ std::string MaterialKey(std::string_view key_id, uint32_t version) {
 // What a write transaction changed, for cache invalidation after commit.
 struct Touched {
   std::set<std::string> keys;
-  std::set<std::string> aliases;  // alias keys
+  std::set<std::string> aliases;     // alias keys
   std::set<std::string> grant_keys;  // key ids whose grants changed
 };
 
@@ -62,8 +62,8 @@ Status ScanPrefix(const lmdb::Txn& txn, MDB_dbi dbi, std::string_view prefix, Fn
   KMS_ASSIGN_OR_RETURN(lmdb::Cursor cursor, lmdb::Cursor::Open(txn, dbi));
   MDB_val k = lmdb::ToVal(prefix), v;
   // LMDB refuses zero-length keys, so an empty prefix starts at the first entry.
-  for (int rc = mdb_cursor_get(cursor.get(), &k, &v, prefix.empty() ? MDB_FIRST : MDB_SET_RANGE); rc == 0;
-       rc = mdb_cursor_get(cursor.get(), &k, &v, MDB_NEXT)) {
+  for (int rc = mdb_cursor_get(cursor.get(), &k, &v, prefix.empty() ? MDB_FIRST : MDB_SET_RANGE);
+       rc == 0; rc = mdb_cursor_get(cursor.get(), &k, &v, MDB_NEXT)) {
     if (!lmdb::FromVal(k).starts_with(prefix)) break;
     KMS_RETURN_IF_ERROR(fn(lmdb::FromVal(k), lmdb::FromVal(v)));
   }
@@ -83,19 +83,22 @@ Status ScanDups(const lmdb::Txn& txn, MDB_dbi dbi, std::string_view key, Fn&& fn
 }
 
 // The grants of one key, in grant id order.
-StatusOr<std::vector<GrantRecord>> GrantsOfKey(const lmdb::Txn& txn, const Dbis& dbi, std::string_view key_id) {
+StatusOr<std::vector<GrantRecord>> GrantsOfKey(const lmdb::Txn& txn, const Dbis& dbi,
+                                               std::string_view key_id) {
   std::vector<GrantRecord> out;
-  KMS_RETURN_IF_ERROR(ScanPrefix(txn, dbi.grants, Join(key_id, ""), [&](std::string_view, std::string_view v) -> Status {
-    KMS_ASSIGN_OR_RETURN(GrantRecord grant, DecodeGrant(v));
-    out.push_back(std::move(grant));
-    return OkStatus();
-  }));
+  KMS_RETURN_IF_ERROR(ScanPrefix(txn, dbi.grants, Join(key_id, ""),
+                                 [&](std::string_view, std::string_view v) -> Status {
+                                   KMS_ASSIGN_OR_RETURN(GrantRecord grant, DecodeGrant(v));
+                                   out.push_back(std::move(grant));
+                                   return OkStatus();
+                                 }));
   return out;
 }
 
 class LmdbKeyStoreTxn final : public KeyStoreTxn {
  public:
-  LmdbKeyStoreTxn(lmdb::Txn& txn, const Dbis& dbi, Touched* touched) : txn_(txn), dbi_(dbi), touched_(touched) {}
+  LmdbKeyStoreTxn(lmdb::Txn& txn, const Dbis& dbi, Touched* touched)
+      : txn_(txn), dbi_(dbi), touched_(touched) {}
 
   StatusOr<KeyRecord> GetKey(std::string_view key_id) override {
     KMS_ASSIGN_OR_RETURN(std::string_view json, Get(txn_, dbi_.keys, key_id));
@@ -116,17 +119,19 @@ class LmdbKeyStoreTxn final : public KeyStoreTxn {
     KMS_RETURN_IF_ERROR(txn_.Delete(dbi_.keys_by_scope, Join(key.account, key.region), id));
     KMS_RETURN_IF_ERROR(DeleteAllWithPrefix(dbi_.material, Join(key_id, "")));
     std::vector<std::string> alias_keys;
-    KMS_RETURN_IF_ERROR(ScanDups(txn_, dbi_.aliases_by_key, key_id, [&](std::string_view v) -> Status {
-      alias_keys.emplace_back(v);
-      return OkStatus();
-    }));
+    KMS_RETURN_IF_ERROR(
+        ScanDups(txn_, dbi_.aliases_by_key, key_id, [&](std::string_view v) -> Status {
+          alias_keys.emplace_back(v);
+          return OkStatus();
+        }));
     for (const std::string& alias_key : alias_keys) {
       touched_->aliases.insert(alias_key);
       KMS_RETURN_IF_ERROR(txn_.Delete(dbi_.aliases, alias_key));
     }
     KMS_RETURN_IF_ERROR(txn_.Delete(dbi_.aliases_by_key, key_id));
     KMS_ASSIGN_OR_RETURN(std::vector<GrantRecord> grants, ListGrantsForKey(key_id));
-    for (const GrantRecord& grant : grants) KMS_RETURN_IF_ERROR(DeleteGrant(key_id, grant.grant_id));
+    for (const GrantRecord& grant : grants)
+      KMS_RETURN_IF_ERROR(DeleteGrant(key_id, grant.grant_id));
     return OkStatus();
   }
 
@@ -136,7 +141,8 @@ class LmdbKeyStoreTxn final : public KeyStoreTxn {
 
   StatusOr<AliasRecord> GetAlias(std::string_view account, std::string_view region,
                                  std::string_view alias_name) override {
-    KMS_ASSIGN_OR_RETURN(std::string_view json, Get(txn_, dbi_.aliases, AliasKey(account, region, alias_name)));
+    KMS_ASSIGN_OR_RETURN(std::string_view json,
+                         Get(txn_, dbi_.aliases, AliasKey(account, region, alias_name)));
     return DecodeAlias(json);
   }
 
@@ -152,7 +158,8 @@ class LmdbKeyStoreTxn final : public KeyStoreTxn {
     return txn_.Put(dbi_.aliases_by_key, alias.target_key_id, key, MDB_NODUPDATA);
   }
 
-  Status DeleteAlias(std::string_view account, std::string_view region, std::string_view alias_name) override {
+  Status DeleteAlias(std::string_view account, std::string_view region,
+                     std::string_view alias_name) override {
     KMS_ASSIGN_OR_RETURN(AliasRecord alias, GetAlias(account, region, alias_name));
     const std::string key = AliasKey(account, region, alias_name);
     touched_->aliases.insert(key);
@@ -163,10 +170,11 @@ class LmdbKeyStoreTxn final : public KeyStoreTxn {
 
   StatusOr<size_t> CountAliasesForKey(std::string_view key_id) override {
     size_t count = 0;
-    KMS_RETURN_IF_ERROR(ScanDups(txn_, dbi_.aliases_by_key, key_id, [&](std::string_view) -> Status {
-      ++count;
-      return OkStatus();
-    }));
+    KMS_RETURN_IF_ERROR(
+        ScanDups(txn_, dbi_.aliases_by_key, key_id, [&](std::string_view) -> Status {
+          ++count;
+          return OkStatus();
+        }));
     return count;
   }
 
@@ -201,10 +209,11 @@ class LmdbKeyStoreTxn final : public KeyStoreTxn {
  private:
   Status DeleteAllWithPrefix(MDB_dbi dbi, std::string_view prefix) {
     std::vector<std::string> keys;
-    KMS_RETURN_IF_ERROR(ScanPrefix(txn_, dbi, prefix, [&](std::string_view k, std::string_view) -> Status {
-      keys.emplace_back(k);
-      return OkStatus();
-    }));
+    KMS_RETURN_IF_ERROR(
+        ScanPrefix(txn_, dbi, prefix, [&](std::string_view k, std::string_view) -> Status {
+          keys.emplace_back(k);
+          return OkStatus();
+        }));
     for (const std::string& k : keys) KMS_RETURN_IF_ERROR(txn_.Delete(dbi, k));
     return OkStatus();
   }
@@ -230,7 +239,8 @@ class RecordCache {
   }
 
   template <class T>
-  void Insert(Map<T>& map, const std::string& key, std::shared_ptr<const T> value, uint64_t generation) {
+  void Insert(Map<T>& map, const std::string& key, std::shared_ptr<const T> value,
+              uint64_t generation) {
     std::unique_lock lock(mu_);
     if (generation == generation_) map[key] = std::move(value);
   }
@@ -257,41 +267,50 @@ class LmdbKeyStore final : public KeyStore {
   LmdbKeyStore(std::unique_ptr<lmdb::Env> env, Dbis dbi) : env_(std::move(env)), dbi_(dbi) {}
 
   StatusOr<std::shared_ptr<const KeyRecord>> GetKey(std::string_view key_id) override {
-    return Cached<KeyRecord>(cache_.keys, std::string(key_id), [&](const lmdb::Txn& txn) -> StatusOr<KeyRecord> {
-      KMS_ASSIGN_OR_RETURN(std::string_view json, Get(txn, dbi_.keys, key_id));
-      return DecodeKey(json);
-    });
+    return Cached<KeyRecord>(
+        cache_.keys, std::string(key_id), [&](const lmdb::Txn& txn) -> StatusOr<KeyRecord> {
+          KMS_ASSIGN_OR_RETURN(std::string_view json, Get(txn, dbi_.keys, key_id));
+          return DecodeKey(json);
+        });
   }
 
   StatusOr<Bytes> GetKeyMaterial(std::string_view key_id, uint32_t version) override {
     KMS_ASSIGN_OR_RETURN(lmdb::Txn txn, env_->BeginRead());
-    KMS_ASSIGN_OR_RETURN(std::string_view value, Get(txn, dbi_.material, MaterialKey(key_id, version)));
+    KMS_ASSIGN_OR_RETURN(std::string_view value,
+                         Get(txn, dbi_.material, MaterialKey(key_id, version)));
     return ToBytes(value);
   }
 
-  StatusOr<std::shared_ptr<const AliasRecord>> GetAlias(std::string_view account, std::string_view region,
+  StatusOr<std::shared_ptr<const AliasRecord>> GetAlias(std::string_view account,
+                                                        std::string_view region,
                                                         std::string_view alias_name) override {
     const std::string key = AliasKey(account, region, alias_name);
-    return Cached<AliasRecord>(cache_.aliases, key, [&](const lmdb::Txn& txn) -> StatusOr<AliasRecord> {
-      KMS_ASSIGN_OR_RETURN(std::string_view json, Get(txn, dbi_.aliases, key));
-      return DecodeAlias(json);
-    });
+    return Cached<AliasRecord>(
+        cache_.aliases, key, [&](const lmdb::Txn& txn) -> StatusOr<AliasRecord> {
+          KMS_ASSIGN_OR_RETURN(std::string_view json, Get(txn, dbi_.aliases, key));
+          return DecodeAlias(json);
+        });
   }
 
-  StatusOr<std::shared_ptr<const std::vector<GrantRecord>>> GetGrantsForKey(std::string_view key_id) override {
+  StatusOr<std::shared_ptr<const std::vector<GrantRecord>>> GetGrantsForKey(
+      std::string_view key_id) override {
     return Cached<std::vector<GrantRecord>>(
-        cache_.grants, std::string(key_id), [&](const lmdb::Txn& txn) -> StatusOr<std::vector<GrantRecord>> {
+        cache_.grants, std::string(key_id),
+        [&](const lmdb::Txn& txn) -> StatusOr<std::vector<GrantRecord>> {
           return GrantsOfKey(txn, dbi_, key_id);
         });
   }
 
-  StatusOr<Page<std::shared_ptr<const KeyRecord>>> ListKeys(std::string_view account, std::string_view region,
-                                                            std::string_view marker, size_t limit) override {
+  StatusOr<Page<std::shared_ptr<const KeyRecord>>> ListKeys(std::string_view account,
+                                                            std::string_view region,
+                                                            std::string_view marker,
+                                                            size_t limit) override {
     std::vector<std::string> ids;
     bool more = false;
     {
       KMS_ASSIGN_OR_RETURN(lmdb::Txn txn, env_->BeginRead());
-      KMS_RETURN_IF_ERROR(PageOfDups(txn, dbi_.keys_by_scope, Join(account, region), marker, limit, &ids, &more));
+      KMS_RETURN_IF_ERROR(
+          PageOfDups(txn, dbi_.keys_by_scope, Join(account, region), marker, limit, &ids, &more));
     }
     Page<std::shared_ptr<const KeyRecord>> page;
     for (const std::string& id : ids) {
@@ -331,21 +350,23 @@ class LmdbKeyStore final : public KeyStore {
   StatusOr<std::vector<AliasRecord>> ListAliasesForKey(std::string_view key_id) override {
     KMS_ASSIGN_OR_RETURN(lmdb::Txn txn, env_->BeginRead());
     std::vector<AliasRecord> out;
-    KMS_RETURN_IF_ERROR(ScanDups(txn, dbi_.aliases_by_key, key_id, [&](std::string_view alias_key) -> Status {
-      KMS_ASSIGN_OR_RETURN(std::string_view json, Get(txn, dbi_.aliases, alias_key));
-      KMS_ASSIGN_OR_RETURN(AliasRecord alias, DecodeAlias(json));
-      out.push_back(std::move(alias));
-      return OkStatus();
-    }));
+    KMS_RETURN_IF_ERROR(
+        ScanDups(txn, dbi_.aliases_by_key, key_id, [&](std::string_view alias_key) -> Status {
+          KMS_ASSIGN_OR_RETURN(std::string_view json, Get(txn, dbi_.aliases, alias_key));
+          KMS_ASSIGN_OR_RETURN(AliasRecord alias, DecodeAlias(json));
+          out.push_back(std::move(alias));
+          return OkStatus();
+        }));
     return out;
   }
 
-  StatusOr<Page<GrantRecord>> ListRetirableGrants(std::string_view principal, std::string_view marker,
-                                                  size_t limit) override {
+  StatusOr<Page<GrantRecord>> ListRetirableGrants(std::string_view principal,
+                                                  std::string_view marker, size_t limit) override {
     KMS_ASSIGN_OR_RETURN(lmdb::Txn txn, env_->BeginRead());
     std::vector<std::string> refs;
     bool more = false;
-    KMS_RETURN_IF_ERROR(PageOfDups(txn, dbi_.grants_by_retiring, principal, marker, limit, &refs, &more));
+    KMS_RETURN_IF_ERROR(
+        PageOfDups(txn, dbi_.grants_by_retiring, principal, marker, limit, &refs, &more));
     Page<GrantRecord> page;
     for (const std::string& ref : refs) {
       KMS_ASSIGN_OR_RETURN(std::string_view json, Get(txn, dbi_.grants, ref));
@@ -359,11 +380,12 @@ class LmdbKeyStore final : public KeyStore {
   StatusOr<std::vector<std::shared_ptr<const KeyRecord>>> AllKeys() override {
     KMS_ASSIGN_OR_RETURN(lmdb::Txn txn, env_->BeginRead());
     std::vector<std::shared_ptr<const KeyRecord>> out;
-    KMS_RETURN_IF_ERROR(ScanPrefix(txn, dbi_.keys, "", [&](std::string_view, std::string_view v) -> Status {
-      KMS_ASSIGN_OR_RETURN(KeyRecord key, DecodeKey(v));
-      out.push_back(std::make_shared<const KeyRecord>(std::move(key)));
-      return OkStatus();
-    }));
+    KMS_RETURN_IF_ERROR(
+        ScanPrefix(txn, dbi_.keys, "", [&](std::string_view, std::string_view v) -> Status {
+          KMS_ASSIGN_OR_RETURN(KeyRecord key, DecodeKey(v));
+          out.push_back(std::make_shared<const KeyRecord>(std::move(key)));
+          return OkStatus();
+        }));
     return out;
   }
 
@@ -380,7 +402,8 @@ class LmdbKeyStore final : public KeyStore {
 
  private:
   template <class T, class Load>
-  StatusOr<std::shared_ptr<const T>> Cached(RecordCache::Map<T>& map, const std::string& key, Load&& load) {
+  StatusOr<std::shared_ptr<const T>> Cached(RecordCache::Map<T>& map, const std::string& key,
+                                            Load&& load) {
     uint64_t generation = 0;
     if (auto hit = cache_.Find(map, key, &generation)) return hit;
     KMS_ASSIGN_OR_RETURN(lmdb::Txn txn, env_->BeginRead());
@@ -392,8 +415,9 @@ class LmdbKeyStore final : public KeyStore {
 
   // Up to `limit` duplicates of `key` that sort after `marker`; *more is set
   // when further duplicates exist.
-  static Status PageOfDups(const lmdb::Txn& txn, MDB_dbi dbi, std::string_view key, std::string_view marker,
-                           size_t limit, std::vector<std::string>* out, bool* more) {
+  static Status PageOfDups(const lmdb::Txn& txn, MDB_dbi dbi, std::string_view key,
+                           std::string_view marker, size_t limit, std::vector<std::string>* out,
+                           bool* more) {
     KMS_ASSIGN_OR_RETURN(lmdb::Cursor cursor, lmdb::Cursor::Open(txn, dbi));
     MDB_val k = lmdb::ToVal(key), v = lmdb::ToVal(marker);
     int rc = marker.empty() ? mdb_cursor_get(cursor.get(), &k, &v, MDB_SET_KEY)
@@ -423,8 +447,9 @@ class LmdbKeyStore final : public KeyStore {
 namespace kms {
 
 StatusOr<std::unique_ptr<KeyStore>> OpenLmdbKeyStore(const LmdbKeyStoreOptions& options) {
-  KMS_ASSIGN_OR_RETURN(std::unique_ptr<lmdb::Env> env,
-                       lmdb::Env::Open(lmdb::EnvOptions{options.directory, options.map_size_bytes, 16, false}));
+  KMS_ASSIGN_OR_RETURN(
+      std::unique_ptr<lmdb::Env> env,
+      lmdb::Env::Open(lmdb::EnvOptions{options.directory, options.map_size_bytes, 16, false}));
   store::Dbis dbi{};
   KMS_ASSIGN_OR_RETURN(dbi.keys, env->OpenDb("keys", 0));
   KMS_ASSIGN_OR_RETURN(dbi.material, env->OpenDb("material", 0));

@@ -39,18 +39,25 @@ std::string EncodeKey(const KeyRecord& key) {
   w.StartObject();
   w.Field("key_id", key.key_id).Field("account", key.account).Field("region", key.region);
   w.Field("key_manager", KeyManagerName(key.key_manager)).Field("state", KeyStateName(key.state));
-  w.Field("description", key.description).Field("key_spec", key.key_spec).Field("key_usage", key.key_usage);
+  w.Field("description", key.description)
+      .Field("key_spec", key.key_spec)
+      .Field("key_usage", key.key_usage);
   w.Field("origin", key.origin);
   w.Int("creation_date", key.creation_date).Int("deletion_date", key.deletion_date);
   w.Int("pending_window_days", key.pending_window_days);
   w.Field("policy", key.policy).Field("rotation_enabled", key.rotation_enabled);
-  w.Int("rotation_period_days", key.rotation_period_days).Int("next_rotation_date", key.next_rotation_date);
+  w.Int("rotation_period_days", key.rotation_period_days)
+      .Int("next_rotation_date", key.next_rotation_date);
   w.Key("tags").StartArray();
-  for (const Tag& tag : key.tags) w.StartObject().Field("key", tag.key).Field("value", tag.value).EndObject();
+  for (const Tag& tag : key.tags)
+    w.StartObject().Field("key", tag.key).Field("value", tag.value).EndObject();
   w.EndArray();
   w.Key("versions").StartArray();
   for (const KeyVersion& v : key.versions) {
-    w.StartObject().Uint("version", v.version).Field("material_id", v.material_id).Int("created", v.created);
+    w.StartObject()
+        .Uint("version", v.version)
+        .Field("material_id", v.material_id)
+        .Int("created", v.created);
     w.EndObject();
   }
   w.EndArray();
@@ -67,7 +74,8 @@ StatusOr<KeyRecord> DecodeKey(std::string_view text) {
                   Take(json::FindString(doc, "account"), &key.account) &&
                   Take(json::FindString(doc, "region"), &key.region) &&
                   Take(json::FindString(doc, "key_manager"), &manager) &&
-                  Take(json::FindString(doc, "state"), &state) && ParseKeyState(state, &key.state) &&
+                  Take(json::FindString(doc, "state"), &state) &&
+                  ParseKeyState(state, &key.state) &&
                   Take(json::FindString(doc, "description"), &key.description) &&
                   Take(json::FindString(doc, "key_spec"), &key.key_spec) &&
                   Take(json::FindString(doc, "key_usage"), &key.key_usage) &&
@@ -86,7 +94,8 @@ StatusOr<KeyRecord> DecodeKey(std::string_view text) {
   if (tags == nullptr || versions == nullptr) return Corrupt("key");
   for (const Value& t : tags->GetArray()) {
     Tag tag;
-    if (!Take(json::FindString(t, "key"), &tag.key) || !Take(json::FindString(t, "value"), &tag.value)) {
+    if (!Take(json::FindString(t, "key"), &tag.key) ||
+        !Take(json::FindString(t, "value"), &tag.value)) {
       return Corrupt("key");
     }
     key.tags.push_back(std::move(tag));
@@ -94,7 +103,8 @@ StatusOr<KeyRecord> DecodeKey(std::string_view text) {
   for (const Value& v : versions->GetArray()) {
     KeyVersion version;
     int64_t number = 0;
-    if (!Take(json::FindInt(v, "version"), &number) || !Take(json::FindString(v, "material_id"), &version.material_id) ||
+    if (!Take(json::FindInt(v, "version"), &number) ||
+        !Take(json::FindString(v, "material_id"), &version.material_id) ||
         !Take(json::FindInt(v, "created"), &version.created)) {
       return Corrupt("key");
     }
@@ -130,12 +140,18 @@ StatusOr<AliasRecord> DecodeAlias(std::string_view text) {
 
 std::string EncodeGrant(const GrantRecord& grant) {
   json::Writer w;
-  w.StartObject().Field("grant_id", grant.grant_id).Field("key_id", grant.key_id).Field("name", grant.name);
+  w.StartObject()
+      .Field("grant_id", grant.grant_id)
+      .Field("key_id", grant.key_id)
+      .Field("name", grant.name);
   w.Int("creation_date", grant.creation_date).Field("grantee_principal", grant.grantee_principal);
-  w.Field("retiring_principal", grant.retiring_principal).Field("issuing_account", grant.issuing_account);
+  w.Field("retiring_principal", grant.retiring_principal)
+      .Field("issuing_account", grant.issuing_account);
   w.StringList("operations", grant.operations);
-  if (grant.encryption_context_subset) w.StringMap("encryption_context_subset", *grant.encryption_context_subset);
-  if (grant.encryption_context_equals) w.StringMap("encryption_context_equals", *grant.encryption_context_equals);
+  if (grant.encryption_context_subset)
+    w.StringMap("encryption_context_subset", *grant.encryption_context_subset);
+  if (grant.encryption_context_equals)
+    w.StringMap("encryption_context_equals", *grant.encryption_context_equals);
   w.Field("for_aws_resource", grant.for_aws_resource);
   w.EndObject();
   return w.Take();
@@ -145,7 +161,8 @@ StatusOr<GrantRecord> DecodeGrant(std::string_view text) {
   rapidjson::Document doc;
   GrantRecord grant;
   if (!Parse(text, &doc) || !Take(json::FindString(doc, "grant_id"), &grant.grant_id) ||
-      !Take(json::FindString(doc, "key_id"), &grant.key_id) || !Take(json::FindString(doc, "name"), &grant.name) ||
+      !Take(json::FindString(doc, "key_id"), &grant.key_id) ||
+      !Take(json::FindString(doc, "name"), &grant.name) ||
       !Take(json::FindInt(doc, "creation_date"), &grant.creation_date) ||
       !Take(json::FindString(doc, "grantee_principal"), &grant.grantee_principal) ||
       !Take(json::FindString(doc, "retiring_principal"), &grant.retiring_principal) ||
@@ -155,8 +172,9 @@ StatusOr<GrantRecord> DecodeGrant(std::string_view text) {
     return Corrupt("grant");
   }
   // Optional members: absent is fine, present must be a context.
-  for (const auto& [name, context] : {std::pair{"encryption_context_subset", &grant.encryption_context_subset},
-                                      std::pair{"encryption_context_equals", &grant.encryption_context_equals}}) {
+  for (const auto& [name, context] :
+       {std::pair{"encryption_context_subset", &grant.encryption_context_subset},
+        std::pair{"encryption_context_equals", &grant.encryption_context_equals}}) {
     if (!doc.HasMember(name)) continue;
     *context = json::FindStringMap(doc, name);
     if (!*context) return Corrupt("grant");

@@ -1,8 +1,8 @@
 #include "client/cli_args.h"
 
-#include <gtest/gtest.h>
-
 #include <set>
+
+#include <gtest/gtest.h>
 
 #include "testing/status_matchers.h"
 

@@ -5,9 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include "kms/encoding.h"
 #include "kms/server/auth/authenticator.h"
 #include "kms/server/config/config.h"
-#include "kms/encoding.h"
 #include "kms/sigv4.h"
 #include "testing/status_matchers.h"
 
@@ -101,9 +101,9 @@ TEST(BuildKmsRequestTest, ViaServiceCallsCarryTheServicesSignatureOverTheViaHead
       service.signed_headers.end());
   // The countersignature is bound to the user: it signs the user's access key id.
   EXPECT_EQ(request.Header(kViaPrincipalHeader), "AKIAKMSD0ALICE000001");
-  EXPECT_NE(
-      std::find(service.signed_headers.begin(), service.signed_headers.end(), "x-kmsd-via-principal"),
-      service.signed_headers.end());
+  EXPECT_NE(std::find(service.signed_headers.begin(), service.signed_headers.end(),
+                      "x-kmsd-via-principal"),
+            service.signed_headers.end());
   // One X-Amz-Date, shared by both signatures; the user's covers the service's.
   EXPECT_EQ(Count(request, "X-Amz-Date"), 1);
   EXPECT_EQ(request.Header("X-Amz-Date"), FormatAmzDate(kNow));

@@ -2,9 +2,9 @@
 // and when an instance goes to (and stays in) the terminal state.
 #include "kms/client/rds_service.h"
 
-#include <gtest/gtest.h>
-
 #include <filesystem>
+
+#include <gtest/gtest.h>
 
 #include "kms/crypto.h"
 #include "testing/status_matchers.h"

@@ -1,9 +1,10 @@
 #include <fcntl.h>
-#include <gtest/gtest.h>
 #include <sys/file.h>
 #include <unistd.h>
 
 #include <filesystem>
+
+#include <gtest/gtest.h>
 
 #include "client/atomic_file.h"
 #include "kms/client/rds_state.h"

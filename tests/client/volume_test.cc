@@ -1,10 +1,10 @@
-#include <gtest/gtest.h>
-
 #include <filesystem>
 
+#include <gtest/gtest.h>
+
 #include "client/atomic_file.h"
-#include "kms/crypto.h"
 #include "kms/client/rds_volume.h"
+#include "kms/crypto.h"
 #include "testing/status_matchers.h"
 #include "testing/temp_dir.h"
 

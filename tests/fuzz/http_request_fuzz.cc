@@ -8,16 +8,16 @@
 // Checks that each request handed on is well-formed and within the limits,
 // that the parser never stalls, and that how the bytes were split into reads
 // changes nothing.
-#include <boost/asio/buffer.hpp>
-#include <boost/beast/core/error.hpp>
-#include <boost/beast/http/error.hpp>
-
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string_view>
 #include <vector>
+
+#include <boost/asio/buffer.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/http/error.hpp>
 
 #include "kms/server/http/http_server.h"
 #include "server/http/request_parser.h"

@@ -30,8 +30,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   (void)in.Finish();
   // Whatever the body, its record fragment is bounded, well-formed JSON.
-  for (std::string_view operation : {"CreateKey", "CreateGrant", "TagResource", "ReEncrypt", "GenerateDataKey",
-                                     "PutKeyPolicy", "UntagResource", "LookupEvents"}) {
+  for (std::string_view operation :
+       {"CreateKey", "CreateGrant", "TagResource", "ReEncrypt", "GenerateDataKey", "PutKeyPolicy",
+        "UntagResource", "LookupEvents"}) {
     const std::string rendered = RenderRequestParameters(operation, doc);
     KMS_CHECK(rendered.size() < (size_t{128} << 10));
     KMS_CHECK(kms::CheckJsonText(rendered, kms::JsonTextLimits{}) == kms::JsonTextProblem::kNone);

@@ -23,9 +23,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::vector<kms::sigv4::Header> headers;
   for (size_t i = 2; i + 1 < parts.size(); ++i) {
     const size_t colon = parts[i].find(':');
-    headers.push_back({parts[i].substr(0, colon), colon == std::string_view::npos ? "" : parts[i].substr(colon + 1)});
+    headers.push_back({parts[i].substr(0, colon),
+                       colon == std::string_view::npos ? "" : parts[i].substr(colon + 1)});
   }
-  const kms::sigv4::RequestView request{"POST", parts.size() > 1 ? parts[1] : "/", headers, parts.back()};
+  const kms::sigv4::RequestView request{"POST", parts.size() > 1 ? parts[1] : "/", headers,
+                                        parts.back()};
   std::vector<std::string> signed_headers = {"host", "x-amz-date"};
   if (auth) signed_headers = auth->signed_headers;
   const std::string canonical = kms::sigv4::CanonicalRequest(request, signed_headers, "e3b0");

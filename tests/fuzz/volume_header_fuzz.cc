@@ -8,8 +8,8 @@
 #include <cstdint>
 #include <optional>
 
-#include "kms/crypto.h"
 #include "kms/client/rds_volume.h"
+#include "kms/crypto.h"
 
 namespace {
 

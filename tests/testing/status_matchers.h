@@ -2,9 +2,9 @@
 #ifndef KMS_TESTS_TESTING_STATUS_MATCHERS_H_
 #define KMS_TESTS_TESTING_STATUS_MATCHERS_H_
 
-#include <gmock/gmock.h>
-
 #include <ostream>
+
+#include <gmock/gmock.h>
 
 #include "kms/status.h"
 
@@ -41,10 +41,10 @@ MATCHER(IsOk, "is OK") {
 
 }  // namespace kms
 
-#define KMS_ASSERT_OK_AND_ASSIGN(lhs, expr)                                        \
-  auto KMS_CONCAT_(kms_test_value_, __LINE__) = (expr);                            \
-  ASSERT_TRUE(KMS_CONCAT_(kms_test_value_, __LINE__).has_value())                  \
-      << KMS_CONCAT_(kms_test_value_, __LINE__).error().ToString();                \
+#define KMS_ASSERT_OK_AND_ASSIGN(lhs, expr)                         \
+  auto KMS_CONCAT_(kms_test_value_, __LINE__) = (expr);             \
+  ASSERT_TRUE(KMS_CONCAT_(kms_test_value_, __LINE__).has_value())   \
+      << KMS_CONCAT_(kms_test_value_, __LINE__).error().ToString(); \
   lhs = std::move(*KMS_CONCAT_(kms_test_value_, __LINE__))
 
 #endif  // KMS_TESTS_TESTING_STATUS_MATCHERS_H_

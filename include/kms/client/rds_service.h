@@ -31,11 +31,11 @@
 #include <vector>
 
 #include "kms/bytes.h"
-#include "kms/clock.h"
 #include "kms/client/kms_client.h"
 #include "kms/client/rds_error.h"
 #include "kms/client/rds_state.h"
 #include "kms/client/rds_volume.h"
+#include "kms/clock.h"
 
 namespace kms::rds {
 

@@ -3,14 +3,14 @@
 #ifndef KMS_JSON_READER_H_
 #define KMS_JSON_READER_H_
 
-#include <rapidjson/document.h>
-
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <rapidjson/document.h>
 
 #include "kms/json_text.h"
 #include "kms/status.h"
@@ -53,7 +53,8 @@ const rapidjson::Value* FindObject(const rapidjson::Value& object, std::string_v
 const rapidjson::Value* FindArray(const rapidjson::Value& object, std::string_view name);
 // An array of strings, or an object of string members; nullopt when absent,
 // of another type, or holding a member or element that is not a string.
-std::optional<std::vector<std::string>> FindStringList(const rapidjson::Value& object, std::string_view name);
+std::optional<std::vector<std::string>> FindStringList(const rapidjson::Value& object,
+                                                       std::string_view name);
 std::optional<std::map<std::string, std::string>> FindStringMap(const rapidjson::Value& object,
                                                                 std::string_view name);
 // A string member, or "" when it is absent or not a string.

@@ -9,15 +9,15 @@
 #ifndef KMS_JSON_WRITER_H_
 #define KMS_JSON_WRITER_H_
 
-#include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
 #include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include "kms/bytes.h"
 #include "kms/clock.h"
@@ -48,7 +48,9 @@ class Writer {
   // Members: the name, then the value.
   Writer& Field(std::string_view name, std::string_view value);
   // Without this, a string literal would pick the bool overload.
-  Writer& Field(std::string_view name, const char* value) { return Field(name, std::string_view(value)); }
+  Writer& Field(std::string_view name, const char* value) {
+    return Field(name, std::string_view(value));
+  }
   Writer& Field(std::string_view name, bool value);
   Writer& Int(std::string_view name, int64_t value);
   Writer& Uint(std::string_view name, uint64_t value);

@@ -1,9 +1,9 @@
 #include "server/audit/audit_chain.h"
 
-#include <gtest/gtest.h>
-
 #include <string>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "kms/server/audit/audit_log.h"
 #include "server/audit/audit_index.h"

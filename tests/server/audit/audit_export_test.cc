@@ -1,11 +1,11 @@
-#include <gtest/gtest.h>
-#include <rapidjson/document.h>
-#include <zlib.h>
-
 #include <filesystem>
 #include <set>
 #include <string>
 #include <vector>
+
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+#include <zlib.h>
 
 #include "kms/server/audit/audit_log.h"
 #include "testing/status_matchers.h"

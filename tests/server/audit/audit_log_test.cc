@@ -1,7 +1,5 @@
 #include "kms/server/audit/audit_log.h"
 
-#include <gtest/gtest.h>
-
 #include <atomic>
 #include <chrono>
 #include <future>
@@ -9,6 +7,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "testing/status_matchers.h"
 #include "tests/server/audit/audit_test_util.h"
@@ -202,7 +202,8 @@ TEST_F(AuditLogTest, FullQueueRefusesAppendsAtOnce) {
 // An entry with a large record, to fill a small map quickly.
 AuditEntry LargeEntry(EpochMillis time) {
   AuditEntry entry = MakeEntry("UpdateKeyDescription", time);
-  entry.record_json.insert(entry.record_json.size() - 1, ",\"padding\":\"" + std::string(60000, 'p') + "\"");
+  entry.record_json.insert(entry.record_json.size() - 1,
+                           ",\"padding\":\"" + std::string(60000, 'p') + "\"");
   return entry;
 }
 
@@ -219,7 +220,8 @@ TEST_F(AuditLogTest, AFullLogRefusesNewCallsAndRecoversWhenRetentionFreesRoom) {
     ++appended;
   }
   ASSERT_LT(appended, 1000);
-  EXPECT_THAT(log->CheckWritable(), StatusIs(Code::kStoreFull, ::testing::HasSubstr("The audit log is full")));
+  EXPECT_THAT(log->CheckWritable(),
+              StatusIs(Code::kStoreFull, ::testing::HasSubstr("The audit log is full")));
   // Calls already under way still have room for their records.
   EXPECT_THAT(AppendAndWait(*log, MakeEntry("Decrypt", kT0 + appended)), IsOk());
   log.reset();
@@ -247,7 +249,8 @@ TEST_F(AuditLogTest, OneRecordThatCannotBeStoredFailsAlone) {
   for (auto& promise : done) results.push_back(promise.get_future());
   for (size_t i = 0; i < done.size(); ++i) {
     AuditEntry entry = i == 4 ? huge : MakeEntry("Encrypt", kT0 + static_cast<EpochMillis>(i));
-    log->Append(std::move(entry), [&done, i](Status status) { done[i].set_value(std::move(status)); });
+    log->Append(std::move(entry),
+                [&done, i](Status status) { done[i].set_value(std::move(status)); });
   }
   for (size_t i = 0; i < results.size(); ++i) {
     const Status status = results[i].get();

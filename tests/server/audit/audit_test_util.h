@@ -3,8 +3,6 @@
 #ifndef KMS_TESTS_SERVER_AUDIT_AUDIT_TEST_UTIL_H_
 #define KMS_TESTS_SERVER_AUDIT_AUDIT_TEST_UTIL_H_
 
-#include <gtest/gtest.h>
-
 #include <filesystem>
 #include <functional>
 #include <future>
@@ -12,10 +10,12 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
+
+#include "kms/clock.h"
 #include "kms/server/audit/audit_event.h"
 #include "kms/server/audit/audit_log.h"
 #include "kms/server/crypto/ciphertext_blob.h"
-#include "kms/clock.h"
 #include "server/audit/audit_store.h"
 #include "testing/status_matchers.h"
 #include "testing/temp_dir.h"

@@ -1,8 +1,8 @@
-#include <gtest/gtest.h>
-#include <rapidjson/document.h>
-
 #include <string>
 #include <vector>
+
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
 
 #include "kms/server/audit/audit_event.h"
 #include "testing/status_matchers.h"
@@ -160,7 +160,8 @@ TEST(CloudTrailEventTest, ErrorRecordPlacesErrorAfterUserAgent) {
 TEST(CloudTrailEventTest, CallerChosenTextIsBounded) {
   CloudTrailEvent e = SampleEvent();
   e.error_code = "ValidationException";
-  e.error_message = "1 validation error detected: Value '" + std::string(200000, 'd') + "' at 'description'";
+  e.error_message =
+      "1 validation error detected: Value '" + std::string(200000, 'd') + "' at 'description'";
   e.user_agent = std::string(10000, 'u');
   KMS_ASSERT_OK_AND_ASSIGN(std::string record, BuildCloudTrailRecord(e));
   rapidjson::Document doc = Parse(record);

@@ -1,7 +1,7 @@
+#include <string>
+
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
-
-#include <string>
 
 #include "kms/server/audit/audit_lookup.h"
 #include "testing/status_matchers.h"

@@ -1,7 +1,7 @@
-#include <gtest/gtest.h>
-
 #include <string>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "kms/server/audit/audit_log.h"
 #include "testing/status_matchers.h"

@@ -13,8 +13,8 @@ using ::testing::HasSubstr;
 constexpr char kConfig[] = R"({
   "accounts": [{"id": "111122223333",
     "users": [{"name": "alice", "access_key_id": "AKIAALICE", "secret_access_key": "alice-secret"}],
-    "roles": [{"name": "DbAdmin", "session_name": "s1", "access_key_id": "ASIAROLE", "secret_access_key": "role-secret",
-               "session_token": "token-1"}]}],
+    "roles": [{"name": "DbAdmin", "session_name": "s1", "access_key_id": "ASIAROLE",
+               "secret_access_key": "role-secret", "session_token": "token-1"}]}],
   "service_principals": [
     {"service": "rds.amazonaws.com", "access_key_id": "AKIARDS", "secret_access_key": "rds-secret"},
     {"service": "ec2.amazonaws.com", "access_key_id": "AKIAEC2", "secret_access_key": "ec2-secret"}]
@@ -25,8 +25,10 @@ class AuthenticatorTest : public ::testing::Test {
   AuthenticatorTest() : config_(*config::ParseConfig(kConfig)), auth_(config_, clock_) {}
 
   // A request signed by `key`/`secret` at the fake clock's time.
-  http::Request Signed(const std::string& key, const std::string& secret, const std::string& region = "us-east-1",
-                       std::vector<std::pair<std::string, std::string>> extra = {}, const std::string& token = "") {
+  http::Request Signed(const std::string& key, const std::string& secret,
+                       const std::string& region = "us-east-1",
+                       std::vector<std::pair<std::string, std::string>> extra = {},
+                       const std::string& token = "") {
     http::Request request;
     request.method = "POST";
     request.target = "/";
@@ -37,19 +39,21 @@ class AuthenticatorTest : public ::testing::Test {
     return request;
   }
 
-  void SignInto(http::Request& request, const std::string& key, const std::string& secret, const std::string& region,
-                const std::string& token = "") {
+  void SignInto(http::Request& request, const std::string& key, const std::string& secret,
+                const std::string& region, const std::string& token = "") {
     std::vector<sigv4::Header> views;
     for (const auto& [n, v] : request.headers) views.push_back({n, v});
-    auto added = sigv4::Sign(sigv4::RequestView{request.method, request.target, views, request.body},
-                             sigv4::SigningParams{key, secret, token, region, "kms", clock_.NowMillis()});
+    auto added =
+        sigv4::Sign(sigv4::RequestView{request.method, request.target, views, request.body},
+                    sigv4::SigningParams{key, secret, token, region, "kms", clock_.NowMillis()});
     for (auto& header : added) request.headers.push_back(header);
   }
 
   // A request made by `service` on alice's behalf (DESIGN.md section 3),
   // the countersignature bound to `via_principal` (none when empty); alice
   // then presents `presented_principal` instead when it is set.
-  http::Request ViaService(const std::string& via, const std::string& service_key, const std::string& service_secret,
+  http::Request ViaService(const std::string& via, const std::string& service_key,
+                           const std::string& service_secret,
                            const std::string& via_principal = "AKIAALICE",
                            const std::string& presented_principal = "") {
     http::Request request;
@@ -67,7 +71,8 @@ class AuthenticatorTest : public ::testing::Test {
     });
     request.headers.emplace_back("X-Kmsd-Service-Authorization", service_authorization);
     for (auto& [name, value] : request.headers) {
-      if (name == "X-Kmsd-Via-Principal" && !presented_principal.empty()) value = presented_principal;
+      if (name == "X-Kmsd-Via-Principal" && !presented_principal.empty())
+        value = presented_principal;
     }
     SignInto(request, "AKIAALICE", "alice-secret", "us-east-1");
     return request;
@@ -79,7 +84,8 @@ class AuthenticatorTest : public ::testing::Test {
 };
 
 TEST_F(AuthenticatorTest, MapsAKeyToItsPrincipalAndRegion) {
-  KMS_ASSERT_OK_AND_ASSIGN(Caller caller, auth_.Authenticate(Signed("AKIAALICE", "alice-secret", "eu-west-1"), "kms"));
+  KMS_ASSERT_OK_AND_ASSIGN(
+      Caller caller, auth_.Authenticate(Signed("AKIAALICE", "alice-secret", "eu-west-1"), "kms"));
   EXPECT_EQ(caller.principal.arn, "arn:aws:iam::111122223333:user/alice");
   EXPECT_EQ(caller.principal.type, PrincipalType::kIamUser);
   EXPECT_EQ(caller.region, "eu-west-1");
@@ -88,9 +94,11 @@ TEST_F(AuthenticatorTest, MapsAKeyToItsPrincipalAndRegion) {
 }
 
 TEST_F(AuthenticatorTest, RolesNeedTheirSessionToken) {
-  EXPECT_THAT(auth_.Authenticate(Signed("ASIAROLE", "role-secret"), "kms"), StatusIs(Code::kUnrecognizedClient));
-  KMS_ASSERT_OK_AND_ASSIGN(Caller caller,
-                           auth_.Authenticate(Signed("ASIAROLE", "role-secret", "us-east-1", {}, "token-1"), "kms"));
+  EXPECT_THAT(auth_.Authenticate(Signed("ASIAROLE", "role-secret"), "kms"),
+              StatusIs(Code::kUnrecognizedClient));
+  KMS_ASSERT_OK_AND_ASSIGN(
+      Caller caller,
+      auth_.Authenticate(Signed("ASIAROLE", "role-secret", "us-east-1", {}, "token-1"), "kms"));
   EXPECT_EQ(caller.principal.arn, "arn:aws:sts::111122223333:assumed-role/DbAdmin/s1");
   EXPECT_EQ(caller.principal.principal_arn, "arn:aws:iam::111122223333:role/DbAdmin");
 }
@@ -100,11 +108,14 @@ TEST_F(AuthenticatorTest, RefusesWhatAwsRefuses) {
   EXPECT_THAT(auth_.Authenticate(unsigned_request, "kms"),
               StatusIs(Code::kMissingAuthenticationToken, "Missing Authentication Token"));
   EXPECT_THAT(auth_.Authenticate(Signed("AKIANOBODY", "x"), "kms"),
-              StatusIs(Code::kUnrecognizedClient, "The security token included in the request is invalid."));
-  EXPECT_THAT(auth_.Authenticate(Signed("AKIAALICE", "wrong"), "kms"),
-              StatusIs(Code::kInvalidSignature, HasSubstr("does not match the signature you provided")));
+              StatusIs(Code::kUnrecognizedClient,
+                       "The security token included in the request is invalid."));
+  EXPECT_THAT(
+      auth_.Authenticate(Signed("AKIAALICE", "wrong"), "kms"),
+      StatusIs(Code::kInvalidSignature, HasSubstr("does not match the signature you provided")));
   EXPECT_THAT(auth_.Authenticate(Signed("AKIAALICE", "alice-secret"), "cloudtrail"),
-              StatusIs(Code::kInvalidSignature, "Credential should be scoped to correct service: 'cloudtrail'. "));
+              StatusIs(Code::kInvalidSignature,
+                       "Credential should be scoped to correct service: 'cloudtrail'. "));
   http::Request tampered = Signed("AKIAALICE", "alice-secret");
   tampered.body = "{\"Limit\":1}";
   EXPECT_THAT(auth_.Authenticate(tampered, "kms"), StatusIs(Code::kInvalidSignature));
@@ -116,13 +127,16 @@ TEST_F(AuthenticatorTest, AllowsFiveMinutesOfSkew) {
   EXPECT_THAT(auth_.Authenticate(request, "kms"), IsOk());
   clock_.Advance(2 * 1000);
   EXPECT_THAT(auth_.Authenticate(request, "kms"),
-              StatusIs(Code::kInvalidSignature, "Signature expired: 20231114T221320Z is now earlier than "
-                                                "20231114T221321Z (20231114T221821Z - 5 min.)"));
+              StatusIs(Code::kInvalidSignature,
+                       "Signature expired: 20231114T221320Z is now earlier than "
+                       "20231114T221321Z (20231114T221821Z - 5 min.)"));
 }
 
 TEST_F(AuthenticatorTest, ViaServiceNeedsTheServicesSignature) {
-  KMS_ASSERT_OK_AND_ASSIGN(Caller caller,
-                           auth_.Authenticate(ViaService("rds.us-east-1.amazonaws.com", "AKIARDS", "rds-secret"), "kms"));
+  KMS_ASSERT_OK_AND_ASSIGN(
+      Caller caller,
+      auth_.Authenticate(ViaService("rds.us-east-1.amazonaws.com", "AKIARDS", "rds-secret"),
+                         "kms"));
   EXPECT_EQ(caller.principal.arn, "arn:aws:iam::111122223333:user/alice");
   EXPECT_EQ(caller.via_service, "rds.us-east-1.amazonaws.com");
   EXPECT_EQ(caller.invoked_by, "rds.amazonaws.com");
@@ -130,17 +144,21 @@ TEST_F(AuthenticatorTest, ViaServiceNeedsTheServicesSignature) {
 
 TEST_F(AuthenticatorTest, ForgedOrMismatchedServiceSignaturesAreRefused) {
   // Signed by another service's principal.
-  EXPECT_THAT(auth_.Authenticate(ViaService("rds.us-east-1.amazonaws.com", "AKIAEC2", "ec2-secret"), "kms"),
-              StatusIs(Code::kAccessDenied));
+  EXPECT_THAT(
+      auth_.Authenticate(ViaService("rds.us-east-1.amazonaws.com", "AKIAEC2", "ec2-secret"), "kms"),
+      StatusIs(Code::kAccessDenied));
   // Signed by a user, not a service principal.
-  EXPECT_THAT(auth_.Authenticate(ViaService("rds.us-east-1.amazonaws.com", "AKIAALICE", "alice-secret"), "kms"),
+  EXPECT_THAT(auth_.Authenticate(
+                  ViaService("rds.us-east-1.amazonaws.com", "AKIAALICE", "alice-secret"), "kms"),
               StatusIs(Code::kAccessDenied));
   // Wrong secret.
-  EXPECT_THAT(auth_.Authenticate(ViaService("rds.us-east-1.amazonaws.com", "AKIARDS", "guess"), "kms"),
-              StatusIs(Code::kAccessDenied));
+  EXPECT_THAT(
+      auth_.Authenticate(ViaService("rds.us-east-1.amazonaws.com", "AKIARDS", "guess"), "kms"),
+      StatusIs(Code::kAccessDenied));
   // A service name for another region.
-  EXPECT_THAT(auth_.Authenticate(ViaService("rds.eu-west-1.amazonaws.com", "AKIARDS", "rds-secret"), "kms"),
-              StatusIs(Code::kAccessDenied));
+  EXPECT_THAT(
+      auth_.Authenticate(ViaService("rds.eu-west-1.amazonaws.com", "AKIARDS", "rds-secret"), "kms"),
+      StatusIs(Code::kAccessDenied));
   // The header alone.
   EXPECT_THAT(auth_.Authenticate(Signed("AKIAALICE", "alice-secret", "us-east-1",
                                         {{"X-Kmsd-Via-Service", "rds.us-east-1.amazonaws.com"}}),
@@ -155,14 +173,18 @@ TEST_F(AuthenticatorTest, ForgedOrMismatchedServiceSignaturesAreRefused) {
 }
 
 TEST_F(AuthenticatorTest, ServiceSignaturesAreBoundToTheCallingUser) {
-  EXPECT_THAT(auth_.Authenticate(ViaService("rds.us-east-1.amazonaws.com", "AKIARDS", "rds-secret", ""), "kms"),
+  EXPECT_THAT(auth_.Authenticate(
+                  ViaService("rds.us-east-1.amazonaws.com", "AKIARDS", "rds-secret", ""), "kms"),
               StatusIs(Code::kAccessDenied, HasSubstr("carries no X-Kmsd-Via-Principal header")));
   // A countersignature made for another user's call.
-  EXPECT_THAT(auth_.Authenticate(ViaService("rds.us-east-1.amazonaws.com", "AKIARDS", "rds-secret", "ASIAROLE"), "kms"),
-              StatusIs(Code::kAccessDenied, HasSubstr("made for another caller")));
+  EXPECT_THAT(
+      auth_.Authenticate(
+          ViaService("rds.us-east-1.amazonaws.com", "AKIARDS", "rds-secret", "ASIAROLE"), "kms"),
+      StatusIs(Code::kAccessDenied, HasSubstr("made for another caller")));
   // Alice reuses that countersignature and names herself.
-  EXPECT_THAT(auth_.Authenticate(
-                  ViaService("rds.us-east-1.amazonaws.com", "AKIARDS", "rds-secret", "ASIAROLE", "AKIAALICE"), "kms"),
+  EXPECT_THAT(auth_.Authenticate(ViaService("rds.us-east-1.amazonaws.com", "AKIARDS", "rds-secret",
+                                            "ASIAROLE", "AKIAALICE"),
+                                 "kms"),
               StatusIs(Code::kAccessDenied, HasSubstr("does not verify")));
   // The header added after the service signed, so its signature does not cover it.
   http::Request request;
@@ -179,8 +201,9 @@ TEST_F(AuthenticatorTest, ServiceSignaturesAreBoundToTheCallingUser) {
   request.headers.emplace_back("X-Kmsd-Service-Authorization", service_authorization);
   request.headers.emplace_back("X-Kmsd-Via-Principal", "AKIAALICE");
   SignInto(request, "AKIAALICE", "alice-secret", "us-east-1");
-  EXPECT_THAT(auth_.Authenticate(request, "kms"),
-              StatusIs(Code::kAccessDenied, HasSubstr("does not sign the x-kmsd-via-principal header")));
+  EXPECT_THAT(
+      auth_.Authenticate(request, "kms"),
+      StatusIs(Code::kAccessDenied, HasSubstr("does not sign the x-kmsd-via-principal header")));
 }
 
 TEST_F(AuthenticatorTest, SignaturesMustCoverTheHostAndTheDate) {
@@ -188,28 +211,33 @@ TEST_F(AuthenticatorTest, SignaturesMustCoverTheHostAndTheDate) {
   for (auto& [name, value] : request.headers) {
     if (name == "Authorization") value.replace(value.find("host;"), 5, "");
   }
-  EXPECT_THAT(auth_.Authenticate(request, "kms"),
-              StatusIs(Code::kInvalidSignature,
-                       "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."));
+  EXPECT_THAT(
+      auth_.Authenticate(request, "kms"),
+      StatusIs(Code::kInvalidSignature,
+               "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."));
   request = Signed("AKIAALICE", "alice-secret");
   for (auto& [name, value] : request.headers) {
     if (name == "Authorization") value.replace(value.find(";x-amz-date"), 11, "");
   }
   EXPECT_THAT(auth_.Authenticate(request, "kms"),
-              StatusIs(Code::kInvalidSignature, "'x-amz-date' must be a 'SignedHeader' in the AWS Authorization."));
+              StatusIs(Code::kInvalidSignature,
+                       "'x-amz-date' must be a 'SignedHeader' in the AWS Authorization."));
 }
 
 TEST_F(AuthenticatorTest, RefusesUnboundedCredentialScopes) {
   const std::string long_region = "ab-" + std::string(600, 'c') + "-1";
   EXPECT_THAT(auth_.Authenticate(Signed("AKIAALICE", "alice-secret", long_region), "kms"),
               StatusIs(Code::kInvalidSignature, "Credential should be scoped to a valid region. "));
-  EXPECT_THAT(auth_.Authenticate(Signed(std::string(129, 'A'), "x"), "kms"), StatusIs(Code::kUnrecognizedClient));
-  EXPECT_THAT(auth_.Authenticate(Signed("AKIA-NOT-A-WORD", "x"), "kms"), StatusIs(Code::kUnrecognizedClient));
+  EXPECT_THAT(auth_.Authenticate(Signed(std::string(129, 'A'), "x"), "kms"),
+              StatusIs(Code::kUnrecognizedClient));
+  EXPECT_THAT(auth_.Authenticate(Signed("AKIA-NOT-A-WORD", "x"), "kms"),
+              StatusIs(Code::kUnrecognizedClient));
 }
 
 TEST(PermissiveAuthenticatorTest, ChecksKnownKeysAndServiceSignatures) {
   std::string json = kConfig;
-  json.insert(json.rfind('}'), R"(, "auth": {"mode": "permissive", "permissive_access_key_id": "AKIAALICE"})");
+  json.insert(json.rfind('}'),
+              R"(, "auth": {"mode": "permissive", "permissive_access_key_id": "AKIAALICE"})");
   const config::ServerConfig config = *config::ParseConfig(json);
   FakeClock clock{1700000000000};
   Authenticator auth(config, clock);
@@ -220,8 +248,9 @@ TEST(PermissiveAuthenticatorTest, ChecksKnownKeysAndServiceSignatures) {
     request.headers = {{"Host", "h"}};
     std::vector<sigv4::Header> views;
     for (const auto& [n, v] : request.headers) views.push_back({n, v});
-    for (auto& header : sigv4::Sign(sigv4::RequestView{request.method, request.target, views, request.body},
-                                    sigv4::SigningParams{key, secret, "", "us-east-1", "kms", clock.NowMillis()})) {
+    for (auto& header : sigv4::Sign(
+             sigv4::RequestView{request.method, request.target, views, request.body},
+             sigv4::SigningParams{key, secret, "", "us-east-1", "kms", clock.NowMillis()})) {
       request.headers.push_back(header);
     }
     return request;
@@ -230,16 +259,21 @@ TEST(PermissiveAuthenticatorTest, ChecksKnownKeysAndServiceSignatures) {
   KMS_ASSERT_OK_AND_ASSIGN(Caller caller, auth.Authenticate(sign("test", "test"), "kms"));
   EXPECT_EQ(caller.principal.arn, "arn:aws:iam::111122223333:user/alice");
   // A known key must sign with its secret: alice's and an admin's alike.
-  EXPECT_THAT(auth.Authenticate(sign("AKIAALICE", "guess"), "kms"), StatusIs(Code::kInvalidSignature));
-  EXPECT_THAT(auth.Authenticate(sign("ASIAROLE", "role-secret"), "kms"), StatusIs(Code::kUnrecognizedClient));
-  EXPECT_THAT(auth.Authenticate(sign("AKIARDS", "guess"), "kms"), StatusIs(Code::kInvalidSignature));
+  EXPECT_THAT(auth.Authenticate(sign("AKIAALICE", "guess"), "kms"),
+              StatusIs(Code::kInvalidSignature));
+  EXPECT_THAT(auth.Authenticate(sign("ASIAROLE", "role-secret"), "kms"),
+              StatusIs(Code::kUnrecognizedClient));
+  EXPECT_THAT(auth.Authenticate(sign("AKIARDS", "guess"), "kms"),
+              StatusIs(Code::kInvalidSignature));
 }
 
 TEST(RegionNameTest, AcceptsAwsRegionShapes) {
-  for (const char* region : {"us-east-1", "eu-west-3", "us-gov-west-1", "ap-southeast-2", "cn-north-1"}) {
+  for (const char* region :
+       {"us-east-1", "eu-west-3", "us-gov-west-1", "ap-southeast-2", "cn-north-1"}) {
     EXPECT_TRUE(IsValidRegionName(region)) << region;
   }
-  for (const char* region : {"", "us", "useast1", "us-east-", "US-EAST-1", "us_east_1", "u-east-1", "us--east-1"}) {
+  for (const char* region :
+       {"", "us", "useast1", "us-east-", "US-EAST-1", "us_east_1", "u-east-1", "us--east-1"}) {
     EXPECT_FALSE(IsValidRegionName(region)) << region;
   }
   EXPECT_TRUE(IsValidRegionName("ab-" + std::string(kMaxRegionNameLength - 5, 'c') + "-1"));
@@ -250,7 +284,8 @@ TEST(ConfigTest, RefusesInconsistentConfigs) {
   EXPECT_THAT(config::ParseConfig("{"), StatusIs(Code::kValidation));
   EXPECT_THAT(config::ParseConfig(R"({"accounts":[{"id":"123"}]})"), StatusIs(Code::kValidation));
   EXPECT_THAT(config::ParseConfig(R"({"accounts":[{"id":"111122223333","users":[
-      {"name":"a","access_key_id":"K","secret_access_key":"s"},{"name":"b","access_key_id":"K","secret_access_key":"t"}]}]})"),
+      {"name":"a","access_key_id":"K","secret_access_key":"s"},
+      {"name":"b","access_key_id":"K","secret_access_key":"t"}]}]})"),
               StatusIs(Code::kValidation, HasSubstr("used twice")));
   EXPECT_THAT(config::ParseConfig(R"({"auth":{"mode":"open"}})"), StatusIs(Code::kValidation));
   EXPECT_THAT(config::ParseConfig(R"({"server":{"port":70000}})"), StatusIs(Code::kValidation));

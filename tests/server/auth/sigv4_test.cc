@@ -15,7 +15,8 @@ TEST(SigV4Test, SignsGetVanilla) {
   RequestView request{"GET", "/", headers, ""};
   EpochMillis t = 0;
   ASSERT_TRUE(ParseAmzDate("20150830T123600Z", &t));
-  auto added = Sign(request, SigningParams{"AKIDEXAMPLE", std::string(kSecret), "", "us-east-1", "service", t});
+  auto added = Sign(
+      request, SigningParams{"AKIDEXAMPLE", std::string(kSecret), "", "us-east-1", "service", t});
   ASSERT_EQ(added.size(), 2u);
   EXPECT_EQ(added[1].second,
             "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, "
@@ -37,8 +38,9 @@ TEST(SigV4Test, ParsesAuthorizationHeader) {
 }
 
 TEST(SigV4Test, IncompleteAuthorizationHeaderIsRefused) {
-  EXPECT_THAT(ParseAuthorization("AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/kms/aws4_request"),
-              StatusIs(Code::kIncompleteSignature));
+  EXPECT_THAT(
+      ParseAuthorization("AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/kms/aws4_request"),
+      StatusIs(Code::kIncompleteSignature));
   EXPECT_THAT(ParseAuthorization("Basic dXNlcjpwYXNz"), StatusIs(Code::kIncompleteSignature));
   EXPECT_THAT(ParseAuthorization(""), StatusIs(Code::kIncompleteSignature));
 }

@@ -1,10 +1,10 @@
 // Runs every vector of AWS's SigV4 test suite (testdata/sigv4) through our
 // canonical request, string to sign and Authorization header.
-#include <gtest/gtest.h>
-
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#include <gtest/gtest.h>
 
 #include "kms/encoding.h"
 #include "kms/sigv4.h"
@@ -46,7 +46,8 @@ ParsedRequest ParseReq(const std::string& text) {
   }
   const std::string& request_line = lines[0];
   out.method = request_line.substr(0, request_line.find(' '));
-  out.target = request_line.substr(out.method.size() + 1, request_line.rfind(" HTTP/") - out.method.size() - 1);
+  out.target = request_line.substr(out.method.size() + 1,
+                                   request_line.rfind(" HTTP/") - out.method.size() - 1);
   size_t i = 1;
   for (; i < lines.size() && !lines[i].empty(); ++i) {
     if (lines[i][0] == ' ' || lines[i][0] == '\t') {
@@ -100,9 +101,10 @@ TEST(SigV4VectorsTest, EveryVectorMatches) {
     EXPECT_EQ(string_to_sign, ReadFile(base.string() + ".sts"));
     std::string joined;
     for (const std::string& name : names) joined += (joined.empty() ? "" : ";") + name;
-    const std::string authorization = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/" + scope.ToString() +
-                                      ", SignedHeaders=" + joined + ", Signature=" +
-                                      Signature(SigningKey(kSecret, scope), string_to_sign);
+    const std::string authorization =
+        "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/" + scope.ToString() +
+        ", SignedHeaders=" + joined +
+        ", Signature=" + Signature(SigningKey(kSecret, scope), string_to_sign);
     EXPECT_EQ(authorization, ReadFile(base.string() + ".authz"));
   }
 }

@@ -27,12 +27,12 @@ TEST(Base64Test, RoundTripsAllByteValues) {
 }
 
 TEST(Base64Test, RejectsMalformedInput) {
-  EXPECT_FALSE(Base64Decode("Zg=").has_value());      // length not a multiple of 4
-  EXPECT_FALSE(Base64Decode("Z===").has_value());     // too much padding
-  EXPECT_FALSE(Base64Decode("Zg==Zg==").has_value()); // padding in the middle
-  EXPECT_FALSE(Base64Decode("Zm9v!A==").has_value()); // bad character
-  EXPECT_FALSE(Base64Decode("Zh==").has_value());     // stray bits under the padding
-  EXPECT_FALSE(Base64Decode("Zm9-").has_value());     // URL alphabet is not accepted
+  EXPECT_FALSE(Base64Decode("Zg=").has_value());       // length not a multiple of 4
+  EXPECT_FALSE(Base64Decode("Z===").has_value());      // too much padding
+  EXPECT_FALSE(Base64Decode("Zg==Zg==").has_value());  // padding in the middle
+  EXPECT_FALSE(Base64Decode("Zm9v!A==").has_value());  // bad character
+  EXPECT_FALSE(Base64Decode("Zh==").has_value());      // stray bits under the padding
+  EXPECT_FALSE(Base64Decode("Zm9-").has_value());      // URL alphabet is not accepted
 }
 
 TEST(Base64Test, DecodesIntoSecretBytes) {

@@ -1,8 +1,8 @@
 #include "kms/json_text.h"
 
-#include <gtest/gtest.h>
-
 #include <string>
+
+#include <gtest/gtest.h>
 
 #include "kms/text.h"
 
@@ -34,12 +34,14 @@ TEST(JsonTextTest, CountsMembersPerContainer) {
 
 TEST(JsonTextTest, RefusesMalformedUtf8AndLoneSurrogates) {
   EXPECT_EQ(Check("{\"a\":\"caf\xC3\xA9 \xF0\x9F\x94\x91\"}"), JsonTextProblem::kNone);
-  for (const char* bad : {"\xFF", "\xC0\xAF", "\xE0\x80\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80", "\xC3", "\x80"}) {
+  for (const char* bad :
+       {"\xFF", "\xC0\xAF", "\xE0\x80\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80", "\xC3", "\x80"}) {
     EXPECT_EQ(Check(std::string("{\"a\":\"") + bad + "\"}"), JsonTextProblem::kInvalidUtf8) << bad;
   }
   EXPECT_EQ(Check(R"({"a":"\ud83d\udd11"})"), JsonTextProblem::kNone);
   EXPECT_EQ(Check(R"({"a":"\uD83D\uDD11"})"), JsonTextProblem::kNone);
-  for (const char* bad : {R"("\udc00")", R"("\ud800")", R"("\ud800x")", R"("\ud800\u0041")", R"("\ud800\ud800")"}) {
+  for (const char* bad :
+       {R"("\udc00")", R"("\ud800")", R"("\ud800x")", R"("\ud800\u0041")", R"("\ud800\ud800")"}) {
     EXPECT_EQ(Check(std::string("{\"a\":") + bad + "}"), JsonTextProblem::kInvalidUtf8) << bad;
   }
   // An escaped backslash is not the start of an escape.
@@ -49,7 +51,10 @@ TEST(JsonTextTest, RefusesMalformedUtf8AndLoneSurrogates) {
 TEST(Utf8Test, ValidatesSanitizesAndTruncatesAtSequenceBoundaries) {
   EXPECT_TRUE(IsValidUtf8("plain \xC3\xA9"));
   EXPECT_FALSE(IsValidUtf8("\xC0\xAF"));
-  EXPECT_EQ(SanitizeUtf8("a\xFF" "b"), "a\xEF\xBF\xBD" "b");
+  EXPECT_EQ(SanitizeUtf8("a\xFF"
+                         "b"),
+            "a\xEF\xBF\xBD"
+            "b");
   EXPECT_EQ(TruncateUtf8("abc", 3), "abc");
   EXPECT_EQ(TruncateUtf8("abcd", 3), "abc...");
   EXPECT_EQ(TruncateUtf8("ab\xC3\xA9", 3), "ab...");

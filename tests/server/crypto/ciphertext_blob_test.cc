@@ -19,7 +19,8 @@ class CiphertextBlobTest : public ::testing::Test {
 };
 
 TEST_F(CiphertextBlobTest, SealThenOpenRoundTrips) {
-  KMS_ASSERT_OK_AND_ASSIGN(Bytes blob, SealCiphertextBlob(key_, key_id_, 3, AsBytes("data key"), context_));
+  KMS_ASSERT_OK_AND_ASSIGN(Bytes blob,
+                           SealCiphertextBlob(key_, key_id_, 3, AsBytes("data key"), context_));
   EXPECT_EQ(blob.size(), CiphertextBlob::kHeaderSize + 8 + CiphertextBlob::kTagSize);
   KMS_ASSERT_OK_AND_ASSIGN(CiphertextBlob parsed, ParseCiphertextBlob(blob));
   EXPECT_EQ(parsed.key_id, key_id_);
@@ -35,7 +36,8 @@ TEST_F(CiphertextBlobTest, SerializeInvertsParse) {
 }
 
 TEST_F(CiphertextBlobTest, OpenFailsWhenContextDiffers) {
-  KMS_ASSERT_OK_AND_ASSIGN(Bytes blob, SealCiphertextBlob(key_, key_id_, 1, AsBytes("pt"), context_));
+  KMS_ASSERT_OK_AND_ASSIGN(Bytes blob,
+                           SealCiphertextBlob(key_, key_id_, 1, AsBytes("pt"), context_));
   KMS_ASSERT_OK_AND_ASSIGN(CiphertextBlob parsed, ParseCiphertextBlob(blob));
   EncryptionContext missing{{"aws:rds:db-id", "db-ABC"}};
   EncryptionContext extra = context_;
@@ -49,14 +51,16 @@ TEST_F(CiphertextBlobTest, OpenFailsWhenContextDiffers) {
 }
 
 TEST_F(CiphertextBlobTest, AnyFlippedBitFailsAuthentication) {
-  KMS_ASSERT_OK_AND_ASSIGN(Bytes blob, SealCiphertextBlob(key_, key_id_, 1, AsBytes("plaintext"), context_));
+  KMS_ASSERT_OK_AND_ASSIGN(Bytes blob,
+                           SealCiphertextBlob(key_, key_id_, 1, AsBytes("plaintext"), context_));
   for (size_t i = 0; i < blob.size(); ++i) {
     Bytes tampered = blob;
     tampered[i] ^= 0x01;
     auto parsed = ParseCiphertextBlob(tampered);
     if (!parsed) continue;  // header damage is caught by the parser
     if (parsed->key_id != key_id_ || parsed->key_version != 1) continue;  // names another key
-    EXPECT_THAT(OpenCiphertextBlob(key_, *parsed, context_), StatusIs(Code::kInvalidCiphertext)) << i;
+    EXPECT_THAT(OpenCiphertextBlob(key_, *parsed, context_), StatusIs(Code::kInvalidCiphertext))
+        << i;
   }
 }
 

@@ -46,7 +46,8 @@ TEST(Aes256GcmTest, DecryptFailsWhenAssociatedDataDiffers) {
   EXPECT_THAT(aead->Decrypt(ct, AsBytes("aae")), StatusIs(Code::kInvalidCiphertext));
   ct[14] ^= 1;
   EXPECT_THAT(aead->Decrypt(ct, AsBytes("aad")), StatusIs(Code::kInvalidCiphertext));
-  EXPECT_THAT(aead->Decrypt(ByteView(ct.data(), 10), AsBytes("aad")), StatusIs(Code::kInvalidCiphertext));
+  EXPECT_THAT(aead->Decrypt(ByteView(ct.data(), 10), AsBytes("aad")),
+              StatusIs(Code::kInvalidCiphertext));
 }
 
 TEST(Aes256GcmTest, RejectsWrongKeySize) {
@@ -67,8 +68,9 @@ TEST(XtsAes256Test, RoundTripsAndDependsOnSector) {
 
 TEST(XtsAes256Test, MatchesIeee1619Vector10) {
   // IEEE 1619-2007 XTS-AES-256 vector 10, data unit sequence number 0xff.
-  SecretBytes key(Hex("2718281828459045235360287471352662497757247093699959574966967627"
-                      "3141592653589793238462643383279502884197169399375105820974944592"));
+  SecretBytes key(
+      Hex("2718281828459045235360287471352662497757247093699959574966967627"
+          "3141592653589793238462643383279502884197169399375105820974944592"));
   Bytes pt(512);
   for (size_t i = 0; i < pt.size(); ++i) pt[i] = static_cast<uint8_t>(i);
   Bytes ct(512);

@@ -5,14 +5,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <gtest/gtest.h>
-
 #include <atomic>
 #include <chrono>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "testing/status_matchers.h"
 
@@ -23,8 +23,8 @@ using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
 // Answers "ok"; throws for /throw, answers then throws for /answer-then-throw,
-// answers /later from another thread 300 ms after it arrived. Reject answers with the rejection's number in the body; it throws for
-// kMalformed when `reject_throws`.
+// answers /later from another thread 300 ms after it arrived. Reject answers with the rejection's
+// number in the body; it throws for kMalformed when `reject_throws`.
 class TestHandler final : public Handler {
  public:
   ~TestHandler() override {
@@ -44,7 +44,8 @@ class TestHandler final : public Handler {
     if (request.target == "/answer-then-throw") throw std::runtime_error("failed after answering");
   }
   Response Reject(Rejection rejection) override {
-    if (rejection == Rejection::kMalformed && reject_throws) throw std::runtime_error("reject failed");
+    if (rejection == Rejection::kMalformed && reject_throws)
+      throw std::runtime_error("reject failed");
     return Response{rejection == Rejection::kInternalError ? 500 : 503,
                     {{"x-amzn-RequestId", "rid-" + std::to_string(static_cast<int>(rejection))}},
                     "rejected " + std::to_string(static_cast<int>(rejection))};
@@ -71,7 +72,9 @@ class Client {
   ~Client() { ::close(fd_); }
 
   bool connected() const { return connected_; }
-  void Send(const std::string& bytes) { static_cast<void>(::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL)); }
+  void Send(const std::string& bytes) {
+    static_cast<void>(::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL));
+  }
   // Reads until one response with `body_size` body bytes is in, or the peer
   // closes; returns what arrived.
   std::string ReadResponse() {
@@ -104,7 +107,9 @@ class Client {
   bool connected_ = false;
 };
 
-std::string Get(const std::string& target) { return "GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n"; }
+std::string Get(const std::string& target) {
+  return "GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n";
+}
 
 class HttpServerTest : public ::testing::Test {
  protected:
@@ -139,7 +144,8 @@ TEST_F(HttpServerTest, AHandlerThatThrowsIsAnsweredWithAnInternalError) {
   Start();
   const std::string response = RoundTrip("/throw");
   EXPECT_THAT(response, StartsWith("HTTP/1.1 500"));
-  EXPECT_THAT(response, HasSubstr("rejected " + std::to_string(static_cast<int>(Rejection::kInternalError))));
+  EXPECT_THAT(response,
+              HasSubstr("rejected " + std::to_string(static_cast<int>(Rejection::kInternalError))));
   EXPECT_THAT(RoundTrip("/"), StartsWith("HTTP/1.1 200"));
 }
 
@@ -180,7 +186,8 @@ TEST_F(HttpServerTest, ConnectionsBeyondTheLimitAreRefused) {
   Client third(server_->port());
   const std::string refused = third.ReadResponse();
   EXPECT_THAT(refused, StartsWith("HTTP/1.1 503"));
-  EXPECT_THAT(refused, HasSubstr("rejected " + std::to_string(static_cast<int>(Rejection::kTooManyConnections))));
+  EXPECT_THAT(refused, HasSubstr("rejected " +
+                                 std::to_string(static_cast<int>(Rejection::kTooManyConnections))));
 }
 
 TEST_F(HttpServerTest, HalfSentHeadersAreTimedOut) {
@@ -202,7 +209,11 @@ TEST_F(HttpServerTest, AHeaderSpreadOverManyReadsIsStillLimited) {
   // tests/fuzz/http_request_fuzz.cc).
   std::string header = "GET /" + std::string(83, 'a') + " HTTP/1.1\r\n";
   for (int i = 0; i < 200; ++i) {
-    header.append("X-H").append(std::to_string(10000 + i)).append(": ").append(88, 'v').append("\r\n");
+    header.append("X-H")
+        .append(std::to_string(10000 + i))
+        .append(": ")
+        .append(88, 'v')
+        .append("\r\n");
   }
   header.append("Content-Length: 1\r\n\r\nc");
   ASSERT_EQ(header.find("\r\n"), 97u);
@@ -212,7 +223,8 @@ TEST_F(HttpServerTest, AHeaderSpreadOverManyReadsIsStillLimited) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   const std::string refused = client.ReadResponse();
-  EXPECT_THAT(refused, HasSubstr("rejected " + std::to_string(static_cast<int>(Rejection::kHeaderTooLarge))));
+  EXPECT_THAT(refused, HasSubstr("rejected " +
+                                 std::to_string(static_cast<int>(Rejection::kHeaderTooLarge))));
 }
 
 TEST_F(HttpServerTest, APortInUseIsNotShared) {
@@ -220,7 +232,8 @@ TEST_F(HttpServerTest, APortInUseIsNotShared) {
   ServerOptions options;
   options.port = server_->port();
   TestHandler other;
-  EXPECT_THAT(StartServer(options, other), StatusIs(Code::kInternal, HasSubstr("Address already in use")));
+  EXPECT_THAT(StartServer(options, other),
+              StatusIs(Code::kInternal, HasSubstr("Address already in use")));
 }
 
 }  // namespace

@@ -86,7 +86,8 @@ TEST_F(AccessTest, ContextKeysDifferingOnlyInCaseCannotWidenAnAllow) {
 
 TEST_F(AccessTest, ContextKeysDifferingOnlyInCaseCannotEscapeADeny) {
   key_.policy = R"({"Version":"2012-10-17","Statement":[
-    {"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/alice"},"Action":"kms:*","Resource":"*"},
+    {"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/alice"},
+     "Action":"kms:*","Resource":"*"},
     {"Effect":"Deny","Principal":"*","Action":"kms:*","Resource":"*",
      "Condition":{"StringEquals":{"kms:EncryptionContext:tenant":"B"}}}]})";
   EXPECT_TRUE(Decide({{"tenant", "A"}}).allowed);

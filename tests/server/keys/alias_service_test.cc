@@ -39,7 +39,8 @@ std::string PolicyAllowingBob(const std::string& actions) {
   return R"({"Version":"2012-10-17","Statement":[)"
          R"({"Sid":"Enable IAM User Permissions","Effect":"Allow",)"
          R"("Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*"},)"
-         R"({"Sid":"Bob","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/bob"},)"
+         R"({"Sid":"Bob","Effect":"Allow",)"
+         R"("Principal":{"AWS":"arn:aws:iam::111122223333:user/bob"},)"
          R"("Action":)" +
          actions + R"(,"Resource":"*"}]})";
 }

@@ -403,10 +403,10 @@ TEST_F(CryptoServiceTest, Encrypt_RecordsADenialInTheTrace) {
 
 TEST_F(CryptoServiceTest, Encrypt_UsesAnotherAccountsKeyByArnWhenBothAccountsAllow) {
   const Key key = NewKey();
-  SetPolicy(
-      key,
-      R"({"Sid":"OtherAccount","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},
-                     "Action":["kms:Encrypt","kms:Decrypt"],"Resource":"*"})");
+  SetPolicy(key,
+            R"({"Sid":"OtherAccount","Effect":"Allow",
+          "Principal":{"AWS":"arn:aws:iam::444455556666:root"},
+          "Action":["kms:Encrypt","kms:Decrypt"],"Resource":"*"})");
   KMS_ASSERT_OK_AND_ASSIGN(EncryptResult encrypted, Encrypt("carol", key->Arn(), "shared"));
   EXPECT_EQ(encrypted.key->key_id, key->key_id);
   KMS_ASSERT_OK_AND_ASSIGN(DecryptResult decrypted, Decrypt("alice", encrypted.ciphertext_blob));
@@ -415,10 +415,10 @@ TEST_F(CryptoServiceTest, Encrypt_UsesAnotherAccountsKeyByArnWhenBothAccountsAll
 
 TEST_F(CryptoServiceTest, Encrypt_FindsAnotherAccountsKeyOnlyByArn) {
   const Key key = NewKey();
-  SetPolicy(
-      key,
-      R"({"Sid":"OtherAccount","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},
-                     "Action":"kms:Encrypt","Resource":"*"})");
+  SetPolicy(key,
+            R"({"Sid":"OtherAccount","Effect":"Allow",
+          "Principal":{"AWS":"arn:aws:iam::444455556666:root"},
+          "Action":"kms:Encrypt","Resource":"*"})");
   EXPECT_THAT(Encrypt("carol", key->key_id, "x"),
               StatusIs(Code::kNotFound,
                        "Key '" + KeyArn(kRegion, kOtherAccount, key->key_id) + "' does not exist"));

@@ -49,7 +49,8 @@ std::string PolicyAllowingBob(const std::string& actions, const std::string& con
   return R"({"Version":"2012-10-17","Statement":[)"
          R"({"Sid":"Enable IAM User Permissions","Effect":"Allow",)"
          R"("Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*"},)"
-         R"({"Sid":"Bob","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/bob"},)"
+         R"({"Sid":"Bob","Effect":"Allow",)"
+         R"("Principal":{"AWS":"arn:aws:iam::111122223333:user/bob"},)"
          R"("Action":)" +
          actions + R"(,"Resource":"*")" +
          (condition.empty() ? "" : R"(,"Condition":)" + condition) + "}]}";
@@ -802,7 +803,8 @@ TEST_F(GrantServiceTest, ListRetirableGrants_AcceptsAServicePrincipal) {
   EXPECT_THAT(Ids(page), ElementsAre(id));
 }
 
-TEST_F(GrantServiceTest, ListRetirableGrants_IsAuthorizedByIamPoliciesWhichAServicePrincipalHasNone) {
+TEST_F(GrantServiceTest,
+       ListRetirableGrants_IsAuthorizedByIamPoliciesWhichAServicePrincipalHasNone) {
   const Key key = NewKey();
   CreateGrantRequest request = GrantRequest(key, kRds, {"Decrypt"});
   request.retiring_principal = kRds;

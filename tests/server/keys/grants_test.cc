@@ -8,7 +8,8 @@
 namespace kms::grants {
 namespace {
 
-GrantRecord Grant(std::vector<std::string> operations, std::optional<EncryptionContext> subset = std::nullopt,
+GrantRecord Grant(std::vector<std::string> operations,
+                  std::optional<EncryptionContext> subset = std::nullopt,
                   std::optional<EncryptionContext> equals = std::nullopt) {
   GrantRecord grant;
   grant.grant_id = NewGrantId();
@@ -70,13 +71,17 @@ TEST(GrantsTest, RoleGranteeMatchesItsSessions) {
 TEST(GrantsTest, ChildGrantsMayOnlyNarrow) {
   const GrantRecord parent = Grant({"Decrypt", "CreateGrant"}, EncryptionContext{{"a", "1"}});
   EXPECT_TRUE(IsNoBroaderThan(Grant({"Decrypt"}, EncryptionContext{{"a", "1"}}), parent));
-  EXPECT_TRUE(IsNoBroaderThan(Grant({"Decrypt"}, EncryptionContext{{"a", "1"}, {"b", "2"}}), parent));
-  EXPECT_TRUE(IsNoBroaderThan(Grant({"Decrypt"}, std::nullopt, EncryptionContext{{"a", "1"}}), parent));
+  EXPECT_TRUE(
+      IsNoBroaderThan(Grant({"Decrypt"}, EncryptionContext{{"a", "1"}, {"b", "2"}}), parent));
+  EXPECT_TRUE(
+      IsNoBroaderThan(Grant({"Decrypt"}, std::nullopt, EncryptionContext{{"a", "1"}}), parent));
   EXPECT_FALSE(IsNoBroaderThan(Grant({"Decrypt"}), parent));
   EXPECT_FALSE(IsNoBroaderThan(Grant({"Encrypt"}, EncryptionContext{{"a", "1"}}), parent));
   EXPECT_FALSE(IsNoBroaderThan(Grant({"Decrypt"}, EncryptionContext{{"a", "2"}}), parent));
-  const GrantRecord equals_parent = Grant({"Decrypt", "CreateGrant"}, std::nullopt, EncryptionContext{{"a", "1"}});
-  EXPECT_TRUE(IsNoBroaderThan(Grant({"Decrypt"}, std::nullopt, EncryptionContext{{"a", "1"}}), equals_parent));
+  const GrantRecord equals_parent =
+      Grant({"Decrypt", "CreateGrant"}, std::nullopt, EncryptionContext{{"a", "1"}});
+  EXPECT_TRUE(IsNoBroaderThan(Grant({"Decrypt"}, std::nullopt, EncryptionContext{{"a", "1"}}),
+                              equals_parent));
   EXPECT_FALSE(IsNoBroaderThan(Grant({"Decrypt"}, EncryptionContext{{"a", "1"}}), equals_parent));
   EXPECT_TRUE(IsNoBroaderThan(Grant({"Decrypt"}), Grant({"Decrypt", "CreateGrant"})));
 }

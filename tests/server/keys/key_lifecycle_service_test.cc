@@ -34,16 +34,17 @@ std::string PolicyWith(const std::string& statements) {
 }
 
 // Alice administers the key directly (not through IAM).
-constexpr char kAliceAdmin[] =
-    R"({"Sid":"AliceAdmin","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/alice"},)"
-    R"("Action":"kms:*","Resource":"*"})";
+constexpr char kAliceAdmin[] = R"({"Sid":"AliceAdmin","Effect":"Allow",)"
+                               R"("Principal":{"AWS":"arn:aws:iam::111122223333:user/alice"},)"
+                               R"("Action":"kms:*","Resource":"*"})";
 // The account delegates to IAM, as in the default policy.
-constexpr char kAccountDelegates[] =
-    R"({"Sid":"Enable IAM User Permissions","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},)"
-    R"("Action":"kms:*","Resource":"*"})";
+constexpr char kAccountDelegates[] = R"({"Sid":"Enable IAM User Permissions","Effect":"Allow",)"
+                                     R"("Principal":{"AWS":"arn:aws:iam::111122223333:root"},)"
+                                     R"("Action":"kms:*","Resource":"*"})";
 // Carol's account may do anything its IAM policies allow.
 constexpr char kCarolsAccountMayDoAnything[] =
-    R"({"Sid":"CarolsAccount","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},)"
+    R"({"Sid":"CarolsAccount","Effect":"Allow",)"
+    R"("Principal":{"AWS":"arn:aws:iam::444455556666:root"},)"
     R"("Action":"kms:*","Resource":"*"})";
 
 class KeyLifecycleServiceTest : public ServiceTest {
@@ -313,8 +314,8 @@ TEST_F(KeyLifecycleServiceTest, CreateKey_CreatesInTheCallersOwnAccountAndRegion
 TEST_F(KeyLifecycleServiceTest, CreateKey_RefusesAMalformedPolicy) {
   CallContext call = Context("alice");
   CreateKeyRequest request;
-  request.policy =
-      R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:*","Resource":"*"}]})";
+  request.policy = R"({"Version":"2012-10-17","Statement":[)"
+                   R"({"Effect":"Allow","Action":"kms:*","Resource":"*"}]})";
   EXPECT_THAT(
       lifecycle().CreateKey(call, request),
       StatusIs(Code::kMalformedPolicyDocument, "Policy contains a statement with no principal."));
@@ -355,8 +356,9 @@ TEST_F(KeyLifecycleServiceTest, CreateKey_RefusesAPolicyOver32KilobytesAsLimitEx
 TEST_F(KeyLifecycleServiceTest, CreateKey_RefusesAPolicyThatLocksTheCallerOut) {
   CallContext call = Context("alice");
   CreateKeyRequest request;
-  request.policy = PolicyWith(
-      R"({"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/bob"},"Action":"kms:*","Resource":"*"})");
+  request.policy =
+      PolicyWith(R"({"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/bob"},)"
+                 R"("Action":"kms:*","Resource":"*"})");
   EXPECT_THAT(
       lifecycle().CreateKey(call, request),
       StatusIs(Code::kMalformedPolicyDocument,
@@ -367,8 +369,9 @@ TEST_F(KeyLifecycleServiceTest, CreateKey_RefusesAPolicyThatLocksTheCallerOut) {
 TEST_F(KeyLifecycleServiceTest, CreateKey_AcceptsALockoutPolicyWhenTheCheckIsBypassed) {
   CallContext call = Context("alice");
   CreateKeyRequest request;
-  request.policy = PolicyWith(
-      R"({"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/bob"},"Action":"kms:*","Resource":"*"})");
+  request.policy =
+      PolicyWith(R"({"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/bob"},)"
+                 R"("Action":"kms:*","Resource":"*"})");
   request.bypass_policy_lockout_safety_check = true;
   KMS_ASSERT_OK_AND_ASSIGN(Key key, lifecycle().CreateKey(call, request));
   CallContext describe = Context("alice");
@@ -378,7 +381,8 @@ TEST_F(KeyLifecycleServiceTest, CreateKey_AcceptsALockoutPolicyWhenTheCheckIsByp
 TEST_F(KeyLifecycleServiceTest, CreateKey_LockoutCheckSeesTheNewKeysTags) {
   // Alice may manage the key only while it carries Team=Admins.
   const std::string policy = PolicyWith(
-      R"({"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/alice"},"Action":"kms:*",)"
+      R"({"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/alice"},)"
+      R"("Action":"kms:*",)"
       R"("Resource":"*","Condition":{"StringEquals":{"aws:ResourceTag/Team":"Admins"}}})");
   CallContext call = Context("alice");
   CreateKeyRequest untagged;
@@ -417,7 +421,8 @@ constexpr char kTaglessConfig[] = R"({
        {"name": "tagless", "access_key_id": "AKIATAGLESS", "secret_access_key": "s",
         "policies": {"kms": {"Version": "2012-10-17", "Statement": [
           {"Effect": "Allow", "Action": "kms:*", "Resource": "*"},
-          {"Sid": "NoTagging", "Effect": "Deny", "Action": "kms:TagResource", "Resource": "*"}]}}}]}]
+          {"Sid": "NoTagging", "Effect": "Deny", "Action": "kms:TagResource",
+           "Resource": "*"}]}}}]}]
 })";
 
 class CreateKeyTaggingPermissionTest : public KeyLifecycleServiceTest {
@@ -1071,8 +1076,10 @@ TEST_F(KeyLifecycleServiceTest, ScheduleKeyDeletion_PassesTheWindowAsACondition)
   // Deletions must wait at least 14 days.
   const std::string policy = PolicyWith(
       std::string(kAliceAdmin) +
-      R"(,{"Sid":"AtLeast14Days","Effect":"Deny","Principal":{"AWS":"*"},"Action":"kms:ScheduleKeyDeletion",)"
-      R"("Resource":"*","Condition":{"NumericLessThan":{"kms:ScheduleKeyDeletionPendingWindowInDays":"14"}}})");
+      R"(,{"Sid":"AtLeast14Days","Effect":"Deny","Principal":{"AWS":"*"},)"
+      R"("Action":"kms:ScheduleKeyDeletion",)"
+      R"("Resource":"*",)"
+      R"("Condition":{"NumericLessThan":{"kms:ScheduleKeyDeletionPendingWindowInDays":"14"}}})");
   const Key short_window = NewKey();
   SetPolicy(short_window, policy);
   CallContext denied = Context("alice");
@@ -1390,7 +1397,8 @@ TEST_F(KeyLifecycleServiceTest, DisableKeyRotation_TraceNamesTheKeyAndTheDecisio
 TEST_F(KeyLifecycleServiceTest, GetKeyRotationStatus_ReportsANewKeyAsNotRotating) {
   const Key key = NewKey();
   CallContext call = Context("alice");
-  KMS_ASSERT_OK_AND_ASSIGN(KeyRotationStatus status, lifecycle().GetKeyRotationStatus(call, {key->key_id}));
+  KMS_ASSERT_OK_AND_ASSIGN(KeyRotationStatus status,
+                           lifecycle().GetKeyRotationStatus(call, {key->key_id}));
   EXPECT_FALSE(status.rotation_enabled);
 }
 
@@ -1398,7 +1406,8 @@ TEST_F(KeyLifecycleServiceTest, GetKeyRotationStatus_ReportsThePeriodAndNextRota
   const Key key = NewKey();
   EnableRotation(key, 120);
   CallContext call = Context("alice");
-  KMS_ASSERT_OK_AND_ASSIGN(KeyRotationStatus status, lifecycle().GetKeyRotationStatus(call, {key->Arn()}));
+  KMS_ASSERT_OK_AND_ASSIGN(KeyRotationStatus status,
+                           lifecycle().GetKeyRotationStatus(call, {key->Arn()}));
   EXPECT_TRUE(status.rotation_enabled);
   EXPECT_EQ(status.key->rotation_period_days, 120);
   EXPECT_EQ(status.key->next_rotation_date, clock_.NowMillis() + 120 * kDay);
@@ -1409,7 +1418,8 @@ TEST_F(KeyLifecycleServiceTest, GetKeyRotationStatus_ADisabledKeyKeepsItsRotatio
   EnableRotation(key);
   Disable(key);
   CallContext call = Context("alice");
-  KMS_ASSERT_OK_AND_ASSIGN(KeyRotationStatus status, lifecycle().GetKeyRotationStatus(call, {key->key_id}));
+  KMS_ASSERT_OK_AND_ASSIGN(KeyRotationStatus status,
+                           lifecycle().GetKeyRotationStatus(call, {key->key_id}));
   EXPECT_TRUE(status.rotation_enabled);
 }
 
@@ -1428,14 +1438,16 @@ TEST_F(KeyLifecycleServiceTest,
   CallContext cancel = Context("alice");
   ASSERT_THAT(lifecycle().CancelKeyDeletion(cancel, {key->key_id}), IsOk());
   CallContext after = Context("alice");
-  KMS_ASSERT_OK_AND_ASSIGN(KeyRotationStatus restored, lifecycle().GetKeyRotationStatus(after, {key->key_id}));
+  KMS_ASSERT_OK_AND_ASSIGN(KeyRotationStatus restored,
+                           lifecycle().GetKeyRotationStatus(after, {key->key_id}));
   EXPECT_TRUE(restored.rotation_enabled);
 }
 
 TEST_F(KeyLifecycleServiceTest, GetKeyRotationStatus_ReportsTheAwsManagedKeyAsRotatingYearly) {
   const Key key = RdsManagedKey();
   CallContext call = Context("alice");
-  KMS_ASSERT_OK_AND_ASSIGN(KeyRotationStatus status, lifecycle().GetKeyRotationStatus(call, {key->key_id}));
+  KMS_ASSERT_OK_AND_ASSIGN(KeyRotationStatus status,
+                           lifecycle().GetKeyRotationStatus(call, {key->key_id}));
   EXPECT_TRUE(status.rotation_enabled);
   EXPECT_EQ(status.key->rotation_period_days, 365);
 }
@@ -1461,7 +1473,8 @@ TEST_F(KeyLifecycleServiceTest,
   const Key key = KeySharedWithCarol();
   EnableRotation(key);
   CallContext call = Context("carol");
-  KMS_ASSERT_OK_AND_ASSIGN(KeyRotationStatus status, lifecycle().GetKeyRotationStatus(call, {key->Arn()}));
+  KMS_ASSERT_OK_AND_ASSIGN(KeyRotationStatus status,
+                           lifecycle().GetKeyRotationStatus(call, {key->Arn()}));
   EXPECT_TRUE(status.rotation_enabled);
 }
 

@@ -25,17 +25,18 @@ std::string PolicyWith(const std::string& statements) {
   return R"({"Version":"2012-10-17","Statement":[)" + statements + "]}";
 }
 
-constexpr char kAliceAdmin[] =
-    R"({"Sid":"AliceAdmin","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/alice"},)"
-    R"("Action":"kms:*","Resource":"*"})";
-constexpr char kBobAdmin[] =
-    R"({"Sid":"BobAdmin","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/bob"},)"
-    R"("Action":"kms:*","Resource":"*"})";
-constexpr char kAccountDelegates[] =
-    R"({"Sid":"Enable IAM User Permissions","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},)"
-    R"("Action":"kms:*","Resource":"*"})";
+constexpr char kAliceAdmin[] = R"({"Sid":"AliceAdmin","Effect":"Allow",)"
+                               R"("Principal":{"AWS":"arn:aws:iam::111122223333:user/alice"},)"
+                               R"("Action":"kms:*","Resource":"*"})";
+constexpr char kBobAdmin[] = R"({"Sid":"BobAdmin","Effect":"Allow",)"
+                             R"("Principal":{"AWS":"arn:aws:iam::111122223333:user/bob"},)"
+                             R"("Action":"kms:*","Resource":"*"})";
+constexpr char kAccountDelegates[] = R"({"Sid":"Enable IAM User Permissions","Effect":"Allow",)"
+                                     R"("Principal":{"AWS":"arn:aws:iam::111122223333:root"},)"
+                                     R"("Action":"kms:*","Resource":"*"})";
 constexpr char kCarolsAccountMayDoAnything[] =
-    R"({"Sid":"CarolsAccount","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},)"
+    R"({"Sid":"CarolsAccount","Effect":"Allow",)"
+    R"("Principal":{"AWS":"arn:aws:iam::444455556666:root"},)"
     R"("Action":"kms:*","Resource":"*"})";
 
 std::string BobDenied(std::string_view action, std::string_view resource) {
@@ -377,10 +378,11 @@ TEST_F(KeyPolicyServiceTest, PutKeyPolicy_PassesTheBypassFlagAsACondition) {
   const Key key = NewKey();
   ASSERT_THAT(
       Put("alice", key->key_id,
-          PolicyWith(
-              std::string(kAccountDelegates) +
-              R"(,{"Sid":"NeverBypass","Effect":"Deny","Principal":{"AWS":"*"},"Action":"kms:PutKeyPolicy",)"
-              R"("Resource":"*","Condition":{"Bool":{"kms:BypassPolicyLockoutSafetyCheck":"true"}}})")),
+          PolicyWith(std::string(kAccountDelegates) +
+                     R"(,{"Sid":"NeverBypass","Effect":"Deny","Principal":{"AWS":"*"},)"
+                     R"("Action":"kms:PutKeyPolicy",)"
+                     R"("Resource":"*",)"
+                     R"("Condition":{"Bool":{"kms:BypassPolicyLockoutSafetyCheck":"true"}}})")),
       IsOk());
   const std::string current = StoredPolicy(key);
   EXPECT_THAT(

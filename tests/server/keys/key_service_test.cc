@@ -1,7 +1,8 @@
 #include "kms/server/keys/key_service.h"
 
-#include <gtest/gtest.h>
 #include <sys/stat.h>
+
+#include <gtest/gtest.h>
 
 #include "kms/crypto.h"
 #include "server/keys/key_id.h"
@@ -21,13 +22,16 @@ const Scope kOtherAccount{"444455556666", "us-east-1"};
 TEST(KeyIdTest, ParsesTheFourForms) {
   KMS_ASSERT_OK_AND_ASSIGN(auto id, ParseKeyId("1234abcd-12ab-34cd-56ef-1234567890ab"));
   EXPECT_EQ(id.form, ParsedKeyId::Form::kKeyId);
-  KMS_ASSERT_OK_AND_ASSIGN(auto arn, ParseKeyId("arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"));
+  KMS_ASSERT_OK_AND_ASSIGN(
+      auto arn,
+      ParseKeyId("arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"));
   EXPECT_EQ(arn.form, ParsedKeyId::Form::kKeyArn);
   EXPECT_EQ(arn.region, "us-east-1");
   EXPECT_EQ(arn.account, "111122223333");
   KMS_ASSERT_OK_AND_ASSIGN(auto alias, ParseKeyId("alias/my-key"));
   EXPECT_EQ(alias.form, ParsedKeyId::Form::kAliasName);
-  KMS_ASSERT_OK_AND_ASSIGN(auto alias_arn, ParseKeyId("arn:aws:kms:us-east-1:111122223333:alias/my-key"));
+  KMS_ASSERT_OK_AND_ASSIGN(auto alias_arn,
+                           ParseKeyId("arn:aws:kms:us-east-1:111122223333:alias/my-key"));
   EXPECT_EQ(alias_arn.form, ParsedKeyId::Form::kAliasArn);
   EXPECT_EQ(alias_arn.alias_name, "alias/my-key");
 }
@@ -54,8 +58,10 @@ class KeyServiceTest : public ::testing::Test {
     ASSERT_TRUE(root.has_value()) << root.error().ToString();
     service_ = std::make_unique<KeyService>(
         *store_, std::move(*root), clock_,
-        std::vector<ManagedKeyTemplate>{{"alias/aws/rds", "Default key that protects my RDS database volumes when no other key is defined",
-                                         R"({"Id":"auto-rds-2","account":"${account}","region":"${region}"})"}},
+        std::vector<ManagedKeyTemplate>{
+            {"alias/aws/rds",
+             "Default key that protects my RDS database volumes when no other key is defined",
+             R"({"Id":"auto-rds-2","account":"${account}","region":"${region}"})"}},
         std::vector<std::string>{kUsEast.account, kOtherAccount.account});
   }
 
@@ -74,34 +80,46 @@ class KeyServiceTest : public ::testing::Test {
 TEST_F(KeyServiceTest, ResolvesEveryFormInItsOwnRegionOnly) {
   auto key = Create();
   ASSERT_THAT(store_->Update([&](KeyStoreTxn& txn) {
-    return txn.PutAlias(AliasRecord{kUsEast.account, kUsEast.region, "alias/demo", key->key_id, 1, 1});
-  }), IsOk());
+    return txn.PutAlias(
+        AliasRecord{kUsEast.account, kUsEast.region, "alias/demo", key->key_id, 1, 1});
+  }),
+              IsOk());
   for (const std::string& form : {key->key_id, key->Arn(), std::string("alias/demo"),
                                   std::string("arn:aws:kms:us-east-1:111122223333:alias/demo")}) {
-    KMS_ASSERT_OK_AND_ASSIGN(ResolvedKey resolved, service_->Resolve(kUsEast, form, KeyIdForms::kAny));
+    KMS_ASSERT_OK_AND_ASSIGN(ResolvedKey resolved,
+                             service_->Resolve(kUsEast, form, KeyIdForms::kAny));
     EXPECT_EQ(resolved.key->key_id, key->key_id) << form;
   }
   EXPECT_THAT(service_->Resolve(kEuWest, key->key_id, KeyIdForms::kAny),
-              StatusIs(Code::kNotFound, "Key 'arn:aws:kms:eu-west-1:111122223333:key/" + key->key_id + "' does not exist"));
+              StatusIs(Code::kNotFound, "Key 'arn:aws:kms:eu-west-1:111122223333:key/" +
+                                            key->key_id + "' does not exist"));
   EXPECT_THAT(service_->Resolve(kEuWest, key->Arn(), KeyIdForms::kAny),
               StatusIs(Code::kNotFound, "Invalid arn us-east-1"));
-  EXPECT_THAT(service_->Resolve(kUsEast, "alias/demo", KeyIdForms::kKeyIdOrArn), StatusIs(Code::kNotFound));
+  EXPECT_THAT(service_->Resolve(kUsEast, "alias/demo", KeyIdForms::kKeyIdOrArn),
+              StatusIs(Code::kNotFound));
   EXPECT_THAT(service_->Resolve(kUsEast, "alias/none", KeyIdForms::kAny),
-              StatusIs(Code::kNotFound, "Alias arn:aws:kms:us-east-1:111122223333:alias/none is not found."));
+              StatusIs(Code::kNotFound,
+                       "Alias arn:aws:kms:us-east-1:111122223333:alias/none is not found."));
 }
 
 TEST_F(KeyServiceTest, OtherAccountsReachAKeyOnlyByArn) {
   auto key = Create();
-  EXPECT_THAT(service_->Resolve(kOtherAccount, key->key_id, KeyIdForms::kAny), StatusIs(Code::kNotFound));
-  KMS_ASSERT_OK_AND_ASSIGN(ResolvedKey resolved, service_->Resolve(kOtherAccount, key->Arn(), KeyIdForms::kAny));
+  EXPECT_THAT(service_->Resolve(kOtherAccount, key->key_id, KeyIdForms::kAny),
+              StatusIs(Code::kNotFound));
+  KMS_ASSERT_OK_AND_ASSIGN(ResolvedKey resolved,
+                           service_->Resolve(kOtherAccount, key->Arn(), KeyIdForms::kAny));
   EXPECT_EQ(resolved.key->account, "111122223333");
 }
 
 TEST_F(KeyServiceTest, ManagedKeyIsCreatedOncePerAccountAndRegion) {
-  KMS_ASSERT_OK_AND_ASSIGN(ResolvedKey a, service_->Resolve(kUsEast, "alias/aws/rds", KeyIdForms::kAny));
-  KMS_ASSERT_OK_AND_ASSIGN(ResolvedKey again, service_->Resolve(kUsEast, "alias/aws/rds", KeyIdForms::kAny));
-  KMS_ASSERT_OK_AND_ASSIGN(ResolvedKey eu, service_->Resolve(kEuWest, "alias/aws/rds", KeyIdForms::kAny));
-  KMS_ASSERT_OK_AND_ASSIGN(ResolvedKey other, service_->Resolve(kOtherAccount, "alias/aws/rds", KeyIdForms::kAny));
+  KMS_ASSERT_OK_AND_ASSIGN(ResolvedKey a,
+                           service_->Resolve(kUsEast, "alias/aws/rds", KeyIdForms::kAny));
+  KMS_ASSERT_OK_AND_ASSIGN(ResolvedKey again,
+                           service_->Resolve(kUsEast, "alias/aws/rds", KeyIdForms::kAny));
+  KMS_ASSERT_OK_AND_ASSIGN(ResolvedKey eu,
+                           service_->Resolve(kEuWest, "alias/aws/rds", KeyIdForms::kAny));
+  KMS_ASSERT_OK_AND_ASSIGN(ResolvedKey other,
+                           service_->Resolve(kOtherAccount, "alias/aws/rds", KeyIdForms::kAny));
   EXPECT_EQ(a.key->key_id, again.key->key_id);
   EXPECT_NE(a.key->key_id, eu.key->key_id);
   EXPECT_NE(a.key->key_id, other.key->key_id);
@@ -111,26 +129,34 @@ TEST_F(KeyServiceTest, ManagedKeyIsCreatedOncePerAccountAndRegion) {
   EXPECT_THAT(eu.key->policy, HasSubstr("\"region\":\"eu-west-1\""));
   EXPECT_TRUE(a.key->rotation_enabled);
   // Another account's managed key is not reachable by alias ARN.
-  EXPECT_THAT(service_->Resolve(kOtherAccount, "arn:aws:kms:us-east-1:111122223333:alias/aws/rds", KeyIdForms::kAny),
+  EXPECT_THAT(service_->Resolve(kOtherAccount, "arn:aws:kms:us-east-1:111122223333:alias/aws/rds",
+                                KeyIdForms::kAny),
               StatusIs(Code::kNotFound));
-  EXPECT_THAT(service_->Resolve(kUsEast, "alias/aws/unknownsvc", KeyIdForms::kAny), StatusIs(Code::kNotFound));
+  EXPECT_THAT(service_->Resolve(kUsEast, "alias/aws/unknownsvc", KeyIdForms::kAny),
+              StatusIs(Code::kNotFound));
 }
 
 TEST_F(KeyServiceTest, ManagedKeysAreNeverCreatedForAnotherOrAnUnknownAccount) {
   // An alias ARN naming another (configured) account creates nothing there.
-  EXPECT_THAT(service_->Resolve(kUsEast, "arn:aws:kms:us-east-1:444455556666:alias/aws/rds", KeyIdForms::kAny),
-              StatusIs(Code::kNotFound, "Alias arn:aws:kms:us-east-1:444455556666:alias/aws/rds is not found."));
+  EXPECT_THAT(service_->Resolve(kUsEast, "arn:aws:kms:us-east-1:444455556666:alias/aws/rds",
+                                KeyIdForms::kAny),
+              StatusIs(Code::kNotFound,
+                       "Alias arn:aws:kms:us-east-1:444455556666:alias/aws/rds is not found."));
   // Nor one naming an account kmsd does not know, nor a caller of such an account.
-  EXPECT_THAT(service_->Resolve(kUsEast, "arn:aws:kms:us-east-1:999999999999:alias/aws/rds", KeyIdForms::kAny),
+  EXPECT_THAT(service_->Resolve(kUsEast, "arn:aws:kms:us-east-1:999999999999:alias/aws/rds",
+                                KeyIdForms::kAny),
               StatusIs(Code::kNotFound));
-  EXPECT_THAT(service_->Resolve(Scope{"999999999999", "us-east-1"}, "alias/aws/rds", KeyIdForms::kAny),
-              StatusIs(Code::kNotFound));
+  EXPECT_THAT(
+      service_->Resolve(Scope{"999999999999", "us-east-1"}, "alias/aws/rds", KeyIdForms::kAny),
+      StatusIs(Code::kNotFound));
   // A service principal calling as itself has no account.
-  EXPECT_THAT(service_->Resolve(Scope{"", "us-east-1"}, "alias/aws/rds", KeyIdForms::kAny), StatusIs(Code::kNotFound));
+  EXPECT_THAT(service_->Resolve(Scope{"", "us-east-1"}, "alias/aws/rds", KeyIdForms::kAny),
+              StatusIs(Code::kNotFound));
   KMS_ASSERT_OK_AND_ASSIGN(auto keys, store_->AllKeys());
   EXPECT_TRUE(keys.empty());
   // The other account's own call still creates its key.
-  KMS_ASSERT_OK_AND_ASSIGN(ResolvedKey own, service_->Resolve(kOtherAccount, "alias/aws/rds", KeyIdForms::kAny));
+  KMS_ASSERT_OK_AND_ASSIGN(ResolvedKey own,
+                           service_->Resolve(kOtherAccount, "alias/aws/rds", KeyIdForms::kAny));
   EXPECT_EQ(own.key->account, kOtherAccount.account);
 }
 
@@ -145,7 +171,8 @@ TEST_F(KeyServiceTest, EncryptDecryptBindsContextAndSurvivesRestart) {
   EXPECT_EQ(AsString(plaintext.view()), "secret");
   EXPECT_THAT(service_->Decrypt(blob_key, {}), StatusIs(Code::kInvalidCiphertext, ""));
   EXPECT_THAT(service_->IdentifyBlob(kEuWest, blob), StatusIs(Code::kAccessDenied));
-  EXPECT_THAT(service_->IdentifyBlob(kUsEast, AsBytes("garbage")), StatusIs(Code::kInvalidCiphertext));
+  EXPECT_THAT(service_->IdentifyBlob(kUsEast, AsBytes("garbage")),
+              StatusIs(Code::kInvalidCiphertext));
 }
 
 TEST_F(KeyServiceTest, RotationKeepsOldCiphertextsDecryptable) {
@@ -165,27 +192,35 @@ TEST_F(KeyServiceTest, RotationKeepsOldCiphertextsDecryptable) {
 TEST_F(KeyServiceTest, MaintenanceDeletesAfterTheWindowAndRotatesWhenDue) {
   auto doomed = Create();
   auto rotating = Create();
-  ASSERT_TRUE(service_->UpdateKey(doomed->key_id, [&](KeyRecord& k) {
-    k.state = KeyState::kPendingDeletion;
-    k.deletion_date = clock_.NowMillis() + 7 * kDay;
-    return OkStatus();
-  }).has_value());
-  ASSERT_TRUE(service_->UpdateKey(rotating->key_id, [&](KeyRecord& k) {
-    k.rotation_enabled = true;
-    k.rotation_period_days = 90;
-    k.next_rotation_date = clock_.NowMillis() + 90 * kDay;
-    return OkStatus();
-  }).has_value());
+  ASSERT_TRUE(service_
+                  ->UpdateKey(doomed->key_id,
+                              [&](KeyRecord& k) {
+                                k.state = KeyState::kPendingDeletion;
+                                k.deletion_date = clock_.NowMillis() + 7 * kDay;
+                                return OkStatus();
+                              })
+                  .has_value());
+  ASSERT_TRUE(service_
+                  ->UpdateKey(rotating->key_id,
+                              [&](KeyRecord& k) {
+                                k.rotation_enabled = true;
+                                k.rotation_period_days = 90;
+                                k.next_rotation_date = clock_.NowMillis() + 90 * kDay;
+                                return OkStatus();
+                              })
+                  .has_value());
   KMS_ASSERT_OK_AND_ASSIGN(int none, service_->RunMaintenance());
   EXPECT_EQ(none, 0);
   clock_.Advance(7 * kDay);
   KMS_ASSERT_OK_AND_ASSIGN(int deleted, service_->RunMaintenance());
   EXPECT_EQ(deleted, 1);
-  EXPECT_THAT(service_->Resolve(kUsEast, doomed->key_id, KeyIdForms::kAny), StatusIs(Code::kNotFound));
+  EXPECT_THAT(service_->Resolve(kUsEast, doomed->key_id, KeyIdForms::kAny),
+              StatusIs(Code::kNotFound));
   clock_.Advance(83 * kDay);
   KMS_ASSERT_OK_AND_ASSIGN(int rotated, service_->RunMaintenance());
   EXPECT_EQ(rotated, 1);
-  KMS_ASSERT_OK_AND_ASSIGN(ResolvedKey after, service_->Resolve(kUsEast, rotating->key_id, KeyIdForms::kAny));
+  KMS_ASSERT_OK_AND_ASSIGN(ResolvedKey after,
+                           service_->Resolve(kUsEast, rotating->key_id, KeyIdForms::kAny));
   EXPECT_EQ(after.key->versions.size(), 2u);
   EXPECT_EQ(after.key->next_rotation_date, clock_.NowMillis() + 90 * kDay);
 }
@@ -193,7 +228,8 @@ TEST_F(KeyServiceTest, MaintenanceDeletesAfterTheWindowAndRotatesWhenDue) {
 TEST_F(KeyServiceTest, KeyStateRulesFollowTheKmsTable) {
   KeyRecord key = *Create();
   key.state = KeyState::kDisabled;
-  EXPECT_THAT(CheckKeyState(key, KeyUse::kCryptographic), StatusIs(Code::kDisabled, key.Arn() + " is disabled."));
+  EXPECT_THAT(CheckKeyState(key, KeyUse::kCryptographic),
+              StatusIs(Code::kDisabled, key.Arn() + " is disabled."));
   EXPECT_THAT(CheckKeyState(key, KeyUse::kEnableDisable), IsOk());
   EXPECT_THAT(CheckKeyState(key, KeyUse::kCancelDeletion),
               StatusIs(Code::kInvalidState, key.Arn() + " is not pending deletion."));

@@ -12,19 +12,19 @@
 #ifndef KMS_TESTS_SERVER_KEYS_SERVICE_TEST_UTIL_H_
 #define KMS_TESTS_SERVER_KEYS_SERVICE_TEST_UTIL_H_
 
-#include <gtest/gtest.h>
-
 #include <map>
 #include <memory>
 #include <string>
 
+#include <gtest/gtest.h>
+
 #include "kms/clock.h"
 #include "kms/server/config/config.h"
+#include "kms/server/keys/grant_authority.h"
 #include "kms/server/keys/grants.h"
 #include "kms/server/keys/key_service.h"
-#include "kms/server/store/key_store.h"
-#include "kms/server/keys/grant_authority.h"
 #include "kms/server/keys/services.h"
+#include "kms/server/store/key_store.h"
 #include "testing/status_matchers.h"
 #include "testing/temp_dir.h"
 
@@ -45,7 +45,8 @@ inline constexpr char kServiceTestConfig[] = R"({
           {"Effect": "Allow", "Action": ["kms:*", "cloudtrail:*"], "Resource": "*"}]}}},
        {"name": "bob", "access_key_id": "AKIABOB", "secret_access_key": "s"}],
      "roles": [
-       {"name": "DbAdmin", "session_name": "dbadmin", "access_key_id": "ASIADBADMIN", "secret_access_key": "s",
+       {"name": "DbAdmin", "session_name": "dbadmin", "access_key_id": "ASIADBADMIN",
+        "secret_access_key": "s",
         "policies": {"kms": {"Version": "2012-10-17", "Statement": [
           {"Effect": "Allow", "Action": "kms:*", "Resource": "*"}]}}}]},
     {"id": "444455556666",
@@ -61,13 +62,15 @@ class ServiceTest : public ::testing::Test {
  protected:
   ServiceTest() : config_(*config::ParseConfig(kServiceTestConfig)) {
     store_ = std::move(*OpenLmdbKeyStore({dir_.Sub("keys"), 64 << 20}));
-    keys_ = std::make_unique<KeyService>(*store_, std::move(*RootKey::LoadOrCreate(dir_.Sub("root.key"))), clock_,
-                                         AwsManagedKeyTemplates(), config_.accounts);
+    keys_ = std::make_unique<KeyService>(*store_,
+                                         std::move(*RootKey::LoadOrCreate(dir_.Sub("root.key"))),
+                                         clock_, AwsManagedKeyTemplates(), config_.accounts);
     access_ = std::move(*Access::Create(config_, *store_));
     tokens_ = std::make_unique<grants::TokenCodec>(keys_->root_key().Derive("grant tokens"));
     grant_authority_ = std::make_unique<StoredGrantAuthority>(*store_, *tokens_);
     access_->set_grant_authority(grant_authority_.get());
-    services_ = std::make_unique<Services>(ServiceDeps{*keys_, *store_, *access_, *tokens_, config_});
+    services_ =
+        std::make_unique<Services>(ServiceDeps{*keys_, *store_, *access_, *tokens_, config_});
   }
 
   // The caller `who` ("alice", "bob", "dbadmin", "root", "carol", or
@@ -81,7 +84,8 @@ class ServiceTest : public ::testing::Test {
     caller.source_ip = "192.0.2.1";
     for (const config::Identity& identity : config_.identities) {
       const Principal& p = identity.principal;
-      if (p.user_name == who || p.session_name == who || (who == "root" && p.type == PrincipalType::kRoot)) {
+      if (p.user_name == who || p.session_name == who ||
+          (who == "root" && p.type == PrincipalType::kRoot)) {
         caller.identity = &identity;
         caller.principal = p;
         caller.access_key_id = identity.access_key_id;

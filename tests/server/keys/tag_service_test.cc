@@ -28,14 +28,15 @@ std::string PolicyWith(const std::string& statements) {
   return R"({"Version":"2012-10-17","Statement":[)" + statements + "]}";
 }
 
-constexpr char kAliceAdmin[] =
-    R"({"Sid":"AliceAdmin","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/alice"},)"
-    R"("Action":"kms:*","Resource":"*"})";
-constexpr char kAccountDelegates[] =
-    R"({"Sid":"Enable IAM User Permissions","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},)"
-    R"("Action":"kms:*","Resource":"*"})";
+constexpr char kAliceAdmin[] = R"({"Sid":"AliceAdmin","Effect":"Allow",)"
+                               R"("Principal":{"AWS":"arn:aws:iam::111122223333:user/alice"},)"
+                               R"("Action":"kms:*","Resource":"*"})";
+constexpr char kAccountDelegates[] = R"({"Sid":"Enable IAM User Permissions","Effect":"Allow",)"
+                                     R"("Principal":{"AWS":"arn:aws:iam::111122223333:root"},)"
+                                     R"("Action":"kms:*","Resource":"*"})";
 constexpr char kCarolsAccountMayDoAnything[] =
-    R"({"Sid":"CarolsAccount","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},)"
+    R"({"Sid":"CarolsAccount","Effect":"Allow",)"
+    R"("Principal":{"AWS":"arn:aws:iam::444455556666:root"},)"
     R"("Action":"kms:*","Resource":"*"})";
 
 std::vector<Tag> NumberedTags(int from, int count) {
@@ -286,13 +287,11 @@ TEST_F(TagServiceTest, TagResource_IsNotACrossAccountOperation) {
 
 TEST_F(TagServiceTest, TagResource_PassesEachTagAsAwsRequestTag) {
   const Key key = NewKey();
-  SetPolicy(
-      key,
-      PolicyWith(
-          std::string(kAliceAdmin) +
-          R"(,{"Sid":"BobTagsAlpha","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/bob"},)"
-          R"("Action":"kms:TagResource","Resource":"*",)"
-          R"("Condition":{"StringEquals":{"aws:RequestTag/Project":"Alpha"}}})"));
+  SetPolicy(key, PolicyWith(std::string(kAliceAdmin) +
+                            R"(,{"Sid":"BobTagsAlpha","Effect":"Allow",)"
+                            R"("Principal":{"AWS":"arn:aws:iam::111122223333:user/bob"},)"
+                            R"("Action":"kms:TagResource","Resource":"*",)"
+                            R"("Condition":{"StringEquals":{"aws:RequestTag/Project":"Alpha"}}})"));
   EXPECT_THAT(TagAs("bob", key, {{"Project", "Alpha"}}), IsOk());
   CallContext denied = Context("bob");
   EXPECT_THAT(tags().TagResource(denied, {key->key_id, {{"Project", "Beta"}}}),
@@ -336,10 +335,10 @@ TEST_F(TagServiceTest, TagResource_FollowsADenyOnARequestTag) {
   const Key key = NewKey();
   SetPolicy(
       key,
-      PolicyWith(
-          std::string(kAliceAdmin) +
-          R"(,{"Sid":"NoProdTags","Effect":"Deny","Principal":{"AWS":"*"},"Action":"kms:TagResource",)"
-          R"("Resource":"*","Condition":{"StringEquals":{"aws:RequestTag/Env":"prod"}}})"));
+      PolicyWith(std::string(kAliceAdmin) +
+                 R"(,{"Sid":"NoProdTags","Effect":"Deny","Principal":{"AWS":"*"},)"
+                 R"("Action":"kms:TagResource",)"
+                 R"("Resource":"*","Condition":{"StringEquals":{"aws:RequestTag/Env":"prod"}}})"));
   EXPECT_THAT(TagAs("alice", key, {{"Env", "dev"}}), IsOk());
   CallContext denied = Context("alice");
   EXPECT_THAT(

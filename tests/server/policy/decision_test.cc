@@ -1,9 +1,9 @@
 // Explanations: which statement decided, which condition failed, and the
 // AccessDeniedException texts.
+#include <string>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
-#include <string>
 
 #include "kms/server/policy/policy.h"
 #include "server/policy/policy_test_util.h"
@@ -57,9 +57,10 @@ TEST(DecisionTest, NamesAStatementWithoutSidByIndex) {
   const RequestContext request = MakeRequest(Who::kAlice, "kms:Decrypt", kKeyArn);
   const Decision decision = Decide(
       request,
-      Document(
-          {R"({"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/bob"},"Action":"kms:*","Resource":"*"})",
-           R"({"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/alice"},"Action":"kms:*","Resource":"*"})"}));
+      Document({R"({"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/bob"},)"
+                R"("Action":"kms:*","Resource":"*"})",
+                R"({"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/alice"},)"
+                R"("Action":"kms:*","Resource":"*"})"}));
   EXPECT_EQ(decision.deciding_statement, "Statement[1]");
 }
 
@@ -79,9 +80,9 @@ TEST(DecisionTest, ExplicitDenyNamesTheDenyingStatement) {
   const RequestContext request = MakeRequest(Who::kAlice, "kms:Decrypt", kKeyArn);
   const Decision decision = Decide(
       request,
-      Document(
-          {R"({"Sid":"All","Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*"})",
-           R"({"Sid":"NoDecrypt","Effect":"Deny","Principal":"*","Action":"kms:Decrypt","Resource":"*"})"}));
+      Document({R"({"Sid":"All","Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*"})",
+                R"({"Sid":"NoDecrypt","Effect":"Deny","Principal":"*","Action":"kms:Decrypt",)"
+                R"("Resource":"*"})"}));
   EXPECT_FALSE(decision.allowed);
   EXPECT_EQ(decision.deciding_statement, "NoDecrypt");
   EXPECT_EQ(decision.Explain(), "DENY: explicit deny in key policy statement \"NoDecrypt\"");
@@ -116,7 +117,8 @@ TEST(DecisionTest, FailedConditionShowsUnresolvedVariables) {
   const Decision decision = Decide(
       request,
       Document(
-          {R"({"Sid":"Own","Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*","Condition":{"StringEquals":{"kms:EncryptionContext:owner":"${aws:username}"}}})"}));
+          {R"({"Sid":"Own","Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*",)"
+           R"("Condition":{"StringEquals":{"kms:EncryptionContext:owner":"${aws:username}"}}})"}));
   EXPECT_EQ(decision.failed_condition,
             "StringEquals kms:EncryptionContext:owner: request has [x]; policy wants "
             "[${aws:username} (unresolved)]");
@@ -126,8 +128,8 @@ TEST(DecisionTest, NoClosestStatementLeavesTheExplanationShort) {
   const RequestContext request = MakeRequest(Who::kBob, "kms:Decrypt", kKeyArn);
   const Decision decision = Decide(
       request,
-      Document(
-          {R"({"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/alice"},"Action":"kms:*","Resource":"*"})"}));
+      Document({R"({"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/alice"},)"
+                R"("Action":"kms:*","Resource":"*"})"}));
   EXPECT_TRUE(decision.deciding_statement.empty());
   EXPECT_TRUE(decision.failed_condition.empty());
   EXPECT_EQ(decision.Explain(), "DENY: no key policy statement allows the caller or its account");
@@ -149,8 +151,8 @@ TEST(AccessDeniedMessageTest, NoResourceBasedPolicyAllows) {
   const RequestContext request = MakeRequest(Who::kAlice, "kms:Decrypt", kKeyArn);
   const Decision decision = Decide(
       request,
-      Document(
-          {R"({"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/bob"},"Action":"kms:*","Resource":"*"})"}));
+      Document({R"({"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/bob"},)"
+                R"("Action":"kms:*","Resource":"*"})"}));
   EXPECT_EQ(AccessDeniedMessage(request, decision),
             "User: arn:aws:iam::111122223333:user/alice is not authorized to perform: kms:Decrypt "
             "on resource: arn:aws:kms:us-east-1:111122223333:key/"
@@ -233,7 +235,8 @@ TEST(ConditionValuesTest, SetAllMergesInOnePassAndFoldsCaseVariantsIntoAlternati
   std::vector<std::pair<std::string, std::string>> pairs;
   // Byte order and lower-case order differ ('Z' < 'a' < 'z'): the case that was quadratic.
   for (int i = 0; i < 20000; ++i) {
-    pairs.emplace_back("kms:EncryptionContext:" + std::string(1, i % 2 ? 'Z' : 'a') + std::to_string(i), "v");
+    pairs.emplace_back(
+        "kms:EncryptionContext:" + std::string(1, i % 2 ? 'Z' : 'a') + std::to_string(i), "v");
   }
   pairs.emplace_back("kms:EncryptionContext:Tenant", "B");
   pairs.emplace_back("kms:EncryptionContext:tenant", "A");

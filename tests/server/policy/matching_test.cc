@@ -1,9 +1,9 @@
 #include "server/policy/matching.h"
 
-#include <gtest/gtest.h>
-
 #include <string>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "kms/server/policy/policy.h"
 #include "server/policy/policy_test_util.h"

@@ -1,7 +1,7 @@
+#include <string>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
-#include <string>
 
 #include "kms/server/policy/policy.h"
 #include "server/policy/policy_test_util.h"
@@ -27,7 +27,8 @@ ParseOptions IdentityPolicy() {
 
 std::string AliceStatement(const std::string& extra) {
   return Document(
-      {R"({"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/alice"},"Action":"kms:*","Resource":"*")" +
+      {R"({"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/alice"},)"
+       R"("Action":"kms:*","Resource":"*")" +
        extra + "}"});
 }
 
@@ -63,9 +64,9 @@ TEST(PolicyParserTest, ParsedDocumentRoundTripsThroughEvaluation) {
 TEST(PolicyParserTest, StatementMayBeASingleObject) {
   KMS_ASSERT_OK_AND_ASSIGN(
       auto policy,
-      ParsePolicy(
-          R"({"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"kms:*","Resource":"*"}})",
-          IdentityPolicy()));
+      ParsePolicy(R"({"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"kms:*",)"
+                  R"("Resource":"*"}})",
+                  IdentityPolicy()));
   EXPECT_EQ(policy->statement_count(), 1u);
   EXPECT_EQ(policy->StatementName(0), "Statement[0]");
 }
@@ -201,7 +202,8 @@ TEST(PolicyParserTest, RejectsPrincipalsThatDoNotExist) {
   EXPECT_THAT(
       ParsePolicy(
           Document(
-              {R"({"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/ghost"},"Action":"kms:*","Resource":"*"})"}),
+              {R"({"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/ghost"},)"
+               R"("Action":"kms:*","Resource":"*"})"}),
           options),
       StatusIs(Code::kMalformedPolicyDocument, HasSubstr("invalid principals")));
 }
@@ -255,10 +257,9 @@ TEST(PolicyParserTest, RejectsMalformedConditionBlocks) {
                   KeyPolicy(), "must be a string or an array of strings");
   ExpectMalformed(AliceStatement(R"(,"Condition":{"StringEquals":{"ViaService":"x"}})"),
                   KeyPolicy(), "must be prefaced by a vendor");
-  ExpectMalformed(
-      AliceStatement(
-          R"(,"Condition":{"Bool":{"aws:SecureTransport":"true"},"Bool":{"aws:SecureTransport":"false"}})"),
-      KeyPolicy(), "duplicate operator: Bool");
+  ExpectMalformed(AliceStatement(R"(,"Condition":{"Bool":{"aws:SecureTransport":"true"},)"
+                                 R"("Bool":{"aws:SecureTransport":"false"}})"),
+                  KeyPolicy(), "duplicate operator: Bool");
   ExpectMalformed(
       AliceStatement(
           R"(,"Condition":{"Bool":{"aws:SecureTransport":"true","aws:SecureTransport":"false"}})"),
@@ -286,12 +287,11 @@ TEST(PolicyParserTest, ForAllValuesOnMultiValuedKeysIsAccepted) {
           KeyPolicy()),
       IsOk());
   // KMS can only check the policies it stores; IAM accepts this identity policy.
-  EXPECT_THAT(
-      ParsePolicy(
-          Document(
-              {R"({"Effect":"Allow","Action":"kms:*","Resource":"*","Condition":{"ForAllValues:StringEquals":{"kms:EncryptionContext:Dept":"IT"}}})"}),
-          IdentityPolicy()),
-      IsOk());
+  EXPECT_THAT(ParsePolicy(Document({R"({"Effect":"Allow","Action":"kms:*","Resource":"*",)"
+                                    R"("Condition":{"ForAllValues:StringEquals":)"
+                                    R"({"kms:EncryptionContext:Dept":"IT"}}})"}),
+                          IdentityPolicy()),
+              IsOk());
 }
 
 TEST(PolicyParserTest, AcceptsEveryOperatorWithQualifiers) {

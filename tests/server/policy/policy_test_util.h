@@ -8,8 +8,8 @@
 #include <utility>
 #include <vector>
 
-#include "kms/server/policy/policy.h"
 #include "kms/principal.h"
+#include "kms/server/policy/policy.h"
 
 namespace kms::policy::testing {
 
@@ -163,11 +163,14 @@ inline constexpr char kDefaultKeyPolicy[] = R"({
 // The AWS managed key policy of aws/rds (shared/reference, section 6).
 inline constexpr char kAwsRdsKeyPolicy[] =
     R"({"Version":"2012-10-17","Id":"auto-rds-2","Statement":[
- {"Sid":"Allow access through RDS for all principals in the account that are authorized to use RDS","Effect":"Allow",
+ {"Sid":"Allow access through RDS for all principals in the account that are authorized to use RDS",
+  "Effect":"Allow",
   "Principal":{"AWS":"*"},
-  "Action":["kms:Encrypt","kms:Decrypt","kms:ReEncrypt*","kms:GenerateDataKey*","kms:CreateGrant","kms:ListGrants","kms:DescribeKey"],
+  "Action":["kms:Encrypt","kms:Decrypt","kms:ReEncrypt*","kms:GenerateDataKey*","kms:CreateGrant",
+            "kms:ListGrants","kms:DescribeKey"],
   "Resource":"*",
-  "Condition":{"StringEquals":{"kms:CallerAccount":"111122223333","kms:ViaService":"rds.us-east-1.amazonaws.com"}}},
+  "Condition":{"StringEquals":{"kms:CallerAccount":"111122223333",
+                              "kms:ViaService":"rds.us-east-1.amazonaws.com"}}},
  {"Sid":"Allow direct access to key metadata to the account","Effect":"Allow",
   "Principal":{"AWS":"arn:aws:iam::111122223333:root"},
   "Action":["kms:Describe*","kms:Get*","kms:List*","kms:RevokeGrant"],"Resource":"*"}]})";

@@ -1,9 +1,10 @@
 #include "kms/server/store/data_dir_lock.h"
 
-#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <gtest/gtest.h>
 
 #include "testing/status_matchers.h"
 #include "testing/temp_dir.h"
@@ -35,8 +36,8 @@ TEST(DataDirLockTest, AnotherProcessCannotTakeAHeldDirectoryUntilItIsReleased) {
     if (pid == 0) {
       auto other = DataDirLock::Acquire(dir.path());
       const bool refused_as_in_use =
-          !other && other.error().message().find("is in use by kmsd process " + std::to_string(::getppid())) !=
-                        std::string::npos;
+          !other && other.error().message().find("is in use by kmsd process " +
+                                                 std::to_string(::getppid())) != std::string::npos;
       ::_exit(other ? 0 : (refused_as_in_use ? 1 : 2));
     }
     int status = 0;

@@ -1,8 +1,8 @@
-#include <gtest/gtest.h>
-
 #include <sys/stat.h>
 
 #include <thread>
+
+#include <gtest/gtest.h>
 
 #include "kms/server/store/key_store.h"
 #include "testing/status_matchers.h"
@@ -94,15 +94,18 @@ TEST_F(LmdbKeyStoreTest, ListKeysPagesByScopeInIdOrder) {
   for (char c : std::string("35142")) {
     ASSERT_THAT(PutKey(MakeKey(std::string(8, c) + "-1111-4111-8111-111111111111")), IsOk());
   }
-  ASSERT_THAT(PutKey(MakeKey("99999999-1111-4111-8111-111111111111", "111122223333", "eu-west-1")), IsOk());
+  ASSERT_THAT(PutKey(MakeKey("99999999-1111-4111-8111-111111111111", "111122223333", "eu-west-1")),
+              IsOk());
   KMS_ASSERT_OK_AND_ASSIGN(auto page1, store_->ListKeys("111122223333", "us-east-1", "", 2));
   ASSERT_EQ(page1.items.size(), 2u);
   EXPECT_EQ(page1.items[0]->key_id[0], '1');
   EXPECT_EQ(page1.items[1]->key_id[0], '2');
-  KMS_ASSERT_OK_AND_ASSIGN(auto page2, store_->ListKeys("111122223333", "us-east-1", page1.next_marker, 2));
+  KMS_ASSERT_OK_AND_ASSIGN(auto page2,
+                           store_->ListKeys("111122223333", "us-east-1", page1.next_marker, 2));
   ASSERT_EQ(page2.items.size(), 2u);
   EXPECT_EQ(page2.items[0]->key_id[0], '3');
-  KMS_ASSERT_OK_AND_ASSIGN(auto page3, store_->ListKeys("111122223333", "us-east-1", page2.next_marker, 2));
+  KMS_ASSERT_OK_AND_ASSIGN(auto page3,
+                           store_->ListKeys("111122223333", "us-east-1", page2.next_marker, 2));
   ASSERT_EQ(page3.items.size(), 1u);
   EXPECT_EQ(page3.items[0]->key_id[0], '5');
   EXPECT_TRUE(page3.next_marker.empty());
@@ -126,7 +129,8 @@ TEST_F(LmdbKeyStoreTest, AliasesFollowTheirKeyAndPage) {
   KMS_ASSERT_OK_AND_ASSIGN(auto page, store_->ListAliases("111122223333", "us-east-1", "", 2));
   ASSERT_EQ(page.items.size(), 2u);
   EXPECT_EQ(page.next_marker, "alias/b");
-  KMS_ASSERT_OK_AND_ASSIGN(auto rest, store_->ListAliases("111122223333", "us-east-1", page.next_marker, 2));
+  KMS_ASSERT_OK_AND_ASSIGN(auto rest,
+                           store_->ListAliases("111122223333", "us-east-1", page.next_marker, 2));
   ASSERT_EQ(rest.items.size(), 1u);
   EXPECT_EQ(rest.items[0].alias_name, "alias/c");
   EXPECT_TRUE(rest.next_marker.empty());
@@ -146,11 +150,13 @@ TEST_F(LmdbKeyStoreTest, DeleteKeyRemovesMaterialAliasesAndGrants) {
   ASSERT_THAT(store_->Update([&](KeyStoreTxn& txn) -> Status {
     KMS_RETURN_IF_ERROR(txn.PutKeyMaterial(k1, 1, AsBytes("wrapped")));
     return txn.PutGrant(grant);
-  }), IsOk());
+  }),
+              IsOk());
   KMS_ASSERT_OK_AND_ASSIGN(auto grants, store_->GetGrantsForKey(k1));
   ASSERT_EQ(grants->size(), 1u);
   EXPECT_EQ((*grants)[0], grant);
-  KMS_ASSERT_OK_AND_ASSIGN(auto retirable, store_->ListRetirableGrants(grant.retiring_principal, "", 10));
+  KMS_ASSERT_OK_AND_ASSIGN(auto retirable,
+                           store_->ListRetirableGrants(grant.retiring_principal, "", 10));
   EXPECT_EQ(retirable.items.size(), 1u);
   KMS_ASSERT_OK_AND_ASSIGN(Bytes material, store_->GetKeyMaterial(k1, 1));
   EXPECT_EQ(AsString(material), "wrapped");
@@ -161,7 +167,8 @@ TEST_F(LmdbKeyStoreTest, DeleteKeyRemovesMaterialAliasesAndGrants) {
   EXPECT_THAT(store_->GetAlias("111122223333", "us-east-1", "alias/a"), StatusIs(Code::kNotFound));
   KMS_ASSERT_OK_AND_ASSIGN(auto grants_after, store_->GetGrantsForKey(k1));
   EXPECT_TRUE(grants_after->empty());
-  KMS_ASSERT_OK_AND_ASSIGN(auto retirable_after, store_->ListRetirableGrants(grant.retiring_principal, "", 10));
+  KMS_ASSERT_OK_AND_ASSIGN(auto retirable_after,
+                           store_->ListRetirableGrants(grant.retiring_principal, "", 10));
   EXPECT_TRUE(retirable_after.items.empty());
 }
 

@@ -25,7 +25,8 @@ struct Services {
 
 // The endpoint. `services`, `authenticator` and `audit` must outlive it;
 // `audit` may be null (no audit log).
-std::unique_ptr<http::Handler> NewEndpoint(const Services& services, const auth::Authenticator& authenticator,
+std::unique_ptr<http::Handler> NewEndpoint(const Services& services,
+                                           const auth::Authenticator& authenticator,
                                            audit::AuditLog* audit);
 
 }  // namespace kms::api

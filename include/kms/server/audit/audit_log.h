@@ -13,10 +13,10 @@
 #include <string_view>
 #include <vector>
 
-#include "kms/server/audit/audit_event.h"
-#include "kms/server/audit/audit_lookup.h"
 #include "kms/bytes.h"
 #include "kms/clock.h"
+#include "kms/server/audit/audit_event.h"
+#include "kms/server/audit/audit_lookup.h"
 #include "kms/status.h"
 
 namespace kms::audit {

@@ -8,8 +8,8 @@
 #include <string_view>
 #include <vector>
 
-#include "kms/server/audit/audit_event.h"
 #include "kms/clock.h"
+#include "kms/server/audit/audit_event.h"
 #include "kms/status.h"
 
 namespace kms::audit {

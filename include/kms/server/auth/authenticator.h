@@ -9,9 +9,9 @@
 #include <unordered_map>
 
 #include "kms/clock.h"
+#include "kms/principal.h"
 #include "kms/server/config/config.h"
 #include "kms/server/http/http_message.h"
-#include "kms/principal.h"
 #include "kms/status.h"
 
 namespace kms::auth {
@@ -66,8 +66,10 @@ class Authenticator {
   };
   const Secret* FindKey(std::string_view access_key_id) const;
   Status VerifySignature(const http::Request& request, std::string_view authorization_header,
-                         std::string_view service, const Secret** secret, std::string* region) const;
-  Status VerifyViaService(const http::Request& request, std::string_view service, Caller* caller) const;
+                         std::string_view service, const Secret** secret,
+                         std::string* region) const;
+  Status VerifyViaService(const http::Request& request, std::string_view service,
+                          Caller* caller) const;
 
   const config::ServerConfig& config_;
   const Clock& clock_;

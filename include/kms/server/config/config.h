@@ -63,8 +63,8 @@ struct ServerConfig {
 
   // Audit log.
   bool audit_enabled = true;
-  int audit_max_age_days = 0;       // 0: keep forever
-  uint64_t audit_max_records = 0;   // 0: no limit
+  int audit_max_age_days = 0;      // 0: keep forever
+  uint64_t audit_max_records = 0;  // 0: no limit
   uint64_t audit_map_size_mb = 8192;
 
   // Principals allowed to use the admin endpoints (policy explain); ARNs.

@@ -43,11 +43,12 @@ class Handler {
 
 struct ServerOptions {
   std::string address = "127.0.0.1";
-  uint16_t port = 0;   // 0: any free port
-  int threads = 1;     // one io_context per thread; one acceptor hands connections out in turn
+  uint16_t port = 0;  // 0: any free port
+  int threads = 1;    // one io_context per thread; one acceptor hands connections out in turn
   size_t max_body_bytes = 1 << 20;
   size_t max_header_bytes = 16 << 10;
-  int idle_timeout_seconds = 60;    // for a request's first byte (between requests on a kept-alive connection)
+  int idle_timeout_seconds =
+      60;  // for a request's first byte (between requests on a kept-alive connection)
   int header_timeout_seconds = 10;  // from a request's first byte to the end of its header
   int read_timeout_seconds = 30;    // to receive a request body once its header arrived
   // Open connections. One more is answered with Reject(kTooManyConnections)

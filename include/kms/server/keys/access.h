@@ -13,17 +13,17 @@
 #include <vector>
 
 #include "kms/server/config/config.h"
+#include "kms/server/keys/call.h"
+#include "kms/server/policy/policy.h"
 #include "kms/server/store/key_record.h"
 #include "kms/server/store/key_store.h"
-#include "kms/server/policy/policy.h"
-#include "kms/server/keys/call.h"
 
 namespace kms::keys {
 
 // What one call asks to do.
 struct AccessRequest {
-  std::string action;               // "kms:Decrypt"
-  const KeyRecord* key = nullptr;   // null for actions without a key
+  std::string action;              // "kms:Decrypt"
+  const KeyRecord* key = nullptr;  // null for actions without a key
   // The resource of an action without a key; "*" when empty
   // (ListRetirableGrants authorizes on the retiring principal).
   std::string resource;
@@ -54,7 +54,8 @@ class Access {
  public:
   // Parses every identity policy of the config; kValidation naming the
   // identity and policy when one does not parse.
-  static StatusOr<std::unique_ptr<Access>> Create(const config::ServerConfig& config, KeyStore& store);
+  static StatusOr<std::unique_ptr<Access>> Create(const config::ServerConfig& config,
+                                                  KeyStore& store);
 
   void set_grant_authority(GrantAuthority* grants) { grants_ = grants; }
 
@@ -86,8 +87,8 @@ class Access {
   // text does not parse.
   StatusOr<CachedPolicy> KeyPolicy(const KeyRecord& key);
   // `with_aliases`: also fill kms:ResourceAliases, which costs a store read.
-  void AddCommonConditions(const auth::Caller& caller, EpochMillis now, const KeyRecord* key, bool with_aliases,
-                           policy::ConditionValues& values);
+  void AddCommonConditions(const auth::Caller& caller, EpochMillis now, const KeyRecord* key,
+                           bool with_aliases, policy::ConditionValues& values);
   bool PrincipalExists(std::string_view arn) const;
 
   const config::ServerConfig& config_;
@@ -102,7 +103,8 @@ class Access {
 };
 
 // Adds kms:EncryptionContext:<key> for each pair and kms:EncryptionContextKeys.
-void AddEncryptionContextConditions(const EncryptionContext& context, policy::ConditionValues& values,
+void AddEncryptionContextConditions(const EncryptionContext& context,
+                                    policy::ConditionValues& values,
                                     std::string_view prefix = "kms:EncryptionContext:");
 
 }  // namespace kms::keys

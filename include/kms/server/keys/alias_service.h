@@ -50,7 +50,8 @@ class AliasService {
   // A customer managed key of the caller's account, for CreateAlias and UpdateAlias.
   StatusOr<ResolvedKey> ResolveTarget(CallContext& call, std::string_view target_key_id);
   // The alias of the caller's scope, named in the trace.
-  StatusOr<std::shared_ptr<const AliasRecord>> FindAlias(CallContext& call, std::string_view alias_name);
+  StatusOr<std::shared_ptr<const AliasRecord>> FindAlias(CallContext& call,
+                                                         std::string_view alias_name);
 
   ServiceDeps deps_;
 };

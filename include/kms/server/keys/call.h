@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "kms/server/auth/authenticator.h"
 #include "kms/clock.h"
+#include "kms/server/auth/authenticator.h"
 #include "kms/server/keys/key_service.h"
 #include "kms/server/policy/policy.h"
 

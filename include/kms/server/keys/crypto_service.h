@@ -104,7 +104,8 @@ class CryptoService {
   // ValidationException "Please specify either number of bytes or key spec."
   // unless exactly one is given. `with_plaintext` false is
   // GenerateDataKeyWithoutPlaintext (its own action and grant operation).
-  StatusOr<GenerateDataKeyResult> GenerateDataKey(CallContext& call, const GenerateDataKeyRequest& request,
+  StatusOr<GenerateDataKeyResult> GenerateDataKey(CallContext& call,
+                                                  const GenerateDataKeyRequest& request,
                                                   bool with_plaintext);
   // ValidationException without NumberOfBytes; UnsupportedOperation for a
   // custom key store; AccessDenied unless an IAM policy allows it.

@@ -16,9 +16,10 @@
 namespace kms::keys {
 
 struct ExplainRequest {
-  std::string action;                    // "kms:Decrypt"
-  std::optional<std::string> key_id;     // any KeyId form
-  std::optional<std::string> principal;  // a configured identity's ARN or role ARN, or a service name
+  std::string action;                 // "kms:Decrypt"
+  std::optional<std::string> key_id;  // any KeyId form
+  std::optional<std::string>
+      principal;  // a configured identity's ARN or role ARN, or a service name
   std::optional<EncryptionContext> encryption_context;
   std::optional<std::string> via_service;
   std::optional<std::string> source_ip;

@@ -92,7 +92,8 @@ class GrantService {
   // AWS accounts"). Authorized on the retiring principal as the resource;
   // AccessDenied unless it is a principal of the caller's account or a
   // service principal.
-  StatusOr<ListPage<ListedGrant>> ListRetirableGrants(CallContext& call, const ListRetirableGrantsRequest& request);
+  StatusOr<ListPage<ListedGrant>> ListRetirableGrants(CallContext& call,
+                                                      const ListRetirableGrantsRequest& request);
   // Allowed for the grant's retiring principal, its grantee when it lists
   // RetireGrant, and the issuing account (its root, or an IAM policy).
   // ValidationException without a token or a key and grant id.

@@ -10,8 +10,8 @@
 
 #include "kms/bytes.h"
 #include "kms/encryption_context.h"
-#include "kms/server/store/key_record.h"
 #include "kms/principal.h"
+#include "kms/server/store/key_record.h"
 #include "kms/status.h"
 
 namespace kms::grants {
@@ -28,7 +28,8 @@ bool GranteeMatches(const GrantRecord& grant, const Principal& principal);
 // Whether the grant's constraints hold for a request with `context` (null:
 // none). Matching is exact and case-sensitive; constraints do not apply to
 // DescribeKey and RetireGrant.
-bool ConstraintsAllow(const GrantRecord& grant, std::string_view operation, const EncryptionContext* context);
+bool ConstraintsAllow(const GrantRecord& grant, std::string_view operation,
+                      const EncryptionContext* context);
 
 // Whether `child` confers no more than `parent` (for a CreateGrant allowed by
 // a grant): its operations are a subset, and its constraints at least as

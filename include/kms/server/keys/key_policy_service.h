@@ -48,7 +48,8 @@ class KeyPolicyService {
   // and the lockout check unless bypassed.
   Status PutKeyPolicy(CallContext& call, const PutKeyPolicyRequest& request);
   // The key's policy names: ["default"], or none on a page after the first.
-  StatusOr<std::vector<std::string>> ListKeyPolicies(CallContext& call, const ListKeyPoliciesRequest& request);
+  StatusOr<std::vector<std::string>> ListKeyPolicies(CallContext& call,
+                                                     const ListKeyPoliciesRequest& request);
 
  private:
   ServiceDeps deps_;

@@ -14,8 +14,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "kms/server/crypto/ciphertext_blob.h"
 #include "kms/clock.h"
+#include "kms/server/crypto/ciphertext_blob.h"
 #include "kms/server/store/key_record.h"
 #include "kms/server/store/key_store.h"
 #include "kms/status.h"
@@ -53,10 +53,10 @@ struct ResolvedKey {
 enum class KeyUse {
   kCryptographic,  // Encrypt, Decrypt, ReEncrypt, GenerateDataKey*, CreateGrant
   kEnableDisable,
-  kManage,         // ScheduleKeyDeletion, Tag/Untag, CreateAlias, UpdateAlias target
-  kRotationConfig, // Enable/DisableKeyRotation
+  kManage,          // ScheduleKeyDeletion, Tag/Untag, CreateAlias, UpdateAlias target
+  kRotationConfig,  // Enable/DisableKeyRotation
   kCancelDeletion,
-  kRead,           // Describe, List*, Get*, Put policy, grants retire/revoke
+  kRead,  // Describe, List*, Get*, Put policy, grants retire/revoke
 };
 
 // The key-state check of the KMS key-state table: kDisabled "<arn> is
@@ -74,7 +74,8 @@ class RootKey {
   static StatusOr<std::unique_ptr<RootKey>> LoadOrCreate(const std::string& path);
   static StatusOr<std::unique_ptr<RootKey>> FromBytes(const SecretBytes& key);
 
-  StatusOr<Bytes> Wrap(const SecretBytes& material, std::string_view key_arn, uint32_t version) const;
+  StatusOr<Bytes> Wrap(const SecretBytes& material, std::string_view key_arn,
+                       uint32_t version) const;
   StatusOr<SecretBytes> Unwrap(ByteView wrapped, std::string_view key_arn, uint32_t version) const;
   // A subkey for another purpose (audit head signing, grant tokens), by label.
   SecretBytes Derive(std::string_view label) const;
@@ -94,8 +95,8 @@ struct CreateKeyParams {
 
 // An AWS managed key kind: alias/aws/<service>.
 struct ManagedKeyTemplate {
-  std::string alias_name;     // "alias/aws/rds"
-  std::string description;    // as AWS writes it
+  std::string alias_name;       // "alias/aws/rds"
+  std::string description;      // as AWS writes it
   std::string policy_template;  // with ${account} and ${region} placeholders
 };
 
@@ -136,7 +137,8 @@ class KeyService {
   StatusOr<std::shared_ptr<const KeyRecord>> RotateKey(std::string_view key_id);
 
   // Encrypts under the key's current version.
-  StatusOr<Bytes> Encrypt(const KeyRecord& key, ByteView plaintext, const EncryptionContext& context);
+  StatusOr<Bytes> Encrypt(const KeyRecord& key, ByteView plaintext,
+                          const EncryptionContext& context);
 
   // The key a ciphertext blob names, in `scope`: kInvalidCiphertext (no
   // message) for a malformed blob, kAccessDenied with KMS's text for a blob
@@ -157,7 +159,8 @@ class KeyService {
 
  private:
   // `creation`: what to do when the alias is a missing alias/aws/ name.
-  StatusOr<std::shared_ptr<const KeyRecord>> ResolveAlias(const Scope& scope, std::string_view alias_name,
+  StatusOr<std::shared_ptr<const KeyRecord>> ResolveAlias(const Scope& scope,
+                                                          std::string_view alias_name,
                                                           ManagedKeyCreation creation);
   // The record of a new managed key of `scope` (without backing versions).
   KeyRecord NewManagedKeyRecord(const Scope& scope, const ManagedKeyTemplate& tmpl) const;

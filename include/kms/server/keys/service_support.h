@@ -10,11 +10,11 @@
 #include <string_view>
 
 #include "kms/server/config/config.h"
+#include "kms/server/keys/access.h"
+#include "kms/server/keys/call.h"
 #include "kms/server/keys/grants.h"
 #include "kms/server/keys/key_service.h"
 #include "kms/server/store/key_store.h"
-#include "kms/server/keys/access.h"
-#include "kms/server/keys/call.h"
 
 namespace kms::keys {
 
@@ -56,7 +56,8 @@ struct ListPage {
 };
 
 // Resolves `key_id` in the caller's scope and names the key in the trace.
-StatusOr<ResolvedKey> ResolveKey(KeyService& keys, CallContext& call, std::string_view key_id, KeyIdForms forms);
+StatusOr<ResolvedKey> ResolveKey(KeyService& keys, CallContext& call, std::string_view key_id,
+                                 KeyIdForms forms);
 
 // Resolves a key id or key ARN of the caller's own account, for operations
 // AWS documents as "Cross-account use: No" (key settings, tags, key
@@ -65,7 +66,8 @@ StatusOr<ResolvedKey> ResolveKey(KeyService& keys, CallContext& call, std::strin
 StatusOr<ResolvedKey> ResolveOwnKey(KeyService& keys, CallContext& call, std::string_view key_id);
 
 // Authorizes `action` on `key` with no request-specific condition keys.
-Status AuthorizeKey(Access& access, CallContext& call, std::string_view action, const KeyRecord& key);
+Status AuthorizeKey(Access& access, CallContext& call, std::string_view action,
+                    const KeyRecord& key);
 
 // The DryRunOperationException of a request that passed every check.
 std::unexpected<Status> DryRunSucceeded();

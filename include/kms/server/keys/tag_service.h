@@ -47,7 +47,8 @@ class TagService {
   Status UntagResource(CallContext& call, const UntagResourceRequest& request);
   // A page of at most 50 tags, in the order they were added.
   // InvalidMarkerException for a position that is not a tag index (or past the end).
-  StatusOr<ListPage<Tag>> ListResourceTags(CallContext& call, const ListResourceTagsRequest& request);
+  StatusOr<ListPage<Tag>> ListResourceTags(CallContext& call,
+                                           const ListResourceTagsRequest& request);
 
  private:
   ServiceDeps deps_;

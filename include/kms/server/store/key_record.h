@@ -69,7 +69,8 @@ struct KeyRecord {
 };
 
 std::string KeyArn(std::string_view region, std::string_view account, std::string_view key_id);
-std::string AliasArn(std::string_view region, std::string_view account, std::string_view alias_name);
+std::string AliasArn(std::string_view region, std::string_view account,
+                     std::string_view alias_name);
 
 struct AliasRecord {
   std::string account;

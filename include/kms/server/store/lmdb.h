@@ -4,12 +4,12 @@
 #ifndef KMS_SERVER_STORE_LMDB_H_
 #define KMS_SERVER_STORE_LMDB_H_
 
-#include <lmdb.h>
-
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include <lmdb.h>
 
 #include "kms/status.h"
 
@@ -64,7 +64,9 @@ class Cursor {
 
   static StatusOr<Cursor> Open(const Txn& txn, MDB_dbi dbi);
   // mdb_cursor_get: 0, MDB_NOTFOUND or another LMDB error code.
-  int Get(MDB_val* key, MDB_val* value, MDB_cursor_op op) { return mdb_cursor_get(cursor_, key, value, op); }
+  int Get(MDB_val* key, MDB_val* value, MDB_cursor_op op) {
+    return mdb_cursor_get(cursor_, key, value, op);
+  }
   MDB_cursor* get() const { return cursor_; }
 
  private:
