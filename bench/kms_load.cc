@@ -217,6 +217,7 @@ int main(int argc, char** argv) {
 
   std::vector<Stats> stats(o.threads);
   std::vector<std::thread> threads;
+  threads.reserve(o.threads);
   const auto start = Clock::now();
   const auto deadline = start + std::chrono::microseconds(static_cast<int64_t>(o.seconds * 1e6));
   for (int t = 0; t < o.threads; ++t) {
@@ -241,12 +242,14 @@ int main(int argc, char** argv) {
   }
   std::sort(all.begin(), all.end());
   auto pct = [&](double p) {
-    return all.empty() ? 0.0 : all[std::min(all.size() - 1, static_cast<size_t>(p * all.size()))];
+    const auto rank = static_cast<size_t>(p * static_cast<double>(all.size()));
+    return all.empty() ? 0.0 : all[std::min(all.size() - 1, rank)];
   };
   std::printf(
       "op=%s connections=%d seconds=%.1f requests=%zu errors=%llu rps=%.0f p50_us=%.0f p99_us=%.0f "
       "max_us=%.0f\n",
       o.op.c_str(), o.connections, elapsed, all.size(), static_cast<unsigned long long>(errors),
-      all.size() / elapsed, pct(0.50), pct(0.99), all.empty() ? 0.0 : all.back());
+      static_cast<double>(all.size()) / elapsed, pct(0.50), pct(0.99),
+      all.empty() ? 0.0 : all.back());
   return errors == 0 ? 0 : 1;
 }

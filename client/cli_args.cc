@@ -194,8 +194,8 @@ Status SetGlobal(GlobalOptions& global, std::string_view name, const std::string
 }  // namespace
 
 const std::vector<CommandSpec>& Commands() {
-  static const std::vector<CommandSpec> commands = BuildCommands();
-  return commands;
+  static const std::vector<CommandSpec> kCommands = BuildCommands();
+  return kCommands;
 }
 
 const CommandSpec* FindCommand(std::string_view name) {
@@ -310,7 +310,7 @@ std::string Usage() {
       if (!option.negation.empty()) text += " | " + std::string(option.negation);
       if (option.kind == K::kList) text += " V...";
       if (option.kind != K::kFlag && option.kind != K::kList) text += " V";
-      if (!option.required) text = "[" + text + "]";
+      if (!option.required) text.insert(0, "[").append("]");
       if (column + text.size() > 95) {
         out += "\n     ";
         column = 5;

@@ -213,7 +213,7 @@ RdsResult<CommandOutput> ReadReplica(RdsService& service, const CommandLine& lin
 }
 
 const std::map<std::string_view, Handler>& Handlers() {
-  static const std::map<std::string_view, Handler> handlers = {
+  static const std::map<std::string_view, Handler> kHandlers = {
       {"create-db-instance", Create(kInstance)},
       {"create-db-cluster", Create(kCluster)},
       {"describe-db-instances", Describe(kInstance)},
@@ -244,7 +244,7 @@ const std::map<std::string_view, Handler>& Handlers() {
       {"restore-db-cluster-from-snapshot", Restore(kCluster)},
       {"create-db-instance-read-replica", ReadReplica},
   };
-  return handlers;
+  return kHandlers;
 }
 
 }  // namespace

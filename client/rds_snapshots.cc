@@ -251,16 +251,16 @@ RdsResult<std::string> RdsService::ReplicaKey(const ReadReplicaRequest& request,
 }
 
 RdsResult<Database> RdsService::CreateReadReplica(const ReadReplicaRequest& request) {
-  constexpr ResourceKind kind = ResourceKind::kInstance;
-  KMS_ASSIGN_OR_RETURN(std::string id, NewDatabaseIdentifier(kind, request.identifier));
+  constexpr ResourceKind kKind = ResourceKind::kInstance;
+  KMS_ASSIGN_OR_RETURN(std::string id, NewDatabaseIdentifier(kKind, request.identifier));
   KMS_ASSIGN_OR_RETURN(SourceRef from, ParseSourceRef(request.source, "db", request.source_region,
                                                       region_, "SourceDBInstanceIdentifier"));
-  KMS_ASSIGN_OR_RETURN(Database source, LoadDatabase(kind, from.region, from.identifier));
+  KMS_ASSIGN_OR_RETURN(Database source, LoadDatabase(kKind, from.region, from.identifier));
   if (auto available = RequireAvailable(source); !available) {
     return std::unexpected(available.error());
   }
   const bool cross_region = from.region != region_;
-  VolumeHeader target = NewVolumeHeader(kind, source.allocated_storage_gib);
+  VolumeHeader target = NewVolumeHeader(kKind, source.allocated_storage_gib);
   KMS_ASSIGN_OR_RETURN(target.key_arn, ReplicaKey(request, source, cross_region));
   target.encrypted = !target.key_arn.empty();
   KMS_ASSIGN_OR_RETURN(VolumeFile volume, OpenVolume(source, false));
@@ -268,7 +268,7 @@ RdsResult<Database> RdsService::CreateReadReplica(const ReadReplicaRequest& requ
   if (auto derived = DeriveVolume(volume, target, path); !derived) {
     return std::unexpected(derived.error());
   }
-  Database replica = NewDatabase(kind, id, target);
+  Database replica = NewDatabase(kKind, id, target);
   replica.replica_source = source.identifier;
   replica.replica_source_region = from.region;
   KMS_ASSIGN_OR_RETURN(Database created, Provision(std::move(replica), path));

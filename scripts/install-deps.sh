@@ -9,8 +9,10 @@ packages=(
   libgtest-dev libgmock-dev
 )
 if [[ "${1:-}" == "--test" ]]; then
-  # Real clients for the integration tests, and clang for the fuzzers.
-  packages+=(awscli python3-boto3 python3-pytest python3-lmdb clang libclang-rt-14-dev)
+  # Real clients for the integration tests, clang for the fuzzers, and the
+  # style checks (scripts/check-style.sh).
+  packages+=(awscli python3-boto3 python3-pytest python3-lmdb clang libclang-rt-14-dev
+    clang-format-16 clang-tidy-16)
 fi
 
 missing=()

@@ -5,15 +5,17 @@
 #   1. RelWithDebInfo build (build/): unit tests, integration tests (the real
 #      kmsd driven by the AWS CLI v2, boto3 and the JS SDK) and fuzz-corpus
 #      replays;
-#   2. the same unit and integration tests under ASan+UBSan (build-sanitize/);
-#   3. a Release build (build-release/), compiled with tests, so that every
+#   2. the style checks (scripts/check-style.sh: formatting, include
+#      boundaries, clang-tidy on the files the last commit changed);
+#   3. the same unit and integration tests under ASan+UBSan (build-sanitize/);
+#   4. a Release build (build-release/), compiled with tests, so that every
 #      documented build type builds;
-#   4. each libFuzzer target for a short bounded time (build-fuzz/).
+#   5. each libFuzzer target for a short bounded time (build-fuzz/).
 # Each stage prints its duration.
 #
 # KMS_SANITIZE=address,undefined (or thread) instead runs one build with
 # those sanitizers and all its tests, and nothing else.
-# SKIP_SANITIZE, SKIP_RELEASE and SKIP_FUZZ skip stages 2, 3 and 4.
+# SKIP_STYLE, SKIP_SANITIZE, SKIP_RELEASE and SKIP_FUZZ skip stages 2 to 5.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh --test
@@ -35,6 +37,11 @@ stage "build RelWithDebInfo"
 scripts/build.sh build
 stage "test RelWithDebInfo"
 (cd build && ctest --output-on-failure -j"$jobs")
+
+if [[ -z "${SKIP_STYLE:-}" ]]; then
+  stage "style (format, include boundaries, clang-tidy on changed files)"
+  scripts/check-style.sh build
+fi
 
 if [[ -z "${SKIP_SANITIZE:-}" ]]; then
   stage "build ASan+UBSan"

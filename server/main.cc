@@ -180,7 +180,7 @@ void RaiseOpenFileLimit(size_t max_connections) {
   }
 }
 
-int Serve(config::ServerConfig config, const Flags& flags) {
+int Serve(const config::ServerConfig& config, const Flags& flags) {
   // Signals go to sigwait below, not to whichever thread happens to run.
   sigset_t signals;
   sigemptyset(&signals);
@@ -262,7 +262,7 @@ int Main(int argc, char** argv) {
   if (flags.port >= 0) config->port = static_cast<uint16_t>(flags.port);
   if (!flags.positional.empty() && flags.positional[0] == "audit") return RunAudit(*config, flags);
   if (!flags.positional.empty()) return Usage();
-  return Serve(std::move(*config), flags);
+  return Serve(*config, flags);
 }
 
 }  // namespace

@@ -102,6 +102,9 @@ Status AsStatus(const StatusOr<T>& value) {
 
 }  // namespace kms
 
+// The macros below paste names (tmp) and declarations (lhs: "auto x"), which
+// parentheses would break.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define KMS_CONCAT_INNER_(a, b) a##b
 #define KMS_CONCAT_(a, b) KMS_CONCAT_INNER_(a, b)
 
@@ -121,6 +124,7 @@ Status AsStatus(const StatusOr<T>& value) {
   auto tmp = (expr);                                          \
   if (!tmp) return ::std::unexpected(std::move(tmp).error()); \
   lhs = std::move(*tmp)
+// NOLINTEND(bugprone-macro-parentheses)
 
 // Aborts with a message when an invariant is broken. Never for input checks.
 #define KMS_CHECK(cond)                                                   \

@@ -326,7 +326,7 @@ void Dispatcher::RecordThenRespond(audit::CloudTrailEvent event, StatusOr<std::s
   pending->respond = std::move(respond);
   pending->response = std::move(response);
   for (audit::AuditEntry& entry : entries) {
-    audit_->Append(std::move(entry), [pending, request_id](Status durable) {
+    audit_->Append(std::move(entry), [pending, request_id](const Status& durable) {
       std::unique_lock lock(pending->mu);
       if (!durable.ok() && pending->failure.ok()) pending->failure = durable;
       if (--pending->remaining > 0) return;

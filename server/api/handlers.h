@@ -14,6 +14,7 @@
 
 namespace kms::api {
 
+// NOLINTNEXTLINE(bugprone-macro-parentheses): name is the declared function.
 #define KMS_OPERATION(name) StatusOr<std::string> name(Call& call, const rapidjson::Value& body)
 // key_handlers.cc
 KMS_OPERATION(CreateKey);

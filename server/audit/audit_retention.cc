@@ -52,7 +52,8 @@ StatusOr<std::optional<ChainLink>> DeleteOldest(Txn& txn, const AuditStore& stor
     checkpoint = ChainLink{record.sequence, RecordHash(bytes)};
     usage.records -= 1;
     usage.bytes -= std::min<uint64_t>(usage.bytes, bytes.size());
-    if ((rc = mdb_cursor_del(cursor.get(), 0)) != 0) return lmdb::ErrorFor(rc, "delete");
+    rc = mdb_cursor_del(cursor.get(), 0);
+    if (rc != 0) return lmdb::ErrorFor(rc, "delete");
     rc = cursor.Get(&k, &v, MDB_NEXT);
   }
   if (rc != 0 && rc != MDB_NOTFOUND) return lmdb::ErrorFor(rc, "record scan");

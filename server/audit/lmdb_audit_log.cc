@@ -95,6 +95,7 @@ LmdbAuditLog::~LmdbAuditLog() {
 
 void LmdbAuditLog::Append(AuditEntry entry, DurableCallback on_durable) {
   Status refused;
+  DurableCallback answer_refusal;
   {
     std::lock_guard lock(mu_);
     if (read_only_) {
@@ -103,15 +104,16 @@ void LmdbAuditLog::Append(AuditEntry entry, DurableCallback on_durable) {
       refused = Status(Code::kInternal, "audit log: closed");
     } else if (queue_.size() >= max_queue_) {
       refused = Status(Code::kThrottling, "Rate exceeded");
-    } else {
+    }
+    if (refused.ok()) {
       queue_.push_back({std::move(entry), std::move(on_durable)});
       ++accepted_;
+    } else {
+      answer_refusal = std::move(on_durable);
     }
   }
-  if (!refused.ok()) {
-    on_durable(std::move(refused));
-    return;
-  }
+  // A refusal is answered outside the lock: the callback may append again.
+  if (answer_refusal) return answer_refusal(std::move(refused));
   work_cv_.notify_one();
 }
 

@@ -155,8 +155,8 @@ EpochMillis SystemClock::NowMillis() const {
 }
 
 const SystemClock& SystemClock::Get() {
-  static const SystemClock clock;
-  return clock;
+  static const SystemClock kClock;
+  return kClock;
 }
 
 std::string FormatIso8601(EpochMillis time) {

@@ -43,7 +43,8 @@ Status ParseError(const rapidjson::Document& document) {
                    std::to_string(document.GetErrorOffset()) + ")");
 }
 
-Status ObjectOrError(Status parsed, const rapidjson::Document& document, std::string_view what) {
+Status ObjectOrError(const Status& parsed, const rapidjson::Document& document,
+                     std::string_view what) {
   if (!parsed.ok())
     return Error(Code::kValidation, std::string(what) + " is not valid JSON: " + parsed.message());
   if (!document.IsObject())
@@ -69,7 +70,7 @@ Status ParseObjectInPlace(std::string& text, std::string_view what, rapidjson::D
     document->ParseInsitu<rapidjson::kParseIterativeFlag>(text.data());
     if (document->HasParseError()) parsed = ParseError(*document);
   }
-  return ObjectOrError(std::move(parsed), *document, what);
+  return ObjectOrError(parsed, *document, what);
 }
 
 bool IsWellFormed(std::string_view text) {

@@ -48,7 +48,6 @@ std::string_view CodeName(Code code) {
     case Code::kDependencyTimeout:
       return "DependencyTimeoutException";
     case Code::kInternal:
-      return "KMSInternalException";
     case Code::kStoreFull:
       return "KMSInternalException";
     case Code::kAccessDenied:

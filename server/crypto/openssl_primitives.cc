@@ -24,8 +24,8 @@ struct Algorithms {
 };
 
 const Algorithms& Algs() {
-  static const Algorithms algorithms;
-  return algorithms;
+  static const Algorithms kAlgorithms;
+  return kAlgorithms;
 }
 
 struct CipherCtx {
@@ -123,7 +123,7 @@ Sha256Digest HmacSha256(ByteView key, ByteView data) {
 }
 
 StatusOr<SecretBytes> HkdfSha256(ByteView key, ByteView salt, ByteView info, size_t length) {
-  if (length > 255 * 32) return Error(Code::kValidation, "HKDF output too long");
+  if (length > size_t{255} * 32) return Error(Code::kValidation, "HKDF output too long");
   static const uint8_t kZeroSalt[32] = {};
   Sha256Digest prk = HmacSha256(salt.empty() ? ByteView(kZeroSalt, 32) : salt, key);
   SecretBytes out(length);

@@ -56,7 +56,7 @@ const std::vector<std::string>* ConditionValues::Find(std::string_view key) cons
 void ConditionValues::SetAll(std::vector<std::pair<std::string, std::string>> pairs) {
   std::vector<Entry> added;
   added.reserve(pairs.size());
-  for (auto& [key, value] : pairs) added.push_back(Entry{ToLower(key), {std::move(value)}});
+  for (auto& pair : pairs) added.push_back(Entry{ToLower(pair.first), {std::move(pair.second)}});
   std::stable_sort(added.begin(), added.end(),
                    [](const Entry& a, const Entry& b) { return a.key < b.key; });
   // Fold keys that differ only in case into one entry of alternatives.

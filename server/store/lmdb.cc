@@ -98,13 +98,15 @@ StatusOr<std::unique_ptr<Env>> Env::Open(const EnvOptions& options) {
   int rc = mdb_env_create(&env);
   if (rc != 0) return ErrorFor(rc, "create environment");
   std::unique_ptr<Env> out(new Env(env, options.read_only));
-  if ((rc = mdb_env_set_maxdbs(env, options.max_dbs)) != 0) return ErrorFor(rc, "set maxdbs");
-  if ((rc = mdb_env_set_mapsize(env, options.map_size)) != 0) return ErrorFor(rc, "set map size");
-  if ((rc = mdb_env_set_maxreaders(env, 1024)) != 0) return ErrorFor(rc, "set maxreaders");
+  rc = mdb_env_set_maxdbs(env, options.max_dbs);
+  if (rc != 0) return ErrorFor(rc, "set maxdbs");
+  rc = mdb_env_set_mapsize(env, options.map_size);
+  if (rc != 0) return ErrorFor(rc, "set map size");
+  rc = mdb_env_set_maxreaders(env, 1024);
+  if (rc != 0) return ErrorFor(rc, "set maxreaders");
   const unsigned flags = MDB_NOTLS | (options.read_only ? MDB_RDONLY : 0);
-  if ((rc = mdb_env_open(env, options.directory.c_str(), flags, 0600)) != 0) {
-    return ErrorFor(rc, "open " + options.directory);
-  }
+  rc = mdb_env_open(env, options.directory.c_str(), flags, 0600);
+  if (rc != 0) return ErrorFor(rc, "open " + options.directory);
   int dead_readers = 0;
   mdb_reader_check(env, &dead_readers);  // clear reader slots left by a crashed process
   return out;

@@ -13,7 +13,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   KMS_CHECK(again == kms::Bytes(input.begin(), input.end()));
   KMS_CHECK(kms::ParseCiphertextBlob(again).value() == *blob);
   // No input can be authentic under a key it was not sealed with.
-  static const kms::SecretBytes zero_key(32);
-  KMS_CHECK(!kms::OpenCiphertextBlob(zero_key, *blob, {{"k", "v"}}).has_value());
+  static const kms::SecretBytes kZeroKey(32);
+  KMS_CHECK(!kms::OpenCiphertextBlob(kZeroKey, *blob, {{"k", "v"}}).has_value());
   return 0;
 }

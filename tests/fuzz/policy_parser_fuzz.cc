@@ -117,9 +117,9 @@ void ParseAndExercise(std::string_view json, PolicyKind kind) {
     return;
   }
   KMS_CHECK((*policy)->kind() == kind);
-  static const std::vector<RequestContext> requests = {UserRequest(), SessionRequest(),
-                                                       ServiceRequest()};
-  for (const RequestContext& request : requests) Exercise(*policy, request);
+  static const std::vector<RequestContext> kRequests = {UserRequest(), SessionRequest(),
+                                                        ServiceRequest()};
+  for (const RequestContext& request : kRequests) Exercise(*policy, request);
 }
 
 }  // namespace

@@ -41,10 +41,13 @@ MATCHER(IsOk, "is OK") {
 
 }  // namespace kms
 
+// lhs is a declaration ("auto x"), which parentheses would break.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define KMS_ASSERT_OK_AND_ASSIGN(lhs, expr)                         \
   auto KMS_CONCAT_(kms_test_value_, __LINE__) = (expr);             \
   ASSERT_TRUE(KMS_CONCAT_(kms_test_value_, __LINE__).has_value())   \
       << KMS_CONCAT_(kms_test_value_, __LINE__).error().ToString(); \
   lhs = std::move(*KMS_CONCAT_(kms_test_value_, __LINE__))
+// NOLINTEND(bugprone-macro-parentheses)
 
 #endif  // KMS_TESTS_TESTING_STATUS_MATCHERS_H_

@@ -162,7 +162,7 @@ TEST(PolicyParserTest, IdentityPolicyMustNotNameAPrincipal) {
 }
 
 TEST(PolicyParserTest, RejectsInvalidPrincipals) {
-  const std::string kInvalid = "Policy contains a statement with one or more invalid principals.";
+  const std::string invalid = "Policy contains a statement with one or more invalid principals.";
   for (const std::string principal :
        {R"("alice")", R"({"AWS":"alice"})", R"({"AWS":"12345"})",
         R"({"AWS":"arn:aws:iam::111122223333:user/*"})", R"({"AWS":"arn:aws:iam::1111:root"})",
@@ -173,7 +173,7 @@ TEST(PolicyParserTest, RejectsInvalidPrincipals) {
         R"({"AWS":"arn:aws:sts::111122223333:assumed-role/Admin"})"}) {
     ExpectMalformed(Document({R"({"Effect":"Allow","Principal":)" + principal +
                               R"(,"Action":"kms:*","Resource":"*"})"}),
-                    KeyPolicy(), kInvalid);
+                    KeyPolicy(), invalid);
   }
 }
 

@@ -84,7 +84,7 @@ struct ExportOptions {
   std::optional<EpochMillis> end_time;
   // One file per account, region and time window, as CloudTrail delivers
   // them, with at most this many records.
-  EpochMillis window = 5 * 60 * 1000;
+  EpochMillis window = EpochMillis{5} * 60 * 1000;
   size_t max_records_per_file = 1000;
 };
 
