@@ -89,18 +89,6 @@ class AliasServiceTest : public ServiceTest {
   }
 
   // alias/aws/rds's key, created on first use.
-  Key RdsManagedKey() {
-    CallContext call = Context("alice");
-    StatusOr<Key> key = services_->lifecycle.DescribeKey(call, {"alias/aws/rds"});
-    EXPECT_TRUE(key.has_value()) << key.error().ToString();
-    return key.value_or(nullptr);
-  }
-
-  void ScheduleDeletion(const Key& key) {
-    CallContext call = Context("alice");
-    ASSERT_THAT(services_->lifecycle.ScheduleKeyDeletion(call, {key->key_id, 7}), IsOk());
-  }
-
   void AddAliases(const Key& key, int count, const std::string& prefix = "alias/many-") {
     for (int i = 0; i < count; ++i) {
       char name[64];

@@ -13,9 +13,9 @@ using ::testing::HasSubstr;
 using testing::kAccount;
 using testing::kOtherAccount;
 using testing::kRegion;
+using testing::kUnknownKeyId;
 using testing::ServiceTest;
 
-constexpr char kUnknownKeyId[] = "1234abcd-12ab-34cd-56ef-1234567890ab";
 constexpr char kRdsInRegion[] = "rds.us-east-1.amazonaws.com";
 constexpr char kBobArn[] = "arn:aws:iam::111122223333:user/bob";
 constexpr char kNoSuchKeyText[] =
@@ -126,19 +126,6 @@ class CryptoServiceTest : public ServiceTest {
     CallContext call = Context("alice");
     ASSERT_THAT(services_->aliases.CreateAlias(call, AliasRequest{alias_name, key->key_id}),
                 IsOk());
-  }
-
-  void Disable(const Key& key) {
-    CallContext call = Context("alice");
-    ASSERT_THAT(services_->lifecycle.DisableKey(call, KeyIdRequest{key->key_id}), IsOk());
-  }
-
-  void ScheduleDeletion(const Key& key, int64_t days = 30) {
-    CallContext call = Context("alice");
-    ScheduleKeyDeletionRequest request;
-    request.key_id = key->key_id;
-    request.pending_window_in_days = days;
-    ASSERT_THAT(services_->lifecycle.ScheduleKeyDeletion(call, request), IsOk());
   }
 
   std::string GrantToBob(const Key& key, std::vector<std::string> operations,

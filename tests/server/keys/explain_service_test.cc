@@ -76,13 +76,6 @@ class ExplainServiceTest : public ServiceTest {
 
   // The AWS managed key alias/aws/rds of alice's account, created as AWS does
   // on first use (DescribeKey).
-  Key RdsManagedKey() {
-    CallContext call = Context("alice");
-    StatusOr<Key> key = services_->lifecycle.DescribeKey(call, KeyIdRequest{"alias/aws/rds"});
-    EXPECT_TRUE(key.has_value()) << key.error().ToString();
-    return *key;
-  }
-
   std::string GrantToBob(const Key& key, std::vector<std::string> operations,
                          std::optional<EncryptionContext> subset = std::nullopt) {
     CallContext call = Context("alice");

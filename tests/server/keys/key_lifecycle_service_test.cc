@@ -20,32 +20,17 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using testing::kAccount;
+using testing::kAccountDelegates;
+using testing::kAliceAdmin;
+using testing::kCarolsAccountMayDoAnything;
 using testing::kOtherAccount;
+using testing::kOtherRegion;
 using testing::kRegion;
+using testing::kUnknownKeyId;
+using testing::PolicyWith;
 using testing::ServiceTest;
 
 constexpr EpochMillis kDay = 24LL * 3600 * 1000;
-constexpr char kOtherRegion[] = "eu-west-1";
-constexpr char kUnknownKeyId[] = "1234abcd-12ab-34cd-56ef-1234567890ab";
-
-// A key policy document with the given statements.
-std::string PolicyWith(const std::string& statements) {
-  return R"({"Version":"2012-10-17","Statement":[)" + statements + "]}";
-}
-
-// Alice administers the key directly (not through IAM).
-constexpr char kAliceAdmin[] = R"({"Sid":"AliceAdmin","Effect":"Allow",)"
-                               R"("Principal":{"AWS":"arn:aws:iam::111122223333:user/alice"},)"
-                               R"("Action":"kms:*","Resource":"*"})";
-// The account delegates to IAM, as in the default policy.
-constexpr char kAccountDelegates[] = R"({"Sid":"Enable IAM User Permissions","Effect":"Allow",)"
-                                     R"("Principal":{"AWS":"arn:aws:iam::111122223333:root"},)"
-                                     R"("Action":"kms:*","Resource":"*"})";
-// Carol's account may do anything its IAM policies allow.
-constexpr char kCarolsAccountMayDoAnything[] =
-    R"({"Sid":"CarolsAccount","Effect":"Allow",)"
-    R"("Principal":{"AWS":"arn:aws:iam::444455556666:root"},)"
-    R"("Action":"kms:*","Resource":"*"})";
 
 class KeyLifecycleServiceTest : public ServiceTest {
  protected:
@@ -67,29 +52,12 @@ class KeyLifecycleServiceTest : public ServiceTest {
     ASSERT_THAT(services_->key_policies.PutKeyPolicy(call, request), IsOk());
   }
 
-  void Disable(const Key& key) {
-    CallContext call = Context("alice");
-    ASSERT_THAT(lifecycle().DisableKey(call, {key->key_id}), IsOk());
-  }
-
-  void ScheduleDeletion(const Key& key, int64_t days = 7) {
-    CallContext call = Context("alice");
-    ASSERT_THAT(lifecycle().ScheduleKeyDeletion(call, {key->key_id, days}), IsOk());
-  }
-
   void EnableRotation(const Key& key, std::optional<int64_t> days = std::nullopt) {
     CallContext call = Context("alice");
     ASSERT_THAT(lifecycle().EnableKeyRotation(call, {key->key_id, days}), IsOk());
   }
 
   // The AWS managed key behind alias/aws/rds (created on first use).
-  Key RdsManagedKey() {
-    CallContext call = Context("alice");
-    StatusOr<Key> key = lifecycle().DescribeKey(call, {"alias/aws/rds"});
-    EXPECT_TRUE(key.has_value()) << key.error().ToString();
-    return key.value_or(nullptr);
-  }
-
   // A key whose policy also lets carol's account (444455556666) do anything.
   Key KeySharedWithCarol() {
     Key key = NewKey();

@@ -13,31 +13,21 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using testing::kAccount;
+using testing::kAccountDelegates;
+using testing::kAliceAdmin;
+using testing::kCarolsAccountMayDoAnything;
+using testing::kOtherRegion;
 using testing::kRegion;
+using testing::kUnknownKeyId;
+using testing::PolicyWith;
 using testing::ServiceTest;
 
-constexpr char kOtherRegion[] = "eu-west-1";
-constexpr char kUnknownKeyId[] = "1234abcd-12ab-34cd-56ef-1234567890ab";
 constexpr char kLockoutMessage[] =
     "The new key policy will not allow you to update the key policy in the future.";
 
-std::string PolicyWith(const std::string& statements) {
-  return R"({"Version":"2012-10-17","Statement":[)" + statements + "]}";
-}
-
-constexpr char kAliceAdmin[] = R"({"Sid":"AliceAdmin","Effect":"Allow",)"
-                               R"("Principal":{"AWS":"arn:aws:iam::111122223333:user/alice"},)"
-                               R"("Action":"kms:*","Resource":"*"})";
 constexpr char kBobAdmin[] = R"({"Sid":"BobAdmin","Effect":"Allow",)"
                              R"("Principal":{"AWS":"arn:aws:iam::111122223333:user/bob"},)"
                              R"("Action":"kms:*","Resource":"*"})";
-constexpr char kAccountDelegates[] = R"({"Sid":"Enable IAM User Permissions","Effect":"Allow",)"
-                                     R"("Principal":{"AWS":"arn:aws:iam::111122223333:root"},)"
-                                     R"("Action":"kms:*","Resource":"*"})";
-constexpr char kCarolsAccountMayDoAnything[] =
-    R"({"Sid":"CarolsAccount","Effect":"Allow",)"
-    R"("Principal":{"AWS":"arn:aws:iam::444455556666:root"},)"
-    R"("Action":"kms:*","Resource":"*"})";
 
 std::string BobDenied(std::string_view action, std::string_view resource) {
   return "User: arn:aws:iam::111122223333:user/bob is not authorized to perform: " +
@@ -70,23 +60,6 @@ class KeyPolicyServiceTest : public ServiceTest {
                             std::optional<std::string> name = std::nullopt) {
     CallContext call = Context(who);
     return key_policies().GetKeyPolicy(call, {key_id, std::move(name)});
-  }
-
-  void Disable(const Key& key) {
-    CallContext call = Context("alice");
-    ASSERT_THAT(services_->lifecycle.DisableKey(call, {key->key_id}), IsOk());
-  }
-
-  void ScheduleDeletion(const Key& key) {
-    CallContext call = Context("alice");
-    ASSERT_THAT(services_->lifecycle.ScheduleKeyDeletion(call, {key->key_id, 7}), IsOk());
-  }
-
-  Key RdsManagedKey() {
-    CallContext call = Context("alice");
-    StatusOr<Key> key = services_->lifecycle.DescribeKey(call, {"alias/aws/rds"});
-    EXPECT_TRUE(key.has_value()) << key.error().ToString();
-    return key.value_or(nullptr);
   }
 
   Key KeySharedWithCarol() {

@@ -34,6 +34,30 @@ inline constexpr char kAccount[] = "111122223333";
 inline constexpr char kOtherAccount[] = "444455556666";
 inline constexpr char kRegion[] = "us-east-1";
 
+inline constexpr char kOtherRegion[] = "eu-west-1";
+inline constexpr char kUnknownKeyId[] = "1234abcd-12ab-34cd-56ef-1234567890ab";
+
+// A key policy document with the given statements.
+inline std::string PolicyWith(const std::string& statements) {
+  return R"({"Version":"2012-10-17","Statement":[)" + statements + "]}";
+}
+
+// Key policy statements. Alice administers the key directly (not through IAM).
+inline constexpr char kAliceAdmin[] =
+    R"({"Sid":"AliceAdmin","Effect":"Allow",)"
+    R"("Principal":{"AWS":"arn:aws:iam::111122223333:user/alice"},)"
+    R"("Action":"kms:*","Resource":"*"})";
+// The account delegates to IAM, as in the default policy.
+inline constexpr char kAccountDelegates[] =
+    R"({"Sid":"Enable IAM User Permissions","Effect":"Allow",)"
+    R"("Principal":{"AWS":"arn:aws:iam::111122223333:root"},)"
+    R"("Action":"kms:*","Resource":"*"})";
+// Carol's account may do anything its IAM policies allow.
+inline constexpr char kCarolsAccountMayDoAnything[] =
+    R"({"Sid":"CarolsAccount","Effect":"Allow",)"
+    R"("Principal":{"AWS":"arn:aws:iam::444455556666:root"},)"
+    R"("Action":"kms:*","Resource":"*"})";
+
 inline constexpr char kServiceTestConfig[] = R"({
   "auth": {"admin_principals": ["arn:aws:iam::111122223333:user/alice"]},
   "accounts": [
@@ -112,6 +136,25 @@ class ServiceTest : public ::testing::Test {
     StatusOr<Key> key = services_->lifecycle.CreateKey(call, request);
     EXPECT_TRUE(key.has_value()) << key.error().ToString();
     return *key;
+  }
+
+  // Alice disables `key`, schedules its deletion, or looks up her account's
+  // aws/rds key (creating it on first use).
+  void Disable(const Key& key) {
+    CallContext call = Context("alice");
+    ASSERT_THAT(services_->lifecycle.DisableKey(call, {key->key_id}), IsOk());
+  }
+
+  void ScheduleDeletion(const Key& key, int64_t days = 7) {
+    CallContext call = Context("alice");
+    ASSERT_THAT(services_->lifecycle.ScheduleKeyDeletion(call, {key->key_id, days}), IsOk());
+  }
+
+  Key RdsManagedKey() {
+    CallContext call = Context("alice");
+    StatusOr<Key> key = services_->lifecycle.DescribeKey(call, {"alias/aws/rds"});
+    EXPECT_TRUE(key.has_value()) << key.error().ToString();
+    return key.value_or(nullptr);
   }
 
   kms::testing::TempDir dir_;

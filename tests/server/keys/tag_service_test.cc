@@ -18,26 +18,14 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using testing::kAccount;
+using testing::kAccountDelegates;
+using testing::kAliceAdmin;
+using testing::kCarolsAccountMayDoAnything;
+using testing::kOtherRegion;
 using testing::kRegion;
+using testing::kUnknownKeyId;
+using testing::PolicyWith;
 using testing::ServiceTest;
-
-constexpr char kOtherRegion[] = "eu-west-1";
-constexpr char kUnknownKeyId[] = "1234abcd-12ab-34cd-56ef-1234567890ab";
-
-std::string PolicyWith(const std::string& statements) {
-  return R"({"Version":"2012-10-17","Statement":[)" + statements + "]}";
-}
-
-constexpr char kAliceAdmin[] = R"({"Sid":"AliceAdmin","Effect":"Allow",)"
-                               R"("Principal":{"AWS":"arn:aws:iam::111122223333:user/alice"},)"
-                               R"("Action":"kms:*","Resource":"*"})";
-constexpr char kAccountDelegates[] = R"({"Sid":"Enable IAM User Permissions","Effect":"Allow",)"
-                                     R"("Principal":{"AWS":"arn:aws:iam::111122223333:root"},)"
-                                     R"("Action":"kms:*","Resource":"*"})";
-constexpr char kCarolsAccountMayDoAnything[] =
-    R"({"Sid":"CarolsAccount","Effect":"Allow",)"
-    R"("Principal":{"AWS":"arn:aws:iam::444455556666:root"},)"
-    R"("Action":"kms:*","Resource":"*"})";
 
 std::vector<Tag> NumberedTags(int from, int count) {
   std::vector<Tag> tags;
@@ -86,23 +74,6 @@ class TagServiceTest : public ServiceTest {
     request.policy = policy;
     request.bypass_policy_lockout_safety_check = true;
     ASSERT_THAT(services_->key_policies.PutKeyPolicy(call, request), IsOk());
-  }
-
-  void Disable(const Key& key) {
-    CallContext call = Context("alice");
-    ASSERT_THAT(services_->lifecycle.DisableKey(call, {key->key_id}), IsOk());
-  }
-
-  void ScheduleDeletion(const Key& key) {
-    CallContext call = Context("alice");
-    ASSERT_THAT(services_->lifecycle.ScheduleKeyDeletion(call, {key->key_id, 7}), IsOk());
-  }
-
-  Key RdsManagedKey() {
-    CallContext call = Context("alice");
-    StatusOr<Key> key = services_->lifecycle.DescribeKey(call, {"alias/aws/rds"});
-    EXPECT_TRUE(key.has_value()) << key.error().ToString();
-    return key.value_or(nullptr);
   }
 
   Key KeySharedWithCarol() {
