@@ -61,8 +61,16 @@ StatusOr<GrantRecord> FindGrant(KeyStore& store, std::string_view key_id,
   return *it;
 }
 
-std::string GrantIsForAwsResource(const auth::Caller& caller) {
-  return caller.via_service.empty() ? "false" : "true";
+// The request that authorizes managing the grants of `key` (CreateGrant,
+// ListGrants, RevokeGrant): kms:GrantIsForAWSResource is true when the call
+// comes through an AWS service.
+AccessRequest GrantManagement(const CallContext& call, std::string action, const KeyRecord& key) {
+  AccessRequest access;
+  access.action = std::move(action);
+  access.key = &key;
+  access.conditions.Set("kms:GrantIsForAWSResource",
+                        call.caller.via_service.empty() ? "false" : "true");
+  return access;
 }
 
 // The grant CreateGrant would make (without its id).
@@ -160,9 +168,7 @@ StatusOr<CreateGrantResult> GrantService::CreateGrant(CallContext& call,
   }
   GrantRecord grant = ProposedGrant(call, request, *key.key);
 
-  AccessRequest access;
-  access.action = "kms:CreateGrant";
-  access.key = key.key.get();
+  AccessRequest access = GrantManagement(call, "kms:CreateGrant", *key.key);
   access.grant_operation = "CreateGrant";
   access.grant_tokens = &request.grant_tokens;
   access.proposed_grant = &grant;
@@ -170,7 +176,6 @@ StatusOr<CreateGrantResult> GrantService::CreateGrant(CallContext& call,
   access.conditions.Set("kms:GranteePrincipal", grant.grantee_principal);
   if (request.retiring_principal)
     access.conditions.Set("kms:RetiringPrincipal", *request.retiring_principal);
-  access.conditions.Set("kms:GrantIsForAWSResource", GrantIsForAwsResource(call.caller));
   for (const auto& [type, context] :
        {std::pair{"EncryptionContextSubset", &request.encryption_context_subset},
         std::pair{"EncryptionContextEquals", &request.encryption_context_equals}}) {
@@ -207,11 +212,8 @@ StatusOr<ListPage<ListedGrant>> GrantService::ListGrants(CallContext& call,
                                                          const ListGrantsRequest& request) {
   KMS_ASSIGN_OR_RETURN(ResolvedKey key,
                        ResolveKey(deps_.keys, call, request.key_id, KeyIdForms::kKeyIdOrArn));
-  AccessRequest access;
-  access.action = "kms:ListGrants";
-  access.key = key.key.get();
-  access.conditions.Set("kms:GrantIsForAWSResource", GrantIsForAwsResource(call.caller));
-  KMS_RETURN_IF_ERROR(deps_.access.Authorize(call, std::move(access)));
+  KMS_RETURN_IF_ERROR(
+      deps_.access.Authorize(call, GrantManagement(call, "kms:ListGrants", *key.key)));
   KMS_ASSIGN_OR_RETURN(auto all, deps_.store.GetGrantsForKey(key.key->key_id));
   std::vector<const GrantRecord*> grants;
   for (const GrantRecord& grant : *all) {
@@ -293,11 +295,8 @@ Status GrantService::RetireGrant(CallContext& call, const RetireGrantRequest& re
 Status GrantService::RevokeGrant(CallContext& call, const RevokeGrantRequest& request) {
   KMS_ASSIGN_OR_RETURN(ResolvedKey key,
                        ResolveKey(deps_.keys, call, request.key_id, KeyIdForms::kKeyIdOrArn));
-  AccessRequest access;
-  access.action = "kms:RevokeGrant";
-  access.key = key.key.get();
-  access.conditions.Set("kms:GrantIsForAWSResource", GrantIsForAwsResource(call.caller));
-  KMS_RETURN_IF_ERROR(deps_.access.Authorize(call, std::move(access)));
+  KMS_RETURN_IF_ERROR(
+      deps_.access.Authorize(call, GrantManagement(call, "kms:RevokeGrant", *key.key)));
   KMS_RETURN_IF_ERROR(FindGrant(deps_.store, key.key->key_id, request.grant_id));
   if (request.dry_run) return DryRunSucceeded();
   return deps_.store.Update(
