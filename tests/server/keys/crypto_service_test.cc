@@ -99,19 +99,6 @@ class CryptoServiceTest : public ServiceTest {
     return result ? result->ciphertext_blob : Bytes();
   }
 
-  // Replaces the key's policy (as alice) with the default statement, which
-  // lets the account's IAM policies decide, plus `statements`.
-  void SetPolicy(const Key& key, const std::string& statements) {
-    CallContext call = Context("alice");
-    PutKeyPolicyRequest request;
-    request.key_id = key->key_id;
-    request.policy = R"({"Version":"2012-10-17","Statement":[
-        {"Sid":"Enable IAM User Permissions","Effect":"Allow",
-         "Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*"},)" +
-                     statements + "]}";
-    ASSERT_THAT(services_->key_policies.PutKeyPolicy(call, request), IsOk());
-  }
-
   // A key policy statement allowing bob `actions` (a JSON string or list)
   // under `condition` (a JSON object, or empty).
   static std::string AllowBob(const std::string& sid, const std::string& actions,
@@ -214,7 +201,7 @@ TEST_F(CryptoServiceTest, Encrypt_DeniesACallerNoPolicyAllows) {
 
 TEST_F(CryptoServiceTest, Encrypt_AllowsACallerTheKeyPolicyNamesDirectly) {
   const Key key = NewKey();
-  SetPolicy(key, AllowBob("BobEncrypts", R"("kms:Encrypt")"));
+  SetDefaultPolicyPlus(key, AllowBob("BobEncrypts", R"("kms:Encrypt")"));
   CallContext call = Context("bob");
   EXPECT_THAT(Encrypt(call, key->key_id, "x"), IsOk());
   ASSERT_TRUE(call.trace.decision.has_value());
@@ -224,8 +211,9 @@ TEST_F(CryptoServiceTest, Encrypt_AllowsACallerTheKeyPolicyNamesDirectly) {
 
 TEST_F(CryptoServiceTest, Encrypt_PassesTheEncryptionContextToTheKeyPolicy) {
   const Key key = NewKey();
-  SetPolicy(key, AllowBob("FinanceOnly", R"("kms:Encrypt")",
-                          R"({"StringEquals":{"kms:EncryptionContext:Department":"Finance"}})"));
+  SetDefaultPolicyPlus(
+      key, AllowBob("FinanceOnly", R"("kms:Encrypt")",
+                    R"({"StringEquals":{"kms:EncryptionContext:Department":"Finance"}})"));
   EXPECT_THAT(Encrypt("bob", key->key_id, "x", {{"Department", "Finance"}}), IsOk());
   EXPECT_THAT(Encrypt("bob", key->key_id, "x", {{"Department", "Sales"}}),
               StatusIs(Code::kAccessDenied));
@@ -236,8 +224,8 @@ TEST_F(CryptoServiceTest, Encrypt_PassesTheRequestAliasToTheKeyPolicy) {
   const Key key = NewKey();
   CreateAlias("alias/finance", key);
   CreateAlias("alias/other", key);
-  SetPolicy(key, AllowBob("ThroughFinanceAlias", R"("kms:Encrypt")",
-                          R"({"StringEquals":{"kms:RequestAlias":"alias/finance"}})"));
+  SetDefaultPolicyPlus(key, AllowBob("ThroughFinanceAlias", R"("kms:Encrypt")",
+                                     R"({"StringEquals":{"kms:RequestAlias":"alias/finance"}})"));
   EXPECT_THAT(Encrypt("bob", "alias/finance", "x"), IsOk());
   EXPECT_THAT(Encrypt("bob", "alias/other", "x"), StatusIs(Code::kAccessDenied));
   EXPECT_THAT(Encrypt("bob", key->key_id, "x"), StatusIs(Code::kAccessDenied));
@@ -246,8 +234,9 @@ TEST_F(CryptoServiceTest, Encrypt_PassesTheRequestAliasToTheKeyPolicy) {
 
 TEST_F(CryptoServiceTest, Encrypt_PassesTheDefaultAlgorithmToTheKeyPolicy) {
   const Key key = NewKey();
-  SetPolicy(key, AllowBob("SymmetricOnly", R"("kms:Encrypt")",
-                          R"({"StringEquals":{"kms:EncryptionAlgorithm":"SYMMETRIC_DEFAULT"}})"));
+  SetDefaultPolicyPlus(
+      key, AllowBob("SymmetricOnly", R"("kms:Encrypt")",
+                    R"({"StringEquals":{"kms:EncryptionAlgorithm":"SYMMETRIC_DEFAULT"}})"));
   EXPECT_THAT(Encrypt("bob", key->key_id, "x"), IsOk());
 }
 
@@ -390,8 +379,8 @@ TEST_F(CryptoServiceTest, Encrypt_RecordsADenialInTheTrace) {
 
 TEST_F(CryptoServiceTest, Encrypt_UsesAnotherAccountsKeyByArnWhenBothAccountsAllow) {
   const Key key = NewKey();
-  SetPolicy(key,
-            R"({"Sid":"OtherAccount","Effect":"Allow",
+  SetDefaultPolicyPlus(key,
+                       R"({"Sid":"OtherAccount","Effect":"Allow",
           "Principal":{"AWS":"arn:aws:iam::444455556666:root"},
           "Action":["kms:Encrypt","kms:Decrypt"],"Resource":"*"})");
   KMS_ASSERT_OK_AND_ASSIGN(EncryptResult encrypted, Encrypt("carol", key->Arn(), "shared"));
@@ -402,8 +391,8 @@ TEST_F(CryptoServiceTest, Encrypt_UsesAnotherAccountsKeyByArnWhenBothAccountsAll
 
 TEST_F(CryptoServiceTest, Encrypt_FindsAnotherAccountsKeyOnlyByArn) {
   const Key key = NewKey();
-  SetPolicy(key,
-            R"({"Sid":"OtherAccount","Effect":"Allow",
+  SetDefaultPolicyPlus(key,
+                       R"({"Sid":"OtherAccount","Effect":"Allow",
           "Principal":{"AWS":"arn:aws:iam::444455556666:root"},
           "Action":"kms:Encrypt","Resource":"*"})");
   EXPECT_THAT(Encrypt("carol", key->key_id, "x"),
@@ -601,8 +590,8 @@ TEST_F(CryptoServiceTest, Decrypt_RefusesAKeyIdNamingAnotherKey) {
 TEST_F(CryptoServiceTest, Decrypt_PassesTheRequestAliasOfTheKeyIdToTheKeyPolicy) {
   const Key key = NewKey();
   CreateAlias("alias/finance", key);
-  SetPolicy(key, AllowBob("ThroughFinanceAlias", R"("kms:Decrypt")",
-                          R"({"StringEquals":{"kms:RequestAlias":"alias/finance"}})"));
+  SetDefaultPolicyPlus(key, AllowBob("ThroughFinanceAlias", R"("kms:Decrypt")",
+                                     R"({"StringEquals":{"kms:RequestAlias":"alias/finance"}})"));
   const Bytes blob = AliceEncrypts(key, "secret");
   EXPECT_THAT(Decrypt("bob", blob, {}, "alias/finance"), IsOk());
   EXPECT_THAT(Decrypt("bob", blob), StatusIs(Code::kAccessDenied));
@@ -611,8 +600,9 @@ TEST_F(CryptoServiceTest, Decrypt_PassesTheRequestAliasOfTheKeyIdToTheKeyPolicy)
 
 TEST_F(CryptoServiceTest, Decrypt_PassesTheEncryptionContextToTheKeyPolicy) {
   const Key key = NewKey();
-  SetPolicy(key, AllowBob("FinanceOnly", R"("kms:Decrypt")",
-                          R"({"StringEquals":{"kms:EncryptionContext:Department":"Finance"}})"));
+  SetDefaultPolicyPlus(
+      key, AllowBob("FinanceOnly", R"("kms:Decrypt")",
+                    R"({"StringEquals":{"kms:EncryptionContext:Department":"Finance"}})"));
   const Bytes finance = AliceEncrypts(key, "secret", {{"Department", "Finance"}});
   const Bytes sales = AliceEncrypts(key, "secret", {{"Department", "Sales"}});
   EXPECT_THAT(Decrypt("bob", finance, {{"Department", "Finance"}}), IsOk());
@@ -643,8 +633,9 @@ TEST_F(CryptoServiceTest, Decrypt_DeniesAnotherAccountTheKeyPolicyDoesNotName) {
 
 TEST_F(CryptoServiceTest, Decrypt_PassesTheDefaultAlgorithmToTheKeyPolicy) {
   const Key key = NewKey();
-  SetPolicy(key, AllowBob("SymmetricOnly", R"("kms:Decrypt")",
-                          R"({"StringEquals":{"kms:EncryptionAlgorithm":"SYMMETRIC_DEFAULT"}})"));
+  SetDefaultPolicyPlus(
+      key, AllowBob("SymmetricOnly", R"("kms:Decrypt")",
+                    R"({"StringEquals":{"kms:EncryptionAlgorithm":"SYMMETRIC_DEFAULT"}})"));
   EXPECT_THAT(Decrypt("bob", AliceEncrypts(key, "secret")), IsOk());
 }
 
@@ -807,8 +798,8 @@ TEST_F(CryptoServiceTest, ReEncrypt_RefusesACiphertextFromAnotherRegion) {
 TEST_F(CryptoServiceTest, ReEncrypt_AllowsReEncryptFromOnTheSourceAndReEncryptToOnTheDestination) {
   const Key source = NewKey("source");
   const Key destination = NewKey("destination");
-  SetPolicy(source, AllowBob("FromHere", R"("kms:ReEncryptFrom")"));
-  SetPolicy(destination, AllowBob("ToHere", R"("kms:ReEncryptTo")"));
+  SetDefaultPolicyPlus(source, AllowBob("FromHere", R"("kms:ReEncryptFrom")"));
+  SetDefaultPolicyPlus(destination, AllowBob("ToHere", R"("kms:ReEncryptTo")"));
   const Bytes blob = AliceEncrypts(source, "secret");
   EXPECT_THAT(ReEncrypt("bob", blob, destination->key_id), IsOk());
 }
@@ -816,8 +807,8 @@ TEST_F(CryptoServiceTest, ReEncrypt_AllowsReEncryptFromOnTheSourceAndReEncryptTo
 TEST_F(CryptoServiceTest, ReEncrypt_NeedsReEncryptFromOnTheSourceKey) {
   const Key source = NewKey("source");
   const Key destination = NewKey("destination");
-  SetPolicy(source, AllowBob("ToHere", R"("kms:ReEncryptTo")"));
-  SetPolicy(destination, AllowBob("ToHere", R"("kms:ReEncryptTo")"));
+  SetDefaultPolicyPlus(source, AllowBob("ToHere", R"("kms:ReEncryptTo")"));
+  SetDefaultPolicyPlus(destination, AllowBob("ToHere", R"("kms:ReEncryptTo")"));
   const Bytes blob = AliceEncrypts(source, "secret");
   EXPECT_THAT(
       ReEncrypt("bob", blob, destination->key_id),
@@ -832,8 +823,8 @@ TEST_F(CryptoServiceTest, ReEncrypt_NeedsReEncryptFromOnTheSourceKey) {
 TEST_F(CryptoServiceTest, ReEncrypt_NeedsReEncryptToOnTheDestinationKey) {
   const Key source = NewKey("source");
   const Key destination = NewKey("destination");
-  SetPolicy(source, AllowBob("FromHere", R"("kms:ReEncryptFrom")"));
-  SetPolicy(destination, AllowBob("FromHere", R"("kms:ReEncryptFrom")"));
+  SetDefaultPolicyPlus(source, AllowBob("FromHere", R"("kms:ReEncryptFrom")"));
+  SetDefaultPolicyPlus(destination, AllowBob("FromHere", R"("kms:ReEncryptFrom")"));
   const Bytes blob = AliceEncrypts(source, "secret");
   EXPECT_THAT(ReEncrypt("bob", blob, destination->key_id),
               StatusIs(Code::kAccessDenied,
@@ -849,8 +840,8 @@ TEST_F(CryptoServiceTest, ReEncrypt_PassesReEncryptOnSameKeyToTheKeyPolicy) {
   const Key other = NewKey("two");
   const std::string same_key_only = AllowBob("SameKeyOnly", R"("kms:ReEncrypt*")",
                                              R"({"Bool":{"kms:ReEncryptOnSameKey":"true"}})");
-  SetPolicy(key, same_key_only);
-  SetPolicy(other, same_key_only);
+  SetDefaultPolicyPlus(key, same_key_only);
+  SetDefaultPolicyPlus(other, same_key_only);
   const Bytes blob = AliceEncrypts(key, "secret");
   EXPECT_THAT(ReEncrypt("bob", blob, key->key_id), IsOk());
   EXPECT_THAT(ReEncrypt("bob", blob, other->key_id), StatusIs(Code::kAccessDenied));
@@ -859,10 +850,12 @@ TEST_F(CryptoServiceTest, ReEncrypt_PassesReEncryptOnSameKeyToTheKeyPolicy) {
 TEST_F(CryptoServiceTest, ReEncrypt_PassesEachSidesEncryptionContextToItsKeyPolicy) {
   const Key source = NewKey("source");
   const Key destination = NewKey("destination");
-  SetPolicy(source, AllowBob("FromOld", R"("kms:ReEncryptFrom")",
-                             R"({"StringEquals":{"kms:EncryptionContext:Stage":"old"}})"));
-  SetPolicy(destination, AllowBob("ToNew", R"("kms:ReEncryptTo")",
-                                  R"({"StringEquals":{"kms:EncryptionContext:Stage":"new"}})"));
+  SetDefaultPolicyPlus(source,
+                       AllowBob("FromOld", R"("kms:ReEncryptFrom")",
+                                R"({"StringEquals":{"kms:EncryptionContext:Stage":"old"}})"));
+  SetDefaultPolicyPlus(destination,
+                       AllowBob("ToNew", R"("kms:ReEncryptTo")",
+                                R"({"StringEquals":{"kms:EncryptionContext:Stage":"new"}})"));
   const Bytes blob = AliceEncrypts(source, "secret", {{"Stage", "old"}});
   EXPECT_THAT(ReEncrypt("bob", blob, destination->key_id, {{"Stage", "old"}}, {{"Stage", "new"}}),
               IsOk());
@@ -953,8 +946,8 @@ TEST_F(CryptoServiceTest, ReEncrypt_DryRunStopsAfterEveryCheckPassed) {
 TEST_F(CryptoServiceTest, ReEncrypt_NamesTheSourceThenTheDestinationKeyInTheTrace) {
   const Key source = NewKey("source");
   const Key destination = NewKey("destination");
-  SetPolicy(source, AllowBob("FromHere", R"("kms:ReEncryptFrom")"));
-  SetPolicy(destination, AllowBob("ToHere", R"("kms:ReEncryptTo")"));
+  SetDefaultPolicyPlus(source, AllowBob("FromHere", R"("kms:ReEncryptFrom")"));
+  SetDefaultPolicyPlus(destination, AllowBob("ToHere", R"("kms:ReEncryptTo")"));
   const Bytes blob = AliceEncrypts(source, "secret");
   CallContext call = Context("bob");
   ReEncryptRequest request;
@@ -1077,7 +1070,7 @@ TEST_F(CryptoServiceTest, GenerateDataKeyWithoutPlaintext_ReturnsNoPlaintext) {
 
 TEST_F(CryptoServiceTest, GenerateDataKeyWithoutPlaintext_IsItsOwnAction) {
   const Key key = NewKey();
-  SetPolicy(key, AllowBob("WithPlaintextOnly", R"("kms:GenerateDataKey")"));
+  SetDefaultPolicyPlus(key, AllowBob("WithPlaintextOnly", R"("kms:GenerateDataKey")"));
   EXPECT_THAT(DataKey("bob", key->key_id, true), IsOk());
   EXPECT_THAT(DataKey("bob", key->key_id, false),
               StatusIs(Code::kAccessDenied,
@@ -1090,7 +1083,7 @@ TEST_F(CryptoServiceTest, GenerateDataKeyWithoutPlaintext_IsItsOwnAction) {
 
 TEST_F(CryptoServiceTest, GenerateDataKey_IsAllowedByTheGenerateDataKeyWildcard) {
   const Key key = NewKey();
-  SetPolicy(key, AllowBob("AnyDataKey", R"("kms:GenerateDataKey*")"));
+  SetDefaultPolicyPlus(key, AllowBob("AnyDataKey", R"("kms:GenerateDataKey*")"));
   EXPECT_THAT(DataKey("bob", key->key_id, true), IsOk());
   EXPECT_THAT(DataKey("bob", key->key_id, false), IsOk());
 }
@@ -1116,8 +1109,9 @@ TEST_F(CryptoServiceTest, GenerateDataKey_DeniesACallerNoPolicyAllows) {
 
 TEST_F(CryptoServiceTest, GenerateDataKey_PassesTheEncryptionContextToTheKeyPolicy) {
   const Key key = NewKey();
-  SetPolicy(key, AllowBob("FinanceOnly", R"("kms:GenerateDataKey")",
-                          R"({"StringEquals":{"kms:EncryptionContext:Department":"Finance"}})"));
+  SetDefaultPolicyPlus(
+      key, AllowBob("FinanceOnly", R"("kms:GenerateDataKey")",
+                    R"({"StringEquals":{"kms:EncryptionContext:Department":"Finance"}})"));
   EXPECT_THAT(DataKey("bob", key->key_id, true, {{"Department", "Finance"}}), IsOk());
   EXPECT_THAT(DataKey("bob", key->key_id, true, {{"Department", "Sales"}}),
               StatusIs(Code::kAccessDenied));
@@ -1127,8 +1121,9 @@ TEST_F(CryptoServiceTest, GenerateDataKey_PassesTheEncryptionContextToTheKeyPoli
 // that generate data keys, with the algorithm that encrypts the data key.
 TEST_F(CryptoServiceTest, GenerateDataKey_PassesTheDefaultAlgorithmToTheKeyPolicy) {
   const Key key = NewKey();
-  SetPolicy(key, AllowBob("SymmetricOnly", R"("kms:GenerateDataKey*")",
-                          R"({"StringEquals":{"kms:EncryptionAlgorithm":"SYMMETRIC_DEFAULT"}})"));
+  SetDefaultPolicyPlus(
+      key, AllowBob("SymmetricOnly", R"("kms:GenerateDataKey*")",
+                    R"({"StringEquals":{"kms:EncryptionAlgorithm":"SYMMETRIC_DEFAULT"}})"));
   EXPECT_THAT(DataKey("bob", key->key_id, true), IsOk());
   EXPECT_THAT(DataKey("bob", key->key_id, false), IsOk());
 }

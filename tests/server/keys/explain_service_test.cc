@@ -42,18 +42,6 @@ class ExplainServiceTest : public ServiceTest {
     return request;
   }
 
-  // Replaces the key's policy (as alice) with the default statement plus `statements`.
-  void SetPolicy(const Key& key, const std::string& statements) {
-    CallContext call = Context("alice");
-    PutKeyPolicyRequest request;
-    request.key_id = key->key_id;
-    request.policy = R"({"Version":"2012-10-17","Statement":[
-        {"Sid":"Enable IAM User Permissions","Effect":"Allow",
-         "Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*"},)" +
-                     statements + "]}";
-    ASSERT_THAT(services_->key_policies.PutKeyPolicy(call, request), IsOk());
-  }
-
   static std::string Statement(const std::string& sid, const std::string& effect,
                                const std::string& principal, const std::string& actions,
                                const std::string& condition = "") {
@@ -200,8 +188,8 @@ TEST_F(ExplainServiceTest, Explain_FindsAServicePrincipalByItsName) {
 
 TEST_F(ExplainServiceTest, Explain_AllowsAServicePrincipalTheKeyPolicyNames) {
   const Key key = NewKey();
-  SetPolicy(key, Statement("RdsDecrypts", "Allow", R"({"Service":"rds.amazonaws.com"})",
-                           R"("kms:Decrypt")"));
+  SetDefaultPolicyPlus(key, Statement("RdsDecrypts", "Allow", R"({"Service":"rds.amazonaws.com"})",
+                                      R"("kms:Decrypt")"));
   KMS_ASSERT_OK_AND_ASSIGN(
       Explanation explanation,
       Explain(Request("kms:Decrypt", key->Arn(), std::string("rds.amazonaws.com"))));
@@ -248,8 +236,8 @@ TEST_F(ExplainServiceTest, Explain_RefusesAnUnknownKey) {
 TEST_F(ExplainServiceTest, Explain_PassesTheAliasOfTheKeyIdAsRequestAlias) {
   const Key key = NewKey();
   CreateAlias("alias/finance", key);
-  SetPolicy(key, AllowBob("ThroughFinanceAlias", R"("kms:Decrypt")",
-                          R"({"StringEquals":{"kms:RequestAlias":"alias/finance"}})"));
+  SetDefaultPolicyPlus(key, AllowBob("ThroughFinanceAlias", R"("kms:Decrypt")",
+                                     R"({"StringEquals":{"kms:RequestAlias":"alias/finance"}})"));
   KMS_ASSERT_OK_AND_ASSIGN(Explanation by_alias,
                            Explain(Request("kms:Decrypt", "alias/finance", kBobArn)));
   EXPECT_TRUE(by_alias.decision.allowed);
@@ -300,8 +288,9 @@ TEST_F(ExplainServiceTest, Explain_CreatesNoManagedKey) {
 
 TEST_F(ExplainServiceTest, Explain_PassesTheEncryptionContext) {
   const Key key = NewKey();
-  SetPolicy(key, AllowBob("FinanceOnly", R"("kms:Decrypt")",
-                          R"({"StringEquals":{"kms:EncryptionContext:Department":"Finance"}})"));
+  SetDefaultPolicyPlus(
+      key, AllowBob("FinanceOnly", R"("kms:Decrypt")",
+                    R"({"StringEquals":{"kms:EncryptionContext:Department":"Finance"}})"));
   ExplainRequest request = Request("kms:Decrypt", key->key_id, kBobArn);
   request.encryption_context = EncryptionContext{{"Department", "Finance"}};
   KMS_ASSERT_OK_AND_ASSIGN(Explanation explanation, Explain(request));
@@ -317,8 +306,9 @@ TEST_F(ExplainServiceTest, Explain_PassesTheEncryptionContext) {
 
 TEST_F(ExplainServiceTest, Explain_NamesTheFailedConditionOfTheClosestKeyPolicyStatement) {
   const Key key = NewKey();
-  SetPolicy(key, AllowBob("FinanceOnly", R"("kms:Decrypt")",
-                          R"({"StringEquals":{"kms:EncryptionContext:Department":"Finance"}})"));
+  SetDefaultPolicyPlus(
+      key, AllowBob("FinanceOnly", R"("kms:Decrypt")",
+                    R"({"StringEquals":{"kms:EncryptionContext:Department":"Finance"}})"));
   ExplainRequest request = Request("kms:Decrypt", key->key_id, kBobArn);
   request.encryption_context = EncryptionContext{{"Department", "Sales"}};
   KMS_ASSERT_OK_AND_ASSIGN(Explanation explanation, Explain(request));
@@ -374,8 +364,8 @@ TEST_F(ExplainServiceTest, Explain_DeniesTheRdsManagedKeyThroughAnotherService) 
 
 TEST_F(ExplainServiceTest, Explain_PassesTheSourceIp) {
   const Key key = NewKey();
-  SetPolicy(key, AllowBob("FromTheOffice", R"("kms:Decrypt")",
-                          R"({"IpAddress":{"aws:SourceIp":"203.0.113.0/24"}})"));
+  SetDefaultPolicyPlus(key, AllowBob("FromTheOffice", R"("kms:Decrypt")",
+                                     R"({"IpAddress":{"aws:SourceIp":"203.0.113.0/24"}})"));
   ExplainRequest request = Request("kms:Decrypt", key->key_id, kBobArn);
   request.source_ip = "203.0.113.7";
   KMS_ASSERT_OK_AND_ASSIGN(Explanation from_office, Explain(request));
@@ -386,8 +376,8 @@ TEST_F(ExplainServiceTest, Explain_PassesTheSourceIp) {
 
 TEST_F(ExplainServiceTest, Explain_UsesTheAskingCallersSourceIpByDefault) {
   const Key key = NewKey();
-  SetPolicy(key, AllowBob("FromTheOffice", R"("kms:Decrypt")",
-                          R"({"IpAddress":{"aws:SourceIp":"203.0.113.0/24"}})"));
+  SetDefaultPolicyPlus(key, AllowBob("FromTheOffice", R"("kms:Decrypt")",
+                                     R"({"IpAddress":{"aws:SourceIp":"203.0.113.0/24"}})"));
   KMS_ASSERT_OK_AND_ASSIGN(Explanation explanation,
                            Explain(Request("kms:Decrypt", key->key_id, kBobArn)));
   EXPECT_FALSE(explanation.decision.allowed);
@@ -397,8 +387,8 @@ TEST_F(ExplainServiceTest, Explain_UsesTheAskingCallersSourceIpByDefault) {
 
 TEST_F(ExplainServiceTest, Explain_PassesFurtherConditionValues) {
   const Key key = NewKey();
-  SetPolicy(key, AllowBob("ForAwsResources", R"("kms:CreateGrant")",
-                          R"({"Bool":{"kms:GrantIsForAWSResource":"true"}})"));
+  SetDefaultPolicyPlus(key, AllowBob("ForAwsResources", R"("kms:CreateGrant")",
+                                     R"({"Bool":{"kms:GrantIsForAWSResource":"true"}})"));
   ExplainRequest request = Request("kms:CreateGrant", key->key_id, kBobArn);
   KMS_ASSERT_OK_AND_ASSIGN(Explanation without, Explain(request));
   EXPECT_FALSE(without.decision.allowed);
@@ -410,7 +400,7 @@ TEST_F(ExplainServiceTest, Explain_PassesFurtherConditionValues) {
 
 TEST_F(ExplainServiceTest, Explain_PassesMultiValuedConditions) {
   const Key key = NewKey();
-  SetPolicy(
+  SetDefaultPolicyPlus(
       key,
       AllowBob(
           "DecryptGrantsOnly", R"("kms:CreateGrant")",
@@ -452,8 +442,9 @@ TEST_F(ExplainServiceTest, Explain_CountsAGrantOnlyForItsOperations) {
 
 TEST_F(ExplainServiceTest, Explain_ReportsAnExplicitDenyInTheKeyPolicy) {
   const Key key = NewKey();
-  SetPolicy(key, Statement("NoDecryptForAlice", "Deny",
-                           std::string(R"({"AWS":")") + kAliceArn + R"("})", R"("kms:Decrypt")"));
+  SetDefaultPolicyPlus(
+      key, Statement("NoDecryptForAlice", "Deny", std::string(R"({"AWS":")") + kAliceArn + R"("})",
+                     R"("kms:Decrypt")"));
   KMS_ASSERT_OK_AND_ASSIGN(Explanation explanation, Explain(Request("kms:Decrypt", key->key_id)));
   EXPECT_FALSE(explanation.decision.allowed);
   EXPECT_EQ(explanation.decision.reason, Reason::kExplicitDenyInKeyPolicy);

@@ -43,26 +43,9 @@ class KeyLifecycleServiceTest : public ServiceTest {
     return stored.value_or(nullptr);
   }
 
-  void SetPolicy(const Key& key, const std::string& policy) {
-    CallContext call = Context("alice");
-    PutKeyPolicyRequest request;
-    request.key_id = key->key_id;
-    request.policy = policy;
-    request.bypass_policy_lockout_safety_check = true;
-    ASSERT_THAT(services_->key_policies.PutKeyPolicy(call, request), IsOk());
-  }
-
   void EnableRotation(const Key& key, std::optional<int64_t> days = std::nullopt) {
     CallContext call = Context("alice");
     ASSERT_THAT(lifecycle().EnableKeyRotation(call, {key->key_id, days}), IsOk());
-  }
-
-  // The AWS managed key behind alias/aws/rds (created on first use).
-  // A key whose policy also lets carol's account (444455556666) do anything.
-  Key KeySharedWithCarol() {
-    Key key = NewKey();
-    SetPolicy(key, PolicyWith(std::string(kAccountDelegates) + "," + kCarolsAccountMayDoAnything));
-    return key;
   }
 
   std::vector<std::string> ListedKeyIds(const std::string& who,

@@ -150,6 +150,35 @@ class ServiceTest : public ::testing::Test {
     ASSERT_THAT(services_->lifecycle.ScheduleKeyDeletion(call, {key->key_id, days}), IsOk());
   }
 
+  // Alice replaces the key's policy with `policy`, bypassing the lockout
+  // safety check.
+  void SetPolicy(const Key& key, const std::string& policy) {
+    PutPolicy(key, policy, /*bypass_lockout_check=*/true);
+  }
+
+  // Alice replaces the key's policy with the default statement, which lets
+  // the account's IAM policies decide, plus `statements`.
+  void SetDefaultPolicyPlus(const Key& key, const std::string& statements) {
+    PutPolicy(key, PolicyWith(std::string(kAccountDelegates) + "," + statements),
+              /*bypass_lockout_check=*/false);
+  }
+
+  void PutPolicy(const Key& key, const std::string& policy, bool bypass_lockout_check) {
+    CallContext call = Context("alice");
+    PutKeyPolicyRequest request;
+    request.key_id = key->key_id;
+    request.policy = policy;
+    request.bypass_policy_lockout_safety_check = bypass_lockout_check;
+    ASSERT_THAT(services_->key_policies.PutKeyPolicy(call, request), IsOk());
+  }
+
+  // A new key whose policy also lets carol's account use it.
+  Key KeySharedWithCarol() {
+    Key key = NewKey();
+    SetPolicy(key, PolicyWith(std::string(kAccountDelegates) + "," + kCarolsAccountMayDoAnything));
+    return key;
+  }
+
   Key RdsManagedKey() {
     CallContext call = Context("alice");
     StatusOr<Key> key = services_->lifecycle.DescribeKey(call, {"alias/aws/rds"});

@@ -67,21 +67,6 @@ class TagServiceTest : public ServiceTest {
     return key;
   }
 
-  void SetPolicy(const Key& key, const std::string& policy) {
-    CallContext call = Context("alice");
-    PutKeyPolicyRequest request;
-    request.key_id = key->key_id;
-    request.policy = policy;
-    request.bypass_policy_lockout_safety_check = true;
-    ASSERT_THAT(services_->key_policies.PutKeyPolicy(call, request), IsOk());
-  }
-
-  Key KeySharedWithCarol() {
-    Key key = NewKey();
-    SetPolicy(key, PolicyWith(std::string(kAccountDelegates) + "," + kCarolsAccountMayDoAnything));
-    return key;
-  }
-
   // A page request that continues after `position` (the marker text is
   // what the API layer would have decoded it from).
   static PageRequest After(const std::string& position,
