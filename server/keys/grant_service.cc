@@ -10,6 +10,14 @@ bool IsServicePrincipal(std::string_view p) {
 }
 
 // A grantee or retiring principal: an IAM principal ARN or a service principal.
+// The account of an IAM or STS principal ARN; empty for anything else.
+std::string_view PrincipalAccount(std::string_view arn) {
+  if (!arn.starts_with("arn:aws:iam::") && !arn.starts_with("arn:aws:sts::")) return {};
+  const std::string_view rest = arn.substr(13);
+  if (rest.size() < 13 || rest[12] != ':') return {};
+  return rest.substr(0, 12);
+}
+
 bool IsPrincipalArn(std::string_view p) {
   if (IsServicePrincipal(p)) return true;
   const bool iam = p.starts_with("arn:aws:iam::"), sts = p.starts_with("arn:aws:sts::");
@@ -132,13 +140,6 @@ Status CheckMayRetire(Access& access, const CallContext& call, const KeyRecord& 
 }
 
 }  // namespace
-
-std::string_view PrincipalAccount(std::string_view arn) {
-  if (!arn.starts_with("arn:aws:iam::") && !arn.starts_with("arn:aws:sts::")) return {};
-  const std::string_view rest = arn.substr(13);
-  if (rest.size() < 13 || rest[12] != ':') return {};
-  return rest.substr(0, 12);
-}
 
 StatusOr<CreateGrantResult> GrantService::CreateGrant(CallContext& call,
                                                       const CreateGrantRequest& request) {

@@ -66,9 +66,6 @@ struct RevokeGrantRequest {
   bool dry_run = false;
 };
 
-// The account of an IAM or STS principal ARN; empty for anything else.
-std::string_view PrincipalAccount(std::string_view arn);
-
 class GrantService {
  public:
   explicit GrantService(const ServiceDeps& deps) : deps_(deps) {}
