@@ -26,6 +26,7 @@
 #include "kms/server/keys/key_service.h"
 #include "kms/server/keys/services.h"
 #include "kms/server/store/data_dir_lock.h"
+#include "kms/server/store/state_environment.h"
 
 namespace kms {
 namespace {
@@ -93,12 +94,17 @@ int Fail(const Status& status) {
   return 1;
 }
 
+// The state environment holds the keys and the audit log: room for both.
+size_t StateMapSize(const config::ServerConfig& config) {
+  return static_cast<size_t>(config.map_size_mb + config.audit_map_size_mb) << 20;
+}
+
 audit::AuditOptions AuditOptionsFor(const config::ServerConfig& config,
                                     const keys::RootKey& root_key) {
   audit::AuditOptions options;
   options.enabled = config.audit_enabled;
-  options.directory = config.data_dir + "/audit";
-  options.map_size = static_cast<size_t>(config.audit_map_size_mb) << 20;
+  options.directory = store::StateDirectory(config.data_dir);
+  options.map_size = StateMapSize(config);
   options.hmac_key = root_key.Derive("kmsd audit log v1");
   options.retention.max_age_days = config.audit_max_age_days;
   options.retention.max_records = config.audit_max_records;
@@ -196,11 +202,16 @@ int Serve(const config::ServerConfig& config, const Flags& flags) {
   // One server per data directory; held until the process ends.
   auto data_dir_lock = store::DataDirLock::Acquire(config.data_dir);
   if (!data_dir_lock) return Fail(data_dir_lock.error());
-  auto store = OpenLmdbKeyStore({config.data_dir + "/keys", config.map_size_mb << 20});
+  // A change and its record commit together: one environment holds both.
+  auto state = store::OpenStateEnvironment(config.data_dir, StateMapSize(config));
+  if (!state) return Fail(state.error());
+  auto store = OpenLmdbKeyStore({.env = *state});
   if (!store) return Fail(store.error());
   auto root_key = keys::RootKey::LoadOrCreate(config.data_dir + "/root.key");
   if (!root_key) return Fail(root_key.error());
-  auto audit_log = audit::AuditLog::Open(AuditOptionsFor(config, **root_key));
+  audit::AuditOptions audit_options = AuditOptionsFor(config, **root_key);
+  audit_options.env = *state;
+  auto audit_log = audit::AuditLog::Open(audit_options);
   if (!audit_log) return Fail(audit_log.error());
   keys::KeyService key_service(**store, std::move(*root_key), clock, keys::AwsManagedKeyTemplates(),
                                config.accounts);

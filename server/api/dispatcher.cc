@@ -204,6 +204,8 @@ void Dispatcher::HandleKms(const http::Request& request, std::string_view operat
     return respond(ErrorResponse(writable, request_id));
 
   Call call{services_, NewContext(*caller), {}};
+  // No effect without its record: what the call changes waits for it.
+  std::unique_ptr<CallChanges> changes = call.operations().CollectChanges();
   rapidjson::Document body;
   Status parsed = ParseBody(request.body, &body);
   StatusOr<std::string> result = parsed.ok() ? op->second.run(call, body) : std::unexpected(parsed);
@@ -216,7 +218,8 @@ void Dispatcher::HandleKms(const http::Request& request, std::string_view operat
   event.response_elements =
       call.audit.response_elements.empty() || !result ? "null" : call.audit.response_elements;
   event.read_only = op->second.read_only;
-  RecordThenRespond(std::move(event), std::move(result), request_id, std::move(respond));
+  RecordThenRespond(std::move(event), std::move(result), request_id, std::move(changes),
+                    std::move(respond));
 }
 
 void Dispatcher::HandleLookupEvents(const http::Request& request, const std::string& request_id,
@@ -243,7 +246,7 @@ void Dispatcher::HandleLookupEvents(const http::Request& request, const std::str
       ParseBody(request.body, &body).ok() ? RenderRequestParameters("LookupEvents", body) : "null";
   event.response_elements = "null";
   event.read_only = true;
-  RecordThenRespond(std::move(event), std::move(result), request_id, std::move(respond));
+  RecordThenRespond(std::move(event), std::move(result), request_id, nullptr, std::move(respond));
 }
 
 Status Dispatcher::AuditWritable() const {
@@ -296,21 +299,42 @@ std::vector<std::string> RecipientAccounts(const audit::CloudTrailEvent& event) 
 }  // namespace
 
 void Dispatcher::RecordThenRespond(audit::CloudTrailEvent event, StatusOr<std::string> result,
-                                   const std::string& request_id, http::Respond respond) {
+                                   const std::string& request_id,
+                                   std::unique_ptr<CallChanges> changes, http::Respond respond) {
   http::Response response = result ? JsonResponse(200, std::move(*result), request_id)
                                    : ErrorResponse(result.error(), request_id);
   if (!result) {
     event.error_code = std::string(CodeName(result.error().code()));
     event.error_message = result.error().message();
+    changes.reset();  // a failed call changes nothing
   }
   std::vector<audit::AuditEntry> entries;
   for (const std::string& account : RecipientAccounts(event)) {
     event.recipient_account_id = account;
     event.event_id = NewTimeOrderedUuid(event.event_time);
     auto entry = audit::MakeAuditEntry(event);
-    if (!entry) return respond(ErrorResponse(entry.error(), request_id));
+    if (!entry) {
+      changes.reset();
+      return respond(ErrorResponse(entry.error(), request_id));
+    }
     entries.push_back(std::move(*entry));
   }
+  if (changes != nullptr && changes->txn() != nullptr) {
+    // The changes and their record commit together, or neither does.
+    Status stored =
+        entries.empty()    ? Status(Code::kInternal, "a change with no account to record it for")
+        : audit_ == nullptr ? OkStatus()
+                            : audit_->AppendInTransaction(*changes->txn(), entries);
+    if (stored.ok()) stored = changes->Commit();
+    changes.reset();
+    if (!stored.ok()) {
+      std::fprintf(stderr, "kmsd: request %s changed nothing: its record was not stored: %s\n",
+                   request_id.c_str(), stored.ToString().c_str());
+      return respond(ErrorResponse(AnswerForUnrecordedCall(stored), request_id));
+    }
+    return respond(std::move(response));
+  }
+  changes.reset();
   if (audit_ == nullptr || entries.empty()) return respond(std::move(response));
 
   // Answer once every copy is durable; a failed copy withholds the answer.

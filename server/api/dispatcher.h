@@ -46,8 +46,11 @@ class Dispatcher final : public http::Handler {
                                   const std::string& request_id) const;
   // Appends the record (with the error of `result`, if any), then answers
   // with `result` once it is durable, or with an error if it cannot be.
+  // The call's `changes` (null when it could change nothing) commit with the
+  // record, in one transaction, or not at all: a failed call's are dropped.
   void RecordThenRespond(audit::CloudTrailEvent event, StatusOr<std::string> result,
-                         const std::string& request_id, http::Respond respond);
+                         const std::string& request_id, std::unique_ptr<CallChanges> changes,
+                         http::Respond respond);
 
   const Services& services_;
   const auth::Authenticator& authenticator_;

@@ -9,6 +9,9 @@ namespace {
 class DisabledAuditLog final : public AuditLog {
  public:
   void Append(AuditEntry, DurableCallback on_durable) override { on_durable(OkStatus()); }
+  Status AppendInTransaction(lmdb::Txn&, std::span<const AuditEntry>) override {
+    return OkStatus();
+  }
   Status Flush() override { return OkStatus(); }
   StatusOr<LookupEventsResult> LookupEvents(const LookupScope&, const LookupEventsQuery& query,
                                             EpochMillis) const override {

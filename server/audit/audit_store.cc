@@ -7,12 +7,15 @@ namespace {
 
 constexpr std::string_view kFormatKey = "format";
 constexpr std::string_view kFormat = "kmsd-audit-1";
+// The log's 3 and the key store's 7, with room to spare: read-only tools open
+// the environment the server shares with its key store.
+constexpr unsigned kMaxDatabases = 16;
 
 }  // namespace
 
 StatusOr<std::unique_ptr<AuditStore>> AuditStore::Open(const std::string& directory,
                                                        size_t map_size, bool read_only) {
-  auto env = lmdb::Env::Open(lmdb::EnvOptions{directory, map_size, 3, read_only});
+  auto env = lmdb::Env::Open(lmdb::EnvOptions{directory, map_size, kMaxDatabases, read_only});
   if (!env) {
     if (env.error().code() == Code::kNotFound)
       return Error(Code::kNotFound, "audit log: no log in " + directory);
@@ -20,6 +23,12 @@ StatusOr<std::unique_ptr<AuditStore>> AuditStore::Open(const std::string& direct
   }
   std::unique_ptr<AuditStore> store(new AuditStore(std::move(*env)));
   KMS_RETURN_IF_ERROR(store->OpenDatabases(read_only));
+  return store;
+}
+
+StatusOr<std::unique_ptr<AuditStore>> AuditStore::Attach(std::shared_ptr<lmdb::Env> env) {
+  std::unique_ptr<AuditStore> store(new AuditStore(std::move(env)));
+  KMS_RETURN_IF_ERROR(store->OpenDatabases(/*read_only=*/false));
   return store;
 }
 

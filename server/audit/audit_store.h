@@ -33,6 +33,8 @@ class AuditStore {
   // read-only). kNotFound when a read-only store does not exist.
   static StatusOr<std::unique_ptr<AuditStore>> Open(const std::string& directory, size_t map_size,
                                                     bool read_only);
+  // Opens the log's databases in `env`, an environment open for writing.
+  static StatusOr<std::unique_ptr<AuditStore>> Attach(std::shared_ptr<lmdb::Env> env);
 
   StatusOr<Txn> BeginRead() const { return env_->BeginRead(); }
   StatusOr<Txn> BeginWrite() const { return env_->BeginWrite(); }
@@ -43,12 +45,14 @@ class AuditStore {
   // The longest key (and DUPSORT value) LMDB accepts.
   size_t max_key_size() const { return env_->max_key_size(); }
   StatusOr<lmdb::Env::Usage> CurrentUsage() const { return env_->CurrentUsage(); }
+  // Whether `txn` is a transaction of this store's environment.
+  bool Holds(const Txn& txn) const { return mdb_txn_env(txn.get()) == env_->get(); }
 
  private:
-  explicit AuditStore(std::unique_ptr<lmdb::Env> env) : env_(std::move(env)) {}
+  explicit AuditStore(std::shared_ptr<lmdb::Env> env) : env_(std::move(env)) {}
   Status OpenDatabases(bool read_only);
 
-  std::unique_ptr<lmdb::Env> env_;
+  std::shared_ptr<lmdb::Env> env_;
   MDB_dbi records_ = 0;
   MDB_dbi index_ = 0;
   MDB_dbi meta_ = 0;

@@ -63,8 +63,12 @@ Status CheckAppendPoint(const AuditStore& store, ByteView key) {
 StatusOr<std::unique_ptr<AuditLog>> LmdbAuditLog::Open(const AuditOptions& options,
                                                        bool read_only) {
   KMS_RETURN_IF_ERROR(ValidateOptions(options));
-  KMS_ASSIGN_OR_RETURN(std::unique_ptr<AuditStore> store,
-                       AuditStore::Open(options.directory, options.map_size, read_only));
+  std::unique_ptr<AuditStore> store;
+  if (options.env != nullptr && !read_only) {
+    KMS_ASSIGN_OR_RETURN(store, AuditStore::Attach(options.env));
+  } else {
+    KMS_ASSIGN_OR_RETURN(store, AuditStore::Open(options.directory, options.map_size, read_only));
+  }
   if (!read_only) KMS_RETURN_IF_ERROR(CheckAppendPoint(*store, options.hmac_key.view()));
   std::unique_ptr<LmdbAuditLog> log(new LmdbAuditLog(options, read_only, std::move(store)));
   if (!read_only) log->writer_ = std::thread(&LmdbAuditLog::WriterLoop, log.get());
@@ -199,21 +203,38 @@ std::vector<LmdbAuditLog::Pending> LmdbAuditLog::NextBatch() {
 
 Status LmdbAuditLog::CommitBatch(std::span<const Pending> batch) {
   KMS_ASSIGN_OR_RETURN(Txn txn, store_->BeginWrite());
+  std::vector<const AuditEntry*> entries;
+  entries.reserve(batch.size());
+  for (const Pending& pending : batch) entries.push_back(&pending.entry);
+  KMS_RETURN_IF_ERROR(ExtendChain(txn, entries));
+  return txn.Commit();
+}
+
+Status LmdbAuditLog::AppendInTransaction(lmdb::Txn& txn, std::span<const AuditEntry> entries) {
+  if (read_only_) return Error(Code::kInternal, "audit log: opened read-only");
+  if (!store_->Holds(txn))
+    return Error(Code::kInternal, "audit log: the transaction is not the log's environment");
+  std::vector<const AuditEntry*> pointers;
+  pointers.reserve(entries.size());
+  for (const AuditEntry& entry : entries) pointers.push_back(&entry);
+  return ExtendChain(txn, pointers);
+}
+
+Status LmdbAuditLog::ExtendChain(Txn& txn, std::span<const AuditEntry* const> entries) {
   KMS_ASSIGN_OR_RETURN(ChainLink head, ReadAppendPoint(txn, *store_, key_.view()));
   KMS_ASSIGN_OR_RETURN(uint64_t stored_bytes, ReadStoredBytes(txn, *store_));
-  for (const Pending& pending : batch) {
+  for (const AuditEntry* entry : entries) {
     const uint64_t sequence = head.sequence + 1;
-    const std::string bytes = EncodeStoredRecord(sequence, head.hash, pending.entry);
+    const std::string bytes = EncodeStoredRecord(sequence, head.hash, *entry);
     // MDB_APPEND: sequences only grow; a stored sequence above the head fails
     // the commit rather than being overwritten.
     KMS_RETURN_IF_ERROR(txn.Put(store_->records(), EncodeUint64(sequence), bytes, MDB_APPEND));
-    KMS_RETURN_IF_ERROR(PutIndexEntries(txn, *store_, pending.entry, sequence));
+    KMS_RETURN_IF_ERROR(PutIndexEntries(txn, *store_, *entry, sequence));
     head = ChainLink{sequence, RecordHash(bytes)};
     stored_bytes += bytes.size();
   }
   KMS_RETURN_IF_ERROR(WriteLink(txn, *store_, LinkKind::kHead, head, key_.view()));
-  KMS_RETURN_IF_ERROR(WriteStoredBytes(txn, *store_, stored_bytes));
-  return txn.Commit();
+  return WriteStoredBytes(txn, *store_, stored_bytes);
 }
 
 void LmdbAuditLog::FinishBatch(std::span<Pending> batch, const Status& status) {

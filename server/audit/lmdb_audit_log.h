@@ -31,6 +31,7 @@ class LmdbAuditLog final : public AuditLog {
   ~LmdbAuditLog() override;
 
   void Append(AuditEntry entry, DurableCallback on_durable) override;
+  Status AppendInTransaction(lmdb::Txn& txn, std::span<const AuditEntry> entries) override;
   Status CheckWritable() const override;
   Status Flush() override;
   StatusOr<LookupEventsResult> LookupEvents(const LookupScope& scope,
@@ -58,6 +59,9 @@ class LmdbAuditLog final : public AuditLog {
   // fit) fails alone.
   void StoreBatch(std::vector<Pending>& batch);
   Status CommitBatch(std::span<const Pending> batch);
+  // Appends `entries` to the chain in `txn` (records, index entries, the
+  // re-signed head, the stored-bytes count).
+  Status ExtendChain(Txn& txn, std::span<const AuditEntry* const> entries);
   void FinishBatch(std::span<Pending> batch, const Status& status);
   // Sets full_ from the store's usage (or from a commit that found it full).
   void UpdateRoom(const Status& last_commit);

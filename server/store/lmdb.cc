@@ -33,6 +33,13 @@ StatusOr<Txn> Txn::Begin(MDB_env* env, bool read_only) {
   return Txn(txn);
 }
 
+StatusOr<Txn> Txn::BeginNested(const Txn& parent) {
+  MDB_txn* txn = nullptr;
+  const int rc = mdb_txn_begin(mdb_txn_env(parent.get()), parent.get(), 0, &txn);
+  if (rc != 0) return ErrorFor(rc, "begin nested transaction");
+  return Txn(txn);
+}
+
 StatusOr<std::optional<std::string_view>> Txn::Get(MDB_dbi dbi, std::string_view key) const {
   // No stored key is empty or longer than LMDB allows, so neither is found
   // (LMDB would refuse to look).

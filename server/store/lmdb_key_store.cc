@@ -262,9 +262,39 @@ class RecordCache {
   uint64_t generation_ = 0;
 };
 
+class LmdbKeyStore;
+
+// LmdbKeyStore's CallChanges. Opens the write transaction at the first
+// Update, holding the store's writer lock until it commits or aborts.
+class LmdbCallChanges final : public CallChanges {
+ public:
+  explicit LmdbCallChanges(LmdbKeyStore& store);
+  ~LmdbCallChanges() override;
+  LmdbCallChanges(const LmdbCallChanges&) = delete;
+  LmdbCallChanges& operator=(const LmdbCallChanges&) = delete;
+
+  lmdb::Txn* txn() override { return open() ? &txn_ : nullptr; }
+  Status Commit() override;
+
+  // Runs one Update nested in the call's transaction (opening it first).
+  Status Apply(const std::function<Status(KeyStoreTxn&)>& fn);
+  bool open() const { return txn_.get() != nullptr; }
+  const lmdb::Txn& txn_view() const { return txn_; }
+  const LmdbKeyStore& store() const { return store_; }
+
+ private:
+  LmdbKeyStore& store_;
+  std::unique_lock<std::mutex> lock_;
+  lmdb::Txn txn_;  // declared after lock_: aborted before the lock is released
+  Touched touched_;
+};
+
+// The call changes this thread is collecting, if any.
+thread_local LmdbCallChanges* t_collecting = nullptr;
+
 class LmdbKeyStore final : public KeyStore {
  public:
-  LmdbKeyStore(std::unique_ptr<lmdb::Env> env, Dbis dbi) : env_(std::move(env)), dbi_(dbi) {}
+  LmdbKeyStore(std::shared_ptr<lmdb::Env> env, Dbis dbi) : env_(std::move(env)), dbi_(dbi) {}
 
   StatusOr<std::shared_ptr<const KeyRecord>> GetKey(std::string_view key_id) override {
     return Cached<KeyRecord>(
@@ -275,9 +305,9 @@ class LmdbKeyStore final : public KeyStore {
   }
 
   StatusOr<Bytes> GetKeyMaterial(std::string_view key_id, uint32_t version) override {
-    KMS_ASSIGN_OR_RETURN(lmdb::Txn txn, env_->BeginRead());
+    KMS_ASSIGN_OR_RETURN(ReadTxn read, BeginRead());
     KMS_ASSIGN_OR_RETURN(std::string_view value,
-                         Get(txn, dbi_.material, MaterialKey(key_id, version)));
+                         Get(read.get(), dbi_.material, MaterialKey(key_id, version)));
     return ToBytes(value);
   }
 
@@ -308,9 +338,9 @@ class LmdbKeyStore final : public KeyStore {
     std::vector<std::string> ids;
     bool more = false;
     {
-      KMS_ASSIGN_OR_RETURN(lmdb::Txn txn, env_->BeginRead());
+      KMS_ASSIGN_OR_RETURN(ReadTxn read, BeginRead());
       KMS_RETURN_IF_ERROR(
-          PageOfDups(txn, dbi_.keys_by_scope, Join(account, region), marker, limit, &ids, &more));
+          PageOfDups(read.get(), dbi_.keys_by_scope, Join(account, region), marker, limit, &ids, &more));
     }
     Page<std::shared_ptr<const KeyRecord>> page;
     for (const std::string& id : ids) {
@@ -327,7 +357,8 @@ class LmdbKeyStore final : public KeyStore {
 
   StatusOr<Page<AliasRecord>> ListAliases(std::string_view account, std::string_view region,
                                           std::string_view marker, size_t limit) override {
-    KMS_ASSIGN_OR_RETURN(lmdb::Txn txn, env_->BeginRead());
+    KMS_ASSIGN_OR_RETURN(ReadTxn read, BeginRead());
+    const lmdb::Txn& txn = read.get();
     const std::string prefix = Join(Join(account, region), "");
     KMS_ASSIGN_OR_RETURN(lmdb::Cursor cursor, lmdb::Cursor::Open(txn, dbi_.aliases));
     const std::string start = prefix + std::string(marker);
@@ -348,7 +379,8 @@ class LmdbKeyStore final : public KeyStore {
   }
 
   StatusOr<std::vector<AliasRecord>> ListAliasesForKey(std::string_view key_id) override {
-    KMS_ASSIGN_OR_RETURN(lmdb::Txn txn, env_->BeginRead());
+    KMS_ASSIGN_OR_RETURN(ReadTxn read, BeginRead());
+    const lmdb::Txn& txn = read.get();
     std::vector<AliasRecord> out;
     KMS_RETURN_IF_ERROR(
         ScanDups(txn, dbi_.aliases_by_key, key_id, [&](std::string_view alias_key) -> Status {
@@ -362,7 +394,8 @@ class LmdbKeyStore final : public KeyStore {
 
   StatusOr<Page<GrantRecord>> ListRetirableGrants(std::string_view principal,
                                                   std::string_view marker, size_t limit) override {
-    KMS_ASSIGN_OR_RETURN(lmdb::Txn txn, env_->BeginRead());
+    KMS_ASSIGN_OR_RETURN(ReadTxn read, BeginRead());
+    const lmdb::Txn& txn = read.get();
     std::vector<std::string> refs;
     bool more = false;
     KMS_RETURN_IF_ERROR(
@@ -378,7 +411,8 @@ class LmdbKeyStore final : public KeyStore {
   }
 
   StatusOr<std::vector<std::shared_ptr<const KeyRecord>>> AllKeys() override {
-    KMS_ASSIGN_OR_RETURN(lmdb::Txn txn, env_->BeginRead());
+    KMS_ASSIGN_OR_RETURN(ReadTxn read, BeginRead());
+    const lmdb::Txn& txn = read.get();
     std::vector<std::shared_ptr<const KeyRecord>> out;
     KMS_RETURN_IF_ERROR(
         ScanPrefix(txn, dbi_.keys, "", [&](std::string_view, std::string_view v) -> Status {
@@ -390,6 +424,9 @@ class LmdbKeyStore final : public KeyStore {
   }
 
   Status Update(const std::function<Status(KeyStoreTxn&)>& fn) override {
+    if (LmdbCallChanges* changes = CollectingCall(); changes != nullptr) {
+      return changes->Apply(fn);
+    }
     std::lock_guard lock(write_mu_);
     KMS_ASSIGN_OR_RETURN(lmdb::Txn txn, env_->BeginWrite());
     Touched touched;
@@ -400,10 +437,21 @@ class LmdbKeyStore final : public KeyStore {
     return OkStatus();
   }
 
+  std::unique_ptr<CallChanges> CollectChanges() override {
+    return std::make_unique<LmdbCallChanges>(*this);
+  }
+
  private:
   template <class T, class Load>
   StatusOr<std::shared_ptr<const T>> Cached(RecordCache::Map<T>& map, const std::string& key,
                                             Load&& load) {
+    // A call's own uncommitted changes are read from its transaction and
+    // never cached.
+    if (const LmdbCallChanges* changes = CollectingCall();
+        changes != nullptr && changes->open()) {
+      KMS_ASSIGN_OR_RETURN(T value, load(changes->txn_view()));
+      return std::make_shared<const T>(std::move(value));
+    }
     uint64_t generation = 0;
     if (auto hit = cache_.Find(map, key, &generation)) return hit;
     KMS_ASSIGN_OR_RETURN(lmdb::Txn txn, env_->BeginRead());
@@ -435,11 +483,67 @@ class LmdbKeyStore final : public KeyStore {
     return OkStatus();
   }
 
-  std::unique_ptr<lmdb::Env> env_;
+  // Where this thread reads: its call's open transaction, else a new read
+  // transaction.
+  struct ReadTxn {
+    lmdb::Txn own;
+    const lmdb::Txn* call = nullptr;
+    const lmdb::Txn& get() const { return call != nullptr ? *call : own; }
+  };
+  StatusOr<ReadTxn> BeginRead() const {
+    if (const LmdbCallChanges* changes = CollectingCall(); changes != nullptr && changes->open())
+      return ReadTxn{lmdb::Txn(), &changes->txn_view()};
+    KMS_ASSIGN_OR_RETURN(lmdb::Txn txn, env_->BeginRead());
+    return ReadTxn{std::move(txn), nullptr};
+  }
+
+  // The changes this thread is collecting for this store, if any.
+  LmdbCallChanges* CollectingCall() const {
+    return t_collecting != nullptr && &t_collecting->store() == this ? t_collecting : nullptr;
+  }
+
+  friend class LmdbCallChanges;
+  std::shared_ptr<lmdb::Env> env_;
   Dbis dbi_;
   RecordCache cache_;
   std::mutex write_mu_;
 };
+
+LmdbCallChanges::LmdbCallChanges(LmdbKeyStore& store) : store_(store) {
+  KMS_CHECK(t_collecting == nullptr);
+  t_collecting = this;
+}
+
+LmdbCallChanges::~LmdbCallChanges() {
+  if (t_collecting == this) t_collecting = nullptr;
+}
+
+Status LmdbCallChanges::Apply(const std::function<Status(KeyStoreTxn&)>& fn) {
+  if (!open()) {
+    // Held until the call commits or aborts: the store's other writers wait,
+    // as LMDB's own writer lock would make them.
+    lock_ = std::unique_lock(store_.write_mu_);
+    KMS_ASSIGN_OR_RETURN(txn_, store_.env_->BeginWrite());
+  }
+  KMS_ASSIGN_OR_RETURN(lmdb::Txn child, lmdb::Txn::BeginNested(txn_));
+  Touched touched;
+  LmdbKeyStoreTxn view(child, store_.dbi_, &touched);
+  KMS_RETURN_IF_ERROR(fn(view));
+  KMS_RETURN_IF_ERROR(child.Commit());
+  touched_.keys.merge(touched.keys);
+  touched_.aliases.merge(touched.aliases);
+  touched_.grant_keys.merge(touched.grant_keys);
+  return OkStatus();
+}
+
+Status LmdbCallChanges::Commit() {
+  if (t_collecting == this) t_collecting = nullptr;
+  if (!open()) return OkStatus();
+  const Status committed = txn_.Commit();
+  if (committed.ok()) store_.cache_.Invalidate(touched_);
+  lock_.unlock();
+  return committed;
+}
 
 }  // namespace
 }  // namespace kms::store
@@ -447,9 +551,12 @@ class LmdbKeyStore final : public KeyStore {
 namespace kms {
 
 StatusOr<std::unique_ptr<KeyStore>> OpenLmdbKeyStore(const LmdbKeyStoreOptions& options) {
-  KMS_ASSIGN_OR_RETURN(
-      std::unique_ptr<lmdb::Env> env,
-      lmdb::Env::Open(lmdb::EnvOptions{options.directory, options.map_size_bytes, 16, false}));
+  std::shared_ptr<lmdb::Env> env = options.env;
+  if (env == nullptr) {
+    KMS_ASSIGN_OR_RETURN(
+        env,
+        lmdb::Env::Open(lmdb::EnvOptions{options.directory, options.map_size_bytes, 16, false}));
+  }
   store::Dbis dbi{};
   KMS_ASSIGN_OR_RETURN(dbi.keys, env->OpenDb("keys", 0));
   KMS_ASSIGN_OR_RETURN(dbi.material, env->OpenDb("material", 0));

@@ -226,7 +226,7 @@ def test_kill_9_loses_no_answered_call_and_the_chain_verifies():
 
 def tamper(data_dir, mutate):
     import lmdb
-    env = lmdb.open(os.path.join(data_dir, "audit"), max_dbs=8, map_size=1 << 33)
+    env = lmdb.open(os.path.join(data_dir, "state"), max_dbs=16, map_size=1 << 34)
     records = env.open_db(b"records")
     with env.begin(write=True, db=records) as txn:
         keys = [k for k, _ in txn.cursor()]

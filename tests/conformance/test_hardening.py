@@ -32,7 +32,7 @@ def records_for(kmsd, request_id, event_name, who="alice"):
 
 def stored_keys(kmsd):
     """Every key record in the key store's LMDB (read beside the server)."""
-    env = lmdb.open(os.path.join(kmsd.data_dir, "keys"), readonly=True, lock=False, max_dbs=16)
+    env = lmdb.open(os.path.join(kmsd.data_dir, "state"), readonly=True, lock=False, max_dbs=16)
     try:
         db = env.open_db(b"keys", create=False)
         with env.begin(db=db) as txn:
@@ -260,7 +260,7 @@ def test_records_hold_what_cloudtrail_records_bounded(kmsd):
 
 
 def test_a_full_audit_log_refuses_calls_cleanly_and_changes_nothing(tmp_path):
-    server = Kmsd(write_config(tmp_path, audit={"map_size_mb": 16}))
+    server = Kmsd(write_config(tmp_path, storage={"map_size_mb": 16}, audit={"map_size_mb": 16}))
     try:
         kms = server.client()
         key = kms.create_key()["KeyMetadata"]["KeyId"]
@@ -358,7 +358,7 @@ def test_an_unreadable_stored_policy_denies_every_request(tmp_path):
     try:
         key = server.client().create_key()["KeyMetadata"]["KeyId"]
         server.stop()
-        env = lmdb.open(os.path.join(server.data_dir, "keys"), max_dbs=16)
+        env = lmdb.open(os.path.join(server.data_dir, "state"), max_dbs=16, map_size=1 << 34)
         db = env.open_db(b"keys", create=False)
         with env.begin(db=db, write=True) as txn:
             record = json.loads(txn.get(key.encode()))

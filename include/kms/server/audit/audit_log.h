@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,6 +19,11 @@
 #include "kms/server/audit/audit_event.h"
 #include "kms/server/audit/audit_lookup.h"
 #include "kms/status.h"
+
+namespace kms::lmdb {
+class Env;
+class Txn;
+}  // namespace kms::lmdb
 
 namespace kms::audit {
 
@@ -33,8 +39,12 @@ struct AuditOptions {
   // When false nothing is stored: Append reports durable at once, lookups
   // return no events. For measuring what the log costs.
   bool enabled = true;
-  // The log's own LMDB environment; created (mode 0700) if missing.
-  std::string directory = "data/audit";
+  // The log's LMDB environment; created (mode 0700) if missing.
+  std::string directory = "data/state";
+  // An environment already open (the one the key store uses, so that a
+  // change and its record commit in one transaction: AppendInTransaction);
+  // when set, directory and map_size are not used.
+  std::shared_ptr<lmdb::Env> env;
   // LMDB map size: the most the log can hold. Sparse, so a large value costs
   // nothing until used.
   size_t map_size = size_t{8} << 30;
@@ -120,6 +130,14 @@ class AuditLog {
   // on I/O: when max_queue records are already waiting, `on_durable` gets
   // kThrottling at once, and the caller must fail the request.
   virtual void Append(AuditEntry entry, DurableCallback on_durable) = 0;
+
+  // Stores `entries` in `txn`, a write transaction of the log's environment
+  // that also holds the changes they record: they are durable, in the chain,
+  // when the caller commits it, and gone with it when it aborts. The caller
+  // runs nothing else in the transaction afterwards but the commit. kStoreFull
+  // when they do not fit; kInternal when the log is read-only or was opened on
+  // another environment. A disabled log stores nothing and returns OK.
+  virtual Status AppendInTransaction(lmdb::Txn& txn, std::span<const AuditEntry> entries) = 0;
 
   // kStoreFull while the log is full, or so nearly full (90 % of its map)
   // that only calls already under way may still append: callers refuse new

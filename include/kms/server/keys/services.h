@@ -22,7 +22,12 @@ struct Services {
         grants(deps),
         crypto(deps),
         explain(deps),
-        access_(deps.access) {}
+        access_(deps.access),
+        store_(deps.store) {}
+
+  // Starts holding this thread's state changes for the call's record: they
+  // commit with it (see CallChanges), and not before.
+  std::unique_ptr<CallChanges> CollectChanges() { return store_.CollectChanges(); }
 
   // Authorizes an action that names no key by the caller's IAM policies
   // (CloudTrail's cloudtrail:LookupEvents).
@@ -42,6 +47,7 @@ struct Services {
 
  private:
   Access& access_;
+  KeyStore& store_;
 };
 
 }  // namespace kms::keys

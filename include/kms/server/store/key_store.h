@@ -20,6 +20,11 @@
 #include "kms/server/store/key_record.h"
 #include "kms/status.h"
 
+namespace kms::lmdb {
+class Env;
+class Txn;
+}  // namespace kms::lmdb
+
 namespace kms {
 
 // A read-write view inside one transaction. Not thread-safe; valid only
@@ -55,6 +60,24 @@ template <class T>
 struct Page {
   std::vector<T> items;
   std::string next_marker;
+};
+
+// One call's changes, held in one open write transaction until the call's
+// audit record joins them (no effect without its record: DESIGN.md §6).
+// While it lives, every KeyStore::Update on the thread that made it runs
+// inside that transaction (each Update nested, so a failed one leaves no
+// trace), and the store's reads on that thread see the changes; nobody else
+// sees them, and nothing is durable, until Commit. Destroyed uncommitted, it
+// aborts them. Not thread-safe: made, used and destroyed on one thread.
+class CallChanges {
+ public:
+  virtual ~CallChanges() = default;
+  // The write transaction holding the changes, for what must commit with
+  // them; nullptr while no Update has run.
+  virtual lmdb::Txn* txn() = 0;
+  // Commits the transaction (when there is one); then readers see the
+  // changes. Either way, later Updates on this thread commit on their own.
+  virtual Status Commit() = 0;
 };
 
 class KeyStore {
@@ -93,12 +116,21 @@ class KeyStore {
 
   // Runs `fn` in one write transaction; commits when it returns OK, aborts
   // otherwise and returns its error.
+  // Inside CollectChanges(), joins the call's transaction instead.
   virtual Status Update(const std::function<Status(KeyStoreTxn&)>& fn) = 0;
+
+  // Starts collecting this thread's Updates (see CallChanges). At most one
+  // per thread at a time.
+  virtual std::unique_ptr<CallChanges> CollectChanges() = 0;
 };
 
 struct LmdbKeyStoreOptions {
   std::string directory;  // created if missing
   uint64_t map_size_bytes = uint64_t{4} << 30;
+  // The environment to keep the key databases in, shared with the audit log
+  // so that a change and its record commit together; when set, directory and
+  // map_size_bytes are not used.
+  std::shared_ptr<lmdb::Env> env;
 };
 StatusOr<std::unique_ptr<KeyStore>> OpenLmdbKeyStore(const LmdbKeyStoreOptions& options);
 

@@ -35,6 +35,10 @@ class Txn {
   ~Txn();
 
   static StatusOr<Txn> Begin(MDB_env* env, bool read_only);
+  // A child of the write transaction `parent`: its changes join the parent
+  // when it commits and vanish when it aborts. The parent must not be used
+  // while the child is open.
+  static StatusOr<Txn> BeginNested(const Txn& parent);
 
   MDB_txn* get() const { return txn_; }
   // The value under `key` (valid until the transaction ends), or nullopt
