@@ -138,8 +138,9 @@ int RunAudit(const config::ServerConfig& config, const Flags& flags) {
 // then every `period` until stopped.
 class Maintenance {
  public:
-  Maintenance(keys::KeyService& keys, std::chrono::seconds period)
-      : thread_([this, &keys, period] { Run(keys, period); }) {}
+  Maintenance(keys::KeyService& keys, keys::KeyService::MaintenanceRecorder record,
+              std::chrono::seconds period)
+      : record_(std::move(record)), thread_([this, &keys, period] { Run(keys, period); }) {}
   ~Maintenance() {
     {
       std::lock_guard lock(mu_);
@@ -155,7 +156,7 @@ class Maintenance {
     std::unique_lock lock(mu_);
     while (!stop_) {
       lock.unlock();
-      auto changed = keys.RunMaintenance();
+      auto changed = keys.RunMaintenance(record_);
       if (!changed)
         std::fprintf(stderr, "kmsd: key maintenance: %s\n", changed.error().ToString().c_str());
       lock.lock();
@@ -163,6 +164,7 @@ class Maintenance {
     }
   }
 
+  const keys::KeyService::MaintenanceRecorder record_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;
@@ -242,7 +244,8 @@ int Serve(const config::ServerConfig& config, const Flags& flags) {
   RaiseOpenFileLimit(options.max_connections);
   auto server = http::StartServer(options, *endpoint);
   if (!server) return Fail(server.error());
-  Maintenance maintenance(key_service, std::chrono::seconds(60));
+  Maintenance maintenance(key_service, api::MaintenanceRecorder(audit_log->get(), clock),
+                          std::chrono::seconds(60));
 
   const uint16_t port = (*server)->port();
   std::fprintf(stderr, "kmsd: listening on http://%s:%u (data in %s, %d threads, auth %s)\n",

@@ -34,6 +34,7 @@ std::string_view RoleIdOf(std::string_view principal_id) {
 // The service that made the call, if any: the explicit invoked_by, or the
 // principal itself when it is a service.
 std::string_view EffectiveInvokedBy(const CloudTrailEvent& event) {
+  if (event.service_event) return kAwsInternal;
   if (!event.invoked_by.empty()) return event.invoked_by;
   if (event.principal.type == PrincipalType::kAwsService) return event.principal.arn;
   return {};
@@ -76,6 +77,12 @@ void WriteUserIdentity(json::Writer& writer, const CloudTrailEvent& event) {
   const std::string_view invoked_by = EffectiveInvokedBy(event);
   writer.Key("userIdentity");
   writer.StartObject();
+  if (event.service_event) {
+    writer.Field("accountId", event.recipient_account_id);
+    writer.Field("invokedBy", invoked_by);
+    writer.EndObject();
+    return;
+  }
   writer.Field("type", PrincipalTypeName(principal.type));
   if (principal.type != PrincipalType::kAwsService) {
     writer.Field("principalId", principal.principal_id);
@@ -151,12 +158,12 @@ StatusOr<std::string> BuildCloudTrailRecord(const CloudTrailEvent& event) {
   writer.Field("eventVersion", kEventVersion);
   WriteUserIdentity(writer, event);
   WriteCallMembers(writer, event);
-  writer.Field("requestID", event.request_id);
+  if (!event.service_event) writer.Field("requestID", event.request_id);
   writer.Field("eventID", event.event_id);
   writer.Key("readOnly");
   writer.Bool(event.read_only);
   if (!event.resource_arns.empty()) WriteResources(writer, event);
-  writer.Field("eventType", "AwsApiCall");
+  writer.Field("eventType", event.service_event ? "AwsServiceEvent" : "AwsApiCall");
   writer.Key("managementEvent");
   writer.Bool(true);
   writer.Field("recipientAccountId", event.recipient_account_id);
@@ -174,8 +181,10 @@ StatusOr<AuditEntry> MakeAuditEntry(const CloudTrailEvent& event) {
   entry.event_source = event.event_source;
   entry.event_time = event.event_time;
   entry.read_only = event.read_only;
-  entry.username = LookupUsername(event.principal);
-  entry.access_key_id = event.access_key_id;
+  if (!event.service_event) {
+    entry.username = LookupUsername(event.principal);
+    entry.access_key_id = event.access_key_id;
+  }
   entry.account_id = event.recipient_account_id;
   entry.region = event.region;
   for (const std::string& arn : event.resource_arns) {

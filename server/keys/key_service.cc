@@ -241,23 +241,33 @@ StatusOr<SecretBytes> KeyService::Decrypt(const BlobKey& blob_key,
   return OpenCiphertextBlob(*backing, blob_key.blob, context);
 }
 
-StatusOr<int> KeyService::RunMaintenance() {
+StatusOr<int> KeyService::RunMaintenance(const MaintenanceRecorder& record) {
   KMS_ASSIGN_OR_RETURN(auto all, store_.AllKeys());
   const EpochMillis now = clock_.NowMillis();
   int changed = 0;
   for (const auto& key : all) {
+    MaintenanceChange change{MaintenanceChange::Kind::kDeleted, key, ""};
+    // The change waits in one transaction for its record.
+    std::unique_ptr<CallChanges> changes = store_.CollectChanges();
     if (key->state == KeyState::kPendingDeletion && key->deletion_date <= now) {
       KMS_RETURN_IF_ERROR(
           store_.Update([&](KeyStoreTxn& txn) { return txn.DeleteKey(key->key_id); }));
+    } else if (key->state == KeyState::kEnabled && key->rotation_enabled &&
+               key->next_rotation_date <= now) {
+      KMS_ASSIGN_OR_RETURN(auto rotated, RotateKey(key->key_id));
+      change.kind = MaintenanceChange::Kind::kRotated;
+      change.key_material_id = rotated->current().material_id;
+    } else {
+      continue;
+    }
+    if (record) KMS_RETURN_IF_ERROR(record(change, *changes));
+    KMS_RETURN_IF_ERROR(changes->Commit());
+    if (change.kind == MaintenanceChange::Kind::kDeleted) {
       std::unique_lock lock(material_mu_);
       for (const KeyVersion& v : key->versions)
         material_cache_.erase(MaterialCacheKey(key->key_id, v.version));
-      ++changed;
-    } else if (key->state == KeyState::kEnabled && key->rotation_enabled &&
-               key->next_rotation_date <= now) {
-      KMS_RETURN_IF_ERROR(RotateKey(key->key_id));
-      ++changed;
     }
+    ++changed;
   }
   return changed;
 }

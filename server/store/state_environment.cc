@@ -23,10 +23,13 @@ std::unexpected<Status> FileSystemError(const std::string& what, const std::erro
 // Copies every named database of `from` (entries and flags) into `to`.
 Status CopyDatabases(const lmdb::Env& from, lmdb::Txn& to) {
   KMS_ASSIGN_OR_RETURN(lmdb::Txn source, from.BeginRead());
-  // The main database lists the named ones.
+  // The main (unnamed) database lists the named ones.
   std::vector<std::string> names;
   {
-    KMS_ASSIGN_OR_RETURN(lmdb::Cursor cursor, lmdb::Cursor::Open(source, 0));
+    MDB_dbi main = 0;
+    if (int rc = mdb_dbi_open(source.get(), nullptr, 0, &main); rc != 0)
+      return lmdb::ErrorFor(rc, "open the main database");
+    KMS_ASSIGN_OR_RETURN(lmdb::Cursor cursor, lmdb::Cursor::Open(source, main));
     MDB_val key;
     MDB_val value;
     int rc = cursor.Get(&key, &value, MDB_FIRST);

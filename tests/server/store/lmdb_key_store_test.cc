@@ -196,3 +196,80 @@ TEST_F(LmdbKeyStoreTest, ConcurrentReadersAndWritersStayConsistent) {
 
 }  // namespace
 }  // namespace kms
+
+namespace kms {
+namespace {
+
+// A call's changes: held in one transaction, seen only by the call, durable
+// only with Commit, gone when dropped.
+TEST_F(LmdbKeyStoreTest, CallChangesAreSeenOnlyByTheCallUntilCommitted) {
+  const KeyRecord first = MakeKey("11111111-1111-4111-8111-111111111111");
+  const KeyRecord second = MakeKey("22222222-2222-4222-8222-222222222222");
+  auto changes = store_->CollectChanges();
+  EXPECT_EQ(changes->txn(), nullptr);  // nothing changed yet
+  ASSERT_THAT(PutKey(first), IsOk());
+  ASSERT_THAT(PutAlias("alias/first", first.key_id), IsOk());
+  ASSERT_NE(changes->txn(), nullptr);
+  // The call reads its own changes...
+  KMS_ASSERT_OK_AND_ASSIGN(auto mine, store_->GetKey(first.key_id));
+  EXPECT_EQ(*mine, first);
+  KMS_ASSERT_OK_AND_ASSIGN(auto page, store_->ListKeys("111122223333", "us-east-1", "", 10));
+  EXPECT_EQ(page.items.size(), 1u);
+  // ...another thread does not (and does not wait for them).
+  std::thread other([&] {
+    EXPECT_THAT(store_->GetKey(first.key_id), StatusIs(Code::kNotFound));
+    EXPECT_THAT(store_->GetAlias("111122223333", "us-east-1", "alias/first"),
+                StatusIs(Code::kNotFound));
+  });
+  other.join();
+  // A failed Update leaves no trace, and the others stand.
+  EXPECT_THAT(store_->Update([&](KeyStoreTxn& txn) -> Status {
+    KMS_RETURN_IF_ERROR(txn.PutKey(second));
+    return Status(Code::kValidation, "refused");
+  }),
+              StatusIs(Code::kValidation));
+  EXPECT_THAT(store_->GetKey(second.key_id), StatusIs(Code::kNotFound));
+  ASSERT_THAT(changes->Commit(), IsOk());
+  changes.reset();
+  KMS_ASSERT_OK_AND_ASSIGN(auto committed, store_->GetKey(first.key_id));
+  EXPECT_EQ(*committed, first);
+  EXPECT_THAT(store_->GetKey(second.key_id), StatusIs(Code::kNotFound));
+  Reopen();
+  EXPECT_THAT(store_->GetKey(first.key_id), IsOk());
+}
+
+TEST_F(LmdbKeyStoreTest, DroppedCallChangesLeaveNothingAndUpdatesCommitAloneAgain) {
+  const KeyRecord key = MakeKey("11111111-1111-4111-8111-111111111111");
+  ASSERT_THAT(PutKey(key), IsOk());
+  KMS_ASSERT_OK_AND_ASSIGN(auto cached, store_->GetKey(key.key_id));  // now cached
+  {
+    auto changes = store_->CollectChanges();
+    ASSERT_THAT(store_->Update([&](KeyStoreTxn& txn) { return txn.DeleteKey(key.key_id); }),
+                IsOk());
+    EXPECT_THAT(store_->GetKey(key.key_id), StatusIs(Code::kNotFound));
+  }
+  // Dropped: the key is still there, for everyone, and after a restart.
+  KMS_ASSERT_OK_AND_ASSIGN(auto still, store_->GetKey(key.key_id));
+  EXPECT_EQ(*still, key);
+  Reopen();
+  EXPECT_THAT(store_->GetKey(key.key_id), IsOk());
+  // Without a collector, an Update commits by itself.
+  ASSERT_THAT(store_->Update([&](KeyStoreTxn& txn) { return txn.DeleteKey(key.key_id); }), IsOk());
+  Reopen();
+  EXPECT_THAT(store_->GetKey(key.key_id), StatusIs(Code::kNotFound));
+}
+
+TEST_F(LmdbKeyStoreTest, CommittedCallChangesReplaceCachedRecords) {
+  KeyRecord key = MakeKey("11111111-1111-4111-8111-111111111111");
+  ASSERT_THAT(PutKey(key), IsOk());
+  KMS_ASSERT_OK_AND_ASSIGN(auto before, store_->GetKey(key.key_id));  // cached
+  key.description = "changed";
+  auto changes = store_->CollectChanges();
+  ASSERT_THAT(PutKey(key), IsOk());
+  ASSERT_THAT(changes->Commit(), IsOk());
+  KMS_ASSERT_OK_AND_ASSIGN(auto after, store_->GetKey(key.key_id));
+  EXPECT_EQ(after->description, "changed");
+}
+
+}  // namespace
+}  // namespace kms

@@ -12,6 +12,7 @@
 #include "kms/server/auth/authenticator.h"
 #include "kms/server/config/config.h"
 #include "kms/server/http/http_server.h"
+#include "kms/server/keys/key_service.h"
 #include "kms/server/keys/services.h"
 
 namespace kms::api {
@@ -28,6 +29,12 @@ struct Services {
 std::unique_ptr<http::Handler> NewEndpoint(const Services& services,
                                            const auth::Authenticator& authenticator,
                                            audit::AuditLog* audit);
+
+// What the maintenance sweep (KeyService::RunMaintenance) records with each
+// change: a DeleteKey or RotateKey AwsServiceEvent in the key's account, as
+// CloudTrail records them. `audit` (may be null) and `clock` must outlive it.
+keys::KeyService::MaintenanceRecorder MaintenanceRecorder(audit::AuditLog* audit,
+                                                          const Clock& clock);
 
 }  // namespace kms::api
 

@@ -19,6 +19,8 @@ inline constexpr std::string_view kKmsEventSource = "kms.amazonaws.com";
 // eventSource of the records of CloudTrail's own calls (LookupEvents).
 inline constexpr std::string_view kCloudTrailEventSource = "cloudtrail.amazonaws.com";
 inline constexpr std::string_view kKmsKeyResourceType = "AWS::KMS::Key";
+// invokedBy, sourceIPAddress and userAgent of a service event.
+inline constexpr std::string_view kAwsInternal = "AWS Internal";
 // The most bytes of an errorMessage or userAgent a record keeps (a validation
 // message echoes the caller's values; a User-Agent is the caller's to choose):
 // longer ones are cut, ending in "...", as CloudTrail cuts fields.
@@ -63,6 +65,10 @@ struct CloudTrailEvent {
   bool read_only = false;
   std::vector<std::string> resource_arns;  // key ARNs the call touched
   std::string recipient_account_id;        // the account whose log holds the record
+  // An AwsServiceEvent: a change KMS made by itself (the maintenance sweep's
+  // deletions and rotations), with userIdentity {accountId, invokedBy "AWS
+  // Internal"}, no principal, access key or request id.
+  bool service_event = false;
   std::optional<TlsDetails> tls_details;
 };
 

@@ -150,9 +150,23 @@ class KeyService {
   StatusOr<BlobKey> IdentifyBlob(const Scope& scope, ByteView ciphertext);
   StatusOr<SecretBytes> Decrypt(const BlobKey& blob_key, const EncryptionContext& context);
 
+  // What the maintenance sweep did to one key, for its record.
+  struct MaintenanceChange {
+    enum class Kind { kDeleted, kRotated };
+    Kind kind;
+    std::shared_ptr<const KeyRecord> key;  // as it was before the change
+    std::string key_material_id;           // the new version's, when rotated
+  };
+  // Stores the record of `change` in `changes`' transaction (see CallChanges);
+  // the change commits only when it returns OK.
+  using MaintenanceRecorder =
+      std::function<Status(const MaintenanceChange& change, CallChanges& changes)>;
+
   // Deletes keys whose deletion date has passed and rotates keys that are
-  // due. Returns the number of keys changed.
-  StatusOr<int> RunMaintenance();
+  // due, each change in its own transaction with its record (`record`; none
+  // when it is empty, for tests that do not look). Stops at the first change
+  // that fails, which changes nothing. Returns the number of keys changed.
+  StatusOr<int> RunMaintenance(const MaintenanceRecorder& record = nullptr);
 
   const Clock& clock() const { return clock_; }
   const RootKey& root_key() const { return *root_key_; }
