@@ -52,6 +52,36 @@ TEST(CloudTrailEventTest, IamUserRecordIsExactlyAwsShape) {
       R"("eventCategory":"Management"})");
 }
 
+// The sweep's deletion of a key, as AWS's DeleteKey example (ct-delete-key)
+// shows it: no principal, "AWS Internal", an AwsServiceEvent, no requestID.
+TEST(CloudTrailEventTest, ServiceEventIsAwsInternal) {
+  CloudTrailEvent event;
+  event.service_event = true;
+  event.event_name = "DeleteKey";
+  event.region = "us-east-1";
+  event.event_time = Time("2020-07-31T00:07:00Z");
+  event.event_id = "b25f9cda-74e1-4458-847b-4972a0bf9668";
+  event.recipient_account_id = kAccount;
+  event.resource_arns = {KeyArn("k1")};
+  event.response_elements = R"({"keyId":")" + KeyArn("k1") + R"("})";
+  KMS_ASSERT_OK_AND_ASSIGN(std::string record, BuildCloudTrailRecord(event));
+  EXPECT_EQ(
+      record,
+      R"({"eventVersion":"1.11","userIdentity":{"accountId":"111122223333",)"
+      R"("invokedBy":"AWS Internal"},"eventTime":"2020-07-31T00:07:00Z",)"
+      R"("eventSource":"kms.amazonaws.com","eventName":"DeleteKey","awsRegion":"us-east-1",)"
+      R"("sourceIPAddress":"AWS Internal","userAgent":"AWS Internal","requestParameters":null,)"
+      R"("responseElements":{"keyId":"arn:aws:kms:us-east-1:111122223333:key/k1"},)"
+      R"("eventID":"b25f9cda-74e1-4458-847b-4972a0bf9668","readOnly":false,)"
+      R"("resources":[{"accountId":"111122223333","type":"AWS::KMS::Key",)"
+      R"("ARN":"arn:aws:kms:us-east-1:111122223333:key/k1"}],"eventType":"AwsServiceEvent",)"
+      R"("managementEvent":true,"recipientAccountId":"111122223333",)"
+      R"("eventCategory":"Management"})");
+  KMS_ASSERT_OK_AND_ASSIGN(AuditEntry entry, MakeAuditEntry(event));
+  EXPECT_EQ(entry.username, "");
+  EXPECT_EQ(entry.access_key_id, "");
+}
+
 // The composite GenerateDataKey-by-RDS example of kms-wire-protocol.md section 8.
 TEST(CloudTrailEventTest, AssumedRoleInvokedByServiceMatchesReferenceExample) {
   CloudTrailEvent e;

@@ -225,6 +225,68 @@ TEST_F(KeyServiceTest, MaintenanceDeletesAfterTheWindowAndRotatesWhenDue) {
   EXPECT_EQ(after.key->next_rotation_date, clock_.NowMillis() + 90 * kDay);
 }
 
+// No effect without its record: each change of the sweep commits only with
+// the record its recorder stores in the change's transaction.
+TEST_F(KeyServiceTest, MaintenanceChangesCommitOnlyWithTheirRecords) {
+  auto doomed = Create();
+  auto rotating = Create();
+  ASSERT_TRUE(service_
+                  ->UpdateKey(doomed->key_id,
+                              [&](KeyRecord& k) {
+                                k.state = KeyState::kPendingDeletion;
+                                k.deletion_date = clock_.NowMillis() + kDay;
+                                return OkStatus();
+                              })
+                  .has_value());
+  ASSERT_TRUE(service_
+                  ->UpdateKey(rotating->key_id,
+                              [&](KeyRecord& k) {
+                                k.rotation_enabled = true;
+                                k.rotation_period_days = 90;
+                                k.next_rotation_date = clock_.NowMillis() + kDay;
+                                return OkStatus();
+                              })
+                  .has_value());
+  clock_.Advance(kDay);
+  // A recorder that cannot store the record: nothing changes.
+  const auto refuse = [](const KeyService::MaintenanceChange&, CallChanges& changes) -> Status {
+    EXPECT_NE(changes.txn(), nullptr);  // the change is there, uncommitted
+    return Status(Code::kStoreFull, "no room");
+  };
+  EXPECT_THAT(service_->RunMaintenance(refuse), StatusIs(Code::kStoreFull));
+  Open();  // what is durable
+  KMS_ASSERT_OK_AND_ASSIGN(ResolvedKey kept,
+                           service_->Resolve(kUsEast, doomed->key_id, KeyIdForms::kAny));
+  EXPECT_EQ(kept.key->state, KeyState::kPendingDeletion);
+  KMS_ASSERT_OK_AND_ASSIGN(ResolvedKey unrotated,
+                           service_->Resolve(kUsEast, rotating->key_id, KeyIdForms::kAny));
+  EXPECT_EQ(unrotated.key->versions.size(), 1u);
+  // A recorder that stores it: both changes, each recorded once.
+  std::vector<std::pair<KeyService::MaintenanceChange::Kind, std::string>> recorded;
+  const auto record = [&](const KeyService::MaintenanceChange& change,
+                          CallChanges& changes) -> Status {
+    EXPECT_NE(changes.txn(), nullptr);
+    recorded.emplace_back(change.kind, change.key->key_id);
+    if (change.kind == KeyService::MaintenanceChange::Kind::kRotated) {
+      EXPECT_EQ(change.key_material_id.size(), 64u);
+    }
+    return OkStatus();
+  };
+  KMS_ASSERT_OK_AND_ASSIGN(int changed, service_->RunMaintenance(record));
+  EXPECT_EQ(changed, 2);
+  EXPECT_THAT(recorded, ::testing::UnorderedElementsAre(
+                            std::pair(KeyService::MaintenanceChange::Kind::kDeleted,
+                                      doomed->key_id),
+                            std::pair(KeyService::MaintenanceChange::Kind::kRotated,
+                                      rotating->key_id)));
+  Open();
+  EXPECT_THAT(service_->Resolve(kUsEast, doomed->key_id, KeyIdForms::kAny),
+              StatusIs(Code::kNotFound));
+  KMS_ASSERT_OK_AND_ASSIGN(ResolvedKey rotated,
+                           service_->Resolve(kUsEast, rotating->key_id, KeyIdForms::kAny));
+  EXPECT_EQ(rotated.key->versions.size(), 2u);
+}
+
 TEST_F(KeyServiceTest, KeyStateRulesFollowTheKmsTable) {
   KeyRecord key = *Create();
   key.state = KeyState::kDisabled;
