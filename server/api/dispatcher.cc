@@ -60,7 +60,9 @@ Status AnswerForUnrecordedCall(const Status& failure) {
     case Code::kStoreFull:
       return Status(Code::kStoreFull, "The audit log is full; see docs/limits.md");
     default:
-      return Status(Code::kInternal, "");
+      return Status(Code::kInternal,
+                    "kmsd could not store the call's audit record, so the call had no effect; "
+                    "see the server's log");
   }
 }
 

@@ -160,6 +160,10 @@ void LmdbAuditLog::WriterLoop() {
 void LmdbAuditLog::StoreBatch(std::vector<Pending>& batch) {
   const Status status = CommitBatch(batch);
   UpdateRoom(status);
+  if (!status.ok()) {
+    std::fprintf(stderr, "kmsd: the audit log could not store %zu records (their calls fail): %s\n",
+                 batch.size(), status.ToString().c_str());
+  }
   if (status.ok() || batch.size() == 1) return FinishBatch(batch, status);
   for (Pending& pending : batch) {
     const Status one = CommitBatch(std::span<const Pending>(&pending, 1));

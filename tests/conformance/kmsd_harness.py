@@ -24,6 +24,9 @@ KMSD = os.environ.get("KMSD_BINARY", os.path.join(ROOT, "build", "server", "kmsd
 CONFIG = os.path.join(ROOT, "config", "kmsd.json")
 AWS_CLI = "/usr/bin/aws"
 
+FAIL_IO_LIBRARY = os.environ.get("KMSD_FAIL_IO_LIBRARY",
+                                 os.path.join(ROOT, "build", "tests", "libkmsd_fail_io.so"))
+
 ACCOUNT = "111122223333"
 OTHER_ACCOUNT = "444455556666"
 
@@ -39,6 +42,18 @@ def write_config(tmp_path, **changes):
     with open(path, "w") as f:
         json.dump(config, f)
     return path
+
+
+def stored_keys(data_dir):
+    """Every key record in the state environment (read beside the server)."""
+    import lmdb
+    env = lmdb.open(os.path.join(data_dir, "state"), readonly=True, lock=False, max_dbs=16)
+    try:
+        db = env.open_db(b"keys", create=False)
+        with env.begin(db=db) as txn:
+            return [json.loads(value) for _, value in txn.cursor()]
+    finally:
+        env.close()
 
 
 def read_until_closed(sock):

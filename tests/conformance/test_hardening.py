@@ -18,7 +18,7 @@ import lmdb
 import pytest
 
 from kmsd_harness import (ACCOUNT, CONFIG, KMSD, OTHER_ACCOUNT, FixedTimeSigV4, Kmsd, closed_within, error_code,
-                          read_until_closed, write_config)
+                          read_until_closed, stored_keys, write_config)
 
 
 def records_for(kmsd, request_id, event_name, who="alice"):
@@ -28,17 +28,6 @@ def records_for(kmsd, request_id, event_name, who="alice"):
                                  MaxResults=50)["Events"]
     records = [json.loads(e["CloudTrailEvent"]) for e in events]
     return [r for r in records if r["requestID"] == request_id]
-
-
-def stored_keys(kmsd):
-    """Every key record in the key store's LMDB (read beside the server)."""
-    env = lmdb.open(os.path.join(kmsd.data_dir, "state"), readonly=True, lock=False, max_dbs=16)
-    try:
-        db = env.open_db(b"keys", create=False)
-        with env.begin(db=db) as txn:
-            return [json.loads(value) for _, value in txn.cursor()]
-    finally:
-        env.close()
 
 
 def new_key(kmsd, **kwargs):
@@ -275,12 +264,12 @@ def test_a_full_audit_log_refuses_calls_cleanly_and_changes_nothing(tmp_path):
         assert refused.status == 500 and refused.error_type == "KMSInternalException"
         assert "The audit log is full" in refused.message
         # Now every call is refused up front, and none has an effect.
-        keys_before = len(stored_keys(server))
+        keys_before = len(stored_keys(server.data_dir))
         with pytest.raises(botocore.exceptions.ClientError) as e:
             kms.create_key()
         assert error_code(e.value) == "KMSInternalException"
         assert "The audit log is full" in e.value.response["Error"]["Message"]
-        assert len(stored_keys(server)) == keys_before
+        assert len(stored_keys(server.data_dir)) == keys_before
         assert server.alive()
         log = open(server.log_path).read()
         assert "the audit log is full" in log
@@ -302,7 +291,7 @@ def test_managed_keys_are_never_created_for_other_or_unknown_accounts(kmsd):
         resp = kmsd.raw("GenerateDataKey", {"KeyId": "arn:aws:kms:ab-cdef-9:%s:alias/aws/ebs" % account,
                                             "KeySpec": "AES_256"}, region="ab-cdef-9")
         assert resp.error_type == "NotFoundException"
-    accounts = {k["account"] for k in stored_keys(kmsd) if k["key_manager"] == "AWS"}
+    accounts = {k["account"] for k in stored_keys(kmsd.data_dir) if k["key_manager"] == "AWS"}
     assert OTHER_ACCOUNT not in accounts and "999999999999" not in accounts
     # The account's own principals still get their managed key.
     assert kmsd.client().describe_key(KeyId="alias/aws/rds")["KeyMetadata"]["KeyManager"] == "AWS"

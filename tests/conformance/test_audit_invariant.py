@@ -1,0 +1,176 @@
+"""No effect without its record (DESIGN.md section 6), over the wire: a state change
+is durable only with its CloudTrail record, and no record claims a change that did
+not happen, whatever fails in between: kill -9, I/O errors, a full store. Each test
+ends by comparing every stored key with the CreateKey records, both ways, and
+running `kmsd audit verify`."""
+
+import glob
+import gzip
+import json
+import os
+import random
+import signal
+import tempfile
+import threading
+import time
+
+from kmsd_harness import FAIL_IO_LIBRARY, Kmsd, stored_keys, write_config
+from test_audit import lookup_all
+
+DAY = 24 * 3600
+
+
+def created_key_ids(server):
+    """The key ids of the successful CreateKey records, as `kmsd audit export` writes
+    them (the server is stopped: a full log would refuse LookupEvents)."""
+    out_dir = tempfile.mkdtemp(prefix="export-", dir=server.tmp)
+    proc = server.run_tool("audit", "export", "--out", out_dir)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    files = glob.glob(os.path.join(out_dir, "AWSLogs", "*", "CloudTrail", "*", "*", "*", "*", "*.json.gz"))
+    records = [r for path in files for r in json.load(gzip.open(path))["Records"]]
+    return [r["responseElements"]["keyMetadata"]["keyId"] for r in records
+            if r["eventName"] == "CreateKey" and "errorCode" not in r]
+
+
+def assert_every_key_has_its_record_and_the_chain_verifies(server):
+    """Stops the server, then compares the stored keys with the CreateKey records."""
+    server.stop()
+    proc = server.run_tool("audit", "verify")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    stored = {k["key_id"] for k in stored_keys(server.data_dir) if k["key_manager"] == "CUSTOMER"}
+    recorded = created_key_ids(server)
+    assert len(recorded) == len(set(recorded)), "a key was recorded as created twice"
+    assert not stored - set(recorded), "%d keys have no CreateKey record" % len(stored - set(recorded))
+    assert not set(recorded) - stored, "%d CreateKey records name no key" % len(set(recorded) - stored)
+    return stored
+
+
+def create_keys_concurrently(server, threads, seconds=None, until=None, description=""):
+    """Creates keys from `threads` clients until `seconds` pass or `until()` holds;
+    returns the ids of the answered creations."""
+    answered, errors, stop = [], [], threading.Event()
+    clients = [server.client() for _ in range(threads)]
+
+    def worker(client):
+        while not stop.is_set():
+            try:
+                answered.append(client.create_key(Description=description)["KeyMetadata"]["KeyId"])
+            except Exception as e:  # killed, or refused
+                errors.append(e)
+                if not server.alive():
+                    return
+
+    workers = [threading.Thread(target=worker, args=(c,)) for c in clients]
+    for w in workers:
+        w.start()
+    deadline = time.time() + (seconds or 60)
+    while time.time() < deadline and not (until and until(answered, errors)):
+        time.sleep(0.01)
+    return answered, errors, stop, workers
+
+
+def test_kill_9_while_16_clients_create_keys_leaves_no_key_without_its_record():
+    server = Kmsd()
+    try:
+        all_answered = []
+        for _ in range(3):
+            # Killed at a random moment, with at least 150 keys made.
+            seconds = random.uniform(1.0, 2.5)
+            started = time.time()
+            answered, _, stop, workers = create_keys_concurrently(
+                server, 16, seconds=60, until=lambda a, e: len(a) >= 150 and time.time() - started > seconds)
+            server.stop(signal.SIGKILL)
+            stop.set()
+            for w in workers:
+                w.join()
+            assert len(answered) >= 150
+            all_answered += answered
+            server.start()
+        server.stop()
+        stored = assert_every_key_has_its_record_and_the_chain_verifies(server)
+        assert set(all_answered) <= stored, "an answered CreateKey was lost"
+    finally:
+        server.close()
+
+
+def test_io_errors_refuse_calls_change_nothing_and_serving_resumes():
+    flag = None
+    server = None
+    try:
+        flag = os.path.join(tempfile.mkdtemp(prefix="kmsd-fail-io-"), "failing")
+        env = {"LD_PRELOAD": FAIL_IO_LIBRARY, "KMSD_FAIL_IO_FLAG": flag,
+               # The injector is preloaded ahead of a sanitized build's runtime.
+               "ASAN_OPTIONS": (os.environ.get("ASAN_OPTIONS", "") + ":verify_asan_link_order=0").lstrip(":")}
+        server = Kmsd(env=env)
+        key = server.client().create_key(Description="before")["KeyMetadata"]["KeyId"]
+        open(flag, "w").close()  # the disk fails
+        for target, body in (("CreateKey", {}),
+                             ("UpdateKeyDescription", {"KeyId": key, "Description": "during"}),
+                             ("CreateAlias", {"AliasName": "alias/during", "TargetKeyId": key}),
+                             ("GenerateDataKey", {"KeyId": key, "KeySpec": "AES_256"})):
+            resp = server.raw(target, body)
+            assert resp.status == 500 and resp.error_type == "KMSInternalException", (target, resp.body)
+            assert "audit record" in resp.message, resp.message
+        log = open(server.log_path).read()
+        assert "changed nothing: its record was not stored" in log
+        assert "Input/output error" in log
+        os.unlink(flag)  # the disk is back: serving resumes by itself
+        kms = server.client()
+        assert kms.describe_key(KeyId=key)["KeyMetadata"]["Description"] == "before"
+        assert not kms.list_aliases(KeyId=key)["Aliases"]
+        kms.create_key(Description="after")
+        kms.generate_data_key(KeyId=key, KeySpec="AES_256")
+        server.restart(env)
+        assert server.client().describe_key(KeyId=key)["KeyMetadata"]["Description"] == "before"
+        stored = assert_every_key_has_its_record_and_the_chain_verifies(server)
+        assert len(stored) == 2
+    finally:
+        if flag and os.path.exists(flag):
+            os.unlink(flag)
+        if server:
+            server.close()
+
+
+def test_a_full_store_refuses_changes_and_leaves_no_orphan(tmp_path):
+    server = Kmsd(write_config(tmp_path, storage={"map_size_mb": 16}, audit={"map_size_mb": 16}))
+    try:
+        answered, errors, stop, workers = create_keys_concurrently(
+            server, 4, seconds=120, description="d" * 8192, until=lambda a, e: len(e) >= 8)
+        stop.set()
+        for w in workers:
+            w.join()
+        assert len(errors) >= 8, "the store never filled"
+        assert all("KMSInternalException" in str(e) and "full" in str(e) for e in errors), errors[:3]
+        assert server.alive()
+        stored = assert_every_key_has_its_record_and_the_chain_verifies(server)
+        assert set(answered) <= stored and len(stored) >= 100
+    finally:
+        server.close()
+
+
+def test_the_sweep_records_its_deletions_with_them():
+    server = Kmsd()
+    try:
+        kms = server.client()
+        doomed = kms.create_key()["KeyMetadata"]
+        kms.schedule_key_deletion(KeyId=doomed["KeyId"], PendingWindowInDays=7)
+        server.restart(env={"KMSD_TEST_CLOCK_OFFSET_SECONDS": str(8 * DAY)})
+        trail = server.client(service="cloudtrail")
+        deadline = time.time() + 20
+        records = []
+        while not records and time.time() < deadline:
+            events = lookup_all(trail, LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "DeleteKey"}])
+            records = [json.loads(e["CloudTrailEvent"]) for e in events]
+            time.sleep(0.1)
+        [record] = records
+        assert record["eventType"] == "AwsServiceEvent"
+        assert record["userIdentity"] == {"accountId": doomed["AWSAccountId"], "invokedBy": "AWS Internal"}
+        assert record["sourceIPAddress"] == record["userAgent"] == "AWS Internal"
+        assert record["resources"][0]["ARN"] == doomed["Arn"]
+        assert record["responseElements"] == {"keyId": doomed["Arn"]}
+        assert "requestID" not in record
+        assert doomed["KeyId"] not in {k["key_id"] for k in stored_keys(server.data_dir)}
+        server.stop()
+        assert server.run_tool("audit", "verify").returncode == 0
+    finally:
+        server.close()
