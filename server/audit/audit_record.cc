@@ -1,16 +1,64 @@
 #include "audit_record.h"
 
+#include <zstd.h>
+
 #include <algorithm>
 #include <optional>
 
 #include "audit_store.h"
+#include "record_dictionary.h"
 
 namespace kms::audit {
 namespace {
 
-constexpr char kRecordVersion = 1;
+// Version 1 holds the record JSON as is; version 2 compressed with zstd and
+// kRecordDictionaryV1 (a record of ~1.3 KB takes ~250 bytes).
+constexpr char kPlainRecord = 1;
+constexpr char kCompressedRecord = 2;
 // A resource count above this is malformed (it would not fit in a record).
 constexpr uint32_t kMaxResources = 1 << 16;
+// A record JSON that would decompress to more than this is malformed.
+constexpr unsigned long long kMaxRecordJson = 16 << 20;
+// Fast, and with the dictionary doing most of the work, nearly as small as
+// the higher levels.
+constexpr int kCompressionLevel = 1;
+
+// The dictionary, prepared once and shared by every thread (read-only). It
+// does not start with zstd's dictionary magic, so zstd takes it as raw
+// content.
+const ZSTD_CDict& CompressionDictionary() {
+  static ZSTD_CDict* const dict =
+      ZSTD_createCDict(kRecordDictionaryV1.data(), kRecordDictionaryV1.size(), kCompressionLevel);
+  return *dict;
+}
+const ZSTD_DDict& DecompressionDictionary() {
+  static ZSTD_DDict* const dict =
+      ZSTD_createDDict(kRecordDictionaryV1.data(), kRecordDictionaryV1.size());
+  return *dict;
+}
+
+// The JSON compressed with the dictionary, or nullopt if zstd fails.
+std::optional<std::string> Compress(std::string_view json) {
+  thread_local ZSTD_CCtx* const context = ZSTD_createCCtx();
+  std::string out(ZSTD_compressBound(json.size()), '\0');
+  const size_t size = ZSTD_compress_usingCDict(context, out.data(), out.size(), json.data(),
+                                               json.size(), &CompressionDictionary());
+  if (ZSTD_isError(size)) return std::nullopt;
+  out.resize(size);
+  return out;
+}
+
+std::optional<std::string> Decompress(std::string_view compressed) {
+  const unsigned long long size = ZSTD_getFrameContentSize(compressed.data(), compressed.size());
+  if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size > kMaxRecordJson)
+    return std::nullopt;
+  thread_local ZSTD_DCtx* const context = ZSTD_createDCtx();
+  std::string out(size, '\0');
+  const size_t got = ZSTD_decompress_usingDDict(context, out.data(), out.size(), compressed.data(),
+                                                compressed.size(), &DecompressionDictionary());
+  if (ZSTD_isError(got) || got != size) return std::nullopt;
+  return out;
+}
 
 void AppendUint32(std::string& out, uint32_t value) {
   for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>(value >> shift));
@@ -65,7 +113,10 @@ std::string EncodeStoredRecord(uint64_t sequence, const crypto::Sha256Digest& pr
   out.reserve(128 + entry.record_json.size() + entry.event_id.size() + entry.event_name.size() +
               entry.event_source.size() + entry.username.size() + entry.access_key_id.size() +
               entry.account_id.size() + entry.region.size() + 64 * entry.resources.size());
-  out.push_back(kRecordVersion);
+  // A record too large to be read back compressed is stored as it is.
+  std::optional<std::string> compressed;
+  if (entry.record_json.size() <= kMaxRecordJson) compressed = Compress(entry.record_json);
+  out.push_back(compressed ? kCompressedRecord : kPlainRecord);
   out.append(EncodeUint64(sequence));
   out.append(reinterpret_cast<const char*>(previous_hash.data()), previous_hash.size());
   out.append(EncodeUint64(static_cast<uint64_t>(entry.event_time)));
@@ -81,7 +132,7 @@ std::string EncodeStoredRecord(uint64_t sequence, const crypto::Sha256Digest& pr
     AppendString(out, resource.type);
     AppendString(out, resource.name);
   }
-  AppendString(out, entry.record_json);
+  AppendString(out, compressed ? *compressed : entry.record_json);
   return out;
 }
 
@@ -89,7 +140,8 @@ StatusOr<StoredRecord> DecodeStoredRecord(std::string_view bytes) {
   Reader reader(bytes);
   StoredRecord record;
   AuditEntry& e = record.entry;
-  const bool version_ok = reader.Byte() == kRecordVersion;
+  const char version = static_cast<char>(reader.Byte());
+  const bool version_ok = version == kPlainRecord || version == kCompressedRecord;
   record.sequence = reader.Uint64();
   const std::string_view hash = reader.Take(record.previous_hash.size()).value_or("");
   std::copy(hash.begin(), hash.end(), record.previous_hash.begin());
@@ -111,6 +163,11 @@ StatusOr<StoredRecord> DecodeStoredRecord(std::string_view bytes) {
   e.record_json = reader.String();
   if (!version_ok || read_only > 1 || !reader.Done()) {
     return Error(Code::kInternal, "audit log: malformed record");
+  }
+  if (version == kCompressedRecord) {
+    std::optional<std::string> json = Decompress(e.record_json);
+    if (!json) return Error(Code::kInternal, "audit log: malformed record");
+    e.record_json = std::move(*json);
   }
   return record;
 }

@@ -22,7 +22,8 @@ struct StoredRecord {
   AuditEntry entry;
 };
 
-// Format: version byte 1, sequence (8 bytes BE), previous hash (32), event
+// Format: version byte (2: the record JSON is zstd-compressed with a fixed
+// dictionary; 1, still read: it is not), sequence (8 bytes BE), previous hash (32), event
 // time (8 BE), read-only (1), then 4-byte-BE-length-prefixed strings: event
 // id, name, source, username, access key id, account, region, a 4-byte
 // resource count and (type, name) pairs, and the record JSON.

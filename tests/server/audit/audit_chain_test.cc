@@ -56,6 +56,24 @@ class AuditChainTest : public ::testing::Test {
     });
   }
 
+  // Replaces `from` by `to` in record `sequence`'s CloudTrail JSON, and
+  // stores it re-encoded as it was (same sequence and previous hash), as a
+  // forger who knows the format would.
+  void EditRecordJson(uint64_t sequence, const std::string& from, const std::string& to) {
+    TamperWith(dir_.path(), [&](Txn& txn, const AuditStore& store) {
+      StatusOr<std::optional<std::string_view>> value =
+          txn.Get(store.records(), EncodeUint64(sequence));
+      ASSERT_TRUE(value.has_value() && value->has_value());
+      KMS_ASSERT_OK_AND_ASSIGN(StoredRecord record, DecodeStoredRecord(**value));
+      const size_t at = record.entry.record_json.find(from);
+      ASSERT_NE(at, std::string::npos);
+      record.entry.record_json.replace(at, from.size(), to);
+      ASSERT_THAT(txn.Put(store.records(), EncodeUint64(sequence),
+                          EncodeStoredRecord(sequence, record.previous_hash, record.entry)),
+                  IsOk());
+    });
+  }
+
   void DeleteRecord(uint64_t sequence) {
     TamperWith(dir_.path(), [&](Txn& txn, const AuditStore& store) {
       ASSERT_THAT(txn.Delete(store.records(), EncodeUint64(sequence)), IsOk());
@@ -95,7 +113,7 @@ TEST_F(AuditChainTest, EmptyLogVerifies) {
 
 TEST_F(AuditChainTest, DetectsModifiedMiddleRecord) {
   WriteRecords(5);
-  EditRecord(3, "\"eventName\":\"Op3\"", "\"eventName\":\"Op9\"");
+  EditRecordJson(3, "\"eventName\":\"Op3\"", "\"eventName\":\"Op9\"");
   const VerifyReport report = VerifyClosedLog();
   EXPECT_FALSE(report.ok);
   EXPECT_EQ(report.break_sequence, 4u);
@@ -121,7 +139,7 @@ TEST_F(AuditChainTest, DetectsDeletedMiddleRecord) {
 
 TEST_F(AuditChainTest, DetectsModifiedLastRecord) {
   WriteRecords(5);
-  EditRecord(5, "\"eventName\":\"Op5\"", "\"eventName\":\"Op0\"");
+  EditRecordJson(5, "\"eventName\":\"Op5\"", "\"eventName\":\"Op0\"");
   const VerifyReport report = VerifyClosedLog();
   EXPECT_FALSE(report.ok);
   EXPECT_EQ(report.break_sequence, 5u);
@@ -321,6 +339,52 @@ TEST(IndexKeyTest, NeverExceedsTheKeySizeWhateverTheScopeOrValue) {
   EXPECT_LE(key.size(), kMax);
   EXPECT_EQ(key, IndexKey(long_scope, LookupAttributeKey::kUsername, "alice", kMax));
   EXPECT_NE(key, IndexKey(long_scope, LookupAttributeKey::kUsername, "bob", kMax));
+}
+
+}  // namespace
+}  // namespace kms::audit
+
+namespace kms::audit {
+namespace {
+
+// Stored records hold the CloudTrail JSON compressed with a fixed dictionary
+// (format 2); records of format 1 (plain JSON) are still read.
+TEST(StoredRecordTest, RecordsAreStoredCompressedAndReadBackExactly) {
+  const AuditEntry entry = testing::MakeEntry("GenerateDataKey", testing::kT0);
+  crypto::Sha256Digest previous{};
+  previous[0] = 7;
+  const std::string bytes = EncodeStoredRecord(42, previous, entry);
+  EXPECT_EQ(bytes[0], 2);
+  EXPECT_LT(bytes.size(), entry.record_json.size());  // header and all
+  KMS_ASSERT_OK_AND_ASSIGN(StoredRecord decoded, DecodeStoredRecord(bytes));
+  EXPECT_EQ(decoded.sequence, 42u);
+  EXPECT_EQ(decoded.previous_hash, previous);
+  EXPECT_EQ(decoded.entry, entry);
+}
+
+TEST(StoredRecordTest, PlainRecordsOfFormatOneAreStillRead) {
+  const AuditEntry entry = testing::MakeEntry("Decrypt", testing::kT0);
+  const std::string compressed = EncodeStoredRecord(1, {}, entry);
+  // Format 1: the same fields, then the JSON as it is.
+  size_t fields = 1 + 8 + 32 + 8 + 1 + 4;
+  for (const std::string* s : {&entry.event_id, &entry.event_name, &entry.event_source,
+                               &entry.username, &entry.access_key_id, &entry.account_id,
+                               &entry.region}) {
+    fields += 4 + s->size();
+  }
+  for (const AuditResource& r : entry.resources) fields += 8 + r.type.size() + r.name.size();
+  std::string plain = "\1" + compressed.substr(1, fields - 1);
+  const uint32_t size = static_cast<uint32_t>(entry.record_json.size());
+  for (int shift = 24; shift >= 0; shift -= 8) plain.push_back(static_cast<char>(size >> shift));
+  plain += entry.record_json;
+  KMS_ASSERT_OK_AND_ASSIGN(StoredRecord decoded, DecodeStoredRecord(plain));
+  EXPECT_EQ(decoded.entry, entry);
+}
+
+TEST(StoredRecordTest, CorruptCompressedJsonIsMalformed) {
+  std::string bytes = EncodeStoredRecord(1, {}, testing::MakeEntry("Encrypt", testing::kT0));
+  bytes[bytes.size() - 3] ^= 0x55;
+  EXPECT_THAT(DecodeStoredRecord(bytes), StatusIs(Code::kInternal, "audit log: malformed record"));
 }
 
 }  // namespace

@@ -10,6 +10,9 @@
 
 #include <gtest/gtest.h>
 
+#include "kms/crypto.h"
+#include "kms/encoding.h"
+
 #include "testing/status_matchers.h"
 #include "tests/server/audit/audit_test_util.h"
 
@@ -199,11 +202,12 @@ TEST_F(AuditLogTest, FullQueueRefusesAppendsAtOnce) {
   EXPECT_EQ(AllEventIds(*log).size(), 3u);
 }
 
-// An entry with a large record, to fill a small map quickly.
+// An entry with a large record, to fill a small map quickly: random hex,
+// which compression does not shrink much.
 AuditEntry LargeEntry(EpochMillis time) {
   AuditEntry entry = MakeEntry("UpdateKeyDescription", time);
   entry.record_json.insert(entry.record_json.size() - 1,
-                           ",\"padding\":\"" + std::string(60000, 'p') + "\"");
+                           ",\"padding\":\"" + HexEncode(crypto::RandomBytes(30000)) + "\"");
   return entry;
 }
 
