@@ -4,6 +4,7 @@
 # Builds a Release tree in build-release unless BUILD_DIR points elsewhere.
 #
 #   bench/run.sh [SECONDS] [CONNECTIONS]
+#   OPS="GenerateDataKey" AUDIT="on" bench/run.sh ...   # fewer runs
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-10}
@@ -38,7 +39,7 @@ PY
   port=$(cat "$work/port")
   "$build_dir/bench/kms_load" --port "$port" --setup --key-id alias/bench --op GenerateDataKey \
     --connections 4 --seconds 1 >/dev/null  # creates the key, warms up
-  for op in GenerateDataKey Decrypt; do
+  for op in ${OPS:-GenerateDataKey Decrypt}; do
     local before after result requests
     before=$(cpu_ticks "$pid")
     result=$("$build_dir/bench/kms_load" --port "$port" --key-id alias/bench --op "$op" \
@@ -53,5 +54,6 @@ PY
 }
 
 echo "# $(date -u +%FT%TZ) $(nproc) cores, ${seconds}s per run, $connections connections"
-run on true
-run off false
+for mode in ${AUDIT:-on off}; do
+  if [[ $mode == on ]]; then run on true; else run off false; fi
+done

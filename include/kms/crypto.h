@@ -22,6 +22,10 @@ using Sha256Digest = std::array<uint8_t, 32>;
 void RandomBytes(std::span<uint8_t> out);
 Bytes RandomBytes(size_t size);
 SecretBytes RandomSecret(size_t size);
+// The same, for bytes that are not secret once used (identifiers, salts,
+// nonces): served from a per-thread buffer that RandomBytes refills 4 KiB at
+// a time, so that a request does not pay the CSPRNG's per-call cost for each.
+void RandomPublicBytes(std::span<uint8_t> out);
 
 Sha256Digest Sha256(ByteView data);
 Sha256Digest HmacSha256(ByteView key, ByteView data);

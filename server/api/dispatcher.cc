@@ -310,6 +310,11 @@ void Dispatcher::RecordThenRespond(audit::CloudTrailEvent event, StatusOr<std::s
     event.error_message = result.error().message();
     changes.reset();  // a failed call changes nothing
   }
+  if (audit_ == nullptr || !audit_->Stores()) {  // no log: nothing to wait for
+    const Status committed = changes != nullptr ? changes->Commit() : OkStatus();
+    changes.reset();
+    return respond(committed.ok() ? std::move(response) : ErrorResponse(committed, request_id));
+  }
   std::vector<audit::AuditEntry> entries;
   for (const std::string& account : RecipientAccounts(event)) {
     event.recipient_account_id = account;
@@ -323,10 +328,9 @@ void Dispatcher::RecordThenRespond(audit::CloudTrailEvent event, StatusOr<std::s
   }
   if (changes != nullptr && changes->txn() != nullptr) {
     // The changes and their record commit together, or neither does.
-    Status stored =
-        entries.empty()    ? Status(Code::kInternal, "a change with no account to record it for")
-        : audit_ == nullptr ? OkStatus()
-                            : audit_->AppendInTransaction(*changes->txn(), entries);
+    Status stored = entries.empty()
+                        ? Status(Code::kInternal, "a change with no account to record it for")
+                        : audit_->AppendInTransaction(*changes->txn(), entries);
     if (stored.ok()) stored = changes->Commit();
     changes.reset();
     if (!stored.ok()) {
@@ -337,7 +341,7 @@ void Dispatcher::RecordThenRespond(audit::CloudTrailEvent event, StatusOr<std::s
     return respond(std::move(response));
   }
   changes.reset();
-  if (audit_ == nullptr || entries.empty()) return respond(std::move(response));
+  if (entries.empty()) return respond(std::move(response));
 
   // Answer once every copy is durable; a failed copy withholds the answer.
   struct Pending {

@@ -9,6 +9,7 @@ namespace {
 class DisabledAuditLog final : public AuditLog {
  public:
   void Append(AuditEntry, DurableCallback on_durable) override { on_durable(OkStatus()); }
+  bool Stores() const override { return false; }
   Status AppendInTransaction(lmdb::Txn&, std::span<const AuditEntry>) override {
     return OkStatus();
   }

@@ -113,7 +113,7 @@ std::string FormatUuid(const KeyIdBytes& id) {
 
 std::string NewUuid() {
   KeyIdBytes id;
-  crypto::RandomBytes(id);
+  crypto::RandomPublicBytes(id);
   id[6] = static_cast<uint8_t>((id[6] & 0x0F) | 0x40);
   id[8] = static_cast<uint8_t>((id[8] & 0x3F) | 0x80);
   return FormatUuid(id);
@@ -121,7 +121,7 @@ std::string NewUuid() {
 
 std::string NewTimeOrderedUuid(EpochMillis now) {
   KeyIdBytes id;
-  crypto::RandomBytes(id);
+  crypto::RandomPublicBytes(id);
   for (int i = 0; i < 6; ++i)
     id[i] = static_cast<uint8_t>(static_cast<uint64_t>(now) >> (40 - 8 * i));
   id[6] = static_cast<uint8_t>((id[6] & 0x0F) | 0x70);
@@ -136,7 +136,7 @@ StatusOr<Bytes> SealCiphertextBlob(const SecretBytes& backing_key, const KeyIdBy
   blob.key_id = key_id;
   blob.key_version = key_version;
   uint8_t random[28];
-  crypto::RandomBytes(random);
+  crypto::RandomPublicBytes(random);
   std::memcpy(blob.salt.data(), random, 16);
   std::memcpy(blob.nonce.data(), random + 16, 12);
   KMS_ASSIGN_OR_RETURN(SecretBytes message_key, MessageKey(backing_key, blob.salt));

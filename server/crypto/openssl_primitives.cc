@@ -1,6 +1,7 @@
 // OpenSSL-backed primitives. Algorithms are fetched once per process and
 // contexts are reused per thread, which keeps the per-call cost near the cost
 // of the cipher itself.
+#include <array>
 #include <cstring>
 
 #include <openssl/core_names.h>
@@ -63,7 +64,7 @@ class Aes256GcmAead final : public Aead {
 
   StatusOr<Bytes> Encrypt(ByteView plaintext, ByteView associated_data) const override {
     Bytes out(12 + plaintext.size() + 16);
-    RandomBytes(std::span<uint8_t>(out.data(), 12));
+    RandomPublicBytes(std::span<uint8_t>(out.data(), 12));
     KMS_RETURN_IF_ERROR(Aes256GcmSeal(key_, ByteView(out.data(), 12), plaintext, associated_data,
                                       std::span<uint8_t>(out.data() + 12, plaintext.size()),
                                       std::span<uint8_t>(out.data() + 12 + plaintext.size(), 16)));
@@ -86,6 +87,21 @@ class Aes256GcmAead final : public Aead {
 void RandomBytes(std::span<uint8_t> out) {
   if (out.empty()) return;
   KMS_CHECK(RAND_bytes(out.data(), AsInt(out.size())) == 1);
+}
+
+void RandomPublicBytes(std::span<uint8_t> out) {
+  struct Pool {
+    std::array<uint8_t, 4096> bytes;
+    size_t used = 4096;
+  };
+  thread_local Pool pool;
+  if (out.size() > pool.bytes.size()) return RandomBytes(out);
+  if (pool.bytes.size() - pool.used < out.size()) {
+    RandomBytes(pool.bytes);
+    pool.used = 0;
+  }
+  std::memcpy(out.data(), pool.bytes.data() + pool.used, out.size());
+  pool.used += out.size();
 }
 
 Bytes RandomBytes(size_t size) {

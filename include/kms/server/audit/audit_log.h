@@ -139,6 +139,10 @@ class AuditLog {
   // another environment. A disabled log stores nothing and returns OK.
   virtual Status AppendInTransaction(lmdb::Txn& txn, std::span<const AuditEntry> entries) = 0;
 
+  // False for a disabled log (AuditOptions::enabled): callers need not
+  // build records it would not keep.
+  virtual bool Stores() const { return true; }
+
   // kStoreFull while the log is full, or so nearly full (90 % of its map)
   // that only calls already under way may still append: callers refuse new
   // calls before they have any effect. OK again once retention pruning frees
