@@ -11,14 +11,15 @@
 namespace kms::audit {
 namespace {
 
-// Version 1 holds the record JSON as is; version 2 compressed with zstd and
-// kRecordDictionaryV1 (a GenerateDataKey record of 1.1 KB takes ~290 bytes).
+// Version 1 holds the body (lookup attributes, resources, record JSON) as is;
+// version 2 compressed with zstd and kRecordDictionaryV1 (the body of a
+// GenerateDataKey record, 1.3 KB, takes ~300 bytes).
 constexpr char kPlainRecord = 1;
 constexpr char kCompressedRecord = 2;
 // A resource count above this is malformed (it would not fit in a record).
 constexpr uint32_t kMaxResources = 1 << 16;
-// A record JSON that would decompress to more than this is malformed.
-constexpr unsigned long long kMaxRecordJson = 16 << 20;
+// A body that would decompress to more than this is malformed.
+constexpr unsigned long long kMaxBody = 16 << 20;
 // One of zstd's fast levels: with the dictionary doing most of the work, a
 // GenerateDataKey record of 1.1 KB takes 289 bytes in 1.6 us (level 1: 223
 // bytes in 4.7 us; no dictionary: 1,039 bytes in 2 us).
@@ -51,7 +52,7 @@ std::optional<std::string> Compress(std::string_view json) {
 
 std::optional<std::string> Decompress(std::string_view compressed) {
   const unsigned long long size = ZSTD_getFrameContentSize(compressed.data(), compressed.size());
-  if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size > kMaxRecordJson)
+  if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size > kMaxBody)
     return std::nullopt;
   thread_local ZSTD_DCtx* const context = ZSTD_createDCtx();
   std::string out(size, '\0');
@@ -92,6 +93,7 @@ class Reader {
     return std::string(Take(size).value_or(std::string_view()));
   }
   bool ok() const { return ok_; }
+  size_t left() const { return rest_.size(); }
   // All fields read, and nothing left over.
   bool Done() const { return ok_ && rest_.empty(); }
 
@@ -106,22 +108,13 @@ class Reader {
   bool ok_ = true;
 };
 
-}  // namespace
-
-std::string EncodeStoredRecord(uint64_t sequence, const crypto::Sha256Digest& previous_hash,
-                               const AuditEntry& entry) {
+// The fields after the fixed header: the lookup attributes, the resources
+// and the record JSON.
+std::string EncodeBody(const AuditEntry& entry) {
   std::string out;
-  out.reserve(128 + entry.record_json.size() + entry.event_id.size() + entry.event_name.size() +
+  out.reserve(64 + entry.record_json.size() + entry.event_id.size() + entry.event_name.size() +
               entry.event_source.size() + entry.username.size() + entry.access_key_id.size() +
-              entry.account_id.size() + entry.region.size() + 64 * entry.resources.size());
-  // A record too large to be read back compressed is stored as it is.
-  std::optional<std::string> compressed;
-  if (entry.record_json.size() <= kMaxRecordJson) compressed = Compress(entry.record_json);
-  out.push_back(compressed ? kCompressedRecord : kPlainRecord);
-  out.append(EncodeUint64(sequence));
-  out.append(reinterpret_cast<const char*>(previous_hash.data()), previous_hash.size());
-  out.append(EncodeUint64(static_cast<uint64_t>(entry.event_time)));
-  out.push_back(entry.read_only ? 1 : 0);
+              entry.account_id.size() + entry.region.size() + 96 * entry.resources.size());
   for (std::string_view s : {std::string_view(entry.event_id), std::string_view(entry.event_name),
                              std::string_view(entry.event_source), std::string_view(entry.username),
                              std::string_view(entry.access_key_id),
@@ -133,28 +126,18 @@ std::string EncodeStoredRecord(uint64_t sequence, const crypto::Sha256Digest& pr
     AppendString(out, resource.type);
     AppendString(out, resource.name);
   }
-  AppendString(out, compressed ? *compressed : entry.record_json);
+  AppendString(out, entry.record_json);
   return out;
 }
 
-StatusOr<StoredRecord> DecodeStoredRecord(std::string_view bytes) {
-  Reader reader(bytes);
-  StoredRecord record;
-  AuditEntry& e = record.entry;
-  const char version = static_cast<char>(reader.Byte());
-  const bool version_ok = version == kPlainRecord || version == kCompressedRecord;
-  record.sequence = reader.Uint64();
-  const std::string_view hash = reader.Take(record.previous_hash.size()).value_or("");
-  std::copy(hash.begin(), hash.end(), record.previous_hash.begin());
-  e.event_time = static_cast<EpochMillis>(reader.Uint64());
-  const uint8_t read_only = reader.Byte();
-  e.read_only = read_only == 1;
+// Reads what EncodeBody wrote, to the end of `reader`; false if malformed.
+bool DecodeBody(Reader& reader, AuditEntry& e) {
   for (std::string* s : {&e.event_id, &e.event_name, &e.event_source, &e.username, &e.access_key_id,
                          &e.account_id, &e.region}) {
     *s = reader.String();
   }
   const uint32_t resources = reader.Uint32();
-  if (resources > kMaxResources) return Error(Code::kInternal, "audit log: malformed record");
+  if (resources > kMaxResources) return false;
   for (uint32_t i = 0; i < resources && reader.ok(); ++i) {
     AuditResource resource;
     resource.type = reader.String();
@@ -162,13 +145,49 @@ StatusOr<StoredRecord> DecodeStoredRecord(std::string_view bytes) {
     e.resources.push_back(std::move(resource));
   }
   e.record_json = reader.String();
-  if (!version_ok || read_only > 1 || !reader.Done()) {
-    return Error(Code::kInternal, "audit log: malformed record");
-  }
-  if (version == kCompressedRecord) {
-    std::optional<std::string> json = Decompress(e.record_json);
-    if (!json) return Error(Code::kInternal, "audit log: malformed record");
-    e.record_json = std::move(*json);
+  return reader.Done();
+}
+
+}  // namespace
+
+std::string EncodeStoredRecord(uint64_t sequence, const crypto::Sha256Digest& previous_hash,
+                               const AuditEntry& entry) {
+  const std::string body = EncodeBody(entry);
+  // A body too large to be read back compressed is stored as it is.
+  std::optional<std::string> compressed;
+  if (body.size() <= kMaxBody) compressed = Compress(body);
+  std::string out;
+  out.reserve(64 + (compressed ? compressed->size() : body.size()));
+  out.push_back(compressed ? kCompressedRecord : kPlainRecord);
+  out.append(EncodeUint64(sequence));
+  out.append(reinterpret_cast<const char*>(previous_hash.data()), previous_hash.size());
+  out.append(EncodeUint64(static_cast<uint64_t>(entry.event_time)));
+  out.push_back(entry.read_only ? 1 : 0);
+  out.append(compressed ? *compressed : body);
+  return out;
+}
+
+StatusOr<StoredRecord> DecodeStoredRecord(std::string_view bytes) {
+  const auto malformed = [] { return Error(Code::kInternal, "audit log: malformed record"); };
+  Reader reader(bytes);
+  StoredRecord record;
+  const char version = static_cast<char>(reader.Byte());
+  record.sequence = reader.Uint64();
+  const std::string_view hash = reader.Take(record.previous_hash.size()).value_or("");
+  std::copy(hash.begin(), hash.end(), record.previous_hash.begin());
+  record.entry.event_time = static_cast<EpochMillis>(reader.Uint64());
+  const uint8_t read_only = reader.Byte();
+  record.entry.read_only = read_only == 1;
+  if (!reader.ok() || read_only > 1) return malformed();
+  if (version == kPlainRecord) {
+    if (!DecodeBody(reader, record.entry)) return malformed();
+  } else if (version == kCompressedRecord) {
+    const std::optional<std::string> body = Decompress(reader.Take(reader.left()).value_or(""));
+    if (!body) return malformed();
+    Reader body_reader(*body);
+    if (!DecodeBody(body_reader, record.entry)) return malformed();
+  } else {
+    return malformed();
   }
   return record;
 }

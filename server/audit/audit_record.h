@@ -22,11 +22,12 @@ struct StoredRecord {
   AuditEntry entry;
 };
 
-// Format: version byte (2: the record JSON is zstd-compressed with a fixed
-// dictionary; 1, still read: it is not), sequence (8 bytes BE), previous hash (32), event
-// time (8 BE), read-only (1), then 4-byte-BE-length-prefixed strings: event
-// id, name, source, username, access key id, account, region, a 4-byte
-// resource count and (type, name) pairs, and the record JSON.
+// Format: version byte, sequence (8 bytes BE), previous hash (32), event time
+// (8 BE), read-only (1), then the body: 4-byte-BE-length-prefixed strings
+// (event id, name, source, username, access key id, account, region), a
+// 4-byte resource count and (type, name) pairs, and the record JSON. Version
+// 2 stores the body as one zstd frame (a fixed dictionary of typical
+// records, record_dictionary.h); version 1, still read, as it is.
 std::string EncodeStoredRecord(uint64_t sequence, const crypto::Sha256Digest& previous_hash,
                                const AuditEntry& entry);
 

@@ -42,32 +42,20 @@ class AuditChainTest : public ::testing::Test {
     return report.value_or(VerifyReport());
   }
 
-  // Replaces `from` by `to` inside record `sequence`'s stored bytes.
-  void EditRecord(uint64_t sequence, const std::string& from, const std::string& to) {
-    TamperWith(dir_.path(), [&](Txn& txn, const AuditStore& store) {
-      StatusOr<std::optional<std::string_view>> value =
-          txn.Get(store.records(), EncodeUint64(sequence));
-      ASSERT_TRUE(value.has_value() && value->has_value());
-      std::string bytes(**value);
-      const size_t at = bytes.find(from);
-      ASSERT_NE(at, std::string::npos);
-      bytes.replace(at, from.size(), to);
-      ASSERT_THAT(txn.Put(store.records(), EncodeUint64(sequence), bytes), IsOk());
-    });
-  }
-
-  // Replaces `from` by `to` in record `sequence`'s CloudTrail JSON, and
-  // stores it re-encoded as it was (same sequence and previous hash), as a
-  // forger who knows the format would.
-  void EditRecordJson(uint64_t sequence, const std::string& from, const std::string& to) {
+  // Replaces `from` by `to` in record `sequence`'s CloudTrail JSON (or its
+  // EventName attribute), and stores it re-encoded as it was (same sequence
+  // and previous hash), as a forger who knows the format would.
+  void ForgeRecord(uint64_t sequence, const std::string& from, const std::string& to,
+                      bool attribute = false) {
     TamperWith(dir_.path(), [&](Txn& txn, const AuditStore& store) {
       StatusOr<std::optional<std::string_view>> value =
           txn.Get(store.records(), EncodeUint64(sequence));
       ASSERT_TRUE(value.has_value() && value->has_value());
       KMS_ASSERT_OK_AND_ASSIGN(StoredRecord record, DecodeStoredRecord(**value));
-      const size_t at = record.entry.record_json.find(from);
+      std::string& text = attribute ? record.entry.event_name : record.entry.record_json;
+      const size_t at = text.find(from);
       ASSERT_NE(at, std::string::npos);
-      record.entry.record_json.replace(at, from.size(), to);
+      text.replace(at, from.size(), to);
       ASSERT_THAT(txn.Put(store.records(), EncodeUint64(sequence),
                           EncodeStoredRecord(sequence, record.previous_hash, record.entry)),
                   IsOk());
@@ -113,7 +101,7 @@ TEST_F(AuditChainTest, EmptyLogVerifies) {
 
 TEST_F(AuditChainTest, DetectsModifiedMiddleRecord) {
   WriteRecords(5);
-  EditRecordJson(3, "\"eventName\":\"Op3\"", "\"eventName\":\"Op9\"");
+  ForgeRecord(3, "\"eventName\":\"Op3\"", "\"eventName\":\"Op9\"");
   const VerifyReport report = VerifyClosedLog();
   EXPECT_FALSE(report.ok);
   EXPECT_EQ(report.break_sequence, 4u);
@@ -122,7 +110,7 @@ TEST_F(AuditChainTest, DetectsModifiedMiddleRecord) {
 
 TEST_F(AuditChainTest, DetectsModifiedLookupAttribute) {
   WriteRecords(5);
-  EditRecord(2, "Op2", "Op7");  // the first copy: the stored EventName attribute
+  ForgeRecord(2, "Op2", "Op7", /*attribute=*/true);  // the stored EventName attribute
   const VerifyReport report = VerifyClosedLog();
   EXPECT_FALSE(report.ok);
   EXPECT_EQ(report.break_sequence, 2u);  // its index entries no longer match
@@ -139,7 +127,7 @@ TEST_F(AuditChainTest, DetectsDeletedMiddleRecord) {
 
 TEST_F(AuditChainTest, DetectsModifiedLastRecord) {
   WriteRecords(5);
-  EditRecordJson(5, "\"eventName\":\"Op5\"", "\"eventName\":\"Op0\"");
+  ForgeRecord(5, "\"eventName\":\"Op5\"", "\"eventName\":\"Op0\"");
   const VerifyReport report = VerifyClosedLog();
   EXPECT_FALSE(report.ok);
   EXPECT_EQ(report.break_sequence, 5u);
@@ -365,20 +353,27 @@ TEST(StoredRecordTest, RecordsAreStoredCompressedAndReadBackExactly) {
 TEST(StoredRecordTest, PlainRecordsOfFormatOneAreStillRead) {
   const AuditEntry entry = testing::MakeEntry("Decrypt", testing::kT0);
   const std::string compressed = EncodeStoredRecord(1, {}, entry);
-  // Format 1: the same fields, then the JSON as it is.
-  size_t fields = 1 + 8 + 32 + 8 + 1 + 4;
+  // Format 1: the same fixed fields, then the body as it is.
+  std::string plain = "\1" + compressed.substr(1, 49);
+  const auto append_string = [&plain](std::string_view value) {
+    const auto size = static_cast<uint32_t>(value.size());
+    for (int shift = 24; shift >= 0; shift -= 8) plain.push_back(static_cast<char>(size >> shift));
+    plain.append(value);
+  };
   for (const std::string* s : {&entry.event_id, &entry.event_name, &entry.event_source,
                                &entry.username, &entry.access_key_id, &entry.account_id,
                                &entry.region}) {
-    fields += 4 + s->size();
+    append_string(*s);
   }
-  for (const AuditResource& r : entry.resources) fields += 8 + r.type.size() + r.name.size();
-  std::string plain = "\1" + compressed.substr(1, fields - 1);
-  const uint32_t size = static_cast<uint32_t>(entry.record_json.size());
-  for (int shift = 24; shift >= 0; shift -= 8) plain.push_back(static_cast<char>(size >> shift));
-  plain += entry.record_json;
+  plain.append(std::string(3, '\0')).push_back(static_cast<char>(entry.resources.size()));
+  for (const AuditResource& r : entry.resources) {
+    append_string(r.type);
+    append_string(r.name);
+  }
+  append_string(entry.record_json);
   KMS_ASSERT_OK_AND_ASSIGN(StoredRecord decoded, DecodeStoredRecord(plain));
   EXPECT_EQ(decoded.entry, entry);
+  EXPECT_EQ(decoded.sequence, 1u);
 }
 
 TEST(StoredRecordTest, CorruptCompressedJsonIsMalformed) {
