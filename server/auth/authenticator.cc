@@ -170,7 +170,7 @@ const Authenticator::Secret* Authenticator::FindKey(std::string_view access_key_
 Status Authenticator::VerifySignature(const http::Request& request,
                                       std::string_view authorization_header,
                                       std::string_view service, const Secret** secret,
-                                      std::string* region) const {
+                                      Caller* caller) const {
   KMS_ASSIGN_OR_RETURN(sigv4::Authorization auth, sigv4::ParseAuthorization(authorization_header));
   KMS_ASSIGN_OR_RETURN(std::string_view date_header, DateHeaderName(request, authorization_header));
   KMS_RETURN_IF_ERROR(CheckSignedHeaders(auth, date_header));
@@ -183,7 +183,8 @@ Status Authenticator::VerifySignature(const http::Request& request,
   // An access key id that no IAM key could have is refused in every mode, so
   // no unbounded caller-chosen text reaches the audit log's indexes.
   if (!config::IsValidAccessKeyId(auth.access_key_id)) return Unrecognized();
-  *region = auth.scope.region;
+  caller->region = auth.scope.region;
+  caller->access_key_id = auth.access_key_id;
   *secret = FindKey(auth.access_key_id);
   if (*secret == nullptr) {
     // Permissive mode maps unknown keys to its default identity; a known key
@@ -218,14 +219,13 @@ StatusOr<Caller> Authenticator::Authenticate(const http::Request& request,
   }
   const Secret* secret = nullptr;
   Caller caller;
-  KMS_RETURN_IF_ERROR(VerifySignature(request, authorization, service, &secret, &caller.region));
+  KMS_RETURN_IF_ERROR(VerifySignature(request, authorization, service, &secret, &caller));
   if (config_.auth_mode == config::AuthMode::kPermissive &&
       (secret == nullptr || secret->service != nullptr)) {
     static const Secret kNone;
     secret =
         permissive_identity_ != nullptr ? &keys_.at(permissive_identity_->access_key_id) : &kNone;
   }
-  caller.access_key_id = std::string(sigv4::ParseAuthorization(authorization)->access_key_id);
   if (secret->identity != nullptr) {
     caller.identity = secret->identity;
     caller.principal = secret->identity->principal;
@@ -284,13 +284,14 @@ Status Authenticator::VerifyViaService(const http::Request& request, std::string
         " is not the access key id of the request's Authorization");
   }
   const Secret* secret = nullptr;
-  std::string region;
-  Status verified = VerifySignature(request, countersignature, service, &secret, &region);
+  Caller signer;
+  Status verified = VerifySignature(request, countersignature, service, &secret, &signer);
   if (!verified.ok()) return refuse("its service signature does not verify: " + verified.message());
   if (secret == nullptr || secret->service == nullptr || secret->service->service != service_name) {
     return refuse("its service signature is not from a service principal of " + service_name);
   }
-  if (region != caller->region) return refuse("its service signature is scoped to another region");
+  if (signer.region != caller->region)
+    return refuse("its service signature is scoped to another region");
   caller->via_service = std::string(via);
   caller->invoked_by = service_name;
   return OkStatus();

@@ -97,7 +97,11 @@ std::string_view RequestIdOf(const Response& response) {
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
   HttpSession(tcp::socket&& socket, ServerState& state)
-      : stream_(std::move(socket)), state_(state) {}
+      : stream_(std::move(socket)), state_(state) {
+    beast::error_code ec;
+    const auto remote = stream_.socket().remote_endpoint(ec);
+    if (!ec) remote_address_ = remote.address().to_string();
+  }
   ~HttpSession() { state_.connections.fetch_sub(1); }
 
   // Serves requests, or only refuses the connection when `refuse`.
@@ -173,9 +177,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     bhttp::request<bhttp::string_body> message = parser_->release();
     keep_alive_ = message.keep_alive() && !state_.stopping.load();
     Request request = ToRequest(std::move(message));
-    beast::error_code endpoint_ec;
-    const auto remote = stream_.socket().remote_endpoint(endpoint_ec);
-    if (!endpoint_ec) request.remote_address = remote.address().to_string();
+    request.remote_address = remote_address_;
     // No timeout while the handler works (it may wait for the audit log).
     stream_.expires_never();
     Dispatch(std::move(request));
@@ -186,9 +188,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void Dispatch(Request request) {
     auto self = shared_from_this();
     auto answered = std::make_shared<std::atomic<bool>>(false);
+    // An answer given on the session's own thread (no audit wait) is sent
+    // at once; one from another thread (the audit log's) is posted to it.
     Respond respond = [self, answered](Response response) {
       if (answered->exchange(true)) return;
-      net::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
+      net::dispatch(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
         self->Send(std::move(response));
       });
     };
@@ -262,6 +266,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   std::optional<RequestParser> parser_;
   size_t header_bytes_ = 0;  // of the request being read
   ServerState& state_;
+  std::string remote_address_;  // the peer's address, read once
   bool keep_alive_ = true;
   std::vector<char> drain_buffer_;
   size_t drained_ = 0;

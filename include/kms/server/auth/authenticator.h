@@ -65,9 +65,10 @@ class Authenticator {
     std::string secret_access_key;
   };
   const Secret* FindKey(std::string_view access_key_id) const;
+  // Sets *secret (nullptr for an unknown key in permissive mode) and the
+  // caller's region and access key id.
   Status VerifySignature(const http::Request& request, std::string_view authorization_header,
-                         std::string_view service, const Secret** secret,
-                         std::string* region) const;
+                         std::string_view service, const Secret** secret, Caller* caller) const;
   Status VerifyViaService(const http::Request& request, std::string_view service,
                           Caller* caller) const;
 
