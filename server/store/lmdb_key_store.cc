@@ -339,8 +339,8 @@ class LmdbKeyStore final : public KeyStore {
     bool more = false;
     {
       KMS_ASSIGN_OR_RETURN(ReadTxn read, BeginRead());
-      KMS_RETURN_IF_ERROR(
-          PageOfDups(read.get(), dbi_.keys_by_scope, Join(account, region), marker, limit, &ids, &more));
+      KMS_RETURN_IF_ERROR(PageOfDups(read.get(), dbi_.keys_by_scope, Join(account, region), marker,
+                                     limit, &ids, &more));
     }
     Page<std::shared_ptr<const KeyRecord>> page;
     for (const std::string& id : ids) {
@@ -447,8 +447,7 @@ class LmdbKeyStore final : public KeyStore {
                                             Load&& load) {
     // A call's own uncommitted changes are read from its transaction and
     // never cached.
-    if (const LmdbCallChanges* changes = CollectingCall();
-        changes != nullptr && changes->open()) {
+    if (const LmdbCallChanges* changes = CollectingCall(); changes != nullptr && changes->open()) {
       KMS_ASSIGN_OR_RETURN(T value, load(changes->txn_view()));
       return std::make_shared<const T>(std::move(value));
     }
@@ -553,9 +552,8 @@ namespace kms {
 StatusOr<std::unique_ptr<KeyStore>> OpenLmdbKeyStore(const LmdbKeyStoreOptions& options) {
   std::shared_ptr<lmdb::Env> env = options.env;
   if (env == nullptr) {
-    KMS_ASSIGN_OR_RETURN(
-        env,
-        lmdb::Env::Open(lmdb::EnvOptions{options.directory, options.map_size_bytes, 16, false}));
+    KMS_ASSIGN_OR_RETURN(env, lmdb::Env::Open(lmdb::EnvOptions{options.directory,
+                                                               options.map_size_bytes, 16, false}));
   }
   store::Dbis dbi{};
   KMS_ASSIGN_OR_RETURN(dbi.keys, env->OpenDb("keys", 0));

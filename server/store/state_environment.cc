@@ -33,8 +33,7 @@ Status CopyDatabases(const lmdb::Env& from, lmdb::Txn& to) {
     MDB_val key;
     MDB_val value;
     int rc = cursor.Get(&key, &value, MDB_FIRST);
-    for (; rc == 0; rc = cursor.Get(&key, &value, MDB_NEXT))
-      names.emplace_back(lmdb::FromVal(key));
+    for (; rc == 0; rc = cursor.Get(&key, &value, MDB_NEXT)) names.emplace_back(lmdb::FromVal(key));
     if (rc != MDB_NOTFOUND) return lmdb::ErrorFor(rc, "list databases");
   }
   for (const std::string& name : names) {

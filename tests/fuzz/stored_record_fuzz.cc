@@ -8,8 +8,8 @@
 #include "server/audit/audit_record.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  auto record = kms::audit::DecodeStoredRecord(
-      std::string_view(reinterpret_cast<const char*>(data), size));
+  auto record =
+      kms::audit::DecodeStoredRecord(std::string_view(reinterpret_cast<const char*>(data), size));
   if (record) {
     // What decodes re-encodes to a record that decodes to the same entry.
     const std::string again =

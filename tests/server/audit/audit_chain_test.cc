@@ -46,7 +46,7 @@ class AuditChainTest : public ::testing::Test {
   // EventName attribute), and stores it re-encoded as it was (same sequence
   // and previous hash), as a forger who knows the format would.
   void ForgeRecord(uint64_t sequence, const std::string& from, const std::string& to,
-                      bool attribute = false) {
+                   bool attribute = false) {
     TamperWith(dir_.path(), [&](Txn& txn, const AuditStore& store) {
       StatusOr<std::optional<std::string_view>> value =
           txn.Get(store.records(), EncodeUint64(sequence));
@@ -360,9 +360,9 @@ TEST(StoredRecordTest, PlainRecordsOfFormatOneAreStillRead) {
     for (int shift = 24; shift >= 0; shift -= 8) plain.push_back(static_cast<char>(size >> shift));
     plain.append(value);
   };
-  for (const std::string* s : {&entry.event_id, &entry.event_name, &entry.event_source,
-                               &entry.username, &entry.access_key_id, &entry.account_id,
-                               &entry.region}) {
+  for (const std::string* s :
+       {&entry.event_id, &entry.event_name, &entry.event_source, &entry.username,
+        &entry.access_key_id, &entry.account_id, &entry.region}) {
     append_string(*s);
   }
   plain.append(std::string(3, '\0')).push_back(static_cast<char>(entry.resources.size()));

@@ -12,7 +12,6 @@
 
 #include "kms/crypto.h"
 #include "kms/encoding.h"
-
 #include "testing/status_matchers.h"
 #include "tests/server/audit/audit_test_util.h"
 

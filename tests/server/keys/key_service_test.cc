@@ -274,11 +274,10 @@ TEST_F(KeyServiceTest, MaintenanceChangesCommitOnlyWithTheirRecords) {
   };
   KMS_ASSERT_OK_AND_ASSIGN(int changed, service_->RunMaintenance(record));
   EXPECT_EQ(changed, 2);
-  EXPECT_THAT(recorded, ::testing::UnorderedElementsAre(
-                            std::pair(KeyService::MaintenanceChange::Kind::kDeleted,
-                                      doomed->key_id),
-                            std::pair(KeyService::MaintenanceChange::Kind::kRotated,
-                                      rotating->key_id)));
+  EXPECT_THAT(recorded,
+              ::testing::UnorderedElementsAre(
+                  std::pair(KeyService::MaintenanceChange::Kind::kDeleted, doomed->key_id),
+                  std::pair(KeyService::MaintenanceChange::Kind::kRotated, rotating->key_id)));
   Open();
   EXPECT_THAT(service_->Resolve(kUsEast, doomed->key_id, KeyIdForms::kAny),
               StatusIs(Code::kNotFound));

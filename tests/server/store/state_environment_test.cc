@@ -41,8 +41,8 @@ TEST(StateEnvironmentTest, SeparateEnvironmentsAreCopiedInOnceAndRenamed) {
     KMS_ASSERT_OK_AND_ASSIGN(auto old, OpenLmdbKeyStore({dir.path() + "/keys", 16 << 20}));
     ASSERT_THAT(old->Update([&](KeyStoreTxn& txn) -> Status {
       KMS_RETURN_IF_ERROR(txn.PutKey(key));
-      KMS_RETURN_IF_ERROR(txn.PutAlias(
-          AliasRecord{key.account, key.region, "alias/kept", key.key_id, 1, 1}));
+      KMS_RETURN_IF_ERROR(
+          txn.PutAlias(AliasRecord{key.account, key.region, "alias/kept", key.key_id, 1, 1}));
       return txn.PutKeyMaterial(key.key_id, 1, ToBytes("wrapped"));
     }),
                 IsOk());
