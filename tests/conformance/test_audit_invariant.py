@@ -9,6 +9,7 @@ import gzip
 import json
 import os
 import random
+import shutil
 import signal
 import tempfile
 import threading
@@ -172,5 +173,51 @@ def test_the_sweep_records_its_deletions_with_them():
         assert doomed["KeyId"] not in {k["key_id"] for k in stored_keys(server.data_dir)}
         server.stop()
         assert server.run_tool("audit", "verify").returncode == 0
+    finally:
+        server.close()
+
+
+def split_into_separate_environments(data_dir):
+    """Rewrites data/state as the layout before it: the key store's databases in
+    data/keys, the audit log's in data/audit."""
+    import lmdb
+    state = lmdb.open(os.path.join(data_dir, "state"), readonly=True, lock=False, max_dbs=16)
+    audit_dbs = {b"records", b"index", b"meta"}
+    with state.begin() as txn:
+        names = [name for name, _ in txn.cursor()]
+    for name in names:
+        target_dir = os.path.join(data_dir, "audit" if name in audit_dbs else "keys")
+        target = lmdb.open(target_dir, max_dbs=16, map_size=1 << 30)
+        source_db = state.open_db(name, create=False)
+        dupsort = name in (b"index", b"keys_by_scope", b"aliases_by_key", b"grants_by_retiring")
+        target_db = target.open_db(name, dupsort=dupsort, dupfixed=name == b"index")
+        with state.begin(db=source_db) as read, target.begin(db=target_db, write=True) as write:
+            for key, value in read.cursor().iternext():
+                write.put(key, value, dupdata=dupsort)
+        target.close()
+    state.close()
+    shutil.rmtree(os.path.join(data_dir, "state"))
+
+
+def test_a_data_directory_of_two_environments_is_moved_into_one_at_start():
+    server = Kmsd()
+    try:
+        kms = server.client()
+        key = kms.create_key(Description="kept")["KeyMetadata"]["KeyId"]
+        kms.create_alias(AliasName="alias/kept", TargetKeyId=key)
+        blob = kms.encrypt(KeyId="alias/kept", Plaintext=b"secret")["CiphertextBlob"]
+        server.stop()
+        split_into_separate_environments(server.data_dir)
+        # The audit tools read the old layout before the server has moved it.
+        assert server.run_tool("audit", "verify").returncode == 0
+        server.start()
+        kms = server.client()
+        assert kms.decrypt(CiphertextBlob=blob)["Plaintext"] == b"secret"
+        assert kms.describe_key(KeyId="alias/kept")["KeyMetadata"]["Description"] == "kept"
+        assert os.path.isdir(os.path.join(server.data_dir, "keys.migrated"))
+        assert os.path.isdir(os.path.join(server.data_dir, "audit.migrated"))
+        kms.create_key()  # and the chain goes on
+        stored = assert_every_key_has_its_record_and_the_chain_verifies(server)
+        assert key in stored and len(stored) == 2
     finally:
         server.close()
