@@ -29,21 +29,21 @@ constexpr int kCompressionLevel = -5;
 // does not start with zstd's dictionary magic, so zstd takes it as raw
 // content.
 const ZSTD_CDict& CompressionDictionary() {
-  static ZSTD_CDict* const dict =
+  static ZSTD_CDict* const kDictionary =
       ZSTD_createCDict(kRecordDictionaryV1.data(), kRecordDictionaryV1.size(), kCompressionLevel);
-  return *dict;
+  return *kDictionary;
 }
 const ZSTD_DDict& DecompressionDictionary() {
-  static ZSTD_DDict* const dict =
+  static ZSTD_DDict* const kDictionary =
       ZSTD_createDDict(kRecordDictionaryV1.data(), kRecordDictionaryV1.size());
-  return *dict;
+  return *kDictionary;
 }
 
 // The JSON compressed with the dictionary, or nullopt if zstd fails.
 std::optional<std::string> Compress(std::string_view json) {
-  thread_local ZSTD_CCtx* const context = ZSTD_createCCtx();
+  thread_local ZSTD_CCtx* const kContext = ZSTD_createCCtx();
   std::string out(ZSTD_compressBound(json.size()), '\0');
-  const size_t size = ZSTD_compress_usingCDict(context, out.data(), out.size(), json.data(),
+  const size_t size = ZSTD_compress_usingCDict(kContext, out.data(), out.size(), json.data(),
                                                json.size(), &CompressionDictionary());
   if (ZSTD_isError(size)) return std::nullopt;
   out.resize(size);
@@ -54,9 +54,9 @@ std::optional<std::string> Decompress(std::string_view compressed) {
   const unsigned long long size = ZSTD_getFrameContentSize(compressed.data(), compressed.size());
   if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size > kMaxBody)
     return std::nullopt;
-  thread_local ZSTD_DCtx* const context = ZSTD_createDCtx();
+  thread_local ZSTD_DCtx* const kContext = ZSTD_createDCtx();
   std::string out(size, '\0');
-  const size_t got = ZSTD_decompress_usingDDict(context, out.data(), out.size(), compressed.data(),
+  const size_t got = ZSTD_decompress_usingDDict(kContext, out.data(), out.size(), compressed.data(),
                                                 compressed.size(), &DecompressionDictionary());
   if (ZSTD_isError(got) || got != size) return std::nullopt;
   return out;

@@ -538,7 +538,7 @@ Status LmdbCallChanges::Apply(const std::function<Status(KeyStoreTxn&)>& fn) {
 Status LmdbCallChanges::Commit() {
   if (t_collecting == this) t_collecting = nullptr;
   if (!open()) return OkStatus();
-  const Status committed = txn_.Commit();
+  Status committed = txn_.Commit();
   if (committed.ok()) store_.cache_.Invalidate(touched_);
   lock_.unlock();
   return committed;
