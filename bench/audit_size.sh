@@ -8,19 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-10}
 connections=${2:-64}
-build_dir=${BUILD_DIR:-build-release}
-if [[ ! -x "$build_dir/server/kmsd" || ! -x "$build_dir/bench/kms_load" ]]; then
-  BUILD_TYPE=Release scripts/build.sh "$build_dir" -DKMS_BUILD_TESTS=OFF
-fi
-work=$(mktemp -d)
-trap 'kill "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
-"$build_dir/server/kmsd" --config config/kmsd.json --data-dir "$work/data" --port 0 \
-  --port-file "$work/port" 2>"$work/kmsd.log" &
-pid=$!
-for _ in $(seq 100); do [[ -s "$work/port" ]] && break; sleep 0.05; done
-port=$(cat "$work/port")
-"$build_dir/bench/kms_load" --port "$port" --setup --key-id alias/bench --op GenerateDataKey \
-  --connections 4 --seconds 1 >/dev/null
+source bench/lib.sh
+start_kmsd config/kmsd.json
 "$build_dir/bench/kms_load" --port "$port" --key-id alias/bench --op GenerateDataKey \
   --connections "$connections" --seconds "$seconds"
 kill "$pid"

@@ -9,13 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-10}
 connections=${2:-64}
-build_dir=${BUILD_DIR:-build-release}
-if [[ ! -x "$build_dir/server/kmsd" || ! -x "$build_dir/bench/kms_load" ]]; then
-  BUILD_TYPE=Release scripts/build.sh "$build_dir" -DKMS_BUILD_TESTS=OFF
-fi
-
-work=$(mktemp -d)
-trap 'kill "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
+source bench/lib.sh
 
 cpu_ticks() {  # utime + stime of a process, in clock ticks
   awk '{print $14 + $15}' "/proc/$1/stat"
@@ -30,15 +24,7 @@ config["audit"]["enabled"] = sys.argv[1] == "true"
 config["server"]["threads"] = int(sys.argv[2])
 print(json.dumps(config))
 PY
-  rm -rf "$work/data" "$work/port"
-  "$build_dir/server/kmsd" --config "$work/config.json" --data-dir "$work/data" --port 0 \
-    --port-file "$work/port" 2>"$work/kmsd.log" &
-  pid=$!
-  for _ in $(seq 100); do [[ -s "$work/port" ]] && break; sleep 0.05; done
-  local port
-  port=$(cat "$work/port")
-  "$build_dir/bench/kms_load" --port "$port" --setup --key-id alias/bench --op GenerateDataKey \
-    --connections 4 --seconds 1 >/dev/null  # creates the key, warms up
+  start_kmsd "$work/config.json"
   for op in ${OPS:-GenerateDataKey Decrypt}; do
     local before after result requests
     before=$(cpu_ticks "$pid")

@@ -17,27 +17,17 @@ bool Failing() {
   return flag != nullptr && ::stat(flag, &st) == 0;
 }
 
-template <class Fn>
-Fn Next(const char* name) {
-  return reinterpret_cast<Fn>(::dlsym(RTLD_NEXT, name));
+// EIO while failing, else what the real `name` returns.
+int SyncOrFail(const char* name, int fd) {
+  if (Failing()) {
+    errno = EIO;
+    return -1;
+  }
+  const auto next = reinterpret_cast<int (*)(int)>(::dlsym(RTLD_NEXT, name));
+  return next(fd);
 }
 
 }  // namespace
 
-extern "C" int fdatasync(int fd) {
-  if (Failing()) {
-    errno = EIO;
-    return -1;
-  }
-  static const auto next = Next<int (*)(int)>("fdatasync");
-  return next(fd);
-}
-
-extern "C" int fsync(int fd) {
-  if (Failing()) {
-    errno = EIO;
-    return -1;
-  }
-  static const auto next = Next<int (*)(int)>("fsync");
-  return next(fd);
-}
+extern "C" int fdatasync(int fd) { return SyncOrFail("fdatasync", fd); }
+extern "C" int fsync(int fd) { return SyncOrFail("fsync", fd); }

@@ -65,6 +65,30 @@ class KeyServiceTest : public ::testing::Test {
         std::vector<std::string>{kUsEast.account, kOtherAccount.account});
   }
 
+  // Puts the key in PendingDeletion, deleted `in` from now.
+  void ScheduleDeletion(const std::string& key_id, EpochMillis in) {
+    ASSERT_TRUE(service_
+                    ->UpdateKey(key_id,
+                                [&](KeyRecord& k) {
+                                  k.state = KeyState::kPendingDeletion;
+                                  k.deletion_date = clock_.NowMillis() + in;
+                                  return OkStatus();
+                                })
+                    .has_value());
+  }
+  // Enables rotation every 90 days, the next `in` from now.
+  void ScheduleRotation(const std::string& key_id, EpochMillis in) {
+    ASSERT_TRUE(service_
+                    ->UpdateKey(key_id,
+                                [&](KeyRecord& k) {
+                                  k.rotation_enabled = true;
+                                  k.rotation_period_days = 90;
+                                  k.next_rotation_date = clock_.NowMillis() + in;
+                                  return OkStatus();
+                                })
+                    .has_value());
+  }
+
   std::shared_ptr<const KeyRecord> Create(const Scope& scope = kUsEast) {
     auto key = service_->CreateKey(CreateKeyParams{scope, "demo", "{}", {}, KeyManager::kCustomer});
     EXPECT_TRUE(key.has_value());
@@ -192,23 +216,8 @@ TEST_F(KeyServiceTest, RotationKeepsOldCiphertextsDecryptable) {
 TEST_F(KeyServiceTest, MaintenanceDeletesAfterTheWindowAndRotatesWhenDue) {
   auto doomed = Create();
   auto rotating = Create();
-  ASSERT_TRUE(service_
-                  ->UpdateKey(doomed->key_id,
-                              [&](KeyRecord& k) {
-                                k.state = KeyState::kPendingDeletion;
-                                k.deletion_date = clock_.NowMillis() + 7 * kDay;
-                                return OkStatus();
-                              })
-                  .has_value());
-  ASSERT_TRUE(service_
-                  ->UpdateKey(rotating->key_id,
-                              [&](KeyRecord& k) {
-                                k.rotation_enabled = true;
-                                k.rotation_period_days = 90;
-                                k.next_rotation_date = clock_.NowMillis() + 90 * kDay;
-                                return OkStatus();
-                              })
-                  .has_value());
+  ScheduleDeletion(doomed->key_id, 7 * kDay);
+  ScheduleRotation(rotating->key_id, 90 * kDay);
   KMS_ASSERT_OK_AND_ASSIGN(int none, service_->RunMaintenance());
   EXPECT_EQ(none, 0);
   clock_.Advance(7 * kDay);
@@ -230,23 +239,8 @@ TEST_F(KeyServiceTest, MaintenanceDeletesAfterTheWindowAndRotatesWhenDue) {
 TEST_F(KeyServiceTest, MaintenanceChangesCommitOnlyWithTheirRecords) {
   auto doomed = Create();
   auto rotating = Create();
-  ASSERT_TRUE(service_
-                  ->UpdateKey(doomed->key_id,
-                              [&](KeyRecord& k) {
-                                k.state = KeyState::kPendingDeletion;
-                                k.deletion_date = clock_.NowMillis() + kDay;
-                                return OkStatus();
-                              })
-                  .has_value());
-  ASSERT_TRUE(service_
-                  ->UpdateKey(rotating->key_id,
-                              [&](KeyRecord& k) {
-                                k.rotation_enabled = true;
-                                k.rotation_period_days = 90;
-                                k.next_rotation_date = clock_.NowMillis() + kDay;
-                                return OkStatus();
-                              })
-                  .has_value());
+  ScheduleDeletion(doomed->key_id, kDay);
+  ScheduleRotation(rotating->key_id, kDay);
   clock_.Advance(kDay);
   // A recorder that cannot store the record: nothing changes.
   const auto refuse = [](const KeyService::MaintenanceChange&, CallChanges& changes) -> Status {
