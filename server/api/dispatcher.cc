@@ -313,7 +313,10 @@ void Dispatcher::RecordThenRespond(audit::CloudTrailEvent event, StatusOr<std::s
   if (audit_ == nullptr || !audit_->Stores()) {  // no log: nothing to wait for
     const Status committed = changes != nullptr ? changes->Commit() : OkStatus();
     changes.reset();
-    return respond(committed.ok() ? std::move(response) : ErrorResponse(committed, request_id));
+    if (committed.ok()) return respond(std::move(response));
+    std::fprintf(stderr, "kmsd: request %s changed nothing: %s\n", request_id.c_str(),
+                 committed.ToString().c_str());
+    return respond(ErrorResponse(Status(committed.code(), ""), request_id));
   }
   std::vector<audit::AuditEntry> entries;
   for (const std::string& account : RecipientAccounts(event)) {

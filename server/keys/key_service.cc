@@ -250,8 +250,14 @@ StatusOr<int> KeyService::RunMaintenance(const MaintenanceRecorder& record) {
     // The change waits in one transaction for its record.
     std::unique_ptr<CallChanges> changes = store_.CollectChanges();
     if (key->state == KeyState::kPendingDeletion && key->deletion_date <= now) {
-      KMS_RETURN_IF_ERROR(
-          store_.Update([&](KeyStoreTxn& txn) { return txn.DeleteKey(key->key_id); }));
+      // Still due as stored now (a CancelKeyDeletion may have come since the scan)?
+      bool due = false;
+      KMS_RETURN_IF_ERROR(store_.Update([&](KeyStoreTxn& txn) -> Status {
+        KMS_ASSIGN_OR_RETURN(KeyRecord current, txn.GetKey(key->key_id));
+        due = current.state == KeyState::kPendingDeletion && current.deletion_date <= now;
+        return due ? txn.DeleteKey(key->key_id) : OkStatus();
+      }));
+      if (!due) continue;
     } else if (key->state == KeyState::kEnabled && key->rotation_enabled &&
                key->next_rotation_date <= now) {
       KMS_ASSIGN_OR_RETURN(auto rotated, RotateKey(key->key_id));
