@@ -5,12 +5,15 @@
 //
 //   kms_load --port 4599 --op GenerateDataKey --key-id alias/bench
 //            --connections 32 --seconds 10 [--threads 1] [--setup]
+//            [--extra-keys N] [--grants N]
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <memory>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -45,6 +48,11 @@ struct Options {
   int threads = 1;
   double seconds = 10;
   bool setup = false;
+  // Before the load: this many more keys, each request then naming one at
+  // random (GenerateDataKey only) ...
+  int extra_keys = 0;
+  // ... and this many grants on --key-id (for bob, Decrypt).
+  int grants = 0;
 };
 
 // Builds a signed KMS request for `target` with `body`; one signer per thread.
@@ -104,11 +112,27 @@ struct Stats {
   uint64_t errors = 0;
 };
 
+// Runs make(i) for i in [0, count) on 16 threads, each call a synchronous
+// request; returns the results in order.
+std::vector<std::string> CallMany(int count, const std::function<std::string(int)>& make) {
+  std::vector<std::string> out(static_cast<size_t>(count));
+  std::atomic<int> next{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 16; ++t) {
+    threads.emplace_back([&] {
+      for (int i = next++; i < count; i = next++) out[static_cast<size_t>(i)] = make(i);
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  return out;
+}
+
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(net::io_context& ioc, const Options& o, const std::string& body,
+  // Each request sends one of `bodies`, at random.
+  Connection(net::io_context& ioc, const Options& o, const std::vector<std::string>& bodies,
              Clock::time_point deadline, Stats& stats)
-      : stream_(ioc), options_(o), body_(body), deadline_(deadline), stats_(stats) {}
+      : stream_(ioc), options_(o), bodies_(bodies), deadline_(deadline), stats_(stats) {}
 
   void Start(const tcp::resolver::results_type& endpoints) {
     stream_.async_connect(endpoints,
@@ -121,7 +145,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
  private:
   void Send() {
     if (Clock::now() >= deadline_) return;
-    request_ = SignedRequest(options_, options_.op, body_);
+    const std::string& body =
+        bodies_.size() == 1 ? bodies_[0] : bodies_[random_() % bodies_.size()];
+    request_ = SignedRequest(options_, options_.op, body);
     started_ = Clock::now();
     bhttp::async_write(stream_, request_,
                        [self = shared_from_this()](beast::error_code ec, size_t) {
@@ -152,7 +178,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bhttp::request<bhttp::string_body> request_;
   bhttp::response<bhttp::string_body> response_;
   const Options& options_;
-  const std::string& body_;
+  const std::vector<std::string>& bodies_;
+  std::minstd_rand random_{std::random_device{}()};
   Clock::time_point deadline_;
   Clock::time_point started_;
   Stats& stats_;
@@ -184,6 +211,10 @@ bool Parse(int argc, char** argv, Options& o) {
       o.seconds = std::atof(next().c_str());
     else if (arg == "--setup")
       o.setup = true;
+    else if (arg == "--extra-keys")
+      o.extra_keys = std::atoi(next().c_str());
+    else if (arg == "--grants")
+      o.grants = std::atoi(next().c_str());
     else
       return false;
   }
@@ -198,7 +229,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr,
                  "usage: kms_load [--port P] [--op GenerateDataKey|Decrypt] [--key-id ID] "
                  "[--connections N]\n"
-                 "                [--threads T] [--seconds S] [--setup]\n");
+                 "                [--threads T] [--seconds S] [--setup] [--extra-keys N] "
+                 "[--grants N]\n");
     return 2;
   }
   if (o.setup) {
@@ -209,11 +241,27 @@ int main(int argc, char** argv) {
   }
   const std::string context =
       "\"EncryptionContext\":{\"aws:rds:db-id\":\"db-BENCH\",\"aws:ebs:id\":\"vol-bench\"}";
-  std::string body = "{\"KeyId\":\"" + o.key_id + "\",\"KeySpec\":\"AES_256\"," + context + "}";
+  const auto data_key_body = [&](const std::string& key_id) {
+    return "{\"KeyId\":\"" + key_id + "\",\"KeySpec\":\"AES_256\"," + context + "}";
+  };
+  std::vector<std::string> bodies = {data_key_body(o.key_id)};
   if (o.op == "Decrypt") {
-    const std::string blob = JsonString(Call(o, "GenerateDataKey", body), "CiphertextBlob");
-    body = "{\"CiphertextBlob\":\"" + blob + "\"," + context + "}";
+    const std::string blob = JsonString(Call(o, "GenerateDataKey", bodies[0]), "CiphertextBlob");
+    bodies[0] = "{\"CiphertextBlob\":\"" + blob + "\"," + context + "}";
   }
+  if (o.extra_keys > 0 && o.op == "GenerateDataKey") {
+    for (const std::string& created : CallMany(o.extra_keys, [&](int) {
+           return JsonString(Call(o, "CreateKey", "{\"Description\":\"kms_load\"}"), "KeyId");
+         })) {
+      bodies.push_back(data_key_body(created));
+    }
+  }
+  CallMany(o.grants, [&](int) {
+    return Call(o, "CreateGrant",
+                "{\"KeyId\":\"" + o.key_id +
+                    "\",\"GranteePrincipal\":\"arn:aws:iam::111122223333:user/bob\","
+                    "\"Operations\":[\"Decrypt\"]}");
+  });
 
   std::vector<Stats> stats(o.threads);
   std::vector<std::thread> threads;
@@ -226,7 +274,7 @@ int main(int argc, char** argv) {
       tcp::resolver resolver(ioc);
       const auto endpoints = resolver.resolve(o.host, o.port);
       for (int c = t; c < o.connections; c += o.threads) {
-        std::make_shared<Connection>(ioc, o, body, deadline, stats[t])->Start(endpoints);
+        std::make_shared<Connection>(ioc, o, bodies, deadline, stats[t])->Start(endpoints);
       }
       ioc.run();
     });

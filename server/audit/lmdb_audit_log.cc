@@ -147,8 +147,10 @@ void LmdbAuditLog::WriterLoop() {
         std::lock_guard lock(mu_);
         if (stopping_ && queue_.empty()) return;
       }
-      // Full and idle: try to free room.
-      PruneIfDue(/*force=*/true);
+      // A second without appends. The store may still be filling, with the
+      // changes recorded in their own transactions: look at the room left,
+      // and while full, try to free some.
+      if (full_.load(std::memory_order_relaxed)) PruneIfDue(/*force=*/true);
       UpdateRoom(OkStatus());
       continue;
     }
@@ -182,6 +184,7 @@ void LmdbAuditLog::UpdateRoom(const Status& last_commit) {
     const bool was_full = full_.load(std::memory_order_relaxed);
     const uint64_t threshold = usage->map_bytes / 100 * (was_full ? 85 : 90);
     full = usage->used_bytes >= threshold;
+    WarnWhenNearlyFull(*usage);
   }
   if (full_.exchange(full) != full) {
     std::fprintf(stderr,
@@ -190,14 +193,24 @@ void LmdbAuditLog::UpdateRoom(const Status& last_commit) {
   }
 }
 
+void LmdbAuditLog::WarnWhenNearlyFull(const lmdb::Env::Usage& usage) {
+  // Said once on the way up (from 75 %), again after falling below 70 %.
+  const bool nearly = usage.used_bytes >= usage.map_bytes / 100 * (warned_ ? 70 : 75);
+  if (nearly && !warned_) {
+    std::fprintf(stderr,
+                 "kmsd: the state store is %llu %% full (%llu of %llu MiB); at 90 %% kmsd refuses "
+                 "calls: configure retention (audit.max_age_days, audit.max_records) or larger "
+                 "maps (storage.map_size_mb, audit.map_size_mb)\n",
+                 static_cast<unsigned long long>(usage.used_bytes * 100 / usage.map_bytes),
+                 static_cast<unsigned long long>(usage.used_bytes >> 20),
+                 static_cast<unsigned long long>(usage.map_bytes >> 20));
+  }
+  warned_ = nearly;
+}
+
 std::vector<LmdbAuditLog::Pending> LmdbAuditLog::NextBatch() {
   std::unique_lock lock(mu_);
-  const auto ready = [this] { return stopping_ || !queue_.empty(); };
-  if (full_.load(std::memory_order_relaxed)) {
-    work_cv_.wait_for(lock, std::chrono::seconds(1), ready);
-  } else {
-    work_cv_.wait(lock, ready);
-  }
+  work_cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_ || !queue_.empty(); });
   const auto end =
       queue_.begin() + static_cast<std::ptrdiff_t>(std::min(queue_.size(), max_batch_));
   std::vector<Pending> batch(std::make_move_iterator(queue_.begin()), std::make_move_iterator(end));

@@ -50,9 +50,9 @@ class LmdbAuditLog final : public AuditLog {
   LmdbAuditLog(const AuditOptions& options, bool read_only, std::unique_ptr<AuditStore> store);
 
   void WriterLoop();
-  // Waits for appends (while the log is full, for at most a second); takes
-  // up to max_batch of them. Empty when stopping with nothing queued, or when
-  // the wait ended with nothing queued.
+  // Waits for appends (for at most a second); takes up to max_batch of them.
+  // Empty when stopping with nothing queued, or when the wait ended with
+  // nothing queued.
   std::vector<Pending> NextBatch();
   // Commits the batch in one transaction; when that fails, commits its
   // records one by one, so that a record that cannot be stored (or does not
@@ -65,6 +65,8 @@ class LmdbAuditLog final : public AuditLog {
   void FinishBatch(std::span<Pending> batch, const Status& status);
   // Sets full_ from the store's usage (or from a commit that found it full).
   void UpdateRoom(const Status& last_commit);
+  // Logs, once, that the store is 75 % full: before calls are refused.
+  void WarnWhenNearlyFull(const lmdb::Env::Usage& usage);
   // Applies the retention policy when it is due (every prune_every_commits
   // commits, and when `force`).
   void PruneIfDue(bool force);
@@ -82,6 +84,7 @@ class LmdbAuditLog final : public AuditLog {
 
   uint64_t commits_since_prune_ = 0;  // touched by the writer thread only
   std::atomic<bool> full_{false};     // written by the writer thread only
+  bool warned_ = false;               // touched by the writer thread only
 
   std::mutex mu_;
   std::condition_variable work_cv_;  // the writer waits for appends

@@ -143,6 +143,9 @@ def test_a_full_store_refuses_changes_and_leaves_no_orphan(tmp_path):
         assert len(errors) >= 8, "the store never filled"
         assert all("KMSInternalException" in str(e) and "full" in str(e) for e in errors), errors[:3]
         assert server.alive()
+        log = open(server.log_path).read()
+        assert "at 90 % kmsd refuses calls" in log  # said before it happened
+        assert log.index("% full (") < log.index("the audit log is full")
         stored = assert_every_key_has_its_record_and_the_chain_verifies(server)
         assert set(answered) <= stored and len(stored) >= 100
     finally:
