@@ -3,6 +3,7 @@
 #include <zstd.h>
 
 #include <algorithm>
+#include <memory>
 #include <optional>
 
 #include "audit_store.h"
@@ -39,12 +40,14 @@ const ZSTD_DDict& DecompressionDictionary() {
   return *kDictionary;
 }
 
-// The JSON compressed with the dictionary, or nullopt if zstd fails.
-std::optional<std::string> Compress(std::string_view json) {
-  thread_local ZSTD_CCtx* const kContext = ZSTD_createCCtx();
-  std::string out(ZSTD_compressBound(json.size()), '\0');
-  const size_t size = ZSTD_compress_usingCDict(kContext, out.data(), out.size(), json.data(),
-                                               json.size(), &CompressionDictionary());
+// `body` compressed with the dictionary, or nullopt if zstd fails.
+std::optional<std::string> Compress(std::string_view body) {
+  // Per thread, freed when the thread ends.
+  thread_local const std::unique_ptr<ZSTD_CCtx, size_t (*)(ZSTD_CCtx*)> kContext(ZSTD_createCCtx(),
+                                                                                 &ZSTD_freeCCtx);
+  std::string out(ZSTD_compressBound(body.size()), '\0');
+  const size_t size = ZSTD_compress_usingCDict(kContext.get(), out.data(), out.size(), body.data(),
+                                               body.size(), &CompressionDictionary());
   if (ZSTD_isError(size)) return std::nullopt;
   out.resize(size);
   return out;
@@ -54,10 +57,12 @@ std::optional<std::string> Decompress(std::string_view compressed) {
   const unsigned long long size = ZSTD_getFrameContentSize(compressed.data(), compressed.size());
   if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size > kMaxBody)
     return std::nullopt;
-  thread_local ZSTD_DCtx* const kContext = ZSTD_createDCtx();
+  thread_local const std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx*)> kContext(ZSTD_createDCtx(),
+                                                                                 &ZSTD_freeDCtx);
   std::string out(size, '\0');
-  const size_t got = ZSTD_decompress_usingDDict(kContext, out.data(), out.size(), compressed.data(),
-                                                compressed.size(), &DecompressionDictionary());
+  const size_t got =
+      ZSTD_decompress_usingDDict(kContext.get(), out.data(), out.size(), compressed.data(),
+                                 compressed.size(), &DecompressionDictionary());
   if (ZSTD_isError(got) || got != size) return std::nullopt;
   return out;
 }
