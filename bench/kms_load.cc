@@ -5,12 +5,13 @@
 //
 //   kms_load --port 4599 --op GenerateDataKey --key-id alias/bench
 //            --connections 32 --seconds 10 [--threads 1] [--setup]
-//            [--extra-keys N] [--grants N]
+//            [--extra-keys N [--key-file F]] [--grants N]
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <functional>
 #include <memory>
 #include <random>
@@ -51,6 +52,9 @@ struct Options {
   // Before the load: this many more keys, each request then naming one at
   // random (GenerateDataKey only) ...
   int extra_keys = 0;
+  // Where the extra keys' ids are kept between runs: read when it lists
+  // enough, written when they are created.
+  std::string key_file;
   // ... and this many grants on --key-id (for bob, Decrypt).
   int grants = 0;
 };
@@ -213,6 +217,8 @@ bool Parse(int argc, char** argv, Options& o) {
       o.setup = true;
     else if (arg == "--extra-keys")
       o.extra_keys = std::atoi(next().c_str());
+    else if (arg == "--key-file")
+      o.key_file = next();
     else if (arg == "--grants")
       o.grants = std::atoi(next().c_str());
     else
@@ -230,7 +236,7 @@ int main(int argc, char** argv) {
                  "usage: kms_load [--port P] [--op GenerateDataKey|Decrypt] [--key-id ID] "
                  "[--connections N]\n"
                  "                [--threads T] [--seconds S] [--setup] [--extra-keys N] "
-                 "[--grants N]\n");
+                 "[--key-file F] [--grants N]\n");
     return 2;
   }
   if (o.setup) {
@@ -250,15 +256,30 @@ int main(int argc, char** argv) {
     bodies[0] = "{\"CiphertextBlob\":\"" + blob + "\"," + context + "}";
   }
   if (o.extra_keys > 0 && o.op == "GenerateDataKey") {
-    for (const std::string& created : CallMany(o.extra_keys, [&](int) {
-           return JsonString(Call(o, "CreateKey", "{\"Description\":\"kms_load\"}"), "KeyId");
-         })) {
-      bodies.push_back(data_key_body(created));
+    std::vector<std::string> keys;
+    if (!o.key_file.empty()) {
+      std::ifstream in(o.key_file);
+      for (std::string line; std::getline(in, line) && keys.size() < size_t(o.extra_keys);)
+        keys.push_back(line);
     }
+    if (keys.size() < size_t(o.extra_keys)) {
+      keys = CallMany(o.extra_keys, [&](int) {
+        return JsonString(Call(o, "CreateKey", "{\"Description\":\"kms_load\"}"), "KeyId");
+      });
+      if (!o.key_file.empty()) {
+        std::ofstream out(o.key_file);
+        for (const std::string& key : keys) out << key << "\n";
+      }
+    }
+    for (const std::string& key : keys) bodies.push_back(data_key_body(key));
   }
+  // CreateGrant takes a key id or ARN, not an alias.
+  const std::string grant_key =
+      o.grants > 0 ? JsonString(Call(o, "DescribeKey", "{\"KeyId\":\"" + o.key_id + "\"}"), "KeyId")
+                   : "";
   CallMany(o.grants, [&](int) {
     return Call(o, "CreateGrant",
-                "{\"KeyId\":\"" + o.key_id +
+                "{\"KeyId\":\"" + grant_key +
                     "\",\"GranteePrincipal\":\"arn:aws:iam::111122223333:user/bob\","
                     "\"Operations\":[\"Decrypt\"]}");
   });
