@@ -11,7 +11,6 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <string>
@@ -117,13 +116,7 @@ int RunAudit(const config::ServerConfig& config, const Flags& flags) {
   if (!root_key) return Fail(root_key.error());
   audit::AuditOptions options = AuditOptionsFor(config, **root_key);
   options.read_only = true;
-  // A data directory the server has not yet moved to data/state (see
-  // OpenStateEnvironment) still has its log in data/audit.
-  std::error_code ec;
-  if (!std::filesystem::exists(options.directory, ec) &&
-      std::filesystem::exists(config.data_dir + "/audit/data.mdb", ec)) {
-    options.directory = config.data_dir + "/audit";
-  }
+  options.directory = store::AuditDirectoryToRead(config.data_dir);
   const std::string& command = flags.positional.size() > 1 ? flags.positional[1] : "";
   if (command == "verify") {
     auto report = audit::RunAuditVerify(options);

@@ -47,6 +47,12 @@ struct Touched {
   std::set<std::string> keys;
   std::set<std::string> aliases;     // alias keys
   std::set<std::string> grant_keys;  // key ids whose grants changed
+
+  void Merge(Touched& other) {
+    keys.merge(other.keys);
+    aliases.merge(other.aliases);
+    grant_keys.merge(other.grant_keys);
+  }
 };
 
 // The value under `key`; kNotFound (no message) when absent.
@@ -423,19 +429,7 @@ class LmdbKeyStore final : public KeyStore {
     return out;
   }
 
-  Status Update(const std::function<Status(KeyStoreTxn&)>& fn) override {
-    if (LmdbCallChanges* changes = CollectingCall(); changes != nullptr) {
-      return changes->Apply(fn);
-    }
-    std::lock_guard lock(write_mu_);
-    KMS_ASSIGN_OR_RETURN(lmdb::Txn txn, env_->BeginWrite());
-    Touched touched;
-    LmdbKeyStoreTxn view(txn, dbi_, &touched);
-    KMS_RETURN_IF_ERROR(fn(view));
-    KMS_RETURN_IF_ERROR(txn.Commit());
-    cache_.Invalidate(touched);
-    return OkStatus();
-  }
+  Status Update(const std::function<Status(KeyStoreTxn&)>& fn) override;
 
   std::unique_ptr<CallChanges> CollectChanges() override {
     return std::make_unique<LmdbCallChanges>(*this);
@@ -447,8 +441,8 @@ class LmdbKeyStore final : public KeyStore {
                                             Load&& load) {
     // A call's own uncommitted changes are read from its transaction and
     // never cached.
-    if (const LmdbCallChanges* changes = CollectingCall(); changes != nullptr && changes->open()) {
-      KMS_ASSIGN_OR_RETURN(T value, load(changes->txn_view()));
+    if (const lmdb::Txn* call = OpenCallTxn(); call != nullptr) {
+      KMS_ASSIGN_OR_RETURN(T value, load(*call));
       return std::make_shared<const T>(std::move(value));
     }
     uint64_t generation = 0;
@@ -490,8 +484,7 @@ class LmdbKeyStore final : public KeyStore {
     const lmdb::Txn& get() const { return call != nullptr ? *call : own; }
   };
   StatusOr<ReadTxn> BeginRead() const {
-    if (const LmdbCallChanges* changes = CollectingCall(); changes != nullptr && changes->open())
-      return ReadTxn{lmdb::Txn(), &changes->txn_view()};
+    if (const lmdb::Txn* call = OpenCallTxn(); call != nullptr) return ReadTxn{lmdb::Txn(), call};
     KMS_ASSIGN_OR_RETURN(lmdb::Txn txn, env_->BeginRead());
     return ReadTxn{std::move(txn), nullptr};
   }
@@ -499,6 +492,11 @@ class LmdbKeyStore final : public KeyStore {
   // The changes this thread is collecting for this store, if any.
   LmdbCallChanges* CollectingCall() const {
     return t_collecting != nullptr && &t_collecting->store() == this ? t_collecting : nullptr;
+  }
+  // Their transaction, once an Update has opened it.
+  const lmdb::Txn* OpenCallTxn() const {
+    const LmdbCallChanges* changes = CollectingCall();
+    return changes != nullptr && changes->open() ? &changes->txn_view() : nullptr;
   }
 
   friend class LmdbCallChanges;
@@ -529,10 +527,17 @@ Status LmdbCallChanges::Apply(const std::function<Status(KeyStoreTxn&)>& fn) {
   LmdbKeyStoreTxn view(child, store_.dbi_, &touched);
   KMS_RETURN_IF_ERROR(fn(view));
   KMS_RETURN_IF_ERROR(child.Commit());
-  touched_.keys.merge(touched.keys);
-  touched_.aliases.merge(touched.aliases);
-  touched_.grant_keys.merge(touched.grant_keys);
+  touched_.Merge(touched);
   return OkStatus();
+}
+
+// Outside a call's collection an Update is a collection of its own: its
+// changes commit (and the cache forgets what they touched) when it succeeds.
+Status LmdbKeyStore::Update(const std::function<Status(KeyStoreTxn&)>& fn) {
+  if (LmdbCallChanges* changes = CollectingCall(); changes != nullptr) return changes->Apply(fn);
+  LmdbCallChanges own(*this);
+  KMS_RETURN_IF_ERROR(own.Apply(fn));
+  return own.Commit();
 }
 
 Status LmdbCallChanges::Commit() {

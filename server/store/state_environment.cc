@@ -20,6 +20,12 @@ std::unexpected<Status> FileSystemError(const std::string& what, const std::erro
   return Error(Code::kInternal, what + ": " + ec.message());
 }
 
+// Whether `directory` holds an LMDB environment.
+bool HasEnvironment(const std::string& directory) {
+  std::error_code ec;
+  return fs::exists(fs::path(directory) / "data.mdb", ec);
+}
+
 // Copies every named database of `from` (entries and flags) into `to`.
 Status CopyDatabases(const lmdb::Env& from, lmdb::Txn& to) {
   KMS_ASSIGN_OR_RETURN(lmdb::Txn source, from.BeginRead());
@@ -68,7 +74,7 @@ Status CopySeparateEnvironments(const std::string& data_dir, const std::string& 
   KMS_ASSIGN_OR_RETURN(lmdb::Txn txn, state->BeginWrite());
   for (const char* name : kSeparateEnvironments) {
     const std::string directory = data_dir + "/" + name;
-    if (!fs::exists(fs::path(directory) / "data.mdb", ec)) continue;
+    if (!HasEnvironment(directory)) continue;
     KMS_ASSIGN_OR_RETURN(std::unique_ptr<lmdb::Env> old,
                          lmdb::Env::Open({directory, map_size, kMaxDatabases, true}));
     KMS_RETURN_IF_ERROR(CopyDatabases(*old, txn));
@@ -77,9 +83,8 @@ Status CopySeparateEnvironments(const std::string& data_dir, const std::string& 
 }
 
 bool HasSeparateEnvironments(const std::string& data_dir) {
-  std::error_code ec;
   for (const char* name : kSeparateEnvironments) {
-    if (fs::exists(fs::path(data_dir) / name / "data.mdb", ec)) return true;
+    if (HasEnvironment(data_dir + "/" + name)) return true;
   }
   return false;
 }
@@ -87,6 +92,13 @@ bool HasSeparateEnvironments(const std::string& data_dir) {
 }  // namespace
 
 std::string StateDirectory(const std::string& data_dir) { return data_dir + "/state"; }
+
+std::string AuditDirectoryToRead(const std::string& data_dir) {
+  const std::string old_log = data_dir + "/audit";
+  return !HasEnvironment(StateDirectory(data_dir)) && HasEnvironment(old_log)
+             ? old_log
+             : StateDirectory(data_dir);
+}
 
 StatusOr<std::shared_ptr<lmdb::Env>> OpenStateEnvironment(const std::string& data_dir,
                                                           size_t map_size) {

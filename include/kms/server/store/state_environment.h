@@ -19,6 +19,11 @@ namespace kms::store {
 // The state environment's directory under `data_dir`.
 std::string StateDirectory(const std::string& data_dir);
 
+// Where the read-only audit tools find the log: the state directory, or, in
+// a data directory the server has not moved yet (see OpenStateEnvironment),
+// the old <data_dir>/audit.
+std::string AuditDirectoryToRead(const std::string& data_dir);
+
 // Opens (creating if needed) <data_dir>/state with room for `map_size` bytes.
 // A data directory from before it (the key store in data/keys, the audit log
 // in data/audit: two environments) is copied into it at the first start, every
