@@ -135,13 +135,17 @@ int RunAudit(const config::ServerConfig& config, const Flags& flags) {
   return Usage();
 }
 
-// Runs key maintenance (deletions after their window, due rotations) now and
-// then every `period` until stopped.
+// Runs key maintenance (deletions after their window, due rotations) once
+// before serving, so that no call sees work that was already due at start-up,
+// and then every `period` until stopped.
 class Maintenance {
  public:
   Maintenance(keys::KeyService& keys, keys::KeyService::MaintenanceRecorder record,
               std::chrono::seconds period)
-      : record_(std::move(record)), thread_([this, &keys, period] { Run(keys, period); }) {}
+      : record_(std::move(record)) {
+    Sweep(keys);
+    thread_ = std::thread([this, &keys, period] { Run(keys, period); });
+  }
   ~Maintenance() {
     {
       std::lock_guard lock(mu_);
@@ -155,14 +159,17 @@ class Maintenance {
   void Run(keys::KeyService& keys, std::chrono::seconds period) {
     pthread_setname_np(pthread_self(), "kmsd-maint");
     std::unique_lock lock(mu_);
-    while (!stop_) {
+    while (!cv_.wait_for(lock, period, [this] { return stop_; })) {
       lock.unlock();
-      auto changed = keys.RunMaintenance(record_);
-      if (!changed)
-        std::fprintf(stderr, "kmsd: key maintenance: %s\n", changed.error().ToString().c_str());
+      Sweep(keys);
       lock.lock();
-      cv_.wait_for(lock, period, [this] { return stop_; });
     }
+  }
+
+  void Sweep(keys::KeyService& keys) const {
+    auto changed = keys.RunMaintenance(record_);
+    if (!changed)
+      std::fprintf(stderr, "kmsd: key maintenance: %s\n", changed.error().ToString().c_str());
   }
 
   const keys::KeyService::MaintenanceRecorder record_;
@@ -243,10 +250,10 @@ int Serve(const config::ServerConfig& config, const Flags& flags) {
   options.read_timeout_seconds = config.read_timeout_seconds;
   options.max_connections = static_cast<size_t>(config.max_connections);
   RaiseOpenFileLimit(options.max_connections);
-  auto server = http::StartServer(options, *endpoint);
-  if (!server) return Fail(server.error());
   Maintenance maintenance(key_service, api::MaintenanceRecorder(audit_log->get(), clock),
                           std::chrono::seconds(60));
+  auto server = http::StartServer(options, *endpoint);
+  if (!server) return Fail(server.error());
 
   const uint16_t port = (*server)->port();
   std::fprintf(stderr, "kmsd: listening on http://%s:%u (data in %s, %d threads, auth %s)\n",
