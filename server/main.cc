@@ -99,6 +99,10 @@ size_t StateMapSize(const config::ServerConfig& config) {
   return static_cast<size_t>(config.map_size_mb + config.audit_map_size_mb) << 20;
 }
 
+size_t MaxStateMapSize(const config::ServerConfig& config) {
+  return std::max(StateMapSize(config), static_cast<size_t>(config.max_map_size_mb) << 20);
+}
+
 audit::AuditOptions AuditOptionsFor(const config::ServerConfig& config,
                                     const keys::RootKey& root_key) {
   audit::AuditOptions options;
@@ -213,7 +217,8 @@ int Serve(const config::ServerConfig& config, const Flags& flags) {
   auto data_dir_lock = store::DataDirLock::Acquire(config.data_dir);
   if (!data_dir_lock) return Fail(data_dir_lock.error());
   // A change and its record commit together: one environment holds both.
-  auto state = store::OpenStateEnvironment(config.data_dir, StateMapSize(config));
+  auto state =
+      store::OpenStateEnvironment(config.data_dir, StateMapSize(config), MaxStateMapSize(config));
   if (!state) return Fail(state.error());
   auto store = OpenLmdbKeyStore({.env = *state});
   if (!store) return Fail(store.error());

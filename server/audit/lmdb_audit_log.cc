@@ -133,7 +133,7 @@ Status LmdbAuditLog::CheckWritable() const {
   return Error(
       Code::kStoreFull,
       "The audit log is full: kmsd refuses calls until retention frees room (audit.max_age_days, "
-      "audit.max_records) or a larger audit.map_size_mb is configured; see docs/limits.md");
+      "audit.max_records) or a higher storage.max_map_size_mb is configured; see docs/limits.md");
 }
 
 void LmdbAuditLog::WriterLoop() {
@@ -175,15 +175,18 @@ void LmdbAuditLog::StoreBatch(std::vector<Pending>& batch) {
 }
 
 void LmdbAuditLog::UpdateRoom(const Status& last_commit) {
-  bool full = last_commit.code() == Code::kStoreFull;
-  if (!full) {
-    StatusOr<lmdb::Env::Usage> usage = store_->CurrentUsage();
-    if (!usage) return;
-    // Refuse new calls from 90 % on, so that calls under way still have
-    // room for their records; serve again below 85 %.
+  // A commit that found the map full while it could still grow is not full:
+  // the next write transaction grows it.
+  StatusOr<lmdb::Env::Usage> usage = store_->CurrentUsage();
+  if (!usage && last_commit.code() != Code::kStoreFull) return;
+  bool full = last_commit.code() == Code::kStoreFull &&
+              (!usage || usage->map_bytes >= usage->ceiling_bytes);
+  if (usage) {
+    // Refuse new calls from 90 % of the ceiling on, so that calls under way
+    // still have room for their records; serve again below 85 %.
     const bool was_full = full_.load(std::memory_order_relaxed);
-    const uint64_t threshold = usage->map_bytes / 100 * (was_full ? 85 : 90);
-    full = usage->used_bytes >= threshold;
+    const uint64_t threshold = usage->ceiling_bytes / 100 * (was_full ? 85 : 90);
+    full = full || usage->used_bytes >= threshold;
     WarnWhenNearlyFull(*usage);
   }
   if (full_.exchange(full) != full) {
@@ -195,15 +198,15 @@ void LmdbAuditLog::UpdateRoom(const Status& last_commit) {
 
 void LmdbAuditLog::WarnWhenNearlyFull(const lmdb::Env::Usage& usage) {
   // Said once on the way up (from 75 %), again after falling below 70 %.
-  const bool nearly = usage.used_bytes >= usage.map_bytes / 100 * (warned_ ? 70 : 75);
+  const bool nearly = usage.used_bytes >= usage.ceiling_bytes / 100 * (warned_ ? 70 : 75);
   if (nearly && !warned_) {
     std::fprintf(stderr,
                  "kmsd: the state store is %llu %% full (%llu of %llu MiB); at 90 %% kmsd refuses "
-                 "calls: configure retention (audit.max_age_days, audit.max_records) or larger "
-                 "maps (storage.map_size_mb, audit.map_size_mb)\n",
-                 static_cast<unsigned long long>(usage.used_bytes * 100 / usage.map_bytes),
+                 "calls: configure retention (audit.max_age_days, audit.max_records) or a "
+                 "higher ceiling (storage.max_map_size_mb)\n",
+                 static_cast<unsigned long long>(usage.used_bytes * 100 / usage.ceiling_bytes),
                  static_cast<unsigned long long>(usage.used_bytes >> 20),
-                 static_cast<unsigned long long>(usage.map_bytes >> 20));
+                 static_cast<unsigned long long>(usage.ceiling_bytes >> 20));
   }
   warned_ = nearly;
 }

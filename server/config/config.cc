@@ -249,6 +249,8 @@ Status ReadSections(const Value& root, ServerConfig* c) {
     KMS_RETURN_IF_ERROR(ReadString(*s, "data_dir", &c->data_dir, "storage"));
     KMS_RETURN_IF_ERROR(
         ReadInt(*s, "map_size_mb", &c->map_size_mb, 16, int64_t{1} << 24, "storage"));
+    KMS_RETURN_IF_ERROR(
+        ReadInt(*s, "max_map_size_mb", &c->max_map_size_mb, 16, int64_t{1} << 24, "storage"));
   }
   if (const Value* s = FindObject(root, "auth")) {
     if (!s->IsObject()) return Invalid("auth must be an object");

@@ -14,30 +14,65 @@ std::unexpected<Status> ErrorFor(int rc, std::string_view what) {
   return Error(Code::kInternal, message + mdb_strerror(rc));
 }
 
+namespace {
+
+// Transactions the calling thread holds, of every environment.
+thread_local size_t held_by_this_thread = 0;
+
+}  // namespace
+
+void TxnGate::Enter() {
+  std::unique_lock lock(mu_);
+  if (held_by_this_thread == 0) cv_.wait(lock, [this] { return !closed_; });
+  ++open_;
+  ++held_by_this_thread;
+}
+
+void TxnGate::Leave() {
+  {
+    std::lock_guard lock(mu_);
+    --open_;
+    if (held_by_this_thread > 0) --held_by_this_thread;
+  }
+  cv_.notify_all();
+}
+
+bool TxnGate::ThisThreadHolds() { return held_by_this_thread > 0; }
+
+int TxnGate::WhileNoneOpen(const std::function<int()>& resize) {
+  std::unique_lock lock(mu_);
+  // One resize at a time; the others find it done when they get here.
+  cv_.wait(lock, [this] { return !closed_; });
+  closed_ = true;
+  cv_.wait(lock, [this] { return open_ == 0; });
+  const int rc = resize();
+  closed_ = false;
+  lock.unlock();
+  cv_.notify_all();
+  return rc;
+}
+
 Txn& Txn::operator=(Txn&& other) noexcept {
   if (this != &other) {
-    if (txn_ != nullptr) mdb_txn_abort(txn_);
+    End();
     txn_ = std::exchange(other.txn_, nullptr);
+    gate_ = std::exchange(other.gate_, nullptr);
   }
   return *this;
 }
 
-Txn::~Txn() {
-  if (txn_ != nullptr) mdb_txn_abort(txn_);
-}
+Txn::~Txn() { End(); }
 
-StatusOr<Txn> Txn::Begin(MDB_env* env, bool read_only) {
-  MDB_txn* txn = nullptr;
-  const int rc = mdb_txn_begin(env, nullptr, read_only ? MDB_RDONLY : 0, &txn);
-  if (rc != 0) return ErrorFor(rc, "begin transaction");
-  return Txn(txn);
+void Txn::End() {
+  if (txn_ != nullptr) mdb_txn_abort(std::exchange(txn_, nullptr));
+  if (gate_ != nullptr) std::exchange(gate_, nullptr)->Leave();
 }
 
 StatusOr<Txn> Txn::BeginNested(const Txn& parent) {
   MDB_txn* txn = nullptr;
   const int rc = mdb_txn_begin(mdb_txn_env(parent.get()), parent.get(), 0, &txn);
   if (rc != 0) return ErrorFor(rc, "begin nested transaction");
-  return Txn(txn);
+  return Txn(txn, nullptr);
 }
 
 StatusOr<std::optional<std::string_view>> Txn::Get(MDB_dbi dbi, std::string_view key) const {
@@ -72,6 +107,7 @@ Status Txn::Delete(MDB_dbi dbi, std::string_view key, std::optional<std::string_
 
 Status Txn::Commit() {
   const int rc = mdb_txn_commit(std::exchange(txn_, nullptr));
+  End();
   return rc == 0 ? OkStatus() : ErrorFor(rc, "commit");
 }
 
@@ -104,7 +140,7 @@ StatusOr<std::unique_ptr<Env>> Env::Open(const EnvOptions& options) {
   MDB_env* env = nullptr;
   int rc = mdb_env_create(&env);
   if (rc != 0) return ErrorFor(rc, "create environment");
-  std::unique_ptr<Env> out(new Env(env, options.read_only));
+  std::unique_ptr<Env> out(new Env(env, options));
   rc = mdb_env_set_maxdbs(env, options.max_dbs);
   if (rc != 0) return ErrorFor(rc, "set maxdbs");
   rc = mdb_env_set_mapsize(env, options.map_size);
@@ -119,7 +155,62 @@ StatusOr<std::unique_ptr<Env>> Env::Open(const EnvOptions& options) {
   return out;
 }
 
+Env::Env(MDB_env* env, const EnvOptions& options)
+    : env_(env),
+      read_only_(options.read_only),
+      max_map_size_(options.max_map_size),
+      on_grown_(options.on_grown) {}
+
 Env::~Env() { mdb_env_close(env_); }
+
+StatusOr<Txn> Env::BeginRead() const { return Begin(/*read_only=*/true); }
+
+StatusOr<Txn> Env::BeginWrite() const {
+  KMS_RETURN_IF_ERROR(GrowIfDue());
+  return Begin(/*read_only=*/false);
+}
+
+StatusOr<Txn> Env::Begin(bool read_only) const {
+  for (int attempt = 0;; ++attempt) {
+    gate_.Enter();
+    MDB_txn* txn = nullptr;
+    const int rc = mdb_txn_begin(env_, nullptr, read_only ? MDB_RDONLY : 0, &txn);
+    if (rc == 0) return Txn(txn, &gate_);
+    gate_.Leave();
+    if (rc != MDB_MAP_RESIZED || attempt > 0 || TxnGate::ThisThreadHolds())
+      return ErrorFor(rc, "begin transaction");
+    const int adopted = gate_.WhileNoneOpen([this] { return mdb_env_set_mapsize(env_, 0); });
+    if (adopted != 0) return ErrorFor(adopted, "adopt the map size");
+  }
+}
+
+Status Env::GrowIfDue() const {
+  if (read_only_ || TxnGate::ThisThreadHolds()) return OkStatus();
+  MDB_envinfo info;
+  MDB_stat stat;
+  if (int rc = mdb_env_info(env_, &info); rc != 0) return ErrorFor(rc, "env info");
+  if (info.me_mapsize >= max_map_size_) return OkStatus();
+  if (int rc = mdb_env_stat(env_, &stat); rc != 0) return ErrorFor(rc, "env stat");
+  const auto due = [&](const MDB_envinfo& now) {
+    const uint64_t high_water = (now.me_last_pgno + 1) * static_cast<uint64_t>(stat.ms_psize);
+    return now.me_mapsize < max_map_size_ && high_water >= now.me_mapsize / 5 * 4;
+  };
+  if (!due(info)) return OkStatus();
+  size_t from = 0;
+  size_t to = 0;
+  const int rc = gate_.WhileNoneOpen([&] {
+    // Looked at again with every transaction ended: another thread may have
+    // grown the map meanwhile.
+    MDB_envinfo now;
+    if (int info_rc = mdb_env_info(env_, &now); info_rc != 0 || !due(now)) return info_rc;
+    from = now.me_mapsize;
+    to = std::min(max_map_size_, from * 2);
+    return mdb_env_set_mapsize(env_, to);
+  });
+  if (rc != 0) return ErrorFor(rc, "grow the map");
+  if (to != 0 && on_grown_) on_grown_(from, to);
+  return OkStatus();
+}
 
 StatusOr<Env::Usage> Env::CurrentUsage() const {
   MDB_envinfo info;
@@ -128,9 +219,10 @@ StatusOr<Env::Usage> Env::CurrentUsage() const {
   if (int rc = mdb_env_stat(env_, &stat); rc != 0) return ErrorFor(rc, "env stat");
   Usage usage;
   usage.map_bytes = info.me_mapsize;
+  usage.ceiling_bytes = std::max<uint64_t>(info.me_mapsize, max_map_size_);
   usage.high_water_bytes = (info.me_last_pgno + 1) * static_cast<uint64_t>(stat.ms_psize);
   usage.used_bytes = usage.high_water_bytes;
-  if (usage.high_water_bytes < usage.map_bytes / 10 * 9) return usage;
+  if (usage.high_water_bytes < usage.ceiling_bytes / 10 * 9) return usage;
   // Near the end of the map: pages freed by deletions are reused, so count
   // them (database 0 is LMDB's free list: each value is a page count, then
   // that many page numbers, each a size_t).
@@ -151,7 +243,7 @@ StatusOr<Env::Usage> Env::CurrentUsage() const {
 }
 
 StatusOr<MDB_dbi> Env::OpenDb(const char* name, unsigned flags) {
-  KMS_ASSIGN_OR_RETURN(Txn txn, Txn::Begin(env_, read_only_));
+  KMS_ASSIGN_OR_RETURN(Txn txn, read_only_ ? BeginRead() : BeginWrite());
   MDB_dbi dbi = 0;
   if (int rc = mdb_dbi_open(txn.get(), name, flags | (read_only_ ? 0 : MDB_CREATE), &dbi);
       rc != 0) {

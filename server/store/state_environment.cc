@@ -1,5 +1,6 @@
 #include "kms/server/store/state_environment.h"
 
+#include <cstdio>
 #include <filesystem>
 #include <system_error>
 #include <vector>
@@ -101,7 +102,7 @@ std::string AuditDirectoryToRead(const std::string& data_dir) {
 }
 
 StatusOr<std::shared_ptr<lmdb::Env>> OpenStateEnvironment(const std::string& data_dir,
-                                                          size_t map_size) {
+                                                          size_t map_size, size_t max_map_size) {
   const std::string directory = StateDirectory(data_dir);
   std::error_code ec;
   if (!fs::exists(directory, ec) && HasSeparateEnvironments(data_dir)) {
@@ -115,8 +116,13 @@ StatusOr<std::shared_ptr<lmdb::Env>> OpenStateEnvironment(const std::string& dat
       if (ec) return FileSystemError("cannot rename " + old.string(), ec);
     }
   }
-  KMS_ASSIGN_OR_RETURN(std::unique_ptr<lmdb::Env> env,
-                       lmdb::Env::Open({directory, map_size, kMaxDatabases, false}));
+  lmdb::EnvOptions options{directory, map_size, kMaxDatabases, false};
+  options.max_map_size = max_map_size;
+  options.on_grown = [](size_t from, size_t to) {
+    std::fprintf(stderr, "kmsd: the state store's map grew from %zu to %zu MiB\n", from >> 20,
+                 to >> 20);
+  };
+  KMS_ASSIGN_OR_RETURN(std::unique_ptr<lmdb::Env> env, lmdb::Env::Open(options));
   return std::shared_ptr<lmdb::Env>(std::move(env));
 }
 

@@ -132,8 +132,10 @@ def test_io_errors_refuse_calls_change_nothing_and_serving_resumes():
             server.close()
 
 
-def test_a_full_store_refuses_changes_and_leaves_no_orphan(tmp_path):
-    server = Kmsd(write_config(tmp_path, storage={"map_size_mb": 16}, audit={"map_size_mb": 16}))
+def test_the_store_grows_to_its_ceiling_then_refuses_changes_and_leaves_no_orphan(tmp_path):
+    # The map starts at 16 + 16 MiB and may grow to 48.
+    server = Kmsd(write_config(tmp_path, storage={"map_size_mb": 16, "max_map_size_mb": 48},
+                               audit={"map_size_mb": 16}))
     try:
         answered, errors, stop, workers = create_keys_concurrently(
             server, 4, seconds=120, description="d" * 8192, until=lambda a, e: len(e) >= 8)
@@ -145,7 +147,10 @@ def test_a_full_store_refuses_changes_and_leaves_no_orphan(tmp_path):
         assert server.alive()
         log = open(server.log_path).read()
         assert "at 90 % kmsd refuses calls" in log  # said before it happened
-        assert log.index("% full (") < log.index("the audit log is full")
+        grew = log.index("the state store's map grew from 32 to 48 MiB")
+        assert grew < log.index("% full (") < log.index("the audit log is full")
+        assert "of 48 MiB" in log
+        assert os.path.getsize(os.path.join(server.data_dir, "state", "data.mdb")) > 32 << 20
         stored = assert_every_key_has_its_record_and_the_chain_verifies(server)
         assert set(answered) <= stored and len(stored) >= 100
     finally:

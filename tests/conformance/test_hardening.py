@@ -249,7 +249,8 @@ def test_records_hold_what_cloudtrail_records_bounded(kmsd):
 
 
 def test_a_full_audit_log_refuses_calls_cleanly_and_changes_nothing(tmp_path):
-    server = Kmsd(write_config(tmp_path, storage={"map_size_mb": 16}, audit={"map_size_mb": 16}))
+    server = Kmsd(write_config(tmp_path, storage={"map_size_mb": 16, "max_map_size_mb": 32},
+                               audit={"map_size_mb": 16}))
     try:
         kms = server.client()
         key = kms.create_key()["KeyMetadata"]["KeyId"]

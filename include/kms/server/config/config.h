@@ -53,6 +53,9 @@ struct ServerConfig {
   // Storage.
   std::string data_dir = "./data";
   uint64_t map_size_mb = 4096;
+  // What the state store's map may grow to while kmsd runs (it starts at
+  // map_size_mb + audit_map_size_mb, and doubles as it fills).
+  uint64_t max_map_size_mb = 65536;
 
   // Authentication.
   AuthMode auth_mode = AuthMode::kSigV4;

@@ -30,9 +30,10 @@ std::string AuditDirectoryToRead(const std::string& data_dir);
 // database and entry as it was, and the old directories are then renamed
 // keys.migrated and audit.migrated. The copy is built in state.tmp and renamed
 // into place, so an interrupted copy is simply redone. kInternal when LMDB or
-// the file system fails.
+// the file system fails. The map starts at `map_size` and grows while kmsd runs
+// up to `max_map_size` (each growth logged).
 StatusOr<std::shared_ptr<lmdb::Env>> OpenStateEnvironment(const std::string& data_dir,
-                                                          size_t map_size);
+                                                          size_t map_size, size_t max_map_size = 0);
 
 }  // namespace kms::store
 
