@@ -114,11 +114,12 @@ bool IsFieldValueChar(char c) {
   return c == '\t' || (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f);
 }
 
-// At most the size of the header as sent (less optional whitespace and
-// obs-folds): "<method> <target> HTTP/1.x\r\n", "<name>: <value>\r\n" per field, "\r\n".
+// At most the size of the header as sent (which may add optional whitespace
+// around values and obs-folds): "<method> <target> HTTP/1.x\r\n",
+// "<name>:<value>\r\n" per field, "\r\n".
 size_t HeaderSize(const Request& request) {
   size_t size = request.method.size() + 1 + request.target.size() + 1 + 8 + 2 + 2;
-  for (const auto& [name, value] : request.headers) size += name.size() + 2 + value.size() + 2;
+  for (const auto& [name, value] : request.headers) size += name.size() + 1 + value.size() + 2;
   return size;
 }
 
