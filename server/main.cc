@@ -1,8 +1,5 @@
-// kmsd: wiring only. config -> store -> services -> endpoint -> listener.
-//
-//   kmsd [--config FILE] [--data-dir DIR] [--port N] [--port-file FILE]
-//   kmsd audit verify [--config FILE] [--data-dir DIR]
-//   kmsd audit export --out DIR [--config FILE] [--data-dir DIR]
+// kmsd: wiring only. command line -> config -> store -> services -> endpoint
+// -> listener. The commands and options: kms/server/config/command_line.h.
 #include <pthread.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -14,12 +11,19 @@
 #include <fstream>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
+
+#include <boost/version.hpp>
+#include <lmdb.h>
+#include <openssl/crypto.h>
+#include <openssl/opensslv.h>
 
 #include "kms/server/api/endpoint.h"
 #include "kms/server/audit/audit_log.h"
 #include "kms/server/auth/authenticator.h"
+#include "kms/server/config/command_line.h"
 #include "kms/server/config/config.h"
 #include "kms/server/http/http_server.h"
 #include "kms/server/keys/grant_authority.h"
@@ -30,15 +34,6 @@
 
 namespace kms {
 namespace {
-
-struct Flags {
-  std::string config = "config/kmsd.json";
-  std::string data_dir;
-  std::string port_file;
-  std::string out_dir;
-  int port = -1;
-  std::vector<std::string> positional;
-};
 
 // A clock shifted by KMSD_TEST_CLOCK_OFFSET_SECONDS, so tests can see key
 // deletion and rotation happen without waiting days. SigV4 checks always
@@ -52,45 +47,19 @@ class OffsetClock final : public Clock {
   EpochMillis offset_;
 };
 
-int Usage() {
-  std::fprintf(stderr,
-               "usage: kmsd [--config FILE] [--data-dir DIR] [--port N] [--port-file FILE]\n"
-               "       kmsd audit verify [--config FILE] [--data-dir DIR]\n"
-               "       kmsd audit export --out DIR [--config FILE] [--data-dir DIR]\n");
-  return 2;
+// The versions kmsd was built with (and, for OpenSSL, runs with).
+void PrintVersion() {
+  std::printf("kmsd %s\n", KMSD_VERSION);
+  std::printf("OpenSSL %s (built with %s)\n", OpenSSL_version(OPENSSL_VERSION_STRING),
+              OPENSSL_VERSION_TEXT);
+  std::printf("LMDB %d.%d.%d\n", MDB_VERSION_MAJOR, MDB_VERSION_MINOR, MDB_VERSION_PATCH);
+  std::printf("Boost %d.%d.%d\n", BOOST_VERSION / 100000, BOOST_VERSION / 100 % 1000,
+              BOOST_VERSION % 100);
 }
 
-bool ParseFlags(int argc, char** argv, Flags* flags) {
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    auto value = [&](std::string* out) {
-      if (i + 1 >= argc) return false;
-      *out = argv[++i];
-      return true;
-    };
-    std::string port;
-    if (arg == "--config") {
-      if (!value(&flags->config)) return false;
-    } else if (arg == "--data-dir") {
-      if (!value(&flags->data_dir)) return false;
-    } else if (arg == "--port-file") {
-      if (!value(&flags->port_file)) return false;
-    } else if (arg == "--out") {
-      if (!value(&flags->out_dir)) return false;
-    } else if (arg == "--port") {
-      if (!value(&port)) return false;
-      flags->port = std::atoi(port.c_str());
-    } else if (arg.starts_with("--")) {
-      return false;
-    } else {
-      flags->positional.push_back(arg);
-    }
-  }
-  return true;
-}
-
+// A command line is not a KMS client: the message alone, not an AWS error type.
 int Fail(const Status& status) {
-  std::fprintf(stderr, "kmsd: %s\n", status.ToString().c_str());
+  std::fprintf(stderr, "kmsd: %s\n", status.message().c_str());
   return 1;
 }
 
@@ -115,28 +84,24 @@ audit::AuditOptions AuditOptionsFor(const config::ServerConfig& config,
   return options;
 }
 
-int RunAudit(const config::ServerConfig& config, const Flags& flags) {
+int RunAudit(const config::ServerConfig& config, const config::CommandLine& line) {
   auto root_key = keys::RootKey::LoadOrCreate(config.data_dir + "/root.key");
   if (!root_key) return Fail(root_key.error());
   audit::AuditOptions options = AuditOptionsFor(config, **root_key);
   options.read_only = true;
   options.directory = store::AuditDirectoryToRead(config.data_dir);
-  const std::string& command = flags.positional.size() > 1 ? flags.positional[1] : "";
-  if (command == "verify") {
+  if (line.command == config::Command::kAuditVerify) {
     auto report = audit::RunAuditVerify(options);
     if (!report) return Fail(report.error());
     std::printf("%s", report->ToString().c_str());
     return report->ok ? 0 : 3;
   }
-  if (command == "export" && !flags.out_dir.empty()) {
-    audit::ExportOptions export_options;
-    export_options.out_dir = flags.out_dir;
-    auto report = audit::RunAuditExport(options, export_options);
-    if (!report) return Fail(report.error());
-    std::printf("%s", report->ToString().c_str());
-    return 0;
-  }
-  return Usage();
+  audit::ExportOptions export_options;
+  export_options.out_dir = line.out_dir.value_or("");
+  auto report = audit::RunAuditExport(options, export_options);
+  if (!report) return Fail(report.error());
+  std::printf("%s", report->ToString().c_str());
+  return 0;
 }
 
 // Runs key maintenance (deletions after their window, due rotations) once
@@ -200,7 +165,7 @@ void RaiseOpenFileLimit(size_t max_connections) {
   }
 }
 
-int Serve(const config::ServerConfig& config, const Flags& flags) {
+int Serve(const config::ServerConfig& config, const config::CommandLine& line) {
   // Signals go to sigwait below, not to whichever thread happens to run.
   sigset_t signals;
   sigemptyset(&signals);
@@ -264,10 +229,10 @@ int Serve(const config::ServerConfig& config, const Flags& flags) {
   std::fprintf(stderr, "kmsd: listening on http://%s:%u (data in %s, %d threads, auth %s)\n",
                config.address.c_str(), port, config.data_dir.c_str(), options.threads,
                config.auth_mode == config::AuthMode::kSigV4 ? "sigv4" : "permissive");
-  if (!flags.port_file.empty()) {
-    const std::string tmp = flags.port_file + ".tmp";
+  if (line.port_file) {
+    const std::string tmp = *line.port_file + ".tmp";
     std::ofstream(tmp) << port << "\n";
-    std::rename(tmp.c_str(), flags.port_file.c_str());
+    std::rename(tmp.c_str(), line.port_file->c_str());
   }
 
   int signal_number = 0;
@@ -281,15 +246,34 @@ int Serve(const config::ServerConfig& config, const Flags& flags) {
 }
 
 int Main(int argc, char** argv) {
-  Flags flags;
-  if (!ParseFlags(argc, argv, &flags)) return Usage();
-  auto config = config::LoadConfig(flags.config);
+  const std::vector<std::string_view> args(argv + 1, argv + argc);
+  auto line = config::ParseCommandLine(args, config::ProcessEnvironment);
+  if (!line) {
+    std::fprintf(stderr, "kmsd: %s\nRun 'kmsd --help' for the commands and options.\n",
+                 line.error().message().c_str());
+    return 2;
+  }
+  switch (line->command) {
+    case config::Command::kHelp:
+      std::printf("%s", config::HelpText(line->help_topic).c_str());
+      return 0;
+    case config::Command::kVersion:
+      PrintVersion();
+      return 0;
+    default:
+      break;
+  }
+  auto config = config::LoadConfig(line->config_path);
   if (!config) return Fail(config.error());
-  if (!flags.data_dir.empty()) config->data_dir = flags.data_dir;
-  if (flags.port >= 0) config->port = static_cast<uint16_t>(flags.port);
-  if (!flags.positional.empty() && flags.positional[0] == "audit") return RunAudit(*config, flags);
-  if (!flags.positional.empty()) return Usage();
-  return Serve(*config, flags);
+  if (line->command == config::Command::kConfigCheck) {
+    std::printf("%s: OK (%zu accounts, %zu access keys)\n", line->config_path.c_str(),
+                config->accounts.size(), config->identities.size());
+    return 0;
+  }
+  if (line->data_dir) config->data_dir = *line->data_dir;
+  if (line->port) config->port = *line->port;
+  if (line->command == config::Command::kServe) return Serve(*config, *line);
+  return RunAudit(*config, *line);
 }
 
 }  // namespace

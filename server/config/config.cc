@@ -1,12 +1,19 @@
 #include "kms/server/config/config.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
+#include <vector>
 
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -303,6 +310,205 @@ Status CheckConsistency(const ServerConfig& c) {
   return OkStatus();
 }
 
+// Where each member and array element of a JSON text starts, by the path the
+// error messages use ("server.port", "accounts[0].users[1]"), as byte offsets.
+class Locator : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Locator> {
+ public:
+  explicit Locator(const rapidjson::MemoryStream& stream) : stream_(stream) {}
+
+  bool StartObject() { return Open(/*array=*/false); }
+  bool StartArray() { return Open(/*array=*/true); }
+  bool EndObject(rapidjson::SizeType) { return Close(); }
+  bool EndArray(rapidjson::SizeType) { return Close(); }
+  bool Key(const char* name, rapidjson::SizeType length, bool) {
+    Frame& top = frames_.back();
+    top.key = std::string(name, length);
+    // Tell() is just past the closing quote.
+    offsets_[PathOf(frames_.size())] =
+        stream_.Tell() - std::min<size_t>(stream_.Tell(), size_t{length} + 2);
+    return true;
+  }
+  bool Default() {
+    Element();
+    AfterValue();
+    return true;
+  }
+
+  const std::map<std::string, size_t>& offsets() const { return offsets_; }
+
+ private:
+  struct Frame {
+    bool array = false;
+    size_t index = 0;
+    std::string key;
+  };
+
+  bool Open(bool array) {
+    Element();
+    frames_.push_back({array, 0, ""});
+    return true;
+  }
+  bool Close() {
+    frames_.pop_back();
+    AfterValue();
+    return true;
+  }
+  // An array element starts here (Tell() is just past its first character).
+  void Element() {
+    if (!frames_.empty() && frames_.back().array)
+      offsets_[PathOf(frames_.size())] = stream_.Tell() - std::min<size_t>(stream_.Tell(), 1);
+  }
+  void AfterValue() {
+    if (!frames_.empty() && frames_.back().array) ++frames_.back().index;
+  }
+  // The path of the member or element the first `depth` frames lead to.
+  std::string PathOf(size_t depth) const {
+    std::string path;
+    for (size_t i = 0; i < depth; ++i) {
+      const Frame& frame = frames_[i];
+      if (frame.array) {
+        path += "[" + std::to_string(frame.index) + "]";
+      } else {
+        if (!path.empty()) path += ".";
+        path += frame.key;
+      }
+    }
+    return path;
+  }
+
+  const rapidjson::MemoryStream& stream_;
+  std::vector<Frame> frames_;
+  std::map<std::string, size_t> offsets_;
+};
+
+// "line L, column C" of a byte offset (columns count bytes, from 1).
+std::string LineAndColumn(std::string_view text, size_t offset) {
+  offset = std::min(offset, text.size());
+  const std::string_view before = text.substr(0, offset);
+  const size_t line = static_cast<size_t>(std::ranges::count(before, '\n')) + 1;
+  const size_t line_start = before.rfind('\n');
+  const size_t column = line_start == std::string_view::npos ? offset + 1 : offset - line_start;
+  return "line " + std::to_string(line) + ", column " + std::to_string(column);
+}
+
+// The members each kind of object may have; nullptr for free-form objects
+// (policies and tags, whose names are the user's).
+struct Schema {
+  std::vector<std::string_view> members;
+  std::map<std::string_view, const Schema*> children;  // objects, and arrays of objects
+};
+
+const Schema& ConfigSchema() {
+  static const Schema kCredentials{{"access_key_id", "secret_access_key", "session_token"}, {}};
+  static const Schema kUser{{"name", "path", "user_id", "access_key_id", "secret_access_key",
+                             "session_token", "policies", "tags"},
+                            {}};
+  static const Schema kRole{{"name", "path", "role_id", "session_name", "access_key_id",
+                             "secret_access_key", "session_token", "policies", "tags"},
+                            {}};
+  static const Schema kAccount{{"id", "root", "users", "roles"},
+                               {{"root", &kCredentials}, {"users", &kUser}, {"roles", &kRole}}};
+  static const Schema kServer{
+      {"address", "port", "threads", "max_body_bytes", "max_header_bytes", "idle_timeout_seconds",
+       "header_timeout_seconds", "read_timeout_seconds", "max_connections"},
+      {}};
+  static const Schema kStorage{{"data_dir", "map_size_mb", "max_map_size_mb"}, {}};
+  static const Schema kAuth{
+      {"mode", "max_clock_skew_seconds", "permissive_access_key_id", "admin_principals"}, {}};
+  static const Schema kAudit{{"enabled", "max_age_days", "max_records", "map_size_mb"}, {}};
+  static const Schema kServicePrincipal{{"service", "access_key_id", "secret_access_key"}, {}};
+  static const Schema kTop{{"server", "storage", "auth", "audit", "accounts", "service_principals"},
+                           {{"server", &kServer},
+                            {"storage", &kStorage},
+                            {"auth", &kAuth},
+                            {"audit", &kAudit},
+                            {"accounts", &kAccount},
+                            {"service_principals", &kServicePrincipal}}};
+  return kTop;
+}
+
+// Edits (insertions, deletions, substitutions) between two short names.
+size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// A member `object` (at `path`) may not have, as "unknown field server.prot
+// (did you mean server.port?)"; the whole tree below it is checked.
+Status CheckMembers(const Value& object, const Schema& schema, const std::string& path) {
+  if (!object.IsObject()) return OkStatus();  // its reader says what it must be
+  const auto join = [&](std::string_view name) {
+    return path.empty() ? std::string(name) : path + "." + std::string(name);
+  };
+  for (const auto& member : object.GetObject()) {
+    const std::string_view name(member.name.GetString(), member.name.GetStringLength());
+    if (std::ranges::find(schema.members, name) == schema.members.end()) {
+      std::string message = join(name) + " is not a known field";
+      const auto closest = std::ranges::min_element(
+          schema.members, {}, [&](std::string_view known) { return EditDistance(known, name); });
+      if (closest != schema.members.end() && EditDistance(*closest, name) <= 2)
+        message += " (did you mean " + join(*closest) + "?)";
+      return Invalid(message);
+    }
+    const auto child = schema.children.find(name);
+    if (child == schema.children.end()) continue;
+    if (member.value.IsArray()) {
+      for (rapidjson::SizeType i = 0; i < member.value.Size(); ++i) {
+        KMS_RETURN_IF_ERROR(CheckMembers(member.value[i], *child->second,
+                                         join(name) + "[" + std::to_string(i) + "]"));
+      }
+    } else {
+      KMS_RETURN_IF_ERROR(CheckMembers(member.value, *child->second, join(name)));
+    }
+  }
+  return OkStatus();
+}
+
+// `error` ("config: <path> must be ...") with the line and column of <path>
+// in `json` when it names one.
+Status Located(const Status& error, std::string_view json) {
+  constexpr std::string_view kPrefix = "config: ";
+  std::string_view message = error.message();
+  if (!message.starts_with(kPrefix)) return error;
+  message.remove_prefix(kPrefix.size());
+  const std::string path(message.substr(0, message.find(' ')));
+  rapidjson::MemoryStream stream(json.data(), json.size());
+  Locator locator(stream);
+  rapidjson::Reader reader;
+  reader.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseStopWhenDoneFlag>(stream, locator);
+  const auto found = locator.offsets().find(path);
+  if (found == locator.offsets().end()) return error;
+  return Status(error.code(), std::string(kPrefix) + LineAndColumn(json, found->second) + ": " +
+                                  std::string(message));
+}
+
+StatusOr<ServerConfig> ReadConfig(const rapidjson::Document& doc) {
+  if (!doc.IsObject()) return Error(Code::kValidation, "config: the top level must be an object");
+  KMS_RETURN_IF_ERROR(CheckMembers(doc, ConfigSchema(), ""));
+  ServerConfig config;
+  KMS_RETURN_IF_ERROR(ReadSections(doc, &config));
+  if (const Value* accounts = FindObject(doc, "accounts")) {
+    if (!accounts->IsArray()) return Error(Code::kValidation, "config: accounts must be an array");
+    for (rapidjson::SizeType i = 0; i < accounts->Size(); ++i) {
+      KMS_RETURN_IF_ERROR(
+          ReadAccount((*accounts)[i], &config, "accounts[" + std::to_string(i) + "]"));
+    }
+  }
+  KMS_RETURN_IF_ERROR(ReadServicePrincipals(doc, &config));
+  KMS_RETURN_IF_ERROR(CheckConsistency(config));
+  return config;
+}
+
 }  // namespace
 
 bool IsValidAccessKeyId(std::string_view access_key_id) {
@@ -326,31 +532,31 @@ StatusOr<ServerConfig> ParseConfig(std::string_view json) {
   rapidjson::Document doc;
   doc.Parse<rapidjson::kParseIterativeFlag>(json.data(), json.size());
   if (doc.HasParseError()) {
-    return Error(Code::kValidation, std::string("config: invalid JSON at offset ") +
-                                        std::to_string(doc.GetErrorOffset()) + ": " +
-                                        rapidjson::GetParseError_En(doc.GetParseError()));
+    return Error(Code::kValidation,
+                 "config: " + LineAndColumn(json, doc.GetErrorOffset()) +
+                     ": invalid JSON: " + rapidjson::GetParseError_En(doc.GetParseError()));
   }
-  if (!doc.IsObject()) return Error(Code::kValidation, "config: the top level must be an object");
-  ServerConfig config;
-  KMS_RETURN_IF_ERROR(ReadSections(doc, &config));
-  if (const Value* accounts = FindObject(doc, "accounts")) {
-    if (!accounts->IsArray()) return Error(Code::kValidation, "config: accounts must be an array");
-    for (rapidjson::SizeType i = 0; i < accounts->Size(); ++i) {
-      KMS_RETURN_IF_ERROR(
-          ReadAccount((*accounts)[i], &config, "accounts[" + std::to_string(i) + "]"));
-    }
-  }
-  KMS_RETURN_IF_ERROR(ReadServicePrincipals(doc, &config));
-  KMS_RETURN_IF_ERROR(CheckConsistency(config));
+  StatusOr<ServerConfig> config = ReadConfig(doc);
+  if (!config) return std::unexpected(Located(config.error(), json));
   return config;
 }
 
 StatusOr<ServerConfig> LoadConfig(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    return Error(Code::kValidation, path + ": is a directory, not a config file");
   std::ifstream in(path, std::ios::binary);
-  if (!in) return Error(Code::kValidation, "config: cannot open " + path);
+  if (!in)
+    return Error(Code::kValidation,
+                 path + ": cannot open the config file: " + std::strerror(errno));
   std::stringstream text;
   text << in.rdbuf();
-  return ParseConfig(text.str());
+  StatusOr<ServerConfig> config = ParseConfig(text.str());
+  if (config) return config;
+  // "config: ..." becomes "<path>: ...".
+  std::string message = config.error().message();
+  if (message.starts_with("config: ")) message = path + ": " + message.substr(8);
+  return Error(config.error().code(), message);
 }
 
 }  // namespace kms::config

@@ -1,0 +1,55 @@
+// kmsd's command line: what to run, and the options that override the config
+// file, from the arguments and from KMSD_* environment variables (the
+// arguments win).
+//
+//   kmsd [serve] [--config FILE] [--data-dir DIR] [--port N] [--port-file FILE]
+//   kmsd audit verify [--config FILE] [--data-dir DIR]
+//   kmsd audit export --out DIR [--config FILE] [--data-dir DIR]
+//   kmsd config check [FILE]
+//   kmsd --help | kmsd COMMAND --help | kmsd --version
+#ifndef KMS_SERVER_CONFIG_COMMAND_LINE_H_
+#define KMS_SERVER_CONFIG_COMMAND_LINE_H_
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "kms/status.h"
+
+namespace kms::config {
+
+enum class Command { kServe, kAuditVerify, kAuditExport, kConfigCheck, kHelp, kVersion };
+
+struct CommandLine {
+  Command command = Command::kServe;
+  // For kHelp: "" (everything), "serve", "audit" or "config".
+  std::string help_topic;
+  std::string config_path = "config/kmsd.json";
+  std::optional<std::string> data_dir;
+  std::optional<uint16_t> port;
+  std::optional<std::string> port_file;
+  std::optional<std::string> out_dir;  // audit export
+};
+
+// The value of an environment variable, or nullopt when it is not set.
+using EnvironmentLookup = std::function<std::optional<std::string>(const char* name)>;
+
+// The process's own environment.
+std::optional<std::string> ProcessEnvironment(const char* name);
+
+// `args` without the program name. kValidation, with a message for a person
+// ("unknown option '--bogus'", "--port must be a number from 0 to 65535, not
+// '99999'"), when the command line or a KMSD_* variable is wrong.
+StatusOr<CommandLine> ParseCommandLine(std::span<const std::string_view> args,
+                                       const EnvironmentLookup& environment);
+
+// The help for `topic` (see CommandLine::help_topic): every command and
+// option, and the environment variables.
+std::string HelpText(std::string_view topic);
+
+}  // namespace kms::config
+
+#endif  // KMS_SERVER_CONFIG_COMMAND_LINE_H_

@@ -1,0 +1,231 @@
+#include "kms/server/config/command_line.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <vector>
+
+namespace kms::config {
+namespace {
+
+// The commands an option belongs to.
+enum Scope : unsigned {
+  kForServe = 1,
+  kForAudit = 2,
+  kForExport = 4,
+  kForConfigCheck = 8,
+};
+
+struct Option {
+  std::string_view name;      // "--data-dir"
+  const char* environment;    // "KMSD_DATA_DIR", or nullptr
+  unsigned scope;             // Scope bits
+  std::string_view for_whom;  // for the error when used elsewhere
+};
+
+constexpr Option kOptions[] = {
+    {"--config", "KMSD_CONFIG", kForServe | kForAudit | kForExport | kForConfigCheck, ""},
+    {"--data-dir", "KMSD_DATA_DIR", kForServe | kForAudit | kForExport, "kmsd and kmsd audit"},
+    {"--port", "KMSD_PORT", kForServe, "kmsd (serve)"},
+    {"--port-file", "KMSD_PORT_FILE", kForServe, "kmsd (serve)"},
+    {"--out", nullptr, kForExport, "kmsd audit export"},
+};
+
+std::unexpected<Status> Wrong(const std::string& message) {
+  return Error(Code::kValidation, message);
+}
+
+const Option* FindOption(std::string_view name) {
+  const auto* it = std::ranges::find(kOptions, name, &Option::name);
+  return it == std::end(kOptions) ? nullptr : it;
+}
+
+// A port: decimal digits only, 0 to 65535.
+StatusOr<uint16_t> ParsePort(std::string_view text, std::string_view source) {
+  const bool digits = !text.empty() && text.size() <= 5 &&
+                      std::ranges::all_of(text, [](char c) { return c >= '0' && c <= '9'; });
+  const unsigned long value = digits ? std::strtoul(std::string(text).c_str(), nullptr, 10) : 0;
+  if (!digits || value > 65535) {
+    return Wrong(std::string(source) + " must be a number from 0 to 65535, not '" +
+                 std::string(text) + "'");
+  }
+  return static_cast<uint16_t>(value);
+}
+
+Status Set(CommandLine& line, const Option& option, std::string_view value,
+           std::string_view source) {
+  if (value.empty()) return Wrong(std::string(source) + " needs a value");
+  if (option.name == "--config") {
+    line.config_path = value;
+  } else if (option.name == "--data-dir") {
+    line.data_dir = value;
+  } else if (option.name == "--port") {
+    KMS_ASSIGN_OR_RETURN(line.port, ParsePort(value, source));
+  } else if (option.name == "--port-file") {
+    line.port_file = value;
+  } else {
+    line.out_dir = value;
+  }
+  return OkStatus();
+}
+
+unsigned ScopeOf(Command command) {
+  switch (command) {
+    case Command::kAuditVerify:
+      return kForAudit;
+    case Command::kAuditExport:
+      return kForExport;
+    case Command::kConfigCheck:
+      return kForConfigCheck;
+    default:
+      return kForServe;
+  }
+}
+
+// Picks the command from the positional arguments.
+Status ReadCommand(CommandLine& line, const std::vector<std::string_view>& words) {
+  const auto extra = [&](size_t from) -> Status {
+    if (words.size() <= from) return OkStatus();
+    return Wrong("unexpected argument '" + std::string(words[from]) + "'");
+  };
+  if (words.empty()) return OkStatus();
+  if (words[0] == "serve") return extra(1);
+  if (words[0] == "audit") {
+    if (words.size() < 2) return Wrong("'kmsd audit' needs a command: verify or export");
+    if (words[1] == "verify") {
+      line.command = Command::kAuditVerify;
+    } else if (words[1] == "export") {
+      line.command = Command::kAuditExport;
+    } else {
+      return Wrong("unknown audit command '" + std::string(words[1]) + "' (verify or export)");
+    }
+    return extra(2);
+  }
+  if (words[0] == "config") {
+    if (words.size() < 2 || words[1] != "check")
+      return Wrong("'kmsd config' needs a command: check");
+    line.command = Command::kConfigCheck;
+    if (words.size() > 2) line.config_path = words[2];
+    return extra(3);
+  }
+  return Wrong("unknown command '" + std::string(words[0]) + "'");
+}
+
+constexpr std::string_view kServeHelp =
+    "kmsd [serve] [OPTIONS]\n"
+    "  Runs the server (in the foreground; stop it with Ctrl-C or SIGTERM).\n"
+    "  --config FILE      the config file (default config/kmsd.json)    KMSD_CONFIG\n"
+    "  --data-dir DIR     where keys and the audit log live              KMSD_DATA_DIR\n"
+    "                     (default: storage.data_dir in the config)\n"
+    "  --port N           the HTTP port, 0 to 65535; 0 picks a free one   KMSD_PORT\n"
+    "                     (default: server.port in the config)\n"
+    "  --port-file FILE   writes the port kmsd listens on to FILE         KMSD_PORT_FILE\n";
+
+constexpr std::string_view kAuditHelp =
+    "kmsd audit verify [--config FILE] [--data-dir DIR]\n"
+    "  Checks the audit log's hash chain, signatures and indexes; exit 3 when broken.\n"
+    "kmsd audit export --out DIR [--config FILE] [--data-dir DIR]\n"
+    "  Writes the log as CloudTrail log files (gzipped JSON) under DIR.\n";
+
+constexpr std::string_view kConfigHelp =
+    "kmsd config check [FILE]\n"
+    "  Validates a config file (default: --config, KMSD_CONFIG or config/kmsd.json)\n"
+    "  and names the field, line and column that is wrong; exit 1 when it is.\n";
+
+constexpr std::string_view kGeneralHelp =
+    "  -h, --help         this help (kmsd COMMAND --help: that command's)\n"
+    "  --version          kmsd's version and the versions of OpenSSL, LMDB and Boost\n"
+    "\n"
+    "Options may also be written --name=value. The environment variables named\n"
+    "above stand in for options not given on the command line.\n";
+
+}  // namespace
+
+std::optional<std::string> ProcessEnvironment(const char* name) {
+  const char* value = std::getenv(name);
+  if (value == nullptr) return std::nullopt;
+  return std::string(value);
+}
+
+StatusOr<CommandLine> ParseCommandLine(std::span<const std::string_view> args,
+                                       const EnvironmentLookup& environment) {
+  CommandLine line;
+  std::vector<std::string_view> words;
+  std::vector<std::pair<const Option*, std::string_view>> given;
+  bool help = false;
+  bool version = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string_view arg = args[i];
+    if (arg == "-h" || arg == "--help") {
+      help = true;
+      continue;
+    }
+    if (arg == "--version") {
+      version = true;
+      continue;
+    }
+    if (!arg.starts_with("-") || arg == "-") {
+      words.push_back(arg);
+      continue;
+    }
+    const size_t equals = arg.find('=');
+    const std::string_view name = arg.substr(0, equals);
+    const Option* option = FindOption(name);
+    if (option == nullptr) return Wrong("unknown option '" + std::string(name) + "'");
+    std::string_view value;
+    if (equals != std::string_view::npos) {
+      value = arg.substr(equals + 1);
+    } else if (i + 1 < args.size()) {
+      value = args[++i];
+    } else {
+      return Wrong(std::string(name) + " needs a value");
+    }
+    given.emplace_back(option, value);
+  }
+  if (version) {
+    line.command = Command::kVersion;
+    return line;
+  }
+  const Status command = ReadCommand(line, words);
+  if (help) {
+    line.command = Command::kHelp;
+    line.help_topic = words.empty() ? "" : std::string(words[0]);
+    if (line.help_topic != "serve" && line.help_topic != "audit" && line.help_topic != "config")
+      line.help_topic.clear();
+    return line;
+  }
+  if (!command.ok()) return std::unexpected(command);
+
+  const unsigned scope = ScopeOf(line.command);
+  // The environment first, so that the command line overrides it.
+  for (const Option& option : kOptions) {
+    if (option.environment == nullptr || !(option.scope & scope)) continue;
+    if (line.command == Command::kConfigCheck && words.size() > 2) continue;
+    const std::optional<std::string> value = environment(option.environment);
+    if (value && !value->empty())
+      KMS_RETURN_IF_ERROR(Set(line, option, *value, option.environment));
+  }
+  for (const auto& [option, value] : given) {
+    if (!(option->scope & scope)) {
+      return Wrong(std::string(option->name) + " is an option of " + std::string(option->for_whom) +
+                   ", not of this command");
+    }
+    if (option->name == "--config" && line.command == Command::kConfigCheck && words.size() > 2)
+      return Wrong("kmsd config check takes its file once (FILE or --config)");
+    KMS_RETURN_IF_ERROR(Set(line, *option, value, option->name));
+  }
+  if (line.command == Command::kAuditExport && !line.out_dir)
+    return Wrong("kmsd audit export needs --out DIR");
+  return line;
+}
+
+std::string HelpText(std::string_view topic) {
+  std::string text = "Usage:\n";
+  if (topic.empty() || topic == "serve") text += kServeHelp;
+  if (topic.empty() || topic == "audit") text += kAuditHelp;
+  if (topic.empty() || topic == "config") text += kConfigHelp;
+  text += "Everywhere:\n";
+  text += kGeneralHelp;
+  return text;
+}
+
+}  // namespace kms::config
