@@ -8,6 +8,7 @@ namespace kms::audit {
 namespace {
 
 constexpr std::string_view kStoredBytesKey = "bytes";
+constexpr std::string_view kKeyCheckKey = "key_check";
 constexpr size_t kSignedLinkSize = 8 + 32 + 32;
 
 std::string_view MetaKey(LinkKind kind) { return kind == LinkKind::kHead ? "head" : "checkpoint"; }
@@ -78,6 +79,23 @@ StatusOr<uint64_t> ReadStoredBytes(const Txn& txn, const AuditStore& store) {
 
 Status WriteStoredBytes(Txn& txn, const AuditStore& store, uint64_t bytes) {
   return txn.Put(store.meta(), kStoredBytesKey, EncodeUint64(bytes));
+}
+
+Status CheckLogKey(Txn& txn, const AuditStore& store, ByteView key, bool record_when_absent) {
+  const crypto::Sha256Digest check = crypto::HmacSha256(key, AsBytes("kmsd-audit-key-check-v1"));
+  const std::string_view check_bytes(reinterpret_cast<const char*>(check.data()), check.size());
+  KMS_ASSIGN_OR_RETURN(std::optional<std::string_view> stored, txn.Get(store.meta(), kKeyCheckKey));
+  if (stored) {
+    if (ConstantTimeEquals(AsBytes(*stored), AsBytes(check_bytes))) return OkStatus();
+    return Error(Code::kInternal,
+                 "the root key is not this data directory's: its audit log was signed with "
+                 "another root key (check KMSD_ROOT_KEY, or the data directory's root.key)");
+  }
+  if (!record_when_absent) return OkStatus();
+  // A log from before the check gets it once its head verifies with `key`
+  // (if it does not, appending refuses and says so).
+  if (!ReadChainEnd(txn, store, key)) return OkStatus();
+  return txn.Put(store.meta(), kKeyCheckKey, check_bytes);
 }
 
 }  // namespace kms::audit

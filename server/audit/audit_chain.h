@@ -45,6 +45,12 @@ StatusOr<ChainLink> ReadChainEnd(const Txn& txn, const AuditStore& store, ByteVi
 StatusOr<uint64_t> ReadStoredBytes(const Txn& txn, const AuditStore& store);
 Status WriteStoredBytes(Txn& txn, const AuditStore& store, uint64_t bytes);
 
+// Whether `key` is the key the log was made with (a keyed check value in
+// meta, "key_check"): kInternal naming the wrong root key when it is not.
+// A log without the check value gets it when `record_when_absent`, once its
+// head verifies with `key`.
+Status CheckLogKey(Txn& txn, const AuditStore& store, ByteView key, bool record_when_absent);
+
 }  // namespace kms::audit
 
 #endif  // KMS_SERVER_AUDIT_AUDIT_CHAIN_H_

@@ -69,6 +69,11 @@ StatusOr<std::unique_ptr<AuditLog>> LmdbAuditLog::Open(const AuditOptions& optio
   } else {
     KMS_ASSIGN_OR_RETURN(store, AuditStore::Open(options.directory, options.map_size, read_only));
   }
+  {
+    KMS_ASSIGN_OR_RETURN(Txn txn, read_only ? store->BeginRead() : store->BeginWrite());
+    KMS_RETURN_IF_ERROR(CheckLogKey(txn, *store, options.hmac_key.view(), !read_only));
+    if (!read_only) KMS_RETURN_IF_ERROR(txn.Commit());
+  }
   if (!read_only) KMS_RETURN_IF_ERROR(CheckAppendPoint(*store, options.hmac_key.view()));
   std::unique_ptr<LmdbAuditLog> log(new LmdbAuditLog(options, read_only, std::move(store)));
   if (!read_only) log->writer_ = std::thread(&LmdbAuditLog::WriterLoop, log.get());

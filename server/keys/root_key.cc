@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <optional>
@@ -84,8 +85,15 @@ StatusOr<std::unique_ptr<RootKey>> RootKey::LoadOrCreate(const std::string& path
     return FromBytes(key);
   }
   struct stat st;
-  StatusOr<SecretBytes> key =
-      ::stat(path.c_str(), &st) == 0 ? ReadKeyFile(path) : CreateKeyFile(path);
+  const bool exists = ::stat(path.c_str(), &st) == 0;
+  // Anyone who can read the root key can read every key and forge the log.
+  if (exists && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return Error(Code::kInternal, "root key: " + path + " is open to other users (mode " + mode +
+                                      "); make it private with: chmod 600 " + path);
+  }
+  StatusOr<SecretBytes> key = exists ? ReadKeyFile(path) : CreateKeyFile(path);
   if (!key) return std::unexpected(key.error());
   return FromBytes(*key);
 }
