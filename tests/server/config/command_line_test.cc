@@ -44,9 +44,8 @@ TEST_F(CommandLineTest, ServesByDefaultWithTheConfigsValues) {
 }
 
 TEST_F(CommandLineTest, ReadsEveryOptionInBothForms) {
-  KMS_ASSERT_OK_AND_ASSIGN(CommandLine line,
-                           Parse({"serve", "--config", "c.json", "--data-dir=/d", "--port", "0",
-                                  "--port-file=/p"}));
+  KMS_ASSERT_OK_AND_ASSIGN(CommandLine line, Parse({"serve", "--config", "c.json", "--data-dir=/d",
+                                                    "--port", "0", "--port-file=/p"}));
   EXPECT_EQ(line.command, Command::kServe);
   EXPECT_EQ(line.config_path, "c.json");
   EXPECT_EQ(line.data_dir, "/d");
@@ -94,10 +93,9 @@ TEST_F(CommandLineTest, HelpAndVersionWinOverEverythingElse) {
 
 TEST_F(CommandLineTest, HelpListsEveryOptionAndVariable) {
   const std::string help = HelpText("");
-  for (std::string_view word :
-       {"--config", "--data-dir", "--port", "--port-file", "--out", "--help", "--version",
-        "KMSD_CONFIG", "KMSD_DATA_DIR", "KMSD_PORT", "KMSD_PORT_FILE", "audit verify",
-        "audit export", "config check"}) {
+  for (std::string_view word : {"--config", "--data-dir", "--port", "--port-file", "--out",
+                                "--help", "--version", "KMSD_CONFIG", "KMSD_DATA_DIR", "KMSD_PORT",
+                                "KMSD_PORT_FILE", "audit verify", "audit export", "config check"}) {
     EXPECT_THAT(help, HasSubstr(word));
   }
   EXPECT_THAT(HelpText("audit"), Not(HasSubstr("--port-file")));
