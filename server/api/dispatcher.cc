@@ -6,6 +6,7 @@
 
 #include "errors.h"
 #include "handlers.h"
+#include "health.h"
 #include "json_out.h"
 #include "kms/server/crypto/ciphertext_blob.h"
 #include "request_parameters.h"
@@ -160,6 +161,8 @@ http::Response Dispatcher::Reject(http::Rejection rejection) {
 }
 
 void Dispatcher::Handle(http::Request request, http::Respond respond) {
+  if (std::optional<http::Response> health = AnswerHealthRequest(request, audit_); health)
+    return respond(std::move(*health));
   const std::string request_id = NewUuid();
   // The API's edge: nothing thrown below gets past it. The transport answers
   // at most once, so a handler that answered before throwing is not answered

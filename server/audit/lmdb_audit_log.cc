@@ -141,6 +141,12 @@ Status LmdbAuditLog::CheckWritable() const {
       "audit.max_records) or a higher storage.max_map_size_mb is configured; see docs/limits.md");
 }
 
+std::optional<AuditLog::Room> LmdbAuditLog::LastRoom() const {
+  const uint64_t ceiling = ceiling_bytes_.load(std::memory_order_relaxed);
+  if (ceiling == 0) return std::nullopt;
+  return Room{used_bytes_.load(std::memory_order_relaxed), ceiling};
+}
+
 void LmdbAuditLog::WriterLoop() {
   pthread_setname_np(pthread_self(), "kmsd-audit");
   PruneIfDue(/*force=*/true);
@@ -187,6 +193,8 @@ void LmdbAuditLog::UpdateRoom(const Status& last_commit) {
   bool full = last_commit.code() == Code::kStoreFull &&
               (!usage || usage->map_bytes >= usage->ceiling_bytes);
   if (usage) {
+    used_bytes_.store(usage->used_bytes, std::memory_order_relaxed);
+    ceiling_bytes_.store(usage->ceiling_bytes, std::memory_order_relaxed);
     // Refuse new calls from 90 % of the ceiling on, so that calls under way
     // still have room for their records; serve again below 85 %.
     const bool was_full = full_.load(std::memory_order_relaxed);

@@ -33,6 +33,7 @@ class LmdbAuditLog final : public AuditLog {
   void Append(AuditEntry entry, DurableCallback on_durable) override;
   Status AppendInTransaction(lmdb::Txn& txn, std::span<const AuditEntry> entries) override;
   Status CheckWritable() const override;
+  std::optional<Room> LastRoom() const override;
   Status Flush() override;
   StatusOr<LookupEventsResult> LookupEvents(const LookupScope& scope,
                                             const LookupEventsQuery& query,
@@ -82,9 +83,11 @@ class LmdbAuditLog final : public AuditLog {
   const std::unique_ptr<AuditStore> store_;
   const NextTokenCodec tokens_;
 
-  uint64_t commits_since_prune_ = 0;  // touched by the writer thread only
-  std::atomic<bool> full_{false};     // written by the writer thread only
-  bool warned_ = false;               // touched by the writer thread only
+  uint64_t commits_since_prune_ = 0;        // touched by the writer thread only
+  std::atomic<bool> full_{false};           // written by the writer thread only
+  std::atomic<uint64_t> used_bytes_{0};     // written by the writer thread only
+  std::atomic<uint64_t> ceiling_bytes_{0};  // written by the writer thread only; 0: not measured
+  bool warned_ = false;                     // touched by the writer thread only
 
   std::mutex mu_;
   std::condition_variable work_cv_;  // the writer waits for appends

@@ -149,6 +149,14 @@ class AuditLog {
   // room (the writer retries it every second while full).
   virtual Status CheckWritable() const { return OkStatus(); }
 
+  // How full the store holding the log is, as last measured (after each
+  // commit, and every idle second); nullopt when not measured.
+  struct Room {
+    uint64_t used_bytes = 0;
+    uint64_t ceiling_bytes = 0;  // what the map may grow to
+  };
+  virtual std::optional<Room> LastRoom() const { return std::nullopt; }
+
   // Waits until everything appended before the call is committed and its
   // callback has run. Returns the first commit error since the previous Flush.
   virtual Status Flush() = 0;
