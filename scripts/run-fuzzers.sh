@@ -45,7 +45,10 @@ for pair in "${fuzzers[@]}"; do
          "when KMS_BUILD_FUZZERS is ON" >&2
     exit 2
   fi
-  ninja -C "$build_dir" -j "$jobs" "$target"
+  if ! built=$(ninja -C "$build_dir" -j "$jobs" "$target" 2>&1); then
+    echo "$built" >&2
+    exit 2
+  fi
   binary=$(find "$build_dir" -type f -name "$target" -perm -u+x | head -n 1)
   work="$scratch/$target"
   artifacts="$build_dir/fuzz-artifacts/$target"
@@ -55,10 +58,15 @@ for pair in "${fuzzers[@]}"; do
   if [[ -f "$src_dir/tests/fuzz/dict/$corpus.dict" ]]; then
     dict_args=(-dict="$src_dir/tests/fuzz/dict/$corpus.dict")
   fi
-  echo "== $target: ${seconds}s over a copy of corpus/$corpus"
-  if ! "$binary" "${dict_args[@]}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-       -max_len=40000 -print_final_stats=1 -artifact_prefix="$artifacts/" "$work"; then
-    echo "FAIL: $target found a bug; reproducers in $artifacts/" >&2
+  # libFuzzer's progress (and its dictionary) is thousands of lines: kept in
+  # a log that is printed only when the fuzzer fails.
+  log="$artifacts/last-run.log"
+  if "$binary" "${dict_args[@]}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+       -max_len=40000 -print_final_stats=1 -artifact_prefix="$artifacts/" "$work" >"$log" 2>&1; then
+    echo "== $target: ${seconds}s over a copy of corpus/$corpus: $(grep -m1 -o 'Done [0-9]* runs' "$log" || echo done)"
+  else
+    tail -n 60 "$log" >&2
+    echo "FAIL: $target found a bug; reproducers in $artifacts/, its output in $log" >&2
     status=1
   fi
 done
