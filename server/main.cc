@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <string>
@@ -17,14 +18,13 @@
 
 #include <boost/version.hpp>
 #include <lmdb.h>
-#include <openssl/crypto.h>
-#include <openssl/opensslv.h>
 
 #include "kms/server/api/endpoint.h"
 #include "kms/server/audit/audit_log.h"
 #include "kms/server/auth/authenticator.h"
 #include "kms/server/config/command_line.h"
 #include "kms/server/config/config.h"
+#include "kms/server/crypto/tls_certificate.h"
 #include "kms/server/http/http_server.h"
 #include "kms/server/keys/grant_authority.h"
 #include "kms/server/keys/key_service.h"
@@ -50,8 +50,8 @@ class OffsetClock final : public Clock {
 // The versions kmsd was built with (and, for OpenSSL, runs with).
 void PrintVersion() {
   std::printf("kmsd %s\n", KMSD_VERSION);
-  std::printf("OpenSSL %s (built with %s)\n", OpenSSL_version(OPENSSL_VERSION_STRING),
-              OPENSSL_VERSION_TEXT);
+  std::printf("OpenSSL %s (built with %s)\n", crypto::OpenSslRuntimeVersion().c_str(),
+              crypto::OpenSslBuildVersion().c_str());
   std::printf("LMDB %d.%d.%d\n", MDB_VERSION_MAJOR, MDB_VERSION_MINOR, MDB_VERSION_PATCH);
   std::printf("Boost %d.%d.%d\n", BOOST_VERSION / 100000, BOOST_VERSION / 100 % 1000,
               BOOST_VERSION % 100);
@@ -165,6 +165,42 @@ void RaiseOpenFileLimit(size_t max_connections) {
   }
 }
 
+// Writes `port` to `path` (through a temporary file, so readers never see
+// half of it).
+void WritePortFile(const std::string& path, uint16_t port) {
+  const std::string tmp = path + ".tmp";
+  std::ofstream(tmp) << port << "\n";
+  std::rename(tmp.c_str(), path.c_str());
+}
+
+// The HTTPS server's options: `plain`'s, on the TLS port, with the configured
+// certificate, or with a self-signed one made (once) in <data_dir>/tls/.
+StatusOr<http::ServerOptions> TlsOptions(const config::ServerConfig& config,
+                                         const http::ServerOptions& plain) {
+  http::ServerOptions options = plain;
+  options.port = *config.tls_port;
+  options.tls_certificate_file = config.tls_certificate;
+  options.tls_private_key_file = config.tls_private_key;
+  if (!options.tls_certificate_file.empty()) return options;
+  const std::string directory = config.data_dir + "/tls";
+  options.tls_certificate_file = directory + "/cert.pem";
+  options.tls_private_key_file = directory + "/key.pem";
+  std::error_code ec;
+  if (std::filesystem::exists(options.tls_certificate_file, ec) &&
+      std::filesystem::exists(options.tls_private_key_file, ec)) {
+    return options;
+  }
+  std::filesystem::create_directories(directory, ec);
+  if (ec) return Error(Code::kInternal, "cannot create " + directory + ": " + ec.message());
+  KMS_RETURN_IF_ERROR(crypto::WriteSelfSignedCertificate(options.tls_certificate_file,
+                                                         options.tls_private_key_file));
+  std::fprintf(stderr,
+               "kmsd: made a self-signed TLS certificate for localhost and 127.0.0.1: %s (clients "
+               "trust it with --ca-bundle %s, or boto3's verify=)\n",
+               options.tls_certificate_file.c_str(), options.tls_certificate_file.c_str());
+  return options;
+}
+
 int Serve(const config::ServerConfig& config, const config::CommandLine& line) {
   // Signals go to sigwait below, not to whichever thread happens to run.
   sigset_t signals;
@@ -224,21 +260,30 @@ int Serve(const config::ServerConfig& config, const config::CommandLine& line) {
                           std::chrono::seconds(60));
   auto server = http::StartServer(options, *endpoint);
   if (!server) return Fail(server.error());
-
-  const uint16_t port = (*server)->port();
-  std::fprintf(stderr, "kmsd: listening on http://%s:%u (data in %s, %d threads, auth %s)\n",
-               config.address.c_str(), port, config.data_dir.c_str(), options.threads,
-               config.auth_mode == config::AuthMode::kSigV4 ? "sigv4" : "permissive");
-  if (line.port_file) {
-    const std::string tmp = *line.port_file + ".tmp";
-    std::ofstream(tmp) << port << "\n";
-    std::rename(tmp.c_str(), line.port_file->c_str());
+  std::unique_ptr<http::Server> tls_server;
+  if (config.tls_port) {
+    auto tls_options = TlsOptions(config, options);
+    if (!tls_options) return Fail(tls_options.error());
+    auto started = http::StartServer(*tls_options, *endpoint);
+    if (!started) return Fail(started.error());
+    tls_server = std::move(*started);
   }
+
+  std::fprintf(stderr, "kmsd: listening on http://%s:%u (data in %s, %d threads, auth %s)\n",
+               config.address.c_str(), (*server)->port(), config.data_dir.c_str(), options.threads,
+               config.auth_mode == config::AuthMode::kSigV4 ? "sigv4" : "permissive");
+  if (tls_server) {
+    std::fprintf(stderr, "kmsd: listening on https://%s:%u\n", config.address.c_str(),
+                 tls_server->port());
+  }
+  if (line.port_file) WritePortFile(*line.port_file, (*server)->port());
+  if (tls_server && line.tls_port_file) WritePortFile(*line.tls_port_file, tls_server->port());
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);
   std::fprintf(stderr, "kmsd: %s received, shutting down\n",
                signal_number == SIGINT ? "SIGINT" : "SIGTERM");
+  if (tls_server) tls_server->Stop();
   (*server)->Stop();
   Status flushed = (*audit_log)->Flush();
   if (!flushed.ok()) return Fail(flushed);
@@ -272,6 +317,7 @@ int Main(int argc, char** argv) {
   }
   if (line->data_dir) config->data_dir = *line->data_dir;
   if (line->port) config->port = *line->port;
+  if (line->tls_port) config->tls_port = *line->tls_port;
   if (line->command == config::Command::kServe) return Serve(*config, *line);
   return RunAudit(*config, *line);
 }

@@ -27,6 +27,8 @@ constexpr Option kOptions[] = {
     {"--data-dir", "KMSD_DATA_DIR", kForServe | kForAudit | kForExport, "kmsd and kmsd audit"},
     {"--port", "KMSD_PORT", kForServe, "kmsd (serve)"},
     {"--port-file", "KMSD_PORT_FILE", kForServe, "kmsd (serve)"},
+    {"--tls-port", "KMSD_TLS_PORT", kForServe, "kmsd (serve)"},
+    {"--tls-port-file", "KMSD_TLS_PORT_FILE", kForServe, "kmsd (serve)"},
     {"--out", nullptr, kForExport, "kmsd audit export"},
 };
 
@@ -62,6 +64,10 @@ Status Set(CommandLine& line, const Option& option, std::string_view value,
     KMS_ASSIGN_OR_RETURN(line.port, ParsePort(value, source));
   } else if (option.name == "--port-file") {
     line.port_file = value;
+  } else if (option.name == "--tls-port") {
+    KMS_ASSIGN_OR_RETURN(line.tls_port, ParsePort(value, source));
+  } else if (option.name == "--tls-port-file") {
+    line.tls_port_file = value;
   } else {
     line.out_dir = value;
   }
@@ -118,7 +124,11 @@ constexpr std::string_view kServeHelp =
     "                     (default: storage.data_dir in the config)\n"
     "  --port N           the HTTP port, 0 to 65535; 0 picks a free one   KMSD_PORT\n"
     "                     (default: server.port in the config)\n"
-    "  --port-file FILE   writes the port kmsd listens on to FILE         KMSD_PORT_FILE\n";
+    "  --port-file FILE   writes the port kmsd listens on to FILE         KMSD_PORT_FILE\n"
+    "  --tls-port N       also serves HTTPS on port N (server.tls.port)   KMSD_TLS_PORT\n"
+    "                     with server.tls's certificate, or a self-signed\n"
+    "                     one made in DATA_DIR/tls/ (cert.pem: the CA bundle)\n"
+    "  --tls-port-file FILE  writes the HTTPS port to FILE              KMSD_TLS_PORT_FILE\n";
 
 constexpr std::string_view kAuditHelp =
     "kmsd audit verify [--config FILE] [--data-dir DIR]\n"

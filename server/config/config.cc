@@ -250,6 +250,17 @@ Status ReadSections(const Value& root, ServerConfig* c) {
     KMS_RETURN_IF_ERROR(
         ReadInt(*s, "read_timeout_seconds", &c->read_timeout_seconds, 1, 3600, "server"));
     KMS_RETURN_IF_ERROR(ReadInt(*s, "max_connections", &c->max_connections, 1, 1000000, "server"));
+    if (const Value* tls = FindObject(*s, "tls")) {
+      if (!tls->IsObject()) return Invalid("server.tls must be an object");
+      uint16_t port = 0;
+      if (!tls->HasMember("port")) return Invalid("server.tls.port is required");
+      KMS_RETURN_IF_ERROR(ReadInt(*tls, "port", &port, 0, 65535, "server.tls"));
+      c->tls_port = port;
+      KMS_RETURN_IF_ERROR(ReadString(*tls, "certificate", &c->tls_certificate, "server.tls"));
+      KMS_RETURN_IF_ERROR(ReadString(*tls, "private_key", &c->tls_private_key, "server.tls"));
+      if (c->tls_certificate.empty() != c->tls_private_key.empty())
+        return Invalid("server.tls needs both certificate and private_key, or neither");
+    }
   }
   if (const Value* s = FindObject(root, "storage")) {
     if (!s->IsObject()) return Invalid("storage must be an object");
@@ -408,10 +419,11 @@ const Schema& ConfigSchema() {
                             {}};
   static const Schema kAccount{{"id", "root", "users", "roles"},
                                {{"root", &kCredentials}, {"users", &kUser}, {"roles", &kRole}}};
+  static const Schema kTls{{"port", "certificate", "private_key"}, {}};
   static const Schema kServer{
       {"address", "port", "threads", "max_body_bytes", "max_header_bytes", "idle_timeout_seconds",
-       "header_timeout_seconds", "read_timeout_seconds", "max_connections"},
-      {}};
+       "header_timeout_seconds", "read_timeout_seconds", "max_connections", "tls"},
+      {{"tls", &kTls}}};
   static const Schema kStorage{{"data_dir", "map_size_mb", "max_map_size_mb"}, {}};
   static const Schema kAuth{
       {"mode", "max_clock_skew_seconds", "permissive_access_key_id", "admin_principals"}, {}};

@@ -2,3 +2,4 @@
 // once here instead of in every translation unit that includes them.
 #include <boost/asio/impl/src.hpp>
 #include <boost/beast/src.hpp>
+#include <boost/asio/ssl/impl/src.hpp>

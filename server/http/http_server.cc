@@ -18,9 +18,11 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 #include "request_parser.h"
 
@@ -94,32 +96,59 @@ std::string_view RequestIdOf(const Response& response) {
   return "-";
 }
 
-class HttpSession : public std::enable_shared_from_this<HttpSession> {
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+// One connection: plain (Stream = beast::tcp_stream) or TLS (TlsStream).
+template <class Stream>
+class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
  public:
-  HttpSession(tcp::socket&& socket, ServerState& state)
-      : stream_(std::move(socket)), state_(state) {
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
+  template <class... TlsContext>
+  HttpSession(tcp::socket&& socket, ServerState& state, TlsContext&... tls)
+      : stream_(std::move(socket), tls...), state_(state) {
     beast::error_code ec;
-    const auto remote = stream_.socket().remote_endpoint(ec);
+    const auto remote = tcp_stream().socket().remote_endpoint(ec);
     if (!ec) remote_address_ = remote.address().to_string();
   }
   ~HttpSession() { state_.connections.fetch_sub(1); }
 
-  // Serves requests, or only refuses the connection when `refuse`.
+  // Serves requests (after the TLS handshake), or only refuses the
+  // connection when `refuse`.
   void Start(bool refuse) {
-    auto self = shared_from_this();
+    auto self = this->shared_from_this();
     net::dispatch(stream_.get_executor(), [self, refuse] {
-      if (refuse) return self->Refuse(Rejection::kTooManyConnections);
-      self->DoRead();
+      if constexpr (kTls) {
+        self->tcp_stream().expires_after(
+            std::chrono::seconds(self->state_.options.header_timeout_seconds));
+        self->stream_.async_handshake(net::ssl::stream_base::server,
+                                      [self, refuse](beast::error_code ec) {
+                                        if (ec) return self->Close();
+                                        self->Serve(refuse);
+                                      });
+      } else {
+        self->Serve(refuse);
+      }
     });
   }
 
  private:
+  beast::tcp_stream& tcp_stream() { return beast::get_lowest_layer(stream_); }
+  std::shared_ptr<HttpSession> shared_from_this() {
+    return std::enable_shared_from_this<HttpSession<Stream>>::shared_from_this();
+  }
+
+  void Serve(bool refuse) {
+    if (refuse) return Refuse(Rejection::kTooManyConnections);
+    DoRead();
+  }
+
   // Waits (up to the idle timeout) for a request's first byte, then reads its
   // header within the header timeout.
   void DoRead() {
     ResetParser(parser_, state_.options);
     if (buffer_.size() > 0) return ReadHeader();  // a pipelined request is already here
-    stream_.expires_after(std::chrono::seconds(state_.options.idle_timeout_seconds));
+    tcp_stream().expires_after(std::chrono::seconds(state_.options.idle_timeout_seconds));
     stream_.async_read_some(buffer_.prepare(4096),
                             [self = shared_from_this()](beast::error_code ec, size_t n) {
                               self->buffer_.commit(n);
@@ -129,7 +158,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   }
 
   void ReadHeader() {
-    stream_.expires_after(std::chrono::seconds(state_.options.header_timeout_seconds));
+    tcp_stream().expires_after(std::chrono::seconds(state_.options.header_timeout_seconds));
     header_bytes_ = 0;
     ReadHeaderBytes();
   }
@@ -150,7 +179,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   }
 
   void ReadBody() {
-    stream_.expires_after(std::chrono::seconds(state_.options.read_timeout_seconds));
+    tcp_stream().expires_after(std::chrono::seconds(state_.options.read_timeout_seconds));
     bhttp::async_read(stream_, buffer_, *parser_,
                       beast::bind_front_handler(&HttpSession::OnRead, shared_from_this()));
   }
@@ -158,7 +187,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void OnReadError(beast::error_code ec) {
     if (ec == bhttp::error::end_of_stream || ec == net::error::operation_aborted ||
         ec == beast::error::timeout || ec == net::error::connection_reset ||
-        ec == net::error::eof) {
+        ec == net::error::eof || ec == net::ssl::error::stream_truncated) {
       return Close();
     }
     if (ec == bhttp::error::body_limit) return Refuse(Rejection::kBodyTooLarge);
@@ -178,8 +207,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     keep_alive_ = message.keep_alive() && !state_.stopping.load();
     Request request = ToRequest(std::move(message));
     request.remote_address = remote_address_;
+    request.secure = kTls;
     // No timeout while the handler works (it may wait for the audit log).
-    stream_.expires_never();
+    tcp_stream().expires_never();
     Dispatch(std::move(request));
   }
 
@@ -222,7 +252,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     message->body() = std::move(response.body);
     message->keep_alive(keep_alive_);
     message->prepare_payload();
-    stream_.expires_after(std::chrono::seconds(state_.options.read_timeout_seconds));
+    tcp_stream().expires_after(std::chrono::seconds(state_.options.read_timeout_seconds));
     bhttp::async_write(
         stream_, *message,
         [self = shared_from_this(), message](beast::error_code ec, size_t) { self->OnWrite(ec); });
@@ -239,10 +269,17 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   // (for a bounded time and size) before closing, so that a client still
   // uploading a refused body reads our answer instead of a reset.
   void LingeringClose() {
-    beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream_.expires_after(std::chrono::seconds(5));
-    Drain();
+    if constexpr (kTls) {
+      // TLS says goodbye with close_notify; what the client still sends is
+      // not worth decrypting.
+      tcp_stream().expires_after(std::chrono::seconds(5));
+      stream_.async_shutdown([self = shared_from_this()](beast::error_code) { self->Close(); });
+    } else {
+      beast::error_code ec;
+      tcp_stream().socket().shutdown(tcp::socket::shutdown_send, ec);
+      tcp_stream().expires_after(std::chrono::seconds(5));
+      Drain();
+    }
   }
 
   void Drain() {
@@ -257,11 +294,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
   void Close() {
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream_.socket().close(ec);
+    tcp_stream().socket().shutdown(tcp::socket::shutdown_send, ec);
+    tcp_stream().socket().close(ec);
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<RequestParser> parser_;
   size_t header_bytes_ = 0;  // of the request being read
@@ -276,11 +313,13 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 // context in turn.
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
-  Listener(std::vector<net::io_context*> contexts, ServerState& state)
+  Listener(std::vector<net::io_context*> contexts, ServerState& state,
+           std::shared_ptr<net::ssl::context> tls)
       : contexts_(std::move(contexts)),
         acceptor_(*contexts_.front()),
         backoff_(*contexts_.front()),
-        state_(state) {}
+        state_(state),
+        tls_(std::move(tls)) {}
 
   Status Bind(const tcp::endpoint& endpoint) {
     beast::error_code ec;
@@ -344,7 +383,13 @@ class Listener : public std::enable_shared_from_this<Listener> {
     }
     beast::error_code ec;
     socket.set_option(tcp::no_delay(true), ec);
-    std::make_shared<HttpSession>(std::move(socket), state_)->Start(/*refuse=*/open > limit);
+    if (tls_) {
+      std::make_shared<HttpSession<TlsStream>>(std::move(socket), state_, *tls_)
+          ->Start(/*refuse=*/open > limit);
+    } else {
+      std::make_shared<HttpSession<beast::tcp_stream>>(std::move(socket), state_)
+          ->Start(/*refuse=*/open > limit);
+    }
   }
 
   std::vector<net::io_context*> contexts_;
@@ -352,6 +397,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
   tcp::acceptor acceptor_;
   net::steady_timer backoff_;
   ServerState& state_;
+  const std::shared_ptr<net::ssl::context> tls_;  // null: plain HTTP
 };
 
 // Runs one I/O loop until it is stopped. An exception escaping a handler of
@@ -371,6 +417,31 @@ void RunLoop(net::io_context& context, size_t index) {
   }
 }
 
+// A server-side TLS context for `options`' certificate and key: TLS 1.2+,
+// ECDHE with AES-GCM or ChaCha20-Poly1305 (TLS 1.3's suites as OpenSSL has them).
+StatusOr<std::shared_ptr<net::ssl::context>> MakeTlsContext(const ServerOptions& options) {
+  auto context = std::make_shared<net::ssl::context>(net::ssl::context::tls_server);
+  context->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                       net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 |
+                       net::ssl::context::no_tlsv1_1 | net::ssl::context::single_dh_use);
+  SSL_CTX* native = context->native_handle();
+  SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
+  if (SSL_CTX_set_cipher_list(native, "ECDHE+AESGCM:ECDHE+CHACHA20") != 1)
+    return Error(Code::kInternal, "TLS: cannot set the cipher list");
+  beast::error_code ec;
+  context->use_certificate_chain_file(options.tls_certificate_file, ec);
+  if (ec)
+    return Error(Code::kInternal, "TLS: cannot use the certificate " +
+                                      options.tls_certificate_file + ": " + ec.message());
+  context->use_private_key_file(options.tls_private_key_file, net::ssl::context::pem, ec);
+  if (ec)
+    return Error(Code::kInternal, "TLS: cannot use the private key " +
+                                      options.tls_private_key_file + ": " + ec.message());
+  if (SSL_CTX_check_private_key(native) != 1)
+    return Error(Code::kInternal, "TLS: the private key does not match the certificate");
+  return context;
+}
+
 class BeastServer final : public Server {
  public:
   BeastServer(const ServerOptions& options, Handler& handler)
@@ -387,7 +458,11 @@ class BeastServer final : public Server {
       contexts_.push_back(std::make_unique<net::io_context>(1));
       contexts.push_back(contexts_.back().get());
     }
-    listener_ = std::make_shared<Listener>(std::move(contexts), state_);
+    std::shared_ptr<net::ssl::context> tls;
+    if (!options_.tls_certificate_file.empty() || !options_.tls_private_key_file.empty()) {
+      KMS_ASSIGN_OR_RETURN(tls, MakeTlsContext(options_));
+    }
+    listener_ = std::make_shared<Listener>(std::move(contexts), state_, std::move(tls));
     KMS_RETURN_IF_ERROR(listener_->Bind(tcp::endpoint(address, options_.port)));
     port_ = listener_->port();
     listener_->Start();

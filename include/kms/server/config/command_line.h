@@ -3,6 +3,7 @@
 // arguments win).
 //
 //   kmsd [serve] [--config FILE] [--data-dir DIR] [--port N] [--port-file FILE]
+//                [--tls-port N] [--tls-port-file FILE]
 //   kmsd audit verify [--config FILE] [--data-dir DIR]
 //   kmsd audit export --out DIR [--config FILE] [--data-dir DIR]
 //   kmsd config check [FILE]
@@ -31,6 +32,8 @@ struct CommandLine {
   std::optional<std::string> data_dir;
   std::optional<uint16_t> port;
   std::optional<std::string> port_file;
+  std::optional<uint16_t> tls_port;
+  std::optional<std::string> tls_port_file;
   std::optional<std::string> out_dir;  // audit export
 };
 

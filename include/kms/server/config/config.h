@@ -5,6 +5,7 @@
 #define KMS_SERVER_CONFIG_CONFIG_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,11 @@ struct ServerConfig {
   int header_timeout_seconds = 10;
   int read_timeout_seconds = 30;
   int max_connections = 1024;
+  // HTTPS (server.tls): a second port, off unless set. Without certificate
+  // and key files, kmsd makes a self-signed pair in <data_dir>/tls/.
+  std::optional<uint16_t> tls_port;
+  std::string tls_certificate;
+  std::string tls_private_key;
 
   // Storage.
   std::string data_dir = "./data";
