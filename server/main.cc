@@ -29,6 +29,7 @@
 #include "kms/server/keys/grant_authority.h"
 #include "kms/server/keys/key_service.h"
 #include "kms/server/keys/services.h"
+#include "kms/server/metrics/metrics.h"
 #include "kms/server/store/data_dir_lock.h"
 #include "kms/server/store/state_environment.h"
 
@@ -165,6 +166,31 @@ void RaiseOpenFileLimit(size_t max_connections) {
   }
 }
 
+// The metrics read at each scrape: connections, keys, grants, the audit
+// log's, and the process's CPU and memory.
+void AddServerMetrics(metrics::Registry& metrics, KeyStore& store, const audit::AuditLog& audit,
+                      const http::Server& server, const http::Server* tls_server) {
+  metrics.AddValue("kmsd_connections", "Open client connections (HTTP and HTTPS).", [&] {
+    return static_cast<double>(server.open_connections() +
+                               (tls_server != nullptr ? tls_server->open_connections() : 0));
+  });
+  const auto count = [&store](uint64_t KeyStore::Counts::*field) {
+    return [&store, field] {
+      StatusOr<KeyStore::Counts> counts = store.Count();
+      return counts ? static_cast<double>((*counts).*field) : -1.0;
+    };
+  };
+  metrics.AddValue("kmsd_keys", "KMS keys stored, in every account and region.",
+                   count(&KeyStore::Counts::keys));
+  metrics.AddValue("kmsd_aliases", "Aliases stored.", count(&KeyStore::Counts::aliases));
+  metrics.AddValue("kmsd_grants", "Grants stored.", count(&KeyStore::Counts::grants));
+  audit.AddMetrics(metrics);
+  metrics.AddValue("process_cpu_seconds_total", "User and system CPU time spent, in seconds.",
+                   metrics::ProcessCpuSeconds, /*counter=*/true);
+  metrics.AddValue("process_resident_memory_bytes", "Resident memory size in bytes.",
+                   metrics::ProcessResidentBytes);
+}
+
 // Writes `port` to `path` (through a temporary file, so readers never see
 // half of it).
 void WritePortFile(const std::string& path, uint16_t port) {
@@ -239,7 +265,8 @@ int Serve(const config::ServerConfig& config, const config::CommandLine& line) {
   keys::Services operations(
       keys::ServiceDeps{key_service, **store, **access, grant_tokens, config});
   auth::Authenticator authenticator(config, SystemClock::Get());
-  api::Services services{&operations, &config, &clock};
+  metrics::Registry metrics;
+  api::Services services{&operations, &config, &clock, &metrics};
   std::unique_ptr<http::Handler> endpoint =
       api::NewEndpoint(services, authenticator, audit_log->get());
 
@@ -268,6 +295,8 @@ int Serve(const config::ServerConfig& config, const config::CommandLine& line) {
     if (!started) return Fail(started.error());
     tls_server = std::move(*started);
   }
+
+  AddServerMetrics(metrics, **store, **audit_log, **server, tls_server.get());
 
   std::fprintf(stderr, "kmsd: listening on http://%s:%u (data in %s, %d threads, auth %s)\n",
                config.address.c_str(), (*server)->port(), config.data_dir.c_str(), options.threads,

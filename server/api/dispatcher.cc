@@ -1,6 +1,7 @@
 #include "dispatcher.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <mutex>
 
@@ -9,6 +10,7 @@
 #include "health.h"
 #include "json_out.h"
 #include "kms/server/crypto/ciphertext_blob.h"
+#include "kms/server/metrics/metrics.h"
 #include "request_parameters.h"
 #include "request_reader.h"
 
@@ -65,6 +67,17 @@ Status AnswerForUnrecordedCall(const Status& failure) {
                     "kmsd could not store the call's audit record, so the call had no effect; "
                     "see the server's log");
   }
+}
+
+// "Success", or the error type a response carries in its __type.
+std::string_view OutcomeOf(const http::Response& response) {
+  if (response.status == 200) return "Success";
+  constexpr std::string_view kType = "\"__type\":\"";
+  const std::string_view body = response.body;
+  const size_t start = body.find(kType);
+  if (start == std::string_view::npos) return "Unknown";
+  const size_t from = start + kType.size();
+  return body.substr(from, body.find('"', from) - from);
 }
 
 }  // namespace
@@ -163,6 +176,12 @@ http::Response Dispatcher::Reject(http::Rejection rejection) {
 void Dispatcher::Handle(http::Request request, http::Respond respond) {
   if (std::optional<http::Response> health = AnswerHealthRequest(request, audit_); health)
     return respond(std::move(*health));
+  if (std::optional<http::Response> metrics =
+          AnswerMetricsRequest(request, services_.metrics, services_.config->metrics_access);
+      metrics) {
+    return respond(std::move(*metrics));
+  }
+  if (services_.metrics != nullptr) respond = Metered(request, std::move(respond));
   const std::string request_id = NewUuid();
   // The API's edge: nothing thrown below gets past it. The transport answers
   // at most once, so a handler that answered before throwing is not answered
@@ -173,6 +192,25 @@ void Dispatcher::Handle(http::Request request, http::Respond respond) {
     std::fprintf(stderr, "kmsd: request %s failed: %s\n", request_id.c_str(), e.what());
     respond(ErrorResponse(Status(Code::kInternal, ""), request_id));
   }
+}
+
+http::Respond Dispatcher::Metered(const http::Request& request, http::Respond respond) const {
+  // Labels come from a fixed set: a client's made-up operation is "unknown".
+  const std::string_view target = request.Header("X-Amz-Target");
+  const std::string_view sent = target.substr(target.rfind('.') + 1);
+  std::string_view operation = sent == "LookupEvents" ? "LookupEvents" : "unknown";
+  for (const OperationTable* table : {&operations_, &admin_operations_}) {
+    if (auto it = table->find(sent); it != table->end()) operation = it->first;  // a literal
+  }
+  metrics::Registry& registry = *services_.metrics;
+  ++registry.in_flight();
+  return [&registry, operation, start = std::chrono::steady_clock::now(),
+          respond = std::move(respond)](http::Response response) {
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+    registry.CountRequest(operation, OutcomeOf(response), took.count());
+    --registry.in_flight();
+    respond(std::move(response));
+  };
 }
 
 void Dispatcher::Route(const http::Request& request, const std::string& request_id,

@@ -43,13 +43,43 @@ http::Response Readiness(const audit::AuditLog* audit) {
   return Json(writable.ok() ? 200 : 503, out.Take());
 }
 
+// The target's path, without its query.
+std::string_view PathOf(const http::Request& request) {
+  const std::string_view target = request.target;
+  return target.substr(0, target.find('?'));
+}
+
 }  // namespace
+
+bool IsLoopbackAddress(std::string_view address) {
+  if (address.starts_with("::ffff:")) address.remove_prefix(7);
+  return address.starts_with("127.") || address == "::1";
+}
+
+std::optional<http::Response> AnswerMetricsRequest(const http::Request& request,
+                                                   const metrics::Registry* registry,
+                                                   config::ServerConfig::MetricsAccess access) {
+  using Access = config::ServerConfig::MetricsAccess;
+  if (request.method != "GET" || PathOf(request) != "/metrics" || registry == nullptr ||
+      access == Access::kOff) {
+    return std::nullopt;
+  }
+  if (access == Access::kLoopback && !IsLoopbackAddress(request.remote_address)) {
+    return Json(
+        403,
+        R"json({"message":"kmsd serves /metrics to loopback clients only (server.metrics)"})json");
+  }
+  http::Response response;
+  response.headers = {{"Content-Type", "text/plain; version=0.0.4; charset=utf-8"},
+                      {"Cache-Control", "no-store"}};
+  response.body = registry->Render();
+  return response;
+}
 
 std::optional<http::Response> AnswerHealthRequest(const http::Request& request,
                                                   const audit::AuditLog* audit) {
   if (request.method != "GET") return std::nullopt;
-  const std::string_view path =
-      std::string_view(request.target).substr(0, std::string_view(request.target).find('?'));
+  const std::string_view path = PathOf(request);
   std::optional<http::Response> response;
   if (path == "/healthz") response = Json(200, R"({"status":"ok"})");
   if (path == "/readyz") response = Readiness(audit);

@@ -4,6 +4,8 @@
 //   GET /readyz   200 {"status":"ready", ...} when calls can have effects
 //                 (the audit log and the store can take records), else 503
 //                 {"status":"not ready", "audit_log": "<why>", ...}.
+//   GET /metrics  Prometheus text (kms/server/metrics/metrics.h), to the
+//                 clients server.metrics allows (loopback ones by default).
 // Internal to server/api.
 #ifndef KMS_SERVER_API_HEALTH_H_
 #define KMS_SERVER_API_HEALTH_H_
@@ -11,7 +13,9 @@
 #include <optional>
 
 #include "kms/server/audit/audit_log.h"
+#include "kms/server/config/config.h"
 #include "kms/server/http/http_message.h"
+#include "kms/server/metrics/metrics.h"
 
 namespace kms::api {
 
@@ -19,6 +23,15 @@ namespace kms::api {
 // request. `audit` may be null (no log).
 std::optional<http::Response> AnswerHealthRequest(const http::Request& request,
                                                   const audit::AuditLog* audit);
+
+// The answer to GET /metrics (any query), or nullopt for any other request,
+// or when there are no metrics or server.metrics is "off".
+std::optional<http::Response> AnswerMetricsRequest(const http::Request& request,
+                                                   const metrics::Registry* registry,
+                                                   config::ServerConfig::MetricsAccess access);
+
+// Whether `address` (as Request::remote_address has it) is a loopback one.
+bool IsLoopbackAddress(std::string_view address);
 
 }  // namespace kms::api
 

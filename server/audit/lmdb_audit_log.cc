@@ -144,7 +144,29 @@ Status LmdbAuditLog::CheckWritable() const {
 std::optional<AuditLog::Room> LmdbAuditLog::LastRoom() const {
   const uint64_t ceiling = ceiling_bytes_.load(std::memory_order_relaxed);
   if (ceiling == 0) return std::nullopt;
-  return Room{used_bytes_.load(std::memory_order_relaxed), ceiling};
+  return Room{used_bytes_.load(std::memory_order_relaxed),
+              map_bytes_.load(std::memory_order_relaxed), ceiling};
+}
+
+void LmdbAuditLog::AddMetrics(metrics::Registry& registry) const {
+  registry.AddValue("kmsd_audit_queue_depth", "Records waiting for the audit log's group commit.",
+                    [this] {
+                      std::lock_guard lock(mu_);
+                      return static_cast<double>(queue_.size());
+                    });
+  registry.AddHistogram("kmsd_audit_commit_batch_size", "Records per group commit.", &batch_sizes_);
+  registry.AddHistogram("kmsd_audit_commit_duration_seconds",
+                        "Time of one group commit (write and fsync).", &commit_seconds_);
+  registry.AddValue("kmsd_state_store_used_bytes",
+                    "Bytes in use in the state store (keys and audit log; LMDB environment "
+                    "data/state).",
+                    [this] { return static_cast<double>(used_bytes_.load()); });
+  registry.AddValue("kmsd_state_store_map_bytes",
+                    "The state store's LMDB map size now (it doubles as it fills).",
+                    [this] { return static_cast<double>(map_bytes_.load()); });
+  registry.AddValue("kmsd_state_store_ceiling_bytes",
+                    "What the state store's LMDB map may grow to (storage.max_map_size_mb).",
+                    [this] { return static_cast<double>(ceiling_bytes_.load()); });
 }
 
 void LmdbAuditLog::WriterLoop() {
@@ -171,7 +193,11 @@ void LmdbAuditLog::WriterLoop() {
 }
 
 void LmdbAuditLog::StoreBatch(std::vector<Pending>& batch) {
+  const auto start = std::chrono::steady_clock::now();
   const Status status = CommitBatch(batch);
+  const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+  batch_sizes_.Observe(static_cast<double>(batch.size()));
+  commit_seconds_.Observe(took.count());
   UpdateRoom(status);
   if (!status.ok()) {
     std::fprintf(stderr, "kmsd: the audit log could not store %zu records (their calls fail): %s\n",
@@ -194,6 +220,7 @@ void LmdbAuditLog::UpdateRoom(const Status& last_commit) {
               (!usage || usage->map_bytes >= usage->ceiling_bytes);
   if (usage) {
     used_bytes_.store(usage->used_bytes, std::memory_order_relaxed);
+    map_bytes_.store(usage->map_bytes, std::memory_order_relaxed);
     ceiling_bytes_.store(usage->ceiling_bytes, std::memory_order_relaxed);
     // Refuse new calls from 90 % of the ceiling on, so that calls under way
     // still have room for their records; serve again below 85 %.

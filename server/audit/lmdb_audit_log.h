@@ -15,6 +15,7 @@
 
 #include "audit_store.h"
 #include "kms/server/audit/audit_log.h"
+#include "kms/server/metrics/metrics.h"
 #include "lookup_token.h"
 
 namespace kms::audit {
@@ -34,6 +35,7 @@ class LmdbAuditLog final : public AuditLog {
   Status AppendInTransaction(lmdb::Txn& txn, std::span<const AuditEntry> entries) override;
   Status CheckWritable() const override;
   std::optional<Room> LastRoom() const override;
+  void AddMetrics(metrics::Registry& registry) const override;
   Status Flush() override;
   StatusOr<LookupEventsResult> LookupEvents(const LookupScope& scope,
                                             const LookupEventsQuery& query,
@@ -86,10 +88,14 @@ class LmdbAuditLog final : public AuditLog {
   uint64_t commits_since_prune_ = 0;        // touched by the writer thread only
   std::atomic<bool> full_{false};           // written by the writer thread only
   std::atomic<uint64_t> used_bytes_{0};     // written by the writer thread only
+  std::atomic<uint64_t> map_bytes_{0};      // written by the writer thread only
   std::atomic<uint64_t> ceiling_bytes_{0};  // written by the writer thread only; 0: not measured
   bool warned_ = false;                     // touched by the writer thread only
 
-  std::mutex mu_;
+  metrics::Histogram batch_sizes_{{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024}};
+  metrics::Histogram commit_seconds_{metrics::LatencyBuckets()};
+
+  mutable std::mutex mu_;
   std::condition_variable work_cv_;  // the writer waits for appends
   std::condition_variable done_cv_;  // Flush waits for commits
   std::deque<Pending> queue_;        // guarded by mu_

@@ -250,6 +250,13 @@ Status ReadSections(const Value& root, ServerConfig* c) {
     KMS_RETURN_IF_ERROR(
         ReadInt(*s, "read_timeout_seconds", &c->read_timeout_seconds, 1, 3600, "server"));
     KMS_RETURN_IF_ERROR(ReadInt(*s, "max_connections", &c->max_connections, 1, 1000000, "server"));
+    std::string metrics = "loopback";
+    KMS_RETURN_IF_ERROR(ReadString(*s, "metrics", &metrics, "server"));
+    if (metrics != "loopback" && metrics != "open" && metrics != "off")
+      return Invalid("server.metrics must be \"loopback\", \"open\" or \"off\"");
+    c->metrics_access = metrics == "open"  ? ServerConfig::MetricsAccess::kOpen
+                        : metrics == "off" ? ServerConfig::MetricsAccess::kOff
+                                           : ServerConfig::MetricsAccess::kLoopback;
     if (const Value* tls = FindObject(*s, "tls")) {
       if (!tls->IsObject()) return Invalid("server.tls must be an object");
       uint16_t port = 0;
@@ -422,7 +429,7 @@ const Schema& ConfigSchema() {
   static const Schema kTls{{"port", "certificate", "private_key"}, {}};
   static const Schema kServer{
       {"address", "port", "threads", "max_body_bytes", "max_header_bytes", "idle_timeout_seconds",
-       "header_timeout_seconds", "read_timeout_seconds", "max_connections", "tls"},
+       "header_timeout_seconds", "read_timeout_seconds", "max_connections", "tls", "metrics"},
       {{"tls", &kTls}}};
   static const Schema kStorage{{"data_dir", "map_size_mb", "max_map_size_mb"}, {}};
   static const Schema kAuth{

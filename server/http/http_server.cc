@@ -475,6 +475,7 @@ class BeastServer final : public Server {
   }
 
   uint16_t port() const override { return port_; }
+  size_t open_connections() const override { return state_.connections.load(); }
 
   void Stop() override {
     if (state_.stopping.exchange(true)) return;

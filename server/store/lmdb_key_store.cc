@@ -416,6 +416,21 @@ class LmdbKeyStore final : public KeyStore {
     return page;
   }
 
+  StatusOr<Counts> Count() override {
+    KMS_ASSIGN_OR_RETURN(ReadTxn read, BeginRead());
+    const auto entries = [&](MDB_dbi dbi) -> StatusOr<uint64_t> {
+      MDB_stat stat;
+      if (int rc = mdb_stat(read.get().get(), dbi, &stat); rc != 0)
+        return lmdb::ErrorFor(rc, "stat");
+      return stat.ms_entries;
+    };
+    Counts counts;
+    KMS_ASSIGN_OR_RETURN(counts.keys, entries(dbi_.keys));
+    KMS_ASSIGN_OR_RETURN(counts.aliases, entries(dbi_.aliases));
+    KMS_ASSIGN_OR_RETURN(counts.grants, entries(dbi_.grants));
+    return counts;
+  }
+
   StatusOr<std::vector<std::shared_ptr<const KeyRecord>>> AllKeys() override {
     KMS_ASSIGN_OR_RETURN(ReadTxn read, BeginRead());
     const lmdb::Txn& txn = read.get();

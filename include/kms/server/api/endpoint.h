@@ -15,6 +15,10 @@
 #include "kms/server/keys/key_service.h"
 #include "kms/server/keys/services.h"
 
+namespace kms::metrics {
+class Registry;
+}  // namespace kms::metrics
+
 namespace kms::api {
 
 // What the endpoint's operations use.
@@ -22,6 +26,8 @@ struct Services {
   keys::Services* operations = nullptr;
   const config::ServerConfig* config = nullptr;
   const Clock* clock = nullptr;
+  // Counts requests and serves GET /metrics when set.
+  metrics::Registry* metrics = nullptr;
 };
 
 // The endpoint. `services`, `authenticator` and `audit` must outlive it;

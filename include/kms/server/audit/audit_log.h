@@ -25,6 +25,10 @@ class Env;
 class Txn;
 }  // namespace kms::lmdb
 
+namespace kms::metrics {
+class Registry;
+}  // namespace kms::metrics
+
 namespace kms::audit {
 
 // How long records are kept. Each limit is off when 0. The oldest records go
@@ -153,9 +157,14 @@ class AuditLog {
   // commit, and every idle second); nullopt when not measured.
   struct Room {
     uint64_t used_bytes = 0;
+    uint64_t map_bytes = 0;      // the map's size now
     uint64_t ceiling_bytes = 0;  // what the map may grow to
   };
   virtual std::optional<Room> LastRoom() const { return std::nullopt; }
+
+  // Adds the log's own metrics (queue depth, group commit batch sizes and
+  // commit times) to `registry`, which must not outlive the log.
+  virtual void AddMetrics(metrics::Registry& /*registry*/) const {}
 
   // Waits until everything appended before the call is committed and its
   // callback has run. Returns the first commit error since the previous Flush.

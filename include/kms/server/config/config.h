@@ -53,6 +53,10 @@ struct ServerConfig {
   // HTTPS (server.tls): a second port, off unless set. Without certificate
   // and key files, kmsd makes a self-signed pair in <data_dir>/tls/.
   std::optional<uint16_t> tls_port;
+  // Who may read GET /metrics (server.metrics): "loopback" clients only (the
+  // default), anyone ("open"), or nobody ("off").
+  enum class MetricsAccess { kLoopback, kOpen, kOff };
+  MetricsAccess metrics_access = MetricsAccess::kLoopback;
   std::string tls_certificate;
   std::string tls_private_key;
 

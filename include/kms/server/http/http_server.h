@@ -65,6 +65,8 @@ class Server {
   virtual ~Server() = default;
   // The bound port.
   virtual uint16_t port() const = 0;
+  // Connections open now.
+  virtual size_t open_connections() const = 0;
   // Stops accepting, lets requests in flight finish (up to a grace period),
   // closes connections and joins the I/O threads. Idempotent.
   virtual void Stop() = 0;

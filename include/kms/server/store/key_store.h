@@ -113,6 +113,13 @@ class KeyStore {
                                                           size_t limit) = 0;
   // Every key (for maintenance sweeps: deletion, rotation).
   virtual StatusOr<std::vector<std::shared_ptr<const KeyRecord>>> AllKeys() = 0;
+  // How many keys, aliases and grants are stored (for metrics; no scan).
+  struct Counts {
+    uint64_t keys = 0;
+    uint64_t aliases = 0;
+    uint64_t grants = 0;
+  };
+  virtual StatusOr<Counts> Count() = 0;
 
   // Runs `fn` in one write transaction; commits when it returns OK, aborts
   // otherwise and returns its error.
