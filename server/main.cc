@@ -29,6 +29,7 @@
 #include "kms/server/keys/grant_authority.h"
 #include "kms/server/keys/key_service.h"
 #include "kms/server/keys/services.h"
+#include "kms/server/log/log.h"
 #include "kms/server/metrics/metrics.h"
 #include "kms/server/store/data_dir_lock.h"
 #include "kms/server/store/state_environment.h"
@@ -138,8 +139,7 @@ class Maintenance {
 
   void Sweep(keys::KeyService& keys) const {
     auto changed = keys.RunMaintenance(record_);
-    if (!changed)
-      std::fprintf(stderr, "kmsd: key maintenance: %s\n", changed.error().ToString().c_str());
+    if (!changed) log::Error("key maintenance: " + changed.error().ToString());
   }
 
   const keys::KeyService::MaintenanceRecorder record_;
@@ -170,10 +170,11 @@ void RaiseOpenFileLimit(size_t max_connections) {
 // log's, and the process's CPU and memory.
 void AddServerMetrics(metrics::Registry& metrics, KeyStore& store, const audit::AuditLog& audit,
                       const http::Server& server, const http::Server* tls_server) {
-  metrics.AddValue("kmsd_connections", "Open client connections (HTTP and HTTPS).", [&] {
-    return static_cast<double>(server.open_connections() +
-                               (tls_server != nullptr ? tls_server->open_connections() : 0));
-  });
+  metrics.AddValue(
+      "kmsd_connections", "Open client connections (HTTP and HTTPS).", [&server, tls_server] {
+        return static_cast<double>(server.open_connections() +
+                                   (tls_server != nullptr ? tls_server->open_connections() : 0));
+      });
   const auto count = [&store](uint64_t KeyStore::Counts::*field) {
     return [&store, field] {
       StatusOr<KeyStore::Counts> counts = store.Count();
@@ -220,10 +221,10 @@ StatusOr<http::ServerOptions> TlsOptions(const config::ServerConfig& config,
   if (ec) return Error(Code::kInternal, "cannot create " + directory + ": " + ec.message());
   KMS_RETURN_IF_ERROR(crypto::WriteSelfSignedCertificate(options.tls_certificate_file,
                                                          options.tls_private_key_file));
-  std::fprintf(stderr,
-               "kmsd: made a self-signed TLS certificate for localhost and 127.0.0.1: %s (clients "
-               "trust it with --ca-bundle %s, or boto3's verify=)\n",
-               options.tls_certificate_file.c_str(), options.tls_certificate_file.c_str());
+  log::Info("made a self-signed TLS certificate for localhost and 127.0.0.1: " +
+                options.tls_certificate_file + " (clients trust it with --ca-bundle " +
+                options.tls_certificate_file + ", or boto3's verify=)",
+            {{"certificate", options.tls_certificate_file}});
   return options;
 }
 
@@ -298,20 +299,23 @@ int Serve(const config::ServerConfig& config, const config::CommandLine& line) {
 
   AddServerMetrics(metrics, **store, **audit_log, **server, tls_server.get());
 
-  std::fprintf(stderr, "kmsd: listening on http://%s:%u (data in %s, %d threads, auth %s)\n",
-               config.address.c_str(), (*server)->port(), config.data_dir.c_str(), options.threads,
-               config.auth_mode == config::AuthMode::kSigV4 ? "sigv4" : "permissive");
+  const std::string url = "http://" + config.address + ":" + std::to_string((*server)->port());
+  log::Info("listening on " + url + " (data in " + config.data_dir + ", " +
+                std::to_string(options.threads) + " threads, auth " +
+                (config.auth_mode == config::AuthMode::kSigV4 ? "sigv4" : "permissive") + ")",
+            {{"url", url}, {"data_dir", config.data_dir}, {"version", KMSD_VERSION}});
   if (tls_server) {
-    std::fprintf(stderr, "kmsd: listening on https://%s:%u\n", config.address.c_str(),
-                 tls_server->port());
+    const std::string tls_url =
+        "https://" + config.address + ":" + std::to_string(tls_server->port());
+    log::Info("listening on " + tls_url, {{"url", tls_url}});
   }
   if (line.port_file) WritePortFile(*line.port_file, (*server)->port());
   if (tls_server && line.tls_port_file) WritePortFile(*line.tls_port_file, tls_server->port());
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);
-  std::fprintf(stderr, "kmsd: %s received, shutting down\n",
-               signal_number == SIGINT ? "SIGINT" : "SIGTERM");
+  log::Info(std::string(signal_number == SIGINT ? "SIGINT" : "SIGTERM") +
+            " received, shutting down");
   if (tls_server) tls_server->Stop();
   (*server)->Stop();
   Status flushed = (*audit_log)->Flush();
@@ -344,6 +348,10 @@ int Main(int argc, char** argv) {
                 config->accounts.size(), config->identities.size());
     return 0;
   }
+  // Both were validated with the config and the command line.
+  log::Configure(
+      log::ParseFormat(config->log_format).value_or(log::Format::kText),
+      log::ParseLevel(line->log_level.value_or(config->log_level)).value_or(log::Level::kInfo));
   if (line->data_dir) config->data_dir = *line->data_dir;
   if (line->port) config->port = *line->port;
   if (line->tls_port) config->tls_port = *line->tls_port;

@@ -10,6 +10,7 @@
 #include "health.h"
 #include "json_out.h"
 #include "kms/server/crypto/ciphertext_blob.h"
+#include "kms/server/log/log.h"
 #include "kms/server/metrics/metrics.h"
 #include "request_parameters.h"
 #include "request_reader.h"
@@ -181,7 +182,8 @@ void Dispatcher::Handle(http::Request request, http::Respond respond) {
       metrics) {
     return respond(std::move(*metrics));
   }
-  if (services_.metrics != nullptr) respond = Metered(request, std::move(respond));
+  if (services_.metrics != nullptr || log::Enabled(log::Level::kInfo))
+    respond = Observed(request, std::move(respond));
   const std::string request_id = NewUuid();
   // The API's edge: nothing thrown below gets past it. The transport answers
   // at most once, so a handler that answered before throwing is not answered
@@ -189,12 +191,12 @@ void Dispatcher::Handle(http::Request request, http::Respond respond) {
   try {
     Route(request, request_id, respond);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "kmsd: request %s failed: %s\n", request_id.c_str(), e.what());
+    log::Error("request " + request_id + " failed: " + e.what(), {{"request_id", request_id}});
     respond(ErrorResponse(Status(Code::kInternal, ""), request_id));
   }
 }
 
-http::Respond Dispatcher::Metered(const http::Request& request, http::Respond respond) const {
+http::Respond Dispatcher::Observed(const http::Request& request, http::Respond respond) const {
   // Labels come from a fixed set: a client's made-up operation is "unknown".
   const std::string_view target = request.Header("X-Amz-Target");
   const std::string_view sent = target.substr(target.rfind('.') + 1);
@@ -202,13 +204,31 @@ http::Respond Dispatcher::Metered(const http::Request& request, http::Respond re
   for (const OperationTable* table : {&operations_, &admin_operations_}) {
     if (auto it = table->find(sent); it != table->end()) operation = it->first;  // a literal
   }
-  metrics::Registry& registry = *services_.metrics;
-  ++registry.in_flight();
-  return [&registry, operation, start = std::chrono::steady_clock::now(),
+  metrics::Registry* registry = services_.metrics;
+  if (registry != nullptr) ++registry->in_flight();
+  return [registry, operation, remote = request.remote_address,
+          start = std::chrono::steady_clock::now(),
           respond = std::move(respond)](http::Response response) {
     const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
-    registry.CountRequest(operation, OutcomeOf(response), took.count());
-    --registry.in_flight();
+    const std::string_view outcome = OutcomeOf(response);
+    if (registry != nullptr) {
+      registry->CountRequest(operation, outcome, took.count());
+      --registry->in_flight();
+    }
+    if (log::Enabled(log::Level::kInfo)) {
+      char latency[32];
+      std::snprintf(latency, sizeof latency, "%.3f", took.count() * 1000);
+      const std::string status = std::to_string(response.status);
+      const auto or_dash = [](std::string_view s) { return s.empty() ? "-" : s; };
+      log::Info("request", {{"request_id", or_dash(response.Header("x-amzn-RequestId"))},
+                            {"operation", operation},
+                            {"principal", or_dash(response.logged_caller)},
+                            {"key", or_dash(response.logged_key)},
+                            {"outcome", outcome},
+                            {"status", status},
+                            {"latency_ms", latency},
+                            {"remote", or_dash(remote)}});
+    }
     respond(std::move(response));
   };
 }
@@ -344,6 +364,15 @@ std::vector<std::string> RecipientAccounts(const audit::CloudTrailEvent& event) 
 void Dispatcher::RecordThenRespond(audit::CloudTrailEvent event, StatusOr<std::string> result,
                                    const std::string& request_id,
                                    std::unique_ptr<CallChanges> changes, http::Respond respond) {
+  if (log::Enabled(log::Level::kInfo)) {
+    respond = [respond = std::move(respond), caller = event.principal.arn,
+               key = event.resource_arns.empty() ? std::string() : event.resource_arns.front()](
+                  http::Response response) {
+      response.logged_caller = caller;
+      response.logged_key = key;
+      respond(std::move(response));
+    };
+  }
   http::Response response = result ? JsonResponse(200, std::move(*result), request_id)
                                    : ErrorResponse(result.error(), request_id);
   if (!result) {
@@ -355,8 +384,8 @@ void Dispatcher::RecordThenRespond(audit::CloudTrailEvent event, StatusOr<std::s
     const Status committed = changes != nullptr ? changes->Commit() : OkStatus();
     changes.reset();
     if (committed.ok()) return respond(std::move(response));
-    std::fprintf(stderr, "kmsd: request %s changed nothing: %s\n", request_id.c_str(),
-                 committed.ToString().c_str());
+    log::Error("request " + request_id + " changed nothing: " + committed.ToString(),
+               {{"request_id", request_id}});
     return respond(ErrorResponse(Status(committed.code(), ""), request_id));
   }
   std::vector<audit::AuditEntry> entries;
@@ -378,8 +407,9 @@ void Dispatcher::RecordThenRespond(audit::CloudTrailEvent event, StatusOr<std::s
     if (stored.ok()) stored = changes->Commit();
     changes.reset();
     if (!stored.ok()) {
-      std::fprintf(stderr, "kmsd: request %s changed nothing: its record was not stored: %s\n",
-                   request_id.c_str(), stored.ToString().c_str());
+      log::Error("request " + request_id +
+                     " changed nothing: its record was not stored: " + stored.ToString(),
+                 {{"request_id", request_id}});
       return respond(ErrorResponse(AnswerForUnrecordedCall(stored), request_id));
     }
     return respond(std::move(response));

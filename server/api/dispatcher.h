@@ -32,8 +32,9 @@ class Dispatcher final : public http::Handler {
   // Sends the request to its operation; `respond` is a copy of the
   // transport's (so Handle can still answer when this throws).
   void Route(const http::Request& request, const std::string& request_id, http::Respond respond);
-  // `respond`, counting the request in services_.metrics when it answers.
-  http::Respond Metered(const http::Request& request, http::Respond respond) const;
+  // `respond`, counting the request in services_.metrics and writing its
+  // line in the request log (at level info) when it answers.
+  http::Respond Observed(const http::Request& request, http::Respond respond) const;
   // Runs `operation` of `table`, appends the call's record, then answers.
   void HandleKms(const http::Request& request, std::string_view operation,
                  const OperationTable& table, const std::string& request_id, http::Respond respond);

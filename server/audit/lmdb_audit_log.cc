@@ -12,6 +12,7 @@
 #include "audit_record.h"
 #include "audit_retention.h"
 #include "audit_verify.h"
+#include "kms/server/log/log.h"
 #include "lookup_events.h"
 
 namespace kms::audit {
@@ -200,8 +201,8 @@ void LmdbAuditLog::StoreBatch(std::vector<Pending>& batch) {
   commit_seconds_.Observe(took.count());
   UpdateRoom(status);
   if (!status.ok()) {
-    std::fprintf(stderr, "kmsd: the audit log could not store %zu records (their calls fail): %s\n",
-                 batch.size(), status.ToString().c_str());
+    log::Error("the audit log could not store " + std::to_string(batch.size()) +
+               " records (their calls fail): " + status.ToString());
   }
   if (status.ok() || batch.size() == 1) return FinishBatch(batch, status);
   for (Pending& pending : batch) {
@@ -230,9 +231,11 @@ void LmdbAuditLog::UpdateRoom(const Status& last_commit) {
     WarnWhenNearlyFull(*usage);
   }
   if (full_.exchange(full) != full) {
-    std::fprintf(stderr,
-                 full ? "kmsd: the audit log is full; refusing calls until retention frees room\n"
-                      : "kmsd: the audit log has room again; serving calls\n");
+    if (full) {
+      log::Error("the audit log is full; refusing calls until retention frees room");
+    } else {
+      log::Info("the audit log has room again; serving calls");
+    }
   }
 }
 
@@ -240,13 +243,11 @@ void LmdbAuditLog::WarnWhenNearlyFull(const lmdb::Env::Usage& usage) {
   // Said once on the way up (from 75 %), again after falling below 70 %.
   const bool nearly = usage.used_bytes >= usage.ceiling_bytes / 100 * (warned_ ? 70 : 75);
   if (nearly && !warned_) {
-    std::fprintf(stderr,
-                 "kmsd: the state store is %llu %% full (%llu of %llu MiB); at 90 %% kmsd refuses "
-                 "calls: configure retention (audit.max_age_days, audit.max_records) or a "
-                 "higher ceiling (storage.max_map_size_mb)\n",
-                 static_cast<unsigned long long>(usage.used_bytes * 100 / usage.ceiling_bytes),
-                 static_cast<unsigned long long>(usage.used_bytes >> 20),
-                 static_cast<unsigned long long>(usage.ceiling_bytes >> 20));
+    log::Warn("the state store is " + std::to_string(usage.used_bytes * 100 / usage.ceiling_bytes) +
+              " % full (" + std::to_string(usage.used_bytes >> 20) + " of " +
+              std::to_string(usage.ceiling_bytes >> 20) +
+              " MiB); at 90 % kmsd refuses calls: configure retention (audit.max_age_days, "
+              "audit.max_records) or a higher ceiling (storage.max_map_size_mb)");
   }
   warned_ = nearly;
 }
@@ -303,7 +304,7 @@ void LmdbAuditLog::FinishBatch(std::span<Pending> batch, const Status& status) {
     try {
       pending.on_durable(status);
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "kmsd: audit log: a durability callback threw: %s\n", e.what());
+      log::Error(std::string("audit log: a durability callback threw: ") + e.what());
     }
   }
   {

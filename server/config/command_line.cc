@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <vector>
 
+#include "kms/server/config/config.h"
+
 namespace kms::config {
 namespace {
 
@@ -29,6 +31,7 @@ constexpr Option kOptions[] = {
     {"--port-file", "KMSD_PORT_FILE", kForServe, "kmsd (serve)"},
     {"--tls-port", "KMSD_TLS_PORT", kForServe, "kmsd (serve)"},
     {"--tls-port-file", "KMSD_TLS_PORT_FILE", kForServe, "kmsd (serve)"},
+    {"--log-level", "KMSD_LOG_LEVEL", kForServe, "kmsd (serve)"},
     {"--out", nullptr, kForExport, "kmsd audit export"},
 };
 
@@ -68,6 +71,12 @@ Status Set(CommandLine& line, const Option& option, std::string_view value,
     KMS_ASSIGN_OR_RETURN(line.tls_port, ParsePort(value, source));
   } else if (option.name == "--tls-port-file") {
     line.tls_port_file = value;
+  } else if (option.name == "--log-level") {
+    if (!IsLogLevel(value)) {
+      return Wrong(std::string(source) + " must be debug, info, warn or error, not '" +
+                   std::string(value) + "'");
+    }
+    line.log_level = value;
   } else {
     line.out_dir = value;
   }
@@ -128,7 +137,9 @@ constexpr std::string_view kServeHelp =
     "  --tls-port N       also serves HTTPS on port N (server.tls.port)   KMSD_TLS_PORT\n"
     "                     with server.tls's certificate, or a self-signed\n"
     "                     one made in DATA_DIR/tls/ (cert.pem: the CA bundle)\n"
-    "  --tls-port-file FILE  writes the HTTPS port to FILE              KMSD_TLS_PORT_FILE\n";
+    "  --tls-port-file FILE  writes the HTTPS port to FILE              KMSD_TLS_PORT_FILE\n"
+    "  --log-level LEVEL  debug, info (a line per request), warn, error  KMSD_LOG_LEVEL\n"
+    "                     (default: server.log_level, info)\n";
 
 constexpr std::string_view kAuditHelp =
     "kmsd audit verify [--config FILE] [--data-dir DIR]\n"

@@ -257,6 +257,12 @@ Status ReadSections(const Value& root, ServerConfig* c) {
     c->metrics_access = metrics == "open"  ? ServerConfig::MetricsAccess::kOpen
                         : metrics == "off" ? ServerConfig::MetricsAccess::kOff
                                            : ServerConfig::MetricsAccess::kLoopback;
+    KMS_RETURN_IF_ERROR(ReadString(*s, "log_format", &c->log_format, "server"));
+    if (c->log_format != "text" && c->log_format != "json")
+      return Invalid("server.log_format must be \"text\" or \"json\"");
+    KMS_RETURN_IF_ERROR(ReadString(*s, "log_level", &c->log_level, "server"));
+    if (!IsLogLevel(c->log_level))
+      return Invalid("server.log_level must be \"debug\", \"info\", \"warn\" or \"error\"");
     if (const Value* tls = FindObject(*s, "tls")) {
       if (!tls->IsObject()) return Invalid("server.tls must be an object");
       uint16_t port = 0;
@@ -429,7 +435,8 @@ const Schema& ConfigSchema() {
   static const Schema kTls{{"port", "certificate", "private_key"}, {}};
   static const Schema kServer{
       {"address", "port", "threads", "max_body_bytes", "max_header_bytes", "idle_timeout_seconds",
-       "header_timeout_seconds", "read_timeout_seconds", "max_connections", "tls", "metrics"},
+       "header_timeout_seconds", "read_timeout_seconds", "max_connections", "tls", "metrics",
+       "log_format", "log_level"},
       {{"tls", &kTls}}};
   static const Schema kStorage{{"data_dir", "map_size_mb", "max_map_size_mb"}, {}};
   static const Schema kAuth{
@@ -529,6 +536,10 @@ StatusOr<ServerConfig> ReadConfig(const rapidjson::Document& doc) {
 }
 
 }  // namespace
+
+bool IsLogLevel(std::string_view level) {
+  return level == "debug" || level == "info" || level == "warn" || level == "error";
+}
 
 bool IsValidAccessKeyId(std::string_view access_key_id) {
   if (access_key_id.empty() || access_key_id.size() > kMaxAccessKeyIdLength) return false;

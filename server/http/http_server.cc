@@ -90,10 +90,8 @@ Response InternalErrorResponse(Handler& handler) {
 }
 
 std::string_view RequestIdOf(const Response& response) {
-  for (const auto& [name, value] : response.headers) {
-    if (EqualsIgnoreCase(name, "x-amzn-RequestId")) return value;
-  }
-  return "-";
+  const std::string_view id = response.Header("x-amzn-RequestId");
+  return id.empty() ? "-" : id;
 }
 
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;

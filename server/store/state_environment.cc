@@ -5,6 +5,7 @@
 #include <system_error>
 #include <vector>
 
+#include "kms/server/log/log.h"
 #include "kms/server/store/lmdb.h"
 
 namespace kms::store {
@@ -119,8 +120,8 @@ StatusOr<std::shared_ptr<lmdb::Env>> OpenStateEnvironment(const std::string& dat
   lmdb::EnvOptions options{directory, map_size, kMaxDatabases, false};
   options.max_map_size = max_map_size;
   options.on_grown = [](size_t from, size_t to) {
-    std::fprintf(stderr, "kmsd: the state store's map grew from %zu to %zu MiB\n", from >> 20,
-                 to >> 20);
+    log::Info("the state store's map grew from " + std::to_string(from >> 20) + " to " +
+              std::to_string(to >> 20) + " MiB");
   };
   KMS_ASSIGN_OR_RETURN(std::unique_ptr<lmdb::Env> env, lmdb::Env::Open(options));
   return std::shared_ptr<lmdb::Env>(std::move(env));

@@ -34,6 +34,7 @@ struct CommandLine {
   std::optional<std::string> port_file;
   std::optional<uint16_t> tls_port;
   std::optional<std::string> tls_port_file;
+  std::optional<std::string> log_level;
   std::optional<std::string> out_dir;  // audit export
 };
 

@@ -35,6 +35,18 @@ struct Response {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // Not sent: what kmsd's request log says of the call (a principal ARN and
+  // the key ARN it touched), when known.
+  std::string logged_caller;
+  std::string logged_key;
+
+  // The first header named `name` (case-insensitive), or empty.
+  std::string_view Header(std::string_view name) const {
+    for (const auto& [key, value] : headers) {
+      if (EqualsIgnoreCase(key, name)) return value;
+    }
+    return {};
+  }
 };
 
 }  // namespace kms::http
