@@ -47,7 +47,8 @@ def main():
             os.unlink(port_file)
         began = time.monotonic()
         proc = subprocess.Popen([kmsd, "--config", CONFIG, "--data-dir", data, "--port", "0",
-                                 "--port-file", port_file], stderr=open(os.path.join(work, "log"), "ab"))
+                                 "--port-file", port_file, "--log-level", "warn"],
+                                stderr=open(os.path.join(work, "log"), "ab"))
         while not os.path.exists(port_file) or not open(port_file).read().strip():
             time.sleep(0.001)
         return proc, int(open(port_file).read()), time.monotonic() - began

@@ -17,13 +17,11 @@ cpu_ticks() {  # utime + stime of a process, in clock ticks
 
 run() {  # run <label> <audit enabled: true|false>
   local label=$1 audit=$2
-  /usr/bin/python3 - "$audit" "${THREADS:-0}" "${LOG_LEVEL:-warn}" >"$work/config.json" <<'PY'
+  /usr/bin/python3 - "$audit" "${THREADS:-0}" >"$work/config.json" <<'PY'
 import json, sys
 config = json.load(open("config/kmsd.json"))
 config["audit"]["enabled"] = sys.argv[1] == "true"
 config["server"]["threads"] = int(sys.argv[2])
-# The request log (a line per call) only when asked: LOG_LEVEL=info.
-config["server"]["log_level"] = sys.argv[3]
 print(json.dumps(config))
 PY
   start_kmsd "$work/config.json"
