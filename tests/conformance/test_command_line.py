@@ -156,3 +156,17 @@ def test_kmsd_serves_from_environment_variables_alone(tmp_path):
         proc.terminate()
         proc.wait(timeout=20)
     assert stat.S_IMODE(os.stat(tmp_path / "data" / "root.key").st_mode) == 0o600
+
+
+def test_kmsd_explain_says_plainly_when_kmsd_is_down():
+    script = os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "kmsd-explain")
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    key, secret = load_identities()["alice"]
+    result = subprocess.run([script, "--endpoint-url", "http://127.0.0.1:%d" % port, "--action",
+                             "kms:Decrypt"], capture_output=True, text=True, timeout=30,
+                            env=dict(os.environ, AWS_ACCESS_KEY_ID=key, AWS_SECRET_ACCESS_KEY=secret))
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "kmsd-explain: cannot reach kmsd at http://127.0.0.1:%d: [Errno 111] Connection refused" % port)
