@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what kmsd needs to build and test on Debian 12 (run as root).
+# Installs what kmsd needs to build on Debian 12 (run as root); --use adds the
+# clients the README's examples use, --test everything the tests need.
 # Packages already present are skipped, so a second run costs nothing.
 set -euo pipefail
 
@@ -8,6 +9,10 @@ packages=(
   libboost1.81-dev rapidjson-dev liblmdb-dev lmdb-utils libssl-dev zlib1g-dev libzstd-dev
   libgtest-dev libgmock-dev
 )
+if [[ "${1:-}" == "--use" || "${1:-}" == "--test" ]]; then
+  # What the README's "Use it" examples call: the AWS CLI, boto3 and jq.
+  packages+=(awscli python3-boto3 jq)
+fi
 if [[ "${1:-}" == "--test" ]]; then
   # Real clients for the integration tests, clang for the fuzzers, and the
   # style checks (scripts/check-style.sh).
