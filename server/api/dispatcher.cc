@@ -7,11 +7,11 @@
 
 #include "errors.h"
 #include "handlers.h"
-#include "health.h"
 #include "json_out.h"
 #include "kms/server/crypto/ciphertext_blob.h"
 #include "kms/server/log/log.h"
 #include "kms/server/metrics/metrics.h"
+#include "operational_endpoints.h"
 #include "request_parameters.h"
 #include "request_reader.h"
 

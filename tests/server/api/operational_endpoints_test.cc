@@ -1,6 +1,6 @@
 // The operational endpoints' rules that the integration tests cannot reach
 // from loopback: who counts as a loopback client for GET /metrics.
-#include "server/api/health.h"
+#include "server/api/operational_endpoints.h"
 
 #include <gtest/gtest.h>
 
@@ -17,14 +17,14 @@ http::Request MetricsRequest(std::string remote_address) {
   return request;
 }
 
-TEST(HealthTest, LoopbackAddresses) {
+TEST(OperationalEndpointsTest, LoopbackAddresses) {
   for (const char* address : {"127.0.0.1", "127.1.2.3", "::1", "::ffff:127.0.0.1"})
     EXPECT_TRUE(IsLoopbackAddress(address)) << address;
   for (const char* address : {"10.0.0.1", "::ffff:10.0.0.1", "", "1127.0.0.1", "::2", "fe80::1"})
     EXPECT_FALSE(IsLoopbackAddress(address)) << address;
 }
 
-TEST(HealthTest, MetricsGoToTheClientsTheConfigAllows) {
+TEST(OperationalEndpointsTest, MetricsGoToTheClientsTheConfigAllows) {
   metrics::Registry registry;
   auto remote = AnswerMetricsRequest(MetricsRequest("10.0.0.7"), &registry, Access::kLoopback);
   ASSERT_TRUE(remote.has_value());

@@ -7,8 +7,8 @@
 //   GET /metrics  Prometheus text (kms/server/metrics/metrics.h), to the
 //                 clients server.metrics allows (loopback ones by default).
 // Internal to server/api.
-#ifndef KMS_SERVER_API_HEALTH_H_
-#define KMS_SERVER_API_HEALTH_H_
+#ifndef KMS_SERVER_API_OPERATIONAL_ENDPOINTS_H_
+#define KMS_SERVER_API_OPERATIONAL_ENDPOINTS_H_
 
 #include <optional>
 
@@ -35,4 +35,4 @@ bool IsLoopbackAddress(std::string_view address);
 
 }  // namespace kms::api
 
-#endif  // KMS_SERVER_API_HEALTH_H_
+#endif  // KMS_SERVER_API_OPERATIONAL_ENDPOINTS_H_

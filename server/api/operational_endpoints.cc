@@ -1,4 +1,4 @@
-#include "health.h"
+#include "operational_endpoints.h"
 
 #include <string>
 #include <string_view>
