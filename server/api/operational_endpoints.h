@@ -1,5 +1,5 @@
-// Health endpoints for orchestrators and load balancers, on kmsd's own ports,
-// unauthenticated and never recorded as KMS calls:
+// The operational endpoints, for orchestrators, load balancers and monitoring,
+// on kmsd's own ports, unauthenticated and never recorded as KMS calls:
 //   GET /healthz  200 {"status":"ok"} while the process serves;
 //   GET /readyz   200 {"status":"ready", ...} when calls can have effects
 //                 (the audit log and the store can take records), else 503
