@@ -16,6 +16,11 @@ std::unexpected<Status> ErrorFor(int rc, std::string_view what) {
 
 namespace {
 
+// The bytes of the pages ever used (the map's high water).
+uint64_t HighWaterBytes(const MDB_envinfo& info, const MDB_stat& stat) {
+  return (info.me_last_pgno + 1) * static_cast<uint64_t>(stat.ms_psize);
+}
+
 // Transactions the calling thread holds, of every environment.
 thread_local size_t held_by_this_thread = 0;
 
@@ -192,8 +197,7 @@ Status Env::GrowIfDue() const {
   if (info.me_mapsize >= max_map_size_) return OkStatus();
   if (int rc = mdb_env_stat(env_, &stat); rc != 0) return ErrorFor(rc, "env stat");
   const auto due = [&](const MDB_envinfo& now) {
-    const uint64_t high_water = (now.me_last_pgno + 1) * static_cast<uint64_t>(stat.ms_psize);
-    return now.me_mapsize < max_map_size_ && high_water >= now.me_mapsize / 5 * 4;
+    return now.me_mapsize < max_map_size_ && HighWaterBytes(now, stat) >= now.me_mapsize / 5 * 4;
   };
   if (!due(info)) return OkStatus();
   size_t from = 0;
@@ -220,7 +224,7 @@ StatusOr<Env::Usage> Env::CurrentUsage() const {
   Usage usage;
   usage.map_bytes = info.me_mapsize;
   usage.ceiling_bytes = std::max<uint64_t>(info.me_mapsize, max_map_size_);
-  usage.high_water_bytes = (info.me_last_pgno + 1) * static_cast<uint64_t>(stat.ms_psize);
+  usage.high_water_bytes = HighWaterBytes(info, stat);
   usage.used_bytes = usage.high_water_bytes;
   if (usage.high_water_bytes < usage.ceiling_bytes / 10 * 9) return usage;
   // Near the end of the map: pages freed by deletions are reused, so count
