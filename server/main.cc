@@ -348,10 +348,7 @@ int Main(int argc, char** argv) {
                 config->accounts.size(), config->identities.size());
     return 0;
   }
-  // Both were validated with the config and the command line.
-  log::Configure(
-      log::ParseFormat(config->log_format).value_or(log::Format::kText),
-      log::ParseLevel(line->log_level.value_or(config->log_level)).value_or(log::Level::kInfo));
+  log::Configure(config->log_format, line->log_level.value_or(config->log_level));
   if (line->data_dir) config->data_dir = *line->data_dir;
   if (line->port) config->port = *line->port;
   if (line->tls_port) config->tls_port = *line->tls_port;

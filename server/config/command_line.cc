@@ -4,8 +4,6 @@
 #include <cstdlib>
 #include <vector>
 
-#include "kms/server/config/config.h"
-
 namespace kms::config {
 namespace {
 
@@ -72,11 +70,11 @@ Status Set(CommandLine& line, const Option& option, std::string_view value,
   } else if (option.name == "--tls-port-file") {
     line.tls_port_file = value;
   } else if (option.name == "--log-level") {
-    if (!IsLogLevel(value)) {
+    line.log_level = log::ParseLevel(value);
+    if (!line.log_level) {
       return Wrong(std::string(source) + " must be debug, info, warn or error, not '" +
                    std::string(value) + "'");
     }
-    line.log_level = value;
   } else {
     line.out_dir = value;
   }

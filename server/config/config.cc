@@ -257,12 +257,17 @@ Status ReadSections(const Value& root, ServerConfig* c) {
     c->metrics_access = metrics == "open"  ? ServerConfig::MetricsAccess::kOpen
                         : metrics == "off" ? ServerConfig::MetricsAccess::kOff
                                            : ServerConfig::MetricsAccess::kLoopback;
-    KMS_RETURN_IF_ERROR(ReadString(*s, "log_format", &c->log_format, "server"));
-    if (c->log_format != "text" && c->log_format != "json")
-      return Invalid("server.log_format must be \"text\" or \"json\"");
-    KMS_RETURN_IF_ERROR(ReadString(*s, "log_level", &c->log_level, "server"));
-    if (!IsLogLevel(c->log_level))
+    std::string log_format = "text";
+    KMS_RETURN_IF_ERROR(ReadString(*s, "log_format", &log_format, "server"));
+    const std::optional<log::Format> format = log::ParseFormat(log_format);
+    if (!format) return Invalid("server.log_format must be \"text\" or \"json\"");
+    c->log_format = *format;
+    std::string log_level = "info";
+    KMS_RETURN_IF_ERROR(ReadString(*s, "log_level", &log_level, "server"));
+    const std::optional<log::Level> level = log::ParseLevel(log_level);
+    if (!level)
       return Invalid("server.log_level must be \"debug\", \"info\", \"warn\" or \"error\"");
+    c->log_level = *level;
     if (const Value* tls = FindObject(*s, "tls")) {
       if (!tls->IsObject()) return Invalid("server.tls must be an object");
       uint16_t port = 0;
@@ -536,10 +541,6 @@ StatusOr<ServerConfig> ReadConfig(const rapidjson::Document& doc) {
 }
 
 }  // namespace
-
-bool IsLogLevel(std::string_view level) {
-  return level == "debug" || level == "info" || level == "warn" || level == "error";
-}
 
 bool IsValidAccessKeyId(std::string_view access_key_id) {
   if (access_key_id.empty() || access_key_id.size() > kMaxAccessKeyIdLength) return false;

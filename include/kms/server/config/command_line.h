@@ -18,6 +18,7 @@
 #include <string>
 #include <string_view>
 
+#include "kms/server/log/log.h"
 #include "kms/status.h"
 
 namespace kms::config {
@@ -34,7 +35,7 @@ struct CommandLine {
   std::optional<std::string> port_file;
   std::optional<uint16_t> tls_port;
   std::optional<std::string> tls_port_file;
-  std::optional<std::string> log_level;
+  std::optional<log::Level> log_level;
   std::optional<std::string> out_dir;  // audit export
 };
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "kms/principal.h"
+#include "kms/server/log/log.h"
 #include "kms/status.h"
 
 namespace kms::config {
@@ -59,8 +60,8 @@ struct ServerConfig {
   MetricsAccess metrics_access = MetricsAccess::kLoopback;
   // The log (kms/server/log/log.h): "text" or "json" lines; "debug", "info"
   // (one line per request), "warn" or "error".
-  std::string log_format = "text";
-  std::string log_level = "info";
+  log::Format log_format = log::Format::kText;
+  log::Level log_level = log::Level::kInfo;
   std::string tls_certificate;
   std::string tls_private_key;
 
@@ -101,9 +102,6 @@ inline constexpr size_t kMaxAccessKeyIdLength = 128;
 // Whether `access_key_id` is 1 to kMaxAccessKeyIdLength word characters. IAM
 // issues 16 to 128 ([\w]+); shorter ids are accepted for local test keys
 // ("test", as other local endpoints use). Configured keys must have this shape.
-// "debug", "info", "warn" or "error".
-bool IsLogLevel(std::string_view level);
-
 bool IsValidAccessKeyId(std::string_view access_key_id);
 
 StatusOr<ServerConfig> LoadConfig(const std::string& path);
