@@ -341,10 +341,14 @@ int Main(int argc, char** argv) {
     default:
       break;
   }
-  auto config = config::LoadConfig(line->config_path);
+  auto config_path = config::ResolveConfigPath(
+      line->config_path, config::kInstalledConfigPath,
+      [](const std::string& path) { return std::filesystem::exists(path); });
+  if (!config_path) return Fail(config_path.error());
+  auto config = config::LoadConfig(*config_path);
   if (!config) return Fail(config.error());
   if (line->command == config::Command::kConfigCheck) {
-    std::printf("%s: OK (%zu accounts, %zu access keys)\n", line->config_path.c_str(),
+    std::printf("%s: OK (%zu accounts, %zu access keys)\n", config_path->c_str(),
                 config->accounts.size(), config->identities.size());
     return 0;
   }

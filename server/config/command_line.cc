@@ -5,6 +5,9 @@
 #include <vector>
 
 namespace kms::config {
+
+const std::string_view kInstalledConfigPath = KMSD_INSTALLED_CONFIG;
+
 namespace {
 
 // The commands an option belongs to.
@@ -126,7 +129,9 @@ Status ReadCommand(CommandLine& line, const std::vector<std::string_view>& words
 constexpr std::string_view kServeHelp =
     "kmsd [serve] [OPTIONS]\n"
     "  Runs the server (in the foreground; stop it with Ctrl-C or SIGTERM).\n"
-    "  --config FILE      the config file (default config/kmsd.json)    KMSD_CONFIG\n"
+    "  --config FILE      the config file (default: config/kmsd.json if   KMSD_CONFIG\n"
+    "                     there is one, else the installed " KMSD_INSTALLED_CONFIG
+    ")\n"
     "  --data-dir DIR     where keys and the audit log live              KMSD_DATA_DIR\n"
     "                     (default: storage.data_dir in the config)\n"
     "  --port N           the HTTP port, 0 to 65535; 0 picks a free one   KMSD_PORT\n"
@@ -147,7 +152,9 @@ constexpr std::string_view kAuditHelp =
 
 constexpr std::string_view kConfigHelp =
     "kmsd config check [FILE]\n"
-    "  Validates a config file (default: --config, KMSD_CONFIG or config/kmsd.json)\n"
+    "  Validates a config file (default: --config, KMSD_CONFIG, config/kmsd.json\n"
+    "  or " KMSD_INSTALLED_CONFIG
+    ")\n"
     "  and names the field, line and column that is wrong; exit 1 when it is.\n";
 
 constexpr std::string_view kGeneralHelp =
@@ -235,6 +242,18 @@ StatusOr<CommandLine> ParseCommandLine(std::span<const std::string_view> args,
   if (line.command == Command::kAuditExport && !line.out_dir)
     return Wrong("kmsd audit export needs --out DIR");
   return line;
+}
+
+StatusOr<std::string> ResolveConfigPath(const std::optional<std::string>& given,
+                                        std::string_view installed,
+                                        const std::function<bool(const std::string&)>& exists) {
+  if (given) return *given;
+  const std::string in_checkout = "config/kmsd.json";
+  if (exists(in_checkout)) return in_checkout;
+  if (exists(std::string(installed))) return std::string(installed);
+  return Error(Code::kNotFound, "no config file: neither " + in_checkout + " (here) nor " +
+                                    std::string(installed) +
+                                    " exists; give one with --config FILE or KMSD_CONFIG");
 }
 
 std::string HelpText(std::string_view topic) {

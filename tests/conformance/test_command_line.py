@@ -134,6 +134,25 @@ def test_another_root_key_is_named_as_such():
         server.close()
 
 
+def test_without_a_config_option_kmsd_finds_the_checkouts_or_says_what_to_do(tmp_path):
+    server = Kmsd()
+    try:
+        server.client().create_key()
+        server.stop()
+        # Outside a checkout (and with no installed config): what to do, plainly.
+        result = run("audit", "verify", "--data-dir", server.data_dir, cwd=str(tmp_path))
+        refused(result, "no config file: neither config/kmsd.json (here) nor /")
+        assert "/etc/kmsd/kmsd.json exists" in result.stderr  # the installed config's place
+        assert "give one with --config FILE or KMSD_CONFIG" in result.stderr
+        # In a checkout's root: its config/kmsd.json.
+        (tmp_path / "config").mkdir()
+        (tmp_path / "config" / "kmsd.json").symlink_to(CONFIG)
+        result = run("audit", "verify", "--data-dir", server.data_dir, cwd=str(tmp_path))
+        assert result.returncode == 0, result.stderr
+    finally:
+        server.close()
+
+
 def test_kmsd_serves_from_environment_variables_alone(tmp_path):
     port_file = tmp_path / "port"
     env = dict(os.environ, KMSD_CONFIG=CONFIG, KMSD_DATA_DIR=str(tmp_path / "data"),

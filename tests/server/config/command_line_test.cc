@@ -1,6 +1,7 @@
 #include "kms/server/config/command_line.h"
 
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,7 +39,7 @@ class CommandLineTest : public ::testing::Test {
 TEST_F(CommandLineTest, ServesByDefaultWithTheConfigsValues) {
   KMS_ASSERT_OK_AND_ASSIGN(CommandLine line, Parse({}));
   EXPECT_EQ(line.command, Command::kServe);
-  EXPECT_EQ(line.config_path, "config/kmsd.json");
+  EXPECT_FALSE(line.config_path.has_value());  // ResolveConfigPath finds one
   EXPECT_FALSE(line.port.has_value());
   EXPECT_FALSE(line.data_dir.has_value());
 }
@@ -118,6 +119,25 @@ TEST_F(CommandLineTest, EnvironmentVariablesStandInForMissingOptions) {
   environment_["KMSD_PORT"] = "nope";
   EXPECT_EQ(ErrorFor({}), "KMSD_PORT must be a number from 0 to 65535, not 'nope'");
   EXPECT_THAT(Parse({"audit", "verify"}), IsOk());
+}
+
+TEST(ResolveConfigPathTest, TheGivenFileElseTheCheckoutsElseTheInstalledOne) {
+  std::set<std::string> files;
+  auto resolve = [&files](const std::optional<std::string>& given) {
+    auto path = ResolveConfigPath(given, "/etc/kmsd/kmsd.json", [&files](const std::string& file) {
+      return files.contains(file);
+    });
+    return path ? *path : "error: " + path.error().message();
+  };
+  files = {"config/kmsd.json", "/etc/kmsd/kmsd.json"};
+  EXPECT_EQ(resolve("mine.json"), "mine.json");
+  EXPECT_EQ(resolve(std::nullopt), "config/kmsd.json");
+  files = {"/etc/kmsd/kmsd.json"};
+  EXPECT_EQ(resolve(std::nullopt), "/etc/kmsd/kmsd.json");
+  files = {};
+  EXPECT_EQ(resolve(std::nullopt),
+            "error: no config file: neither config/kmsd.json (here) nor /etc/kmsd/kmsd.json "
+            "exists; give one with --config FILE or KMSD_CONFIG");
 }
 
 TEST_F(CommandLineTest, ConfigCheckTakesAFileOrTheConfigOption) {

@@ -29,7 +29,9 @@ struct CommandLine {
   Command command = Command::kServe;
   // For kHelp: "" (everything), "serve", "audit" or "config".
   std::string help_topic;
-  std::string config_path = "config/kmsd.json";
+  // Given by --config, KMSD_CONFIG or `config check FILE`; otherwise
+  // ResolveConfigPath finds one.
+  std::optional<std::string> config_path;
   std::optional<std::string> data_dir;
   std::optional<uint16_t> port;
   std::optional<std::string> port_file;
@@ -50,6 +52,17 @@ std::optional<std::string> ProcessEnvironment(const char* name);
 // '99999'"), when the command line or a KMSD_* variable is wrong.
 StatusOr<CommandLine> ParseCommandLine(std::span<const std::string_view> args,
                                        const EnvironmentLookup& environment);
+
+// Where `cmake --install` puts the config: <sysconfdir>/kmsd/kmsd.json.
+extern const std::string_view kInstalledConfigPath;
+
+// The config file to read: `given` when there is one, else config/kmsd.json
+// when it exists (kmsd run in a checkout), else the installed config
+// (`installed`, e.g. /etc/kmsd/kmsd.json) when it exists. kNotFound, naming
+// both places and how to give one, when neither does.
+StatusOr<std::string> ResolveConfigPath(const std::optional<std::string>& given,
+                                        std::string_view installed,
+                                        const std::function<bool(const std::string&)>& exists);
 
 // The help for `topic` (see CommandLine::help_topic): every command and
 // option, and the environment variables.
