@@ -24,6 +24,8 @@ enum class Code {
   kInvalidCiphertext,
   kIncorrectKey,
   kInvalidKeyUsage,
+  kKmsInvalidSignature,  // KMSInvalidSignatureException (Verify)
+  kKmsInvalidMac,        // KMSInvalidMacException (VerifyMac)
   kInvalidArn,
   kInvalidMarker,
   kInvalidAliasName,

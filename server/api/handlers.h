@@ -47,6 +47,12 @@ KMS_OPERATION(ReEncrypt);
 KMS_OPERATION(GenerateDataKey);
 KMS_OPERATION(GenerateDataKeyWithoutPlaintext);
 KMS_OPERATION(GenerateRandom);
+// signing_handlers.cc
+KMS_OPERATION(Sign);
+KMS_OPERATION(Verify);
+KMS_OPERATION(GetPublicKey);
+KMS_OPERATION(GenerateMac);
+KMS_OPERATION(VerifyMac);
 // grant_handlers.cc
 KMS_OPERATION(CreateGrant);
 KMS_OPERATION(ListGrants);

@@ -1,6 +1,23 @@
 #include "json_out.h"
 
+#include "kms/server/keys/key_specs.h"
+
 namespace kms::api {
+
+void WriteKeyAlgorithms(JsonOut& out, const KeyRecord& key, bool lower) {
+  const keys::KeyAlgorithms algorithms = keys::AlgorithmsOf(key.key_spec, key.key_usage);
+  auto list = [&](const char* upper_name, const char* lower_name,
+                  const std::vector<std::string_view>& values) {
+    if (values.empty()) return;
+    out.Key(lower ? lower_name : upper_name).StartArray();
+    for (std::string_view value : values) out.String(value);
+    out.EndArray();
+  };
+  list("EncryptionAlgorithms", "encryptionAlgorithms", algorithms.encryption);
+  list("SigningAlgorithms", "signingAlgorithms", algorithms.signing);
+  list("KeyAgreementAlgorithms", "keyAgreementAlgorithms", algorithms.key_agreement);
+  list("MacAlgorithms", "macAlgorithms", algorithms.mac);
+}
 
 void WriteKeyMetadata(JsonOut& out, const KeyRecord& key) {
   out.StartObject();
@@ -17,7 +34,7 @@ void WriteKeyMetadata(JsonOut& out, const KeyRecord& key) {
   out.Field("KeyManager", KeyManagerName(key.key_manager));
   out.Field("CustomerMasterKeySpec", key.key_spec);
   out.Field("KeySpec", key.key_spec);
-  out.Key("EncryptionAlgorithms").StartArray().String("SYMMETRIC_DEFAULT").EndArray();
+  WriteKeyAlgorithms(out, key, false);
   out.Field("MultiRegion", false);
   if (key.state == KeyState::kPendingDeletion)
     out.Int("PendingDeletionWindowInDays", key.pending_window_days);
@@ -39,7 +56,7 @@ void WriteCloudTrailKeyMetadata(JsonOut& out, const KeyRecord& key) {
   out.Field("keyManager", KeyManagerName(key.key_manager));
   out.Field("customerMasterKeySpec", key.key_spec);
   out.Field("keySpec", key.key_spec);
-  out.Key("encryptionAlgorithms").StartArray().String("SYMMETRIC_DEFAULT").EndArray();
+  WriteKeyAlgorithms(out, key, true);
   out.Field("multiRegion", false);
   out.EndObject();
 }

@@ -17,6 +17,12 @@ namespace kms::api {
 // Response bodies and CloudTrail fragments are written with kms/json/writer.h.
 using JsonOut = json::Writer;
 
+// The algorithm lists of the key's usage (EncryptionAlgorithms,
+// SigningAlgorithms, KeyAgreementAlgorithms or MacAlgorithms), as
+// DescribeKey and GetPublicKey write them; `lower`: CloudTrail's lowerCamel
+// names.
+void WriteKeyAlgorithms(JsonOut& out, const KeyRecord& key, bool lower);
+
 // The KeyMetadata structure of DescribeKey, CreateKey, ... (members in AWS's order).
 void WriteKeyMetadata(JsonOut& out, const KeyRecord& key);
 // CloudTrail's responseElements.keyMetadata: lowerCamel members, "aWSAccountId",

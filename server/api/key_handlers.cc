@@ -12,8 +12,8 @@ constexpr std::array<std::string_view, 12> kKeySpecs = {
     "RSA_2048",          "ECC_NIST_P384", "ECC_NIST_P256",   "ECC_NIST_P521",
     "HMAC_384",          "RSA_3072",      "ECC_SECG_P256K1", "RSA_4096",
     "SYMMETRIC_DEFAULT", "HMAC_256",      "HMAC_224",        "HMAC_512"};
-constexpr std::array<std::string_view, 3> kKeyUsages = {"ENCRYPT_DECRYPT", "SIGN_VERIFY",
-                                                        "GENERATE_VERIFY_MAC"};
+constexpr std::array<std::string_view, 4> kKeyUsages = {"ENCRYPT_DECRYPT", "SIGN_VERIFY",
+                                                        "GENERATE_VERIFY_MAC", "KEY_AGREEMENT"};
 constexpr std::array<std::string_view, 4> kOrigins = {"AWS_KMS", "EXTERNAL", "AWS_CLOUDHSM",
                                                       "EXTERNAL_KEY_STORE"};
 

@@ -49,6 +49,9 @@ constexpr Member kNumberOfBytes{"NumberOfBytes", Kind::kNumber};
 constexpr Member kGrantId{"GrantId", Kind::kString, 128};
 constexpr Member kGrantee{"GranteePrincipal", Kind::kString, 256};
 constexpr Member kRetiring{"RetiringPrincipal", Kind::kString, 256};
+constexpr Member kMessageType{"MessageType", Kind::kString, 64};
+constexpr Member kSigningAlgorithm{"SigningAlgorithm", Kind::kString, 64};
+constexpr Member kMacAlgorithm{"MacAlgorithm", Kind::kString, 64};
 
 // Per operation, in the order CloudTrail writes them. An empty list records
 // null (GenerateRandom, RetireGrant).
@@ -97,6 +100,11 @@ const std::unordered_map<std::string_view, std::vector<Member>>& RecordedMembers
       {"GenerateDataKey", {kKeyId, kKeySpec, kNumberOfBytes, kContext}},
       {"GenerateDataKeyWithoutPlaintext", {kKeyId, kKeySpec, kNumberOfBytes, kContext}},
       {"GenerateRandom", {}},
+      {"Sign", {kKeyId, kMessageType, kSigningAlgorithm}},
+      {"Verify", {kKeyId, kMessageType, kSigningAlgorithm}},
+      {"GetPublicKey", {kKeyId}},
+      {"GenerateMac", {kKeyId, kMacAlgorithm}},
+      {"VerifyMac", {kKeyId, kMacAlgorithm}},
       {"CreateGrant",
        {kKeyId,
         kGrantee,

@@ -21,6 +21,10 @@ std::string_view CodeName(Code code) {
       return "InvalidCiphertextException";
     case Code::kIncorrectKey:
       return "IncorrectKeyException";
+    case Code::kKmsInvalidSignature:
+      return "KMSInvalidSignatureException";
+    case Code::kKmsInvalidMac:
+      return "KMSInvalidMacException";
     case Code::kInvalidKeyUsage:
       return "InvalidKeyUsageException";
     case Code::kInvalidArn:

@@ -74,7 +74,7 @@ StatusOr<EncryptResult> CryptoService::Encrypt(CallContext& call, const EncryptR
                       {"kms:Encrypt", "Encrypt", request.encryption_context, request.grant_tokens,
                        AlgorithmOrDefault(request.encryption_algorithm)}));
   KMS_RETURN_IF_ERROR(CheckKeyState(*key.key, KeyUse::kCryptographic));
-  KMS_RETURN_IF_ERROR(CheckSymmetricAlgorithm(*key.key, request.encryption_algorithm));
+  KMS_RETURN_IF_ERROR(CheckSymmetricEncryption(*key.key, "Encrypt", request.encryption_algorithm));
   if (request.dry_run) return DryRunSucceeded();
   KMS_ASSIGN_OR_RETURN(Bytes blob, deps_.keys.Encrypt(*key.key, request.plaintext.view(),
                                                       request.encryption_context));
@@ -90,7 +90,7 @@ StatusOr<DecryptResult> CryptoService::Decrypt(CallContext& call, const DecryptR
                       {"kms:Decrypt", "Decrypt", request.encryption_context, request.grant_tokens,
                        AlgorithmOrDefault(request.encryption_algorithm)}));
   KMS_RETURN_IF_ERROR(CheckKeyState(*key.key, KeyUse::kCryptographic));
-  KMS_RETURN_IF_ERROR(CheckSymmetricAlgorithm(*key.key, request.encryption_algorithm));
+  KMS_RETURN_IF_ERROR(CheckSymmetricEncryption(*key.key, "Decrypt", request.encryption_algorithm));
   if (request.dry_run) return DryRunSucceeded();
   KMS_ASSIGN_OR_RETURN(SecretBytes plaintext,
                        deps_.keys.Decrypt(blob_key, request.encryption_context));
@@ -119,8 +119,10 @@ StatusOr<ReEncryptResult> CryptoService::ReEncrypt(CallContext& call,
       same_key));
   KMS_RETURN_IF_ERROR(CheckKeyState(*from.key, KeyUse::kCryptographic));
   KMS_RETURN_IF_ERROR(CheckKeyState(*to.key, KeyUse::kCryptographic));
-  KMS_RETURN_IF_ERROR(CheckSymmetricAlgorithm(*from.key, request.source_encryption_algorithm));
-  KMS_RETURN_IF_ERROR(CheckSymmetricAlgorithm(*to.key, request.destination_encryption_algorithm));
+  KMS_RETURN_IF_ERROR(
+      CheckSymmetricEncryption(*from.key, "ReEncrypt", request.source_encryption_algorithm));
+  KMS_RETURN_IF_ERROR(
+      CheckSymmetricEncryption(*to.key, "ReEncrypt", request.destination_encryption_algorithm));
   if (request.dry_run) return DryRunSucceeded();
   KMS_ASSIGN_OR_RETURN(SecretBytes plaintext,
                        deps_.keys.Decrypt(blob_key, request.source_encryption_context));
@@ -149,6 +151,7 @@ StatusOr<GenerateDataKeyResult> CryptoService::GenerateDataKey(
       deps_.access, call, key,
       {action, operation, request.encryption_context, request.grant_tokens, "SYMMETRIC_DEFAULT"}));
   KMS_RETURN_IF_ERROR(CheckKeyState(*key.key, KeyUse::kCryptographic));
+  KMS_RETURN_IF_ERROR(CheckSymmetricEncryption(*key.key, operation, std::nullopt));
   if (request.dry_run) return DryRunSucceeded();
   SecretBytes data_key = crypto::RandomSecret(size);
   KMS_ASSIGN_OR_RETURN(Bytes blob,

@@ -160,7 +160,8 @@ StatusOr<CreateGrantResult> GrantService::CreateGrant(CallContext& call,
                        ResolveKey(deps_.keys, call, request.key_id, KeyIdForms::kKeyIdOrArn));
   std::string invalid;
   for (const std::string& op : request.operations) {
-    if (!grants::IsValidForSymmetricKey(op)) invalid += (invalid.empty() ? "" : ", ") + op;
+    if (!grants::IsValidForKey(op, key.key->key_spec, key.key->key_usage))
+      invalid += (invalid.empty() ? "" : ", ") + op;
   }
   if (!invalid.empty()) {
     return Error(Code::kValidation,

@@ -29,19 +29,6 @@ constexpr std::array<std::string_view, 17> kOperations = {"Decrypt",
                                                           "VerifyMac",
                                                           "DeriveSharedSecret"};
 
-constexpr std::array<std::string_view, 11> kSymmetricOperations = {
-    "Decrypt",
-    "Encrypt",
-    "GenerateDataKey",
-    "GenerateDataKeyWithoutPlaintext",
-    "ReEncryptFrom",
-    "ReEncryptTo",
-    "CreateGrant",
-    "RetireGrant",
-    "DescribeKey",
-    "GenerateDataKeyPair",
-    "GenerateDataKeyPairWithoutPlaintext"};
-
 constexpr std::string_view kTokenMagic = "kmsd-grant-token-v1";
 constexpr size_t kNonceSize = 16;
 constexpr size_t kMacSize = 32;
@@ -63,9 +50,27 @@ std::vector<std::string> Sorted(std::vector<std::string> values) {
 
 std::span<const std::string_view> AllOperations() { return kOperations; }
 
-bool IsValidForSymmetricKey(std::string_view operation) {
-  return std::find(kSymmetricOperations.begin(), kSymmetricOperations.end(), operation) !=
-         kSymmetricOperations.end();
+bool IsValidForKey(std::string_view operation, std::string_view key_spec,
+                   std::string_view key_usage) {
+  using Ops = std::vector<std::string_view>;
+  static const Ops kAnyKey = {"CreateGrant", "DescribeKey", "RetireGrant"};
+  static const Ops kSymmetric = {
+      "Decrypt",       "Encrypt",     "GenerateDataKey",     "GenerateDataKeyWithoutPlaintext",
+      "ReEncryptFrom", "ReEncryptTo", "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext"};
+  static const Ops kAsymmetricEncryption = {"Decrypt", "Encrypt", "GetPublicKey", "ReEncryptFrom",
+                                            "ReEncryptTo"};
+  static const Ops kSigning = {"Sign", "Verify", "GetPublicKey"};
+  static const Ops kKeyAgreement = {"DeriveSharedSecret", "GetPublicKey"};
+  static const Ops kMac = {"GenerateMac", "VerifyMac"};
+  const Ops& usable = key_usage == "SIGN_VERIFY"           ? kSigning
+                      : key_usage == "KEY_AGREEMENT"       ? kKeyAgreement
+                      : key_usage == "GENERATE_VERIFY_MAC" ? kMac
+                      : key_spec == "SYMMETRIC_DEFAULT"    ? kSymmetric
+                                                           : kAsymmetricEncryption;
+  auto listed = [operation](const Ops& ops) {
+    return std::find(ops.begin(), ops.end(), operation) != ops.end();
+  };
+  return listed(kAnyKey) || listed(usable);
 }
 
 bool GranteeMatches(const GrantRecord& grant, const Principal& principal) {

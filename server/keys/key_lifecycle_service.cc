@@ -1,7 +1,10 @@
 #include "kms/server/keys/key_lifecycle_service.h"
 
+#include <algorithm>
+
 #include "kms/server/crypto/ciphertext_blob.h"
 #include "kms/server/keys/key_policy_service.h"
+#include "kms/server/keys/key_specs.h"
 #include "kms/server/keys/tag_service.h"
 
 namespace kms::keys {
@@ -9,20 +12,41 @@ namespace {
 
 constexpr EpochMillis kDayMillis = 24LL * 3600 * 1000;
 
-// The spec of a new key, or the error for what kmsd cannot create.
-StatusOr<std::string> CheckNewKeyKind(const CreateKeyRequest& request) {
+// Automatic rotation exists for symmetric encryption keys only.
+Status CheckRotatable(const KeyRecord& key) {
+  if (key.key_spec == "SYMMETRIC_DEFAULT") return OkStatus();
+  return Error(Code::kUnsupportedOperation,
+               "You cannot perform this operation on a non-symmetric key or a key with "
+               "non-ENCRYPT_DECRYPT key usage.");
+}
+
+struct NewKeyKind {
+  std::string spec;
+  std::string usage;
+};
+
+// The spec and usage of a new key, or the error for what KMS refuses or
+// kmsd cannot create.
+StatusOr<NewKeyKind> CheckNewKeyKind(const CreateKeyRequest& request) {
   if (request.key_spec && request.customer_master_key_spec) {
     return Error(Code::kValidation, "You cannot specify both KeySpec and CustomerMasterKeySpec.");
   }
   const std::string spec =
       request.key_spec.value_or(request.customer_master_key_spec.value_or("SYMMETRIC_DEFAULT"));
-  if (spec != "SYMMETRIC_DEFAULT") {
+  const std::span<const std::string_view> usages = UsagesOf(spec);
+  if (usages.empty()) {
     return Error(Code::kUnsupportedOperation,
-                 "kmsd supports only SYMMETRIC_DEFAULT keys, not " + spec + ".");
+                 "KeySpec " + spec + " is not supported by kmsd (OpenSSL 3.0 cannot do it).");
   }
-  if (request.key_usage && *request.key_usage != "ENCRYPT_DECRYPT") {
+  if (!request.key_usage && spec != "SYMMETRIC_DEFAULT") {
     return Error(Code::kValidation,
-                 "KeyUsage " + *request.key_usage + " is not compatible with KeySpec " + spec);
+                 "You must specify a KeyUsage value for all KMS keys except for symmetric "
+                 "encryption keys.");
+  }
+  const std::string usage = request.key_usage.value_or("ENCRYPT_DECRYPT");
+  if (std::find(usages.begin(), usages.end(), usage) == usages.end()) {
+    return Error(Code::kValidation,
+                 "KeyUsage " + usage + " is not compatible with KeySpec " + spec);
   }
   if (request.origin && *request.origin != "AWS_KMS") {
     return Error(Code::kUnsupportedOperation,
@@ -32,18 +56,18 @@ StatusOr<std::string> CheckNewKeyKind(const CreateKeyRequest& request) {
     return Error(Code::kUnsupportedOperation, "kmsd has no custom key stores.");
   if (request.multi_region)
     return Error(Code::kUnsupportedOperation, "kmsd does not support multi-Region keys.");
-  return spec;
+  return NewKeyKind{spec, usage};
 }
 
 }  // namespace
 
 StatusOr<Key> KeyLifecycleService::CreateKey(CallContext& call, const CreateKeyRequest& request) {
-  KMS_ASSIGN_OR_RETURN(const std::string spec, CheckNewKeyKind(request));
+  KMS_ASSIGN_OR_RETURN(const NewKeyKind kind, CheckNewKeyKind(request));
   KMS_RETURN_IF_ERROR(CheckTags(request.tags, {}));
   AccessRequest create;
   create.action = "kms:CreateKey";
-  create.conditions.Set("kms:KeySpec", spec);
-  create.conditions.Set("kms:KeyUsage", "ENCRYPT_DECRYPT");
+  create.conditions.Set("kms:KeySpec", kind.spec);
+  create.conditions.Set("kms:KeyUsage", kind.usage);
   create.conditions.Set("kms:KeyOrigin", "AWS_KMS");
   create.conditions.Set("kms:MultiRegion", "false");
   create.conditions.Set("kms:BypassPolicyLockoutSafetyCheck",
@@ -64,11 +88,13 @@ StatusOr<Key> KeyLifecycleService::CreateKey(CallContext& call, const CreateKeyR
     prospective.account = call.scope.account;
     prospective.region = call.scope.region;
     prospective.tags = request.tags;
+    prospective.key_spec = kind.spec;
+    prospective.key_usage = kind.usage;
     KMS_RETURN_IF_ERROR(CheckPolicyLockout(deps_.access, call, prospective, parsed));
   }
-  KMS_ASSIGN_OR_RETURN(Key key,
-                       deps_.keys.CreateKey(CreateKeyParams{call.scope, request.description, policy,
-                                                            request.tags, KeyManager::kCustomer}));
+  KMS_ASSIGN_OR_RETURN(Key key, deps_.keys.CreateKey(CreateKeyParams{
+                                    call.scope, request.description, policy, request.tags,
+                                    KeyManager::kCustomer, kind.spec, kind.usage}));
   call.trace.AddResource(key->Arn());
   return key;
 }
@@ -181,6 +207,7 @@ Status KeyLifecycleService::EnableKeyRotation(CallContext& call,
   KMS_RETURN_IF_ERROR(deps_.access.Authorize(call, std::move(access)));
   KMS_RETURN_IF_ERROR(deps_.keys.UpdateKey(resolved.key->key_id, [&](KeyRecord& key) -> Status {
     KMS_RETURN_IF_ERROR(CheckKeyState(key, KeyUse::kRotationConfig));
+    KMS_RETURN_IF_ERROR(CheckRotatable(key));
     const int days = static_cast<int>(request.rotation_period_in_days.value_or(
         key.rotation_enabled ? key.rotation_period_days : 365));
     if (!key.rotation_enabled || key.rotation_period_days != days)
@@ -197,6 +224,7 @@ Status KeyLifecycleService::DisableKeyRotation(CallContext& call, const KeyIdReq
   KMS_RETURN_IF_ERROR(AuthorizeKey(deps_.access, call, "kms:DisableKeyRotation", *resolved.key));
   KMS_RETURN_IF_ERROR(deps_.keys.UpdateKey(resolved.key->key_id, [&](KeyRecord& key) -> Status {
     KMS_RETURN_IF_ERROR(CheckKeyState(key, KeyUse::kRotationConfig));
+    KMS_RETURN_IF_ERROR(CheckRotatable(key));
     key.rotation_enabled = false;
     key.next_rotation_date = 0;
     return OkStatus();

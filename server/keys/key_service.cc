@@ -6,6 +6,7 @@
 #include "key_id.h"
 #include "kms/crypto.h"
 #include "kms/encoding.h"
+#include "kms/server/crypto/key_material.h"
 
 namespace kms::keys {
 namespace {
@@ -144,7 +145,14 @@ KeyRecord KeyService::NewManagedKeyRecord(const Scope& scope,
 
 StatusOr<KeyVersion> KeyService::AddVersion(KeyStoreTxn& txn, const KeyRecord& key,
                                             uint32_t version) {
-  SecretBytes material = crypto::RandomSecret(32);
+  // SYMMETRIC_DEFAULT: a 256-bit AES key; other specs: an HMAC key or a
+  // private key (PKCS#8).
+  SecretBytes material;
+  if (key.key_spec == "SYMMETRIC_DEFAULT") {
+    material = crypto::RandomSecret(32);
+  } else {
+    KMS_ASSIGN_OR_RETURN(material, crypto::NewKeyMaterial(key.key_spec));
+  }
   KMS_ASSIGN_OR_RETURN(Bytes wrapped, root_key_->Wrap(material, key.Arn(), version));
   KMS_RETURN_IF_ERROR(txn.PutKeyMaterial(key.key_id, version, wrapped));
   return KeyVersion{version, HexEncode(crypto::RandomBytes(32)), clock_.NowMillis()};
@@ -159,6 +167,8 @@ StatusOr<std::shared_ptr<const KeyRecord>> KeyService::CreateKey(const CreateKey
   key.description = params.description;
   key.policy = params.policy;
   key.tags = params.tags;
+  key.key_spec = params.key_spec;
+  key.key_usage = params.key_usage;
   key.creation_date = clock_.NowMillis();
   KMS_RETURN_IF_ERROR(store_.Update([&](KeyStoreTxn& txn) -> Status {
     KMS_ASSIGN_OR_RETURN(KeyVersion version, AddVersion(txn, key, 1));

@@ -35,7 +35,21 @@ std::unexpected<Status> DryRunSucceeded() {
   return Error(Code::kDryRun, "The request would have succeeded, but the DryRun option is set.");
 }
 
-Status CheckSymmetricAlgorithm(const KeyRecord& key, const std::optional<std::string>& algorithm) {
+Status CheckKeyUsage(const KeyRecord& key, std::string_view usage, std::string_view operation) {
+  if (key.key_usage == usage) return OkStatus();
+  return Error(Code::kInvalidKeyUsage, key.Arn() + " key usage is " + key.key_usage +
+                                           " which is not valid for " + std::string(operation) +
+                                           ".");
+}
+
+Status CheckSymmetricEncryption(const KeyRecord& key, std::string_view operation,
+                                const std::optional<std::string>& algorithm) {
+  KMS_RETURN_IF_ERROR(CheckKeyUsage(key, "ENCRYPT_DECRYPT", operation));
+  if (key.key_spec != "SYMMETRIC_DEFAULT") {
+    return Error(Code::kInvalidKeyUsage, "Algorithm " + algorithm.value_or("SYMMETRIC_DEFAULT") +
+                                             " is incompatible with key spec " + key.key_spec +
+                                             ".");
+  }
   if (!algorithm || *algorithm == "SYMMETRIC_DEFAULT") return OkStatus();
   return Error(Code::kInvalidKeyUsage,
                "Algorithm " + *algorithm + " is incompatible with key spec " + key.key_spec + ".");

@@ -188,7 +188,8 @@ def test_tags(kmsd):
             kms.tag_resource(KeyId=key_id, Tags=bad)
         assert error_code(e.value) == "TagException" and error_message(e.value) == message
     with pytest.raises(botocore.exceptions.ClientError) as e:
-        kms.create_key(Tags=[{"TagKey": "t%d" % i, "TagValue": "v"} for i in range(51)])
+        kms.create_key(Tags=[{
+  "TagKey" : "t%d" % i, "TagValue" : "v"} for i in range(51)])
     assert error_code(e.value) == "TagException"
     with pytest.raises(botocore.exceptions.ClientError) as e:
         kms.tag_resource(KeyId=key_id, Tags=[{"TagKey": "k" * 129, "TagValue": "v"}])
@@ -215,11 +216,13 @@ def test_default_key_policy_is_awss_text(kmsd):
     assert kms.list_key_policies(KeyId=key_id)["PolicyNames"] == ["default"]
 
 
-def test_unsupported_key_specs_are_refused(kmsd):
+def test_key_usage_must_fit_the_key_spec(kmsd):
     kms = kmsd.client()
     with pytest.raises(botocore.exceptions.ClientError) as e:
-        kms.create_key(KeySpec="RSA_2048", KeyUsage="ENCRYPT_DECRYPT")
-    assert error_code(e.value) == "UnsupportedOperationException"
+        kms.create_key(KeySpec="RSA_2048")
+    assert error_code(e.value) == "ValidationException"
+    assert e.value.response["Error"]["Message"] == (
+        "You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys.")
     with pytest.raises(botocore.exceptions.ClientError) as e:
         kms.create_key(KeyUsage="SIGN_VERIFY")
     assert error_code(e.value) == "ValidationException"
@@ -283,7 +286,7 @@ def test_deletion_happens_after_the_window(kmsd):
     kms.schedule_key_deletion(KeyId=key_id, PendingWindowInDays=7)
     kmsd.restart()
     assert kmsd.client().describe_key(KeyId=key_id)["KeyMetadata"]["KeyState"] == "PendingDeletion"
-    # Restart with the key-lifecycle clock 8 days ahead: maintenance deletes it.
+#Restart with the key - lifecycle clock 8 days ahead : maintenance deletes it.
     kmsd.restart(env={"KMSD_TEST_CLOCK_OFFSET_SECONDS": str(8 * 86400)})
     try:
         with pytest.raises(botocore.exceptions.ClientError) as e:

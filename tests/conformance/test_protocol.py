@@ -74,7 +74,8 @@ def test_out_of_range_and_enum_values(kmsd):
     resp = kmsd.raw("CreateKey", {"KeyUsage": "RANDOM"})
     assert_kms_error(resp, "ValidationException")
     assert resp.message == ("1 validation error detected: Value 'RANDOM' at 'keyUsage' failed to satisfy constraint: "
-                            "Member must satisfy enum value set: [ENCRYPT_DECRYPT, SIGN_VERIFY, GENERATE_VERIFY_MAC]")
+                            "Member must satisfy enum value set: [ENCRYPT_DECRYPT, SIGN_VERIFY, GENERATE_VERIFY_MAC, "
+                            "KEY_AGREEMENT]")
     resp = kmsd.raw("ListKeys", {"Limit": 0})
     assert resp.message.endswith("Member must have value greater than or equal to 1")
     resp = kmsd.raw("DescribeKey", {"KeyId": ""})

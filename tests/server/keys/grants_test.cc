@@ -96,11 +96,19 @@ TEST(GrantsTest, SameParametersIgnoresOperationOrder) {
   EXPECT_FALSE(SameParameters(a, b));
 }
 
-TEST(GrantsTest, OperationsValidForSymmetricKeys) {
-  EXPECT_TRUE(IsValidForSymmetricKey("Decrypt"));
-  EXPECT_TRUE(IsValidForSymmetricKey("GenerateDataKeyPair"));
-  EXPECT_FALSE(IsValidForSymmetricKey("Sign"));
-  EXPECT_FALSE(IsValidForSymmetricKey("GenerateMac"));
+TEST(GrantsTest, OperationsValidForEachKeyType) {
+  EXPECT_TRUE(IsValidForKey("Decrypt", "SYMMETRIC_DEFAULT", "ENCRYPT_DECRYPT"));
+  EXPECT_TRUE(IsValidForKey("GenerateDataKeyPair", "SYMMETRIC_DEFAULT", "ENCRYPT_DECRYPT"));
+  EXPECT_FALSE(IsValidForKey("Sign", "SYMMETRIC_DEFAULT", "ENCRYPT_DECRYPT"));
+  EXPECT_FALSE(IsValidForKey("GenerateMac", "SYMMETRIC_DEFAULT", "ENCRYPT_DECRYPT"));
+  EXPECT_TRUE(IsValidForKey("Sign", "ECC_NIST_P256", "SIGN_VERIFY"));
+  EXPECT_TRUE(IsValidForKey("GetPublicKey", "RSA_2048", "ENCRYPT_DECRYPT"));
+  EXPECT_FALSE(IsValidForKey("GenerateDataKey", "RSA_2048", "ENCRYPT_DECRYPT"));
+  EXPECT_FALSE(IsValidForKey("Decrypt", "RSA_2048", "SIGN_VERIFY"));
+  EXPECT_TRUE(IsValidForKey("VerifyMac", "HMAC_256", "GENERATE_VERIFY_MAC"));
+  EXPECT_TRUE(IsValidForKey("DescribeKey", "HMAC_256", "GENERATE_VERIFY_MAC"));
+  EXPECT_FALSE(IsValidForKey("Encrypt", "HMAC_256", "GENERATE_VERIFY_MAC"));
+  EXPECT_TRUE(IsValidForKey("DeriveSharedSecret", "ECC_NIST_P384", "KEY_AGREEMENT"));
   EXPECT_EQ(AllOperations().size(), 17u);
   EXPECT_EQ(NewGrantId().size(), 64u);
 }

@@ -164,19 +164,33 @@ TEST_F(KeyLifecycleServiceTest, CreateKey_RefusesAKeyUsageOtherThanEncryptDecryp
   EXPECT_THAT(ListedKeyIds("alice"), IsEmpty());
 }
 
-TEST_F(KeyLifecycleServiceTest, CreateKey_RefusesAsymmetricAndHmacSpecsAsUnsupported) {
+TEST_F(KeyLifecycleServiceTest, CreateKey_AsymmetricAndHmacKeysNeedAFittingKeyUsage) {
   CallContext call = Context("alice");
   CreateKeyRequest rsa;
   rsa.key_spec = "RSA_2048";
   EXPECT_THAT(lifecycle().CreateKey(call, rsa),
-              StatusIs(Code::kUnsupportedOperation,
-                       "kmsd supports only SYMMETRIC_DEFAULT keys, not RSA_2048."));
+              StatusIs(Code::kValidation,
+                       "You must specify a KeyUsage value for all KMS keys except for symmetric "
+                       "encryption keys."));
   CreateKeyRequest hmac;
   hmac.customer_master_key_spec = "HMAC_256";
+  hmac.key_usage = "ENCRYPT_DECRYPT";
   EXPECT_THAT(lifecycle().CreateKey(call, hmac),
-              StatusIs(Code::kUnsupportedOperation,
-                       "kmsd supports only SYMMETRIC_DEFAULT keys, not HMAC_256."));
+              StatusIs(Code::kValidation,
+                       "KeyUsage ENCRYPT_DECRYPT is not compatible with KeySpec HMAC_256"));
+  CreateKeyRequest secg;
+  secg.key_spec = "ECC_SECG_P256K1";
+  secg.key_usage = "KEY_AGREEMENT";
+  EXPECT_THAT(lifecycle().CreateKey(call, secg),
+              StatusIs(Code::kValidation,
+                       "KeyUsage KEY_AGREEMENT is not compatible with KeySpec ECC_SECG_P256K1"));
   EXPECT_THAT(ListedKeyIds("alice"), IsEmpty());
+  CreateKeyRequest good;
+  good.key_spec = "ECC_NIST_P384";
+  good.key_usage = "SIGN_VERIFY";
+  KMS_ASSERT_OK_AND_ASSIGN(Key key, lifecycle().CreateKey(call, good));
+  EXPECT_EQ(key->key_spec, "ECC_NIST_P384");
+  EXPECT_EQ(key->key_usage, "SIGN_VERIFY");
 }
 
 TEST_F(KeyLifecycleServiceTest, CreateKey_RefusesOriginsOtherThanAwsKmsAsUnsupported) {

@@ -18,8 +18,10 @@ namespace kms::grants {
 
 // The GrantOperation enum of the KMS model, in the order AWS lists it.
 std::span<const std::string_view> AllOperations();
-// The operations a grant may list for a symmetric ENCRYPT_DECRYPT key.
-bool IsValidForSymmetricKey(std::string_view operation);
+// Whether a grant for a key of this spec and usage may list `operation`
+// (the KMS developer guide's "grant operations" by key type).
+bool IsValidForKey(std::string_view operation, std::string_view key_spec,
+                   std::string_view key_usage);
 
 // Whether the grant's grantee is this caller: the exact ARN, the role of an
 // assumed-role session, or the service principal's name.

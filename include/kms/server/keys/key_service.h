@@ -91,6 +91,8 @@ struct CreateKeyParams {
   std::string policy;  // already validated by the caller
   std::vector<Tag> tags;
   KeyManager key_manager = KeyManager::kCustomer;
+  std::string key_spec = "SYMMETRIC_DEFAULT";  // a valid combination (key_specs.h)
+  std::string key_usage = "ENCRYPT_DECRYPT";
 };
 
 // An AWS managed key kind: alias/aws/<service>.
@@ -149,6 +151,11 @@ class KeyService {
   };
   StatusOr<BlobKey> IdentifyBlob(const Scope& scope, ByteView ciphertext);
   StatusOr<SecretBytes> Decrypt(const BlobKey& blob_key, const EncryptionContext& context);
+
+  // The key's current material: an HMAC key, or a private key as PKCS#8 DER.
+  StatusOr<std::shared_ptr<const SecretBytes>> CurrentMaterial(const KeyRecord& key) {
+    return BackingKey(key, key.current().version);
+  }
 
   // What the maintenance sweep did to one key, for its record.
   struct MaintenanceChange {

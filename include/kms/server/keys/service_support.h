@@ -72,8 +72,17 @@ Status AuthorizeKey(Access& access, CallContext& call, std::string_view action,
 // The DryRunOperationException of a request that passed every check.
 std::unexpected<Status> DryRunSucceeded();
 
-// kInvalidKeyUsage unless `algorithm` (when given) suits a symmetric key.
-Status CheckSymmetricAlgorithm(const KeyRecord& key, const std::optional<std::string>& algorithm);
+// kInvalidKeyUsage "<arn> key usage is SIGN_VERIFY which is not valid for
+// Encrypt." unless the key's usage is `usage`.
+Status CheckKeyUsage(const KeyRecord& key, std::string_view usage, std::string_view operation);
+
+// kInvalidKeyUsage unless the key is a symmetric encryption key and
+// `algorithm` (when given) is SYMMETRIC_DEFAULT: the usage's text above, or
+// "Algorithm RSAES_OAEP_SHA_1 is incompatible with key spec SYMMETRIC_DEFAULT."
+// (RSA encryption keys: kmsd does not encrypt with them yet, and answers as
+// AWS does for an algorithm the key cannot use.)
+Status CheckSymmetricEncryption(const KeyRecord& key, std::string_view operation,
+                                const std::optional<std::string>& algorithm);
 
 }  // namespace kms::keys
 

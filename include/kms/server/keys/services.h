@@ -9,6 +9,7 @@
 #include "kms/server/keys/grant_service.h"
 #include "kms/server/keys/key_lifecycle_service.h"
 #include "kms/server/keys/key_policy_service.h"
+#include "kms/server/keys/signing_service.h"
 #include "kms/server/keys/tag_service.h"
 
 namespace kms::keys {
@@ -21,6 +22,7 @@ struct Services {
         aliases(deps),
         grants(deps),
         crypto(deps),
+        signing(deps),
         explain(deps),
         access_(deps.access),
         store_(deps.store) {}
@@ -43,6 +45,7 @@ struct Services {
   AliasService aliases;
   GrantService grants;
   CryptoService crypto;
+  SigningService signing;
   ExplainService explain;
 
  private:

@@ -1,0 +1,42 @@
+// The cryptography of KMS keys other than SYMMETRIC_DEFAULT: HMAC keys and
+// RSA and elliptic-curve key pairs. Private keys travel as PKCS#8 DER in
+// SecretBytes (what the key store wraps); public keys as DER
+// SubjectPublicKeyInfo (what GetPublicKey returns). Names are KMS's
+// (KeySpec, SigningAlgorithm, MacAlgorithm). Thread-safe.
+#ifndef KMS_SERVER_CRYPTO_KEY_MATERIAL_H_
+#define KMS_SERVER_CRYPTO_KEY_MATERIAL_H_
+
+#include <string_view>
+
+#include "kms/bytes.h"
+#include "kms/status.h"
+
+namespace kms::crypto {
+
+// New key material for `key_spec`: random bytes of the HMAC_* spec's size, or
+// a new RSA_* / ECC_* private key as PKCS#8 DER. kInvalidArgument for another
+// spec (SYMMETRIC_DEFAULT material is the key service's own 32 bytes).
+StatusOr<SecretBytes> NewKeyMaterial(std::string_view key_spec);
+
+// The DER SubjectPublicKeyInfo of a PKCS#8 private key.
+StatusOr<Bytes> PublicKeyOf(const SecretBytes& private_key);
+
+// The digest length `signing_algorithm` expects of a DIGEST message (32 for
+// *_SHA_256, 48 for *_SHA_384, 64 for *_SHA_512).
+size_t DigestLength(std::string_view signing_algorithm);
+
+// Signs `message` (a RAW message, hashed here, or its digest when
+// `is_digest`) with RSASSA-PSS (salt as long as the digest, MGF1 with the
+// same hash), RSASSA-PKCS1-v1_5 or ECDSA (a DER ECDSA-Sig-Value), as KMS does.
+StatusOr<Bytes> Sign(const SecretBytes& private_key, std::string_view signing_algorithm,
+                     ByteView message, bool is_digest);
+// Whether `signature` is a valid signature of `message` by the key.
+StatusOr<bool> Verify(const SecretBytes& private_key, std::string_view signing_algorithm,
+                      ByteView message, bool is_digest, ByteView signature);
+
+// HMAC of `message` with `key` for HMAC_SHA_224/256/384/512.
+StatusOr<Bytes> Mac(std::string_view mac_algorithm, const SecretBytes& key, ByteView message);
+
+}  // namespace kms::crypto
+
+#endif  // KMS_SERVER_CRYPTO_KEY_MATERIAL_H_

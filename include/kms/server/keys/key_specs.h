@@ -1,0 +1,31 @@
+// What AWS KMS lets a key of each KeySpec and KeyUsage do: the valid
+// combinations and the algorithms DescribeKey and GetPublicKey list.
+#ifndef KMS_SERVER_KEYS_KEY_SPECS_H_
+#define KMS_SERVER_KEYS_KEY_SPECS_H_
+
+#include <span>
+#include <string_view>
+#include <vector>
+
+namespace kms::keys {
+
+// The usages a key spec allows, in the order AWS lists them; empty for a spec
+// kmsd cannot create (SM2, ML_DSA_*, ECC_NIST_EDWARDS25519) or does not know.
+std::span<const std::string_view> UsagesOf(std::string_view key_spec);
+
+// The algorithms of a key of `key_spec` and `key_usage`, as DescribeKey lists
+// them; only the list of the key's usage is non-empty.
+struct KeyAlgorithms {
+  std::vector<std::string_view> encryption;     // ENCRYPT_DECRYPT
+  std::vector<std::string_view> signing;        // SIGN_VERIFY
+  std::vector<std::string_view> mac;            // GENERATE_VERIFY_MAC
+  std::vector<std::string_view> key_agreement;  // KEY_AGREEMENT
+};
+KeyAlgorithms AlgorithmsOf(std::string_view key_spec, std::string_view key_usage);
+
+// RSA_* and ECC_*: keys with a public key.
+bool IsAsymmetric(std::string_view key_spec);
+
+}  // namespace kms::keys
+
+#endif  // KMS_SERVER_KEYS_KEY_SPECS_H_

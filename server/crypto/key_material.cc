@@ -1,0 +1,180 @@
+#include "kms/server/crypto/key_material.h"
+
+#include <memory>
+#include <string>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+
+#include "kms/crypto.h"
+
+namespace kms::crypto {
+namespace {
+
+struct PkeyFree {
+  void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
+};
+struct PkeyCtxFree {
+  void operator()(EVP_PKEY_CTX* ctx) const { EVP_PKEY_CTX_free(ctx); }
+};
+struct Pkcs8Free {
+  void operator()(PKCS8_PRIV_KEY_INFO* info) const { PKCS8_PRIV_KEY_INFO_free(info); }
+};
+using Pkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
+using PkeyCtx = std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree>;
+
+// An OpenSSL failure as an internal error; the error queue is emptied so it
+// cannot leak into a later, unrelated call on this thread.
+std::unexpected<Status> OpenSslError(std::string_view what) {
+  ERR_clear_error();
+  return Error(Code::kInternal, std::string(what) + " failed");
+}
+
+StatusOr<SecretBytes> Pkcs8Of(const EVP_PKEY* key) {
+  std::unique_ptr<PKCS8_PRIV_KEY_INFO, Pkcs8Free> info(EVP_PKEY2PKCS8(key));
+  if (!info) return OpenSslError("PKCS#8 encoding");
+  const int size = i2d_PKCS8_PRIV_KEY_INFO(info.get(), nullptr);
+  if (size <= 0) return OpenSslError("PKCS#8 encoding");
+  SecretBytes der(static_cast<size_t>(size));
+  unsigned char* out = der.data();
+  if (i2d_PKCS8_PRIV_KEY_INFO(info.get(), &out) != size) return OpenSslError("PKCS#8 encoding");
+  return der;
+}
+
+StatusOr<Pkey> ParsePrivateKey(const SecretBytes& der) {
+  const unsigned char* in = der.data();
+  std::unique_ptr<PKCS8_PRIV_KEY_INFO, Pkcs8Free> info(
+      d2i_PKCS8_PRIV_KEY_INFO(nullptr, &in, static_cast<long>(der.size())));
+  if (!info) return OpenSslError("reading a private key");
+  Pkey key(EVP_PKCS82PKEY(info.get()));
+  if (!key) return OpenSslError("reading a private key");
+  return key;
+}
+
+// The digest a KMS algorithm name ends with: "..._SHA_256" -> "SHA256".
+const char* DigestName(std::string_view algorithm) {
+  if (algorithm.ends_with("SHA_224")) return "SHA224";
+  if (algorithm.ends_with("SHA_256")) return "SHA256";
+  if (algorithm.ends_with("SHA_384")) return "SHA384";
+  if (algorithm.ends_with("SHA_512")) return "SHA512";
+  return nullptr;
+}
+
+// A signing context for `algorithm`, initialized for signing or verifying.
+StatusOr<PkeyCtx> SigningContext(EVP_PKEY* key, std::string_view algorithm, bool for_signing) {
+  const char* digest_name = DigestName(algorithm);
+  if (digest_name == nullptr)
+    return Error(Code::kInternal, "unknown signing algorithm " + std::string(algorithm));
+  PkeyCtx ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr));
+  if (!ctx) return OpenSslError("a signing context");
+  if ((for_signing ? EVP_PKEY_sign_init(ctx.get()) : EVP_PKEY_verify_init(ctx.get())) != 1)
+    return OpenSslError("a signing context");
+  if (algorithm.starts_with("RSASSA_PSS_")) {
+    if (EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PSS_PADDING) != 1 ||
+        EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx.get(), RSA_PSS_SALTLEN_DIGEST) != 1)
+      return OpenSslError("RSASSA-PSS parameters");
+  } else if (algorithm.starts_with("RSASSA_PKCS1_V1_5_")) {
+    if (EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) != 1)
+      return OpenSslError("RSASSA-PKCS1-v1_5 parameters");
+  }
+  if (EVP_PKEY_CTX_set_signature_md(ctx.get(), EVP_get_digestbyname(digest_name)) != 1)
+    return OpenSslError("the signature's digest");
+  return ctx;
+}
+
+// The digest to sign: `message` itself when it is one, else its hash.
+StatusOr<Bytes> DigestToSign(std::string_view algorithm, ByteView message, bool is_digest) {
+  if (is_digest) return Bytes(message.begin(), message.end());
+  Bytes digest(EVP_MAX_MD_SIZE);
+  unsigned int size = 0;
+  if (EVP_Digest(message.data(), message.size(), digest.data(), &size,
+                 EVP_get_digestbyname(DigestName(algorithm)), nullptr) != 1)
+    return OpenSslError("hashing the message");
+  digest.resize(size);
+  return digest;
+}
+
+}  // namespace
+
+StatusOr<SecretBytes> NewKeyMaterial(std::string_view key_spec) {
+  if (key_spec.starts_with("HMAC_")) {
+    // HMAC_224 has 224 bits of key material, and so on.
+    const size_t bits = static_cast<size_t>(std::stoi(std::string(key_spec.substr(5))));
+    return RandomSecret(bits / 8);
+  }
+  Pkey key;
+  if (key_spec.starts_with("RSA_")) {
+    key.reset(EVP_RSA_gen(static_cast<unsigned int>(std::stoi(std::string(key_spec.substr(4))))));
+  } else {
+    const char* curve = key_spec == "ECC_NIST_P256"     ? "P-256"
+                        : key_spec == "ECC_NIST_P384"   ? "P-384"
+                        : key_spec == "ECC_NIST_P521"   ? "P-521"
+                        : key_spec == "ECC_SECG_P256K1" ? "secp256k1"
+                                                        : nullptr;
+    if (curve == nullptr)
+      return Error(Code::kInternal, "no key material for key spec " + std::string(key_spec));
+    key.reset(EVP_EC_gen(curve));
+  }
+  if (!key) return OpenSslError("generating a key pair");
+  return Pkcs8Of(key.get());
+}
+
+StatusOr<Bytes> PublicKeyOf(const SecretBytes& private_key) {
+  KMS_ASSIGN_OR_RETURN(Pkey key, ParsePrivateKey(private_key));
+  const int size = i2d_PUBKEY(key.get(), nullptr);
+  if (size <= 0) return OpenSslError("encoding a public key");
+  Bytes der(static_cast<size_t>(size));
+  unsigned char* out = der.data();
+  if (i2d_PUBKEY(key.get(), &out) != size) return OpenSslError("encoding a public key");
+  return der;
+}
+
+size_t DigestLength(std::string_view signing_algorithm) {
+  const char* name = DigestName(signing_algorithm);
+  return name == nullptr ? 0 : static_cast<size_t>(EVP_MD_get_size(EVP_get_digestbyname(name)));
+}
+
+StatusOr<Bytes> Sign(const SecretBytes& private_key, std::string_view signing_algorithm,
+                     ByteView message, bool is_digest) {
+  KMS_ASSIGN_OR_RETURN(Pkey key, ParsePrivateKey(private_key));
+  KMS_ASSIGN_OR_RETURN(PkeyCtx ctx, SigningContext(key.get(), signing_algorithm, true));
+  KMS_ASSIGN_OR_RETURN(Bytes digest, DigestToSign(signing_algorithm, message, is_digest));
+  size_t size = 0;
+  if (EVP_PKEY_sign(ctx.get(), nullptr, &size, digest.data(), digest.size()) != 1)
+    return OpenSslError("signing");
+  Bytes signature(size);
+  if (EVP_PKEY_sign(ctx.get(), signature.data(), &size, digest.data(), digest.size()) != 1)
+    return OpenSslError("signing");
+  signature.resize(size);
+  return signature;
+}
+
+StatusOr<bool> Verify(const SecretBytes& private_key, std::string_view signing_algorithm,
+                      ByteView message, bool is_digest, ByteView signature) {
+  KMS_ASSIGN_OR_RETURN(Pkey key, ParsePrivateKey(private_key));
+  KMS_ASSIGN_OR_RETURN(PkeyCtx ctx, SigningContext(key.get(), signing_algorithm, false));
+  KMS_ASSIGN_OR_RETURN(Bytes digest, DigestToSign(signing_algorithm, message, is_digest));
+  // 1: valid; 0 or a negative value: not a valid signature (a malformed one
+  // included), which is the caller's answer, not a failure.
+  const int valid =
+      EVP_PKEY_verify(ctx.get(), signature.data(), signature.size(), digest.data(), digest.size());
+  ERR_clear_error();
+  return valid == 1;
+}
+
+StatusOr<Bytes> Mac(std::string_view mac_algorithm, const SecretBytes& key, ByteView message) {
+  const char* digest_name = DigestName(mac_algorithm);
+  if (digest_name == nullptr)
+    return Error(Code::kInternal, "unknown MAC algorithm " + std::string(mac_algorithm));
+  Bytes mac(EVP_MAX_MD_SIZE);
+  size_t size = 0;
+  if (EVP_Q_mac(nullptr, "HMAC", nullptr, digest_name, nullptr, key.data(), key.size(),
+                message.data(), message.size(), mac.data(), mac.size(), &size) == nullptr)
+    return OpenSslError("HMAC");
+  mac.resize(size);
+  return mac;
+}
+
+}  // namespace kms::crypto

@@ -1,0 +1,63 @@
+#include "kms/server/keys/key_specs.h"
+
+#include <array>
+
+namespace kms::keys {
+namespace {
+
+constexpr std::array<std::string_view, 1> kSymmetricUsages = {"ENCRYPT_DECRYPT"};
+constexpr std::array<std::string_view, 2> kRsaUsages = {"ENCRYPT_DECRYPT", "SIGN_VERIFY"};
+constexpr std::array<std::string_view, 2> kNistCurveUsages = {"SIGN_VERIFY", "KEY_AGREEMENT"};
+constexpr std::array<std::string_view, 1> kSignOnlyUsages = {"SIGN_VERIFY"};
+constexpr std::array<std::string_view, 1> kMacUsages = {"GENERATE_VERIFY_MAC"};
+
+}  // namespace
+
+std::span<const std::string_view> UsagesOf(std::string_view key_spec) {
+  if (key_spec == "SYMMETRIC_DEFAULT") return kSymmetricUsages;
+  if (key_spec == "RSA_2048" || key_spec == "RSA_3072" || key_spec == "RSA_4096") return kRsaUsages;
+  if (key_spec == "ECC_NIST_P256" || key_spec == "ECC_NIST_P384" || key_spec == "ECC_NIST_P521")
+    return kNistCurveUsages;
+  if (key_spec == "ECC_SECG_P256K1") return kSignOnlyUsages;
+  if (key_spec == "HMAC_224" || key_spec == "HMAC_256" || key_spec == "HMAC_384" ||
+      key_spec == "HMAC_512")
+    return kMacUsages;
+  return {};
+}
+
+bool IsAsymmetric(std::string_view key_spec) {
+  return key_spec.starts_with("RSA_") || key_spec.starts_with("ECC_");
+}
+
+KeyAlgorithms AlgorithmsOf(std::string_view key_spec, std::string_view key_usage) {
+  KeyAlgorithms algorithms;
+  if (key_usage == "ENCRYPT_DECRYPT") {
+    if (key_spec == "SYMMETRIC_DEFAULT") {
+      algorithms.encryption = {"SYMMETRIC_DEFAULT"};
+    } else {
+      algorithms.encryption = {"RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256"};
+    }
+  } else if (key_usage == "SIGN_VERIFY") {
+    if (key_spec.starts_with("RSA_")) {
+      algorithms.signing = {"RSASSA_PKCS1_V1_5_SHA_256", "RSASSA_PKCS1_V1_5_SHA_384",
+                            "RSASSA_PKCS1_V1_5_SHA_512", "RSASSA_PSS_SHA_256",
+                            "RSASSA_PSS_SHA_384",        "RSASSA_PSS_SHA_512"};
+    } else if (key_spec == "ECC_NIST_P384") {
+      algorithms.signing = {"ECDSA_SHA_384"};
+    } else if (key_spec == "ECC_NIST_P521") {
+      algorithms.signing = {"ECDSA_SHA_512"};
+    } else {
+      algorithms.signing = {"ECDSA_SHA_256"};  // ECC_NIST_P256, ECC_SECG_P256K1
+    }
+  } else if (key_usage == "GENERATE_VERIFY_MAC") {
+    algorithms.mac = {key_spec == "HMAC_224"   ? "HMAC_SHA_224"
+                      : key_spec == "HMAC_384" ? "HMAC_SHA_384"
+                      : key_spec == "HMAC_512" ? "HMAC_SHA_512"
+                                               : "HMAC_SHA_256"};
+  } else if (key_usage == "KEY_AGREEMENT") {
+    algorithms.key_agreement = {"ECDH"};
+  }
+  return algorithms;
+}
+
+}  // namespace kms::keys
