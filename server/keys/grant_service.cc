@@ -156,6 +156,11 @@ StatusOr<CreateGrantResult> GrantService::CreateGrant(CallContext& call,
   KMS_RETURN_IF_ERROR(
       CheckConstraint(request.encryption_context_equals, "EncryptionContextEquals"));
 
+  // AWS refuses aliases here with its own error, not as an unknown key id.
+  if (request.key_id.starts_with("alias/") ||
+      (request.key_id.starts_with("arn:") && request.key_id.find(":alias/") != std::string::npos)) {
+    return Error(Code::kInvalidArn, "Key Aliases are not supported for this operation.");
+  }
   KMS_ASSIGN_OR_RETURN(ResolvedKey key,
                        ResolveKey(deps_.keys, call, request.key_id, KeyIdForms::kKeyIdOrArn));
   std::string invalid;

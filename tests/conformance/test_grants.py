@@ -177,8 +177,11 @@ def test_create_grant_validation(kmsd, key):
     alice = kmsd.client()
     expect_error("ValidationException", lambda: alice.create_grant(KeyId=key, GranteePrincipal=BOB, Operations=["Sign"]))
     expect_error("InvalidArnException", lambda: alice.create_grant(KeyId=key, GranteePrincipal="bob", Operations=["Decrypt"]))
-    expect_error("NotFoundException", lambda: alice.create_grant(KeyId="alias/aws/rds", GranteePrincipal=BOB,
-                                                                 Operations=["Decrypt"]))
+    # Aliases: AWS's InvalidArnException, by name and by ARN.
+    for alias in ("alias/aws/rds", "arn:aws:kms:us-east-1:111122223333:alias/aws/rds"):
+        err = expect_error("InvalidArnException", lambda: alice.create_grant(
+            KeyId=alias, GranteePrincipal=BOB, Operations=["Decrypt"]))
+        assert error_message(err) == "Key Aliases are not supported for this operation."
     resp = kmsd.raw("CreateGrant", {"KeyId": key, "GranteePrincipal": BOB, "Operations": ["Fly"]})
     assert resp.error_type == "ValidationException" and "enum value set" in resp.message
     alice.disable_key(KeyId=key)

@@ -188,8 +188,7 @@ def test_tags(kmsd):
             kms.tag_resource(KeyId=key_id, Tags=bad)
         assert error_code(e.value) == "TagException" and error_message(e.value) == message
     with pytest.raises(botocore.exceptions.ClientError) as e:
-        kms.create_key(Tags=[{
-  "TagKey" : "t%d" % i, "TagValue" : "v"} for i in range(51)])
+        kms.create_key(Tags=[{"TagKey": "t%d" % i, "TagValue": "v"} for i in range(51)])
     assert error_code(e.value) == "TagException"
     with pytest.raises(botocore.exceptions.ClientError) as e:
         kms.tag_resource(KeyId=key_id, Tags=[{"TagKey": "k" * 129, "TagValue": "v"}])
@@ -286,7 +285,7 @@ def test_deletion_happens_after_the_window(kmsd):
     kms.schedule_key_deletion(KeyId=key_id, PendingWindowInDays=7)
     kmsd.restart()
     assert kmsd.client().describe_key(KeyId=key_id)["KeyMetadata"]["KeyState"] == "PendingDeletion"
-#Restart with the key - lifecycle clock 8 days ahead : maintenance deletes it.
+    # Restart with the key-lifecycle clock 8 days ahead: maintenance deletes it.
     kmsd.restart(env={"KMSD_TEST_CLOCK_OFFSET_SECONDS": str(8 * 86400)})
     try:
         with pytest.raises(botocore.exceptions.ClientError) as e:

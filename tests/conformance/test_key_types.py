@@ -1,0 +1,302 @@
+"""RSA, elliptic-curve and HMAC keys: CreateKey and DescribeKey as AWS answers
+them, Sign/Verify/GetPublicKey checked against code nobody here wrote
+(Python's cryptography and the openssl command line), GenerateMac/VerifyMac,
+and the errors AWS gives (texts from ../shared/reference/aws-recorded)."""
+
+import base64
+import hashlib
+import json
+import subprocess
+
+import botocore.exceptions
+import pytest
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, utils
+
+from kmsd_harness import ACCOUNT, error_code, error_message
+
+MESSAGE = b"a message worth signing"
+
+SIGNING = [
+    ("RSA_2048", "RSASSA_PSS_SHA_256"),
+    ("RSA_2048", "RSASSA_PSS_SHA_384"),
+    ("RSA_3072", "RSASSA_PSS_SHA_512"),
+    ("RSA_2048", "RSASSA_PKCS1_V1_5_SHA_256"),
+    ("RSA_4096", "RSASSA_PKCS1_V1_5_SHA_512"),
+    ("ECC_NIST_P256", "ECDSA_SHA_256"),
+    ("ECC_SECG_P256K1", "ECDSA_SHA_256"),
+    ("ECC_NIST_P384", "ECDSA_SHA_384"),
+    ("ECC_NIST_P521", "ECDSA_SHA_512"),
+]
+HASHES = {"256": hashes.SHA256(), "384": hashes.SHA384(), "512": hashes.SHA512()}
+
+
+def client_error(call, *args, **kwargs):
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        call(*args, **kwargs)
+    return error_code(e.value), error_message(e.value)
+
+
+@pytest.fixture(scope="module")
+def kms(kmsd):
+    return kmsd.client()
+
+
+@pytest.fixture(scope="module")
+def keys(kms):
+    """One key per spec and usage, made once."""
+    made = {}
+
+    def get(spec, usage):
+        if (spec, usage) not in made:
+            made[(spec, usage)] = kms.create_key(KeySpec=spec, KeyUsage=usage)["KeyMetadata"]
+        return made[(spec, usage)]
+    return get
+
+
+def local_verify(public_der, algorithm, message, signature):
+    """Verifies with Python's cryptography; raises InvalidSignature."""
+    public = serialization.load_der_public_key(public_der)
+    digest = HASHES[algorithm[-3:]]
+    if algorithm.startswith("ECDSA"):
+        public.verify(signature, message, ec.ECDSA(digest))
+    elif algorithm.startswith("RSASSA_PSS"):
+        public.verify(signature, message,
+                      padding.PSS(mgf=padding.MGF1(digest), salt_length=digest.digest_size), digest)
+    else:
+        public.verify(signature, message, padding.PKCS1v15(), digest)
+
+
+def test_describe_key_of_each_spec_lists_what_aws_lists(kmsd, keys):
+    hmac = keys("HMAC_256", "GENERATE_VERIFY_MAC")
+    assert hmac["KeySpec"] == hmac["CustomerMasterKeySpec"] == "HMAC_256"
+    assert hmac["KeyUsage"] == "GENERATE_VERIFY_MAC"
+    assert hmac["MacAlgorithms"] == ["HMAC_SHA_256"]
+    assert "EncryptionAlgorithms" not in hmac and "SigningAlgorithms" not in hmac
+    rsa = keys("RSA_2048", "SIGN_VERIFY")
+    assert rsa["SigningAlgorithms"] == [
+        "RSASSA_PKCS1_V1_5_SHA_256", "RSASSA_PKCS1_V1_5_SHA_384", "RSASSA_PKCS1_V1_5_SHA_512",
+        "RSASSA_PSS_SHA_256", "RSASSA_PSS_SHA_384", "RSASSA_PSS_SHA_512"]
+    assert "EncryptionAlgorithms" not in rsa
+    assert keys("RSA_3072", "ENCRYPT_DECRYPT")["EncryptionAlgorithms"] == [
+        "RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256"]
+    assert keys("ECC_NIST_P521", "SIGN_VERIFY")["SigningAlgorithms"] == ["ECDSA_SHA_512"]
+    # Debian's botocore predates key agreement and drops the member: read the wire.
+    agreement = keys("ECC_NIST_P384", "KEY_AGREEMENT")
+    metadata = kmsd.raw("DescribeKey", {"KeyId": agreement["KeyId"]}).json()["KeyMetadata"]
+    assert metadata["KeyAgreementAlgorithms"] == ["ECDH"]
+    assert "SigningAlgorithms" not in metadata and "EncryptionAlgorithms" not in metadata
+
+
+def test_create_key_refuses_what_aws_refuses(kms):
+    assert client_error(kms.create_key, KeySpec="HMAC_256") == (
+        "ValidationException",
+        "You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys.")
+    assert client_error(kms.create_key, KeySpec="RSA_2048", KeyUsage="KEY_AGREEMENT") == (
+        "ValidationException", "KeyUsage KEY_AGREEMENT is not compatible with KeySpec RSA_2048")
+    assert client_error(kms.create_key, KeySpec="HMAC_random", KeyUsage="GENERATE_VERIFY_MAC")[1] == (
+        "1 validation error detected: Value 'HMAC_random' at 'keySpec' failed to satisfy "
+        "constraint: Member must satisfy enum value set: [RSA_2048, ECC_NIST_P384, ECC_NIST_P256, "
+        "ECC_NIST_P521, HMAC_384, RSA_3072, ECC_SECG_P256K1, RSA_4096, SYMMETRIC_DEFAULT, HMAC_256, "
+        "HMAC_224, HMAC_512]")
+
+
+@pytest.mark.parametrize("spec,algorithm", SIGNING)
+def test_signatures_verify_with_the_public_key_elsewhere(kms, keys, spec, algorithm):
+    key = keys(spec, "SIGN_VERIFY")
+    public = kms.get_public_key(KeyId=key["KeyId"])
+    assert public["KeySpec"] == spec and public["KeyUsage"] == "SIGN_VERIFY"
+    assert algorithm in public["SigningAlgorithms"]
+    signed = kms.sign(KeyId=key["KeyId"], Message=MESSAGE, SigningAlgorithm=algorithm)
+    assert signed["KeyId"] == key["Arn"] and signed["SigningAlgorithm"] == algorithm
+    local_verify(public["PublicKey"], algorithm, MESSAGE, signed["Signature"])
+    with pytest.raises(InvalidSignature):
+        local_verify(public["PublicKey"], algorithm, MESSAGE + b"!", signed["Signature"])
+    # kmsd verifies its own signature, RAW and as a DIGEST, and refuses a tampered one.
+    verified = kms.verify(KeyId=key["KeyId"], Message=MESSAGE, Signature=signed["Signature"],
+                          SigningAlgorithm=algorithm)
+    assert verified["SignatureValid"] is True
+    digest = hashlib.new("sha" + algorithm[-3:], MESSAGE).digest()
+    assert kms.verify(KeyId=key["KeyId"], Message=digest, MessageType="DIGEST",
+                      Signature=signed["Signature"], SigningAlgorithm=algorithm)["SignatureValid"]
+    by_digest = kms.sign(KeyId=key["KeyId"], Message=digest, MessageType="DIGEST",
+                         SigningAlgorithm=algorithm)["Signature"]
+    local_verify(public["PublicKey"], algorithm, MESSAGE, by_digest)
+    assert client_error(kms.verify, KeyId=key["KeyId"], Message=MESSAGE + b"!",
+                        Signature=signed["Signature"], SigningAlgorithm=algorithm) == (
+        "KMSInvalidSignatureException", "")
+    assert client_error(kms.sign, KeyId=key["KeyId"], Message=digest[:-1], MessageType="DIGEST",
+                        SigningAlgorithm=algorithm) == (
+        "ValidationException", "Digest is invalid length for algorithm %s." % algorithm)
+
+
+def test_a_signature_made_elsewhere_is_checked_and_openssl_verifies_kmsds(kms, keys, tmp_path):
+    key = keys("ECC_NIST_P256", "SIGN_VERIFY")
+    public_der = kms.get_public_key(KeyId=key["KeyId"])["PublicKey"]
+    (tmp_path / "public.der").write_bytes(public_der)
+    (tmp_path / "message").write_bytes(MESSAGE)
+    signature = kms.sign(KeyId=key["KeyId"], Message=MESSAGE,
+                         SigningAlgorithm="ECDSA_SHA_256")["Signature"]
+    (tmp_path / "signature").write_bytes(signature)
+    result = subprocess.run(
+        ["openssl", "dgst", "-sha256", "-keyform", "DER", "-verify", str(tmp_path / "public.der"),
+         "-signature", str(tmp_path / "signature"), str(tmp_path / "message")],
+        capture_output=True, text=True)
+    assert result.returncode == 0 and "Verified OK" in result.stdout, result
+    # A signature by another key (made locally) is not valid for this one.
+    other = ec.generate_private_key(ec.SECP256R1())
+    foreign = other.sign(MESSAGE, ec.ECDSA(hashes.SHA256()))
+    assert client_error(kms.verify, KeyId=key["KeyId"], Message=MESSAGE, Signature=foreign,
+                        SigningAlgorithm="ECDSA_SHA_256")[0] == "KMSInvalidSignatureException"
+    # Nor is something that is not a DER signature at all.
+    assert client_error(kms.verify, KeyId=key["KeyId"], Message=MESSAGE, Signature=b"\x30\x01junk",
+                        SigningAlgorithm="ECDSA_SHA_256")[0] == "KMSInvalidSignatureException"
+    # And PSS signatures check with openssl's own PSS verification.
+    rsa = keys("RSA_2048", "SIGN_VERIFY")
+    (tmp_path / "rsa.der").write_bytes(kms.get_public_key(KeyId=rsa["KeyId"])["PublicKey"])
+    (tmp_path / "pss").write_bytes(kms.sign(KeyId=rsa["KeyId"], Message=MESSAGE,
+                                            SigningAlgorithm="RSASSA_PSS_SHA_256")["Signature"])
+    result = subprocess.run(
+        ["openssl", "dgst", "-sha256", "-keyform", "DER", "-verify", str(tmp_path / "rsa.der"),
+         "-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:32",
+         "-signature", str(tmp_path / "pss"), str(tmp_path / "message")],
+        capture_output=True, text=True)
+    assert result.returncode == 0 and "Verified OK" in result.stdout, result
+
+
+@pytest.mark.parametrize("bits", ["224", "256", "384", "512"])
+def test_macs_generate_and_verify(kms, keys, bits):
+    key = keys("HMAC_" + bits, "GENERATE_VERIFY_MAC")
+    algorithm = "HMAC_SHA_" + bits
+    made = kms.generate_mac(KeyId=key["KeyId"], Message=MESSAGE, MacAlgorithm=algorithm)
+    assert made["KeyId"] == key["Arn"] and made["MacAlgorithm"] == algorithm
+    assert len(made["Mac"]) == int(bits) // 8
+    # The same message and key give the same MAC (HMAC is deterministic).
+    assert kms.generate_mac(KeyId=key["KeyId"], Message=MESSAGE,
+                            MacAlgorithm=algorithm)["Mac"] == made["Mac"]
+    checked = kms.verify_mac(KeyId=key["KeyId"], Message=MESSAGE, Mac=made["Mac"],
+                             MacAlgorithm=algorithm)
+    assert checked["MacValid"] is True and checked["MacAlgorithm"] == algorithm
+    assert client_error(kms.verify_mac, KeyId=key["KeyId"], Message=MESSAGE + b"!",
+                        Mac=made["Mac"], MacAlgorithm=algorithm) == ("KMSInvalidMacException", "")
+
+
+def test_mac_errors_are_awss(kms, keys):
+    key = keys("HMAC_224", "GENERATE_VERIFY_MAC")
+    assert client_error(kms.generate_mac, KeyId=key["KeyId"], Message=MESSAGE,
+                        MacAlgorithm="HMAC_SHA_256") == (
+        "InvalidKeyUsageException", "Algorithm HMAC_SHA_256 is incompatible with key spec HMAC_224.")
+    assert client_error(kms.generate_mac, KeyId=key["KeyId"], Message=MESSAGE,
+                        MacAlgorithm="INVALID")[1] == (
+        "1 validation error detected: Value 'INVALID' at 'macAlgorithm' failed to satisfy "
+        "constraint: Member must satisfy enum value set: [HMAC_SHA_384, HMAC_SHA_256, HMAC_SHA_224, "
+        "HMAC_SHA_512]")
+    assert client_error(kms.generate_mac, KeyId="key_id", Message=MESSAGE,
+                        MacAlgorithm="HMAC_SHA_256") == ("NotFoundException", "Invalid keyId 'key_id'")
+
+
+def test_each_key_refuses_the_operations_of_other_usages(kms, keys):
+    symmetric = kms.create_key()["KeyMetadata"]
+    hmac = keys("HMAC_256", "GENERATE_VERIFY_MAC")
+    signing = keys("ECC_NIST_P256", "SIGN_VERIFY")
+    assert client_error(kms.generate_mac, KeyId=symmetric["KeyId"], Message=MESSAGE,
+                        MacAlgorithm="HMAC_SHA_256") == (
+        "InvalidKeyUsageException",
+        "%s key usage is ENCRYPT_DECRYPT which is not valid for GenerateMac." % symmetric["Arn"])
+    assert client_error(kms.sign, KeyId=hmac["KeyId"], Message=MESSAGE,
+                        SigningAlgorithm="ECDSA_SHA_256") == (
+        "InvalidKeyUsageException",
+        "%s key usage is GENERATE_VERIFY_MAC which is not valid for Sign." % hmac["Arn"])
+    assert client_error(kms.verify, KeyId=symmetric["KeyId"], Message=MESSAGE, Signature=b"x",
+                        SigningAlgorithm="ECDSA_SHA_256") == (
+        "InvalidKeyUsageException",
+        "%s key usage is ENCRYPT_DECRYPT which is not valid for Verify." % symmetric["Arn"])
+    assert client_error(kms.encrypt, KeyId=signing["KeyId"], Plaintext=b"x") == (
+        "InvalidKeyUsageException",
+        "%s key usage is SIGN_VERIFY which is not valid for Encrypt." % signing["Arn"])
+    assert client_error(kms.generate_data_key, KeyId=hmac["KeyId"], KeySpec="AES_256")[0] == (
+        "InvalidKeyUsageException")
+    assert client_error(kms.sign, KeyId=signing["KeyId"], Message=MESSAGE,
+                        SigningAlgorithm="ECDSA_SHA_384") == (
+        "InvalidKeyUsageException", "Algorithm ECDSA_SHA_384 is incompatible with key spec ECC_NIST_P256.")
+    blob = kms.encrypt(KeyId=symmetric["KeyId"], Plaintext=b"x")["CiphertextBlob"]
+    assert client_error(kms.decrypt, CiphertextBlob=blob, KeyId=hmac["KeyId"])[0] == (
+        "IncorrectKeyException")
+    assert client_error(kms.enable_key_rotation, KeyId=signing["KeyId"]) == (
+        "UnsupportedOperationException",
+        "You cannot perform this operation on a non-symmetric key or a key with non-ENCRYPT_DECRYPT "
+        "key usage.")
+    assert kms.get_key_rotation_status(KeyId=signing["KeyId"])["KeyRotationEnabled"] is False
+    assert client_error(kms.get_public_key, KeyId=hmac["KeyId"])[0] == "UnsupportedOperationException"
+
+
+def test_grants_fit_the_key_and_allow_signing(kmsd, kms, keys):
+    signing = kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")["KeyMetadata"]
+    bob_arn = "arn:aws:iam::%s:user/bob" % ACCOUNT
+    bob = kmsd.client("bob")
+    assert client_error(bob.sign, KeyId=signing["Arn"], Message=MESSAGE,
+                        SigningAlgorithm="ECDSA_SHA_256")[0] == "AccessDeniedException"
+    code, message = client_error(kms.create_grant, KeyId=signing["KeyId"], GranteePrincipal=bob_arn,
+                                 Operations=["Sign", "Decrypt"])
+    assert code == "ValidationException" and "Decrypt" in message
+    symmetric = kms.create_key()["KeyMetadata"]
+    assert client_error(kms.create_grant, KeyId=symmetric["KeyId"], GranteePrincipal=bob_arn,
+                        Operations=["Sign"])[0] == "ValidationException"
+    kms.create_grant(KeyId=signing["KeyId"], GranteePrincipal=bob_arn,
+                     Operations=["Sign", "GetPublicKey"])
+    signature = bob.sign(KeyId=signing["Arn"], Message=MESSAGE,
+                         SigningAlgorithm="ECDSA_SHA_256")["Signature"]
+    public = bob.get_public_key(KeyId=signing["Arn"])["PublicKey"]
+    local_verify(public, "ECDSA_SHA_256", MESSAGE, signature)
+    assert client_error(bob.verify, KeyId=signing["Arn"], Message=MESSAGE, Signature=signature,
+                        SigningAlgorithm="ECDSA_SHA_256")[0] == "AccessDeniedException"
+
+
+def test_policies_see_the_signing_and_mac_algorithms(kmsd, kms):
+    bob_arn = "arn:aws:iam::%s:user/bob" % ACCOUNT
+    policy = {"Version": "2012-10-17", "Statement": [
+        {"Sid": "Admin", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::%s:root" % ACCOUNT},
+         "Action": "kms:*", "Resource": "*"},
+        {"Sid": "BobPssOnly", "Effect": "Allow", "Principal": {"AWS": bob_arn},
+         "Action": "kms:Sign", "Resource": "*",
+         "Condition": {"StringEquals": {"kms:SigningAlgorithm": "RSASSA_PSS_SHA_256",
+                                        "kms:MessageType": "RAW"}}},
+        {"Sid": "BobMac512", "Effect": "Allow", "Principal": {"AWS": bob_arn},
+         "Action": "kms:GenerateMac", "Resource": "*",
+         "Condition": {"StringEquals": {"kms:MacAlgorithm": "HMAC_SHA_512"}}}]}
+    rsa = kms.create_key(KeySpec="RSA_2048", KeyUsage="SIGN_VERIFY",
+                         Policy=json.dumps(policy))["KeyMetadata"]
+    hmac = kms.create_key(KeySpec="HMAC_512", KeyUsage="GENERATE_VERIFY_MAC",
+                          Policy=json.dumps(policy))["KeyMetadata"]
+    bob = kmsd.client("bob")
+    bob.sign(KeyId=rsa["Arn"], Message=MESSAGE, SigningAlgorithm="RSASSA_PSS_SHA_256")
+    assert client_error(bob.sign, KeyId=rsa["Arn"], Message=MESSAGE,
+                        SigningAlgorithm="RSASSA_PKCS1_V1_5_SHA_256")[0] == "AccessDeniedException"
+    digest = hashlib.sha256(MESSAGE).digest()
+    assert client_error(bob.sign, KeyId=rsa["Arn"], Message=digest, MessageType="DIGEST",
+                        SigningAlgorithm="RSASSA_PSS_SHA_256")[0] == "AccessDeniedException"
+    bob.generate_mac(KeyId=hmac["Arn"], Message=MESSAGE, MacAlgorithm="HMAC_SHA_512")
+
+
+def test_records_name_the_algorithms_and_hold_no_message(kmsd, kms, keys):
+    key = keys("ECC_NIST_P256", "SIGN_VERIFY")
+    secret = b"signed-message-marker-9931"
+    kms.sign(KeyId=key["KeyId"], Message=secret, MessageType="RAW", SigningAlgorithm="ECDSA_SHA_256")
+    hmac = keys("HMAC_256", "GENERATE_VERIFY_MAC")
+    mac = kms.generate_mac(KeyId=hmac["KeyId"], Message=secret, MacAlgorithm="HMAC_SHA_256")["Mac"]
+    trail = kmsd.client(service="cloudtrail")
+    records = {}
+    for name in ("Sign", "GenerateMac"):
+        events = trail.lookup_events(
+            LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": name}])["Events"]
+        records[name] = json.loads(events[0]["CloudTrailEvent"])
+    assert records["Sign"]["requestParameters"] == {
+        "keyId": key["KeyId"], "messageType": "RAW", "signingAlgorithm": "ECDSA_SHA_256"}
+    assert records["GenerateMac"]["requestParameters"] == {
+        "keyId": hmac["KeyId"], "macAlgorithm": "HMAC_SHA_256"}
+    for record in records.values():
+        text = json.dumps(record)
+        for forbidden in (secret, base64.b64encode(secret), base64.b64encode(mac)):
+            assert forbidden.decode() not in text
+        assert record["readOnly"] is True
