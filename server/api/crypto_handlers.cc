@@ -67,7 +67,7 @@ StatusOr<std::string> Encrypt(Call& call, const rapidjson::Value& body) {
   out.StartObject()
       .Blob("CiphertextBlob", result.ciphertext_blob)
       .Field("KeyId", result.key->Arn());
-  out.Field("EncryptionAlgorithm", "SYMMETRIC_DEFAULT").EndObject();
+  out.Field("EncryptionAlgorithm", result.encryption_algorithm).EndObject();
   return out.Take();
 }
 
@@ -98,7 +98,7 @@ StatusOr<std::string> Decrypt(Call& call, const rapidjson::Value& body) {
   if (!result) return std::unexpected(result.error());
   JsonOut out;
   out.StartObject().Field("KeyId", result->key->Arn()).Blob("Plaintext", result->plaintext.view());
-  out.Field("EncryptionAlgorithm", "SYMMETRIC_DEFAULT")
+  out.Field("EncryptionAlgorithm", result->encryption_algorithm)
       .Field("KeyMaterialId", result->key_material_id)
       .EndObject();
   return out.Take();
@@ -128,8 +128,8 @@ StatusOr<std::string> ReEncrypt(Call& call, const rapidjson::Value& body) {
       .Blob("CiphertextBlob", result.ciphertext_blob)
       .Field("SourceKeyId", result.source_key->Arn());
   out.Field("KeyId", result.destination_key->Arn());
-  out.Field("SourceEncryptionAlgorithm", "SYMMETRIC_DEFAULT")
-      .Field("DestinationEncryptionAlgorithm", "SYMMETRIC_DEFAULT");
+  out.Field("SourceEncryptionAlgorithm", result.source_encryption_algorithm)
+      .Field("DestinationEncryptionAlgorithm", result.destination_encryption_algorithm);
   out.Field("SourceKeyMaterialId", result.source_key_material_id);
   out.Field("DestinationKeyMaterialId", result.destination_key->current().material_id);
   out.EndObject();

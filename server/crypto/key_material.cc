@@ -164,6 +164,64 @@ StatusOr<bool> Verify(const SecretBytes& private_key, std::string_view signing_a
   return valid == 1;
 }
 
+namespace {
+
+// A context for RSAES-OAEP with `algorithm`'s hash, for encryption or decryption.
+StatusOr<PkeyCtx> OaepContext(EVP_PKEY* key, std::string_view algorithm, bool encrypt) {
+  const EVP_MD* md = EVP_get_digestbyname(algorithm.ends_with("SHA_1") ? "SHA1" : "SHA256");
+  PkeyCtx ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr));
+  if (!ctx) return OpenSslError("an RSA context");
+  if ((encrypt ? EVP_PKEY_encrypt_init(ctx.get()) : EVP_PKEY_decrypt_init(ctx.get())) != 1 ||
+      EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_OAEP_PADDING) != 1 ||
+      EVP_PKEY_CTX_set_rsa_oaep_md(ctx.get(), md) != 1 ||
+      EVP_PKEY_CTX_set_rsa_mgf1_md(ctx.get(), md) != 1)
+    return OpenSslError("RSAES-OAEP parameters");
+  return ctx;
+}
+
+}  // namespace
+
+size_t RsaOaepMaxPlaintext(std::string_view key_spec, std::string_view encryption_algorithm) {
+  const size_t modulus_bytes =
+      static_cast<size_t>(std::stoi(std::string(key_spec.substr(key_spec.find('_') + 1)))) / 8;
+  const size_t digest_bytes = encryption_algorithm.ends_with("SHA_1") ? 20 : 32;
+  return modulus_bytes - 2 * digest_bytes - 2;
+}
+
+StatusOr<Bytes> RsaOaepEncrypt(const SecretBytes& private_key,
+                               std::string_view encryption_algorithm, ByteView plaintext) {
+  KMS_ASSIGN_OR_RETURN(Pkey key, ParsePrivateKey(private_key));
+  KMS_ASSIGN_OR_RETURN(PkeyCtx ctx, OaepContext(key.get(), encryption_algorithm, true));
+  size_t size = 0;
+  if (EVP_PKEY_encrypt(ctx.get(), nullptr, &size, plaintext.data(), plaintext.size()) != 1)
+    return OpenSslError("RSA encryption");
+  Bytes ciphertext(size);
+  if (EVP_PKEY_encrypt(ctx.get(), ciphertext.data(), &size, plaintext.data(), plaintext.size()) !=
+      1)
+    return OpenSslError("RSA encryption");
+  ciphertext.resize(size);
+  return ciphertext;
+}
+
+StatusOr<SecretBytes> RsaOaepDecrypt(const SecretBytes& private_key,
+                                     std::string_view encryption_algorithm, ByteView ciphertext) {
+  KMS_ASSIGN_OR_RETURN(Pkey key, ParsePrivateKey(private_key));
+  KMS_ASSIGN_OR_RETURN(PkeyCtx ctx, OaepContext(key.get(), encryption_algorithm, false));
+  size_t size = 0;
+  if (EVP_PKEY_decrypt(ctx.get(), nullptr, &size, ciphertext.data(), ciphertext.size()) != 1) {
+    ERR_clear_error();
+    return Error(Code::kInvalidCiphertext);
+  }
+  SecretBytes plaintext(size);
+  if (EVP_PKEY_decrypt(ctx.get(), plaintext.data(), &size, ciphertext.data(), ciphertext.size()) !=
+      1) {
+    ERR_clear_error();
+    return Error(Code::kInvalidCiphertext);
+  }
+  plaintext.Resize(size);
+  return plaintext;
+}
+
 StatusOr<Bytes> Mac(std::string_view mac_algorithm, const SecretBytes& key, ByteView message) {
   const char* digest_name = DigestName(mac_algorithm);
   if (digest_name == nullptr)

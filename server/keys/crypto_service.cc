@@ -1,6 +1,7 @@
 #include "kms/server/keys/crypto_service.h"
 
 #include "kms/crypto.h"
+#include "kms/server/crypto/key_material.h"
 
 namespace kms::keys {
 namespace {
@@ -34,13 +35,6 @@ std::string AlgorithmOrDefault(const std::optional<std::string>& algorithm) {
   return algorithm.value_or("SYMMETRIC_DEFAULT");
 }
 
-const std::string& MaterialId(const KeyRecord& key, uint32_t version) {
-  for (const KeyVersion& v : key.versions) {
-    if (v.version == version) return v.material_id;
-  }
-  return key.current().material_id;
-}
-
 }  // namespace
 
 StatusOr<KeyService::BlobKey> CryptoService::IdentifyCiphertext(CallContext& call,
@@ -69,69 +63,141 @@ StatusOr<ResolvedKey> CryptoService::CheckNamedKey(CallContext& call,
 StatusOr<EncryptResult> CryptoService::Encrypt(CallContext& call, const EncryptRequest& request) {
   KMS_ASSIGN_OR_RETURN(ResolvedKey key,
                        ResolveKey(deps_.keys, call, request.key_id, KeyIdForms::kAny));
-  KMS_RETURN_IF_ERROR(
-      AuthorizeCrypto(deps_.access, call, key,
-                      {"kms:Encrypt", "Encrypt", request.encryption_context, request.grant_tokens,
-                       AlgorithmOrDefault(request.encryption_algorithm)}));
+  const std::string algorithm = AlgorithmOrDefault(request.encryption_algorithm);
+  KMS_RETURN_IF_ERROR(AuthorizeCrypto(
+      deps_.access, call, key,
+      {"kms:Encrypt", "Encrypt", request.encryption_context, request.grant_tokens, algorithm}));
   KMS_RETURN_IF_ERROR(CheckKeyState(*key.key, KeyUse::kCryptographic));
-  KMS_RETURN_IF_ERROR(CheckSymmetricEncryption(*key.key, "Encrypt", request.encryption_algorithm));
+  KMS_RETURN_IF_ERROR(CheckEncryptionAlgorithm(*key.key, "Encrypt", algorithm));
+  KMS_RETURN_IF_ERROR(
+      CheckFits(*key.key, algorithm, request.plaintext.size(), request.encryption_context));
   if (request.dry_run) return DryRunSucceeded();
-  KMS_ASSIGN_OR_RETURN(Bytes blob, deps_.keys.Encrypt(*key.key, request.plaintext.view(),
-                                                      request.encryption_context));
+  KMS_ASSIGN_OR_RETURN(Bytes blob, EncryptUnder(*key.key, algorithm, request.plaintext.view(),
+                                                request.encryption_context));
   call.trace.key_material_id = key.key->current().material_id;
-  return EncryptResult{std::move(blob), key.key};
+  return EncryptResult{std::move(blob), key.key, algorithm};
+}
+
+Status CryptoService::CheckFits(const KeyRecord& key, const std::string& algorithm,
+                                size_t plaintext_size, const EncryptionContext& context) {
+  if (key.key_spec == "SYMMETRIC_DEFAULT") return OkStatus();
+  if (!context.empty()) {
+    return Error(
+        Code::kValidation,
+        "EncryptionContext is not supported with asymmetric KMS keys (" + key.key_spec + ").");
+  }
+  const size_t most = crypto::RsaOaepMaxPlaintext(key.key_spec, algorithm);
+  if (plaintext_size <= most) return OkStatus();
+  return Error(Code::kValidation, "Algorithm " + algorithm + " and key spec " + key.key_spec +
+                                      " cannot encrypt data larger than " + std::to_string(most) +
+                                      " bytes.");
+}
+
+StatusOr<Bytes> CryptoService::EncryptUnder(const KeyRecord& key, const std::string& algorithm,
+                                            ByteView plaintext, const EncryptionContext& context) {
+  if (key.key_spec == "SYMMETRIC_DEFAULT") return deps_.keys.Encrypt(key, plaintext, context);
+  KMS_ASSIGN_OR_RETURN(auto private_key, deps_.keys.CurrentMaterial(key));
+  return crypto::RsaOaepEncrypt(*private_key, algorithm, plaintext);
+}
+
+StatusOr<SecretBytes> CryptoService::DecryptWithKeyPair(const KeyRecord& key,
+                                                        const std::string& algorithm,
+                                                        ByteView ciphertext) {
+  KMS_ASSIGN_OR_RETURN(auto private_key, deps_.keys.CurrentMaterial(key));
+  return crypto::RsaOaepDecrypt(*private_key, algorithm, ciphertext);
+}
+
+StatusOr<CryptoService::Source> CryptoService::IdentifySource(
+    CallContext& call, ByteView ciphertext, const std::optional<std::string>& key_id,
+    const std::string& algorithm) {
+  Source source;
+  // An RSA ciphertext names no key: the request's KeyId says which (AWS
+  // requires it for asymmetric keys).
+  if (key_id && algorithm != "SYMMETRIC_DEFAULT") {
+    KMS_ASSIGN_OR_RETURN(source.key, ResolveKey(deps_.keys, call, *key_id, KeyIdForms::kAny));
+    return source;
+  }
+  KMS_ASSIGN_OR_RETURN(auto blob_key, IdentifyCiphertext(call, ciphertext));
+  KMS_ASSIGN_OR_RETURN(source.key, CheckNamedKey(call, key_id, blob_key.key));
+  source.blob_key = std::move(blob_key);
+  return source;
+}
+
+StatusOr<SecretBytes> CryptoService::DecryptSource(const Source& source,
+                                                   const std::string& algorithm,
+                                                   ByteView ciphertext,
+                                                   const EncryptionContext& context) {
+  if (source.blob_key) return deps_.keys.Decrypt(*source.blob_key, context);
+  return DecryptWithKeyPair(*source.key.key, algorithm, ciphertext);
+}
+
+const std::string& CryptoService::Source::MaterialId() const {
+  const KeyRecord& record = *key.key;
+  if (blob_key) {
+    for (const KeyVersion& v : record.versions) {
+      if (v.version == blob_key->blob.key_version) return v.material_id;
+    }
+  }
+  return record.current().material_id;
 }
 
 StatusOr<DecryptResult> CryptoService::Decrypt(CallContext& call, const DecryptRequest& request) {
-  KMS_ASSIGN_OR_RETURN(auto blob_key, IdentifyCiphertext(call, request.ciphertext_blob));
-  KMS_ASSIGN_OR_RETURN(ResolvedKey key, CheckNamedKey(call, request.key_id, blob_key.key));
-  KMS_RETURN_IF_ERROR(
-      AuthorizeCrypto(deps_.access, call, key,
-                      {"kms:Decrypt", "Decrypt", request.encryption_context, request.grant_tokens,
-                       AlgorithmOrDefault(request.encryption_algorithm)}));
-  KMS_RETURN_IF_ERROR(CheckKeyState(*key.key, KeyUse::kCryptographic));
-  KMS_RETURN_IF_ERROR(CheckSymmetricEncryption(*key.key, "Decrypt", request.encryption_algorithm));
+  const std::string algorithm = AlgorithmOrDefault(request.encryption_algorithm);
+  KMS_ASSIGN_OR_RETURN(Source source,
+                       IdentifySource(call, request.ciphertext_blob, request.key_id, algorithm));
+  KMS_RETURN_IF_ERROR(AuthorizeCrypto(
+      deps_.access, call, source.key,
+      {"kms:Decrypt", "Decrypt", request.encryption_context, request.grant_tokens, algorithm}));
+  KMS_RETURN_IF_ERROR(CheckKeyState(*source.key.key, KeyUse::kCryptographic));
+  KMS_RETURN_IF_ERROR(CheckEncryptionAlgorithm(*source.key.key, "Decrypt", algorithm));
+  KMS_RETURN_IF_ERROR(CheckFits(*source.key.key, algorithm, 0, request.encryption_context));
   if (request.dry_run) return DryRunSucceeded();
-  KMS_ASSIGN_OR_RETURN(SecretBytes plaintext,
-                       deps_.keys.Decrypt(blob_key, request.encryption_context));
-  const std::string& material_id = MaterialId(*key.key, blob_key.blob.key_version);
-  call.trace.key_material_id = material_id;
-  return DecryptResult{std::move(plaintext), key.key, material_id};
+  KMS_ASSIGN_OR_RETURN(
+      SecretBytes plaintext,
+      DecryptSource(source, algorithm, request.ciphertext_blob, request.encryption_context));
+  call.trace.key_material_id = source.MaterialId();
+  return DecryptResult{std::move(plaintext), source.key.key, source.MaterialId(), algorithm};
 }
 
 StatusOr<ReEncryptResult> CryptoService::ReEncrypt(CallContext& call,
                                                    const ReEncryptRequest& request) {
-  KMS_ASSIGN_OR_RETURN(auto blob_key, IdentifyCiphertext(call, request.ciphertext_blob));
-  KMS_ASSIGN_OR_RETURN(ResolvedKey from, CheckNamedKey(call, request.source_key_id, blob_key.key));
+  const std::string source_algorithm = AlgorithmOrDefault(request.source_encryption_algorithm);
+  const std::string destination_algorithm =
+      AlgorithmOrDefault(request.destination_encryption_algorithm);
+  KMS_ASSIGN_OR_RETURN(Source source, IdentifySource(call, request.ciphertext_blob,
+                                                     request.source_key_id, source_algorithm));
+  const ResolvedKey& from = source.key;
   KMS_ASSIGN_OR_RETURN(ResolvedKey to,
                        ResolveKey(deps_.keys, call, request.destination_key_id, KeyIdForms::kAny));
   policy::ConditionValues same_key;
   same_key.Set("kms:ReEncryptOnSameKey", from.key->key_id == to.key->key_id ? "true" : "false");
-  KMS_RETURN_IF_ERROR(AuthorizeCrypto(
-      deps_.access, call, from,
-      {"kms:ReEncryptFrom", "ReEncryptFrom", request.source_encryption_context,
-       request.grant_tokens, AlgorithmOrDefault(request.source_encryption_algorithm)},
-      same_key));
-  KMS_RETURN_IF_ERROR(AuthorizeCrypto(
-      deps_.access, call, to,
-      {"kms:ReEncryptTo", "ReEncryptTo", request.destination_encryption_context,
-       request.grant_tokens, AlgorithmOrDefault(request.destination_encryption_algorithm)},
-      same_key));
+  KMS_RETURN_IF_ERROR(
+      AuthorizeCrypto(deps_.access, call, from,
+                      {"kms:ReEncryptFrom", "ReEncryptFrom", request.source_encryption_context,
+                       request.grant_tokens, source_algorithm},
+                      same_key));
+  KMS_RETURN_IF_ERROR(
+      AuthorizeCrypto(deps_.access, call, to,
+                      {"kms:ReEncryptTo", "ReEncryptTo", request.destination_encryption_context,
+                       request.grant_tokens, destination_algorithm},
+                      same_key));
   KMS_RETURN_IF_ERROR(CheckKeyState(*from.key, KeyUse::kCryptographic));
   KMS_RETURN_IF_ERROR(CheckKeyState(*to.key, KeyUse::kCryptographic));
-  KMS_RETURN_IF_ERROR(
-      CheckSymmetricEncryption(*from.key, "ReEncrypt", request.source_encryption_algorithm));
-  KMS_RETURN_IF_ERROR(
-      CheckSymmetricEncryption(*to.key, "ReEncrypt", request.destination_encryption_algorithm));
+  KMS_RETURN_IF_ERROR(CheckEncryptionAlgorithm(*from.key, "ReEncrypt", source_algorithm));
+  KMS_RETURN_IF_ERROR(CheckEncryptionAlgorithm(*to.key, "ReEncrypt", destination_algorithm));
+  KMS_RETURN_IF_ERROR(CheckFits(*from.key, source_algorithm, 0, request.source_encryption_context));
   if (request.dry_run) return DryRunSucceeded();
   KMS_ASSIGN_OR_RETURN(SecretBytes plaintext,
-                       deps_.keys.Decrypt(blob_key, request.source_encryption_context));
-  KMS_ASSIGN_OR_RETURN(Bytes blob, deps_.keys.Encrypt(*to.key, plaintext.view(),
-                                                      request.destination_encryption_context));
-  const std::string& source_material = MaterialId(*from.key, blob_key.blob.key_version);
-  call.trace.key_material_id = source_material;
+                       DecryptSource(source, source_algorithm, request.ciphertext_blob,
+                                     request.source_encryption_context));
+  KMS_RETURN_IF_ERROR(CheckFits(*to.key, destination_algorithm, plaintext.size(),
+                                request.destination_encryption_context));
+  KMS_ASSIGN_OR_RETURN(Bytes blob, EncryptUnder(*to.key, destination_algorithm, plaintext.view(),
+                                                request.destination_encryption_context));
+  call.trace.key_material_id = source.MaterialId();
   call.trace.destination_key_material_id = to.key->current().material_id;
-  return ReEncryptResult{std::move(blob), from.key, to.key, source_material};
+  return ReEncryptResult{std::move(blob),     from.key,         to.key,
+                         source.MaterialId(), source_algorithm, destination_algorithm};
 }
 
 StatusOr<GenerateDataKeyResult> CryptoService::GenerateDataKey(
@@ -151,7 +217,7 @@ StatusOr<GenerateDataKeyResult> CryptoService::GenerateDataKey(
       deps_.access, call, key,
       {action, operation, request.encryption_context, request.grant_tokens, "SYMMETRIC_DEFAULT"}));
   KMS_RETURN_IF_ERROR(CheckKeyState(*key.key, KeyUse::kCryptographic));
-  KMS_RETURN_IF_ERROR(CheckSymmetricEncryption(*key.key, operation, std::nullopt));
+  KMS_RETURN_IF_ERROR(CheckEncryptionAlgorithm(*key.key, operation, "SYMMETRIC_DEFAULT"));
   if (request.dry_run) return DryRunSucceeded();
   SecretBytes data_key = crypto::RandomSecret(size);
   KMS_ASSIGN_OR_RETURN(Bytes blob,

@@ -1,5 +1,9 @@
 #include "kms/server/keys/service_support.h"
 
+#include <algorithm>
+
+#include "kms/server/keys/key_specs.h"
+
 namespace kms::keys {
 
 std::unexpected<Status> PageRequest::InvalidMarker() const {
@@ -42,17 +46,14 @@ Status CheckKeyUsage(const KeyRecord& key, std::string_view usage, std::string_v
                                            ".");
 }
 
-Status CheckSymmetricEncryption(const KeyRecord& key, std::string_view operation,
-                                const std::optional<std::string>& algorithm) {
+Status CheckEncryptionAlgorithm(const KeyRecord& key, std::string_view operation,
+                                std::string_view algorithm) {
   KMS_RETURN_IF_ERROR(CheckKeyUsage(key, "ENCRYPT_DECRYPT", operation));
-  if (key.key_spec != "SYMMETRIC_DEFAULT") {
-    return Error(Code::kInvalidKeyUsage, "Algorithm " + algorithm.value_or("SYMMETRIC_DEFAULT") +
-                                             " is incompatible with key spec " + key.key_spec +
-                                             ".");
-  }
-  if (!algorithm || *algorithm == "SYMMETRIC_DEFAULT") return OkStatus();
-  return Error(Code::kInvalidKeyUsage,
-               "Algorithm " + *algorithm + " is incompatible with key spec " + key.key_spec + ".");
+  const std::vector<std::string_view> allowed =
+      AlgorithmsOf(key.key_spec, key.key_usage).encryption;
+  if (std::find(allowed.begin(), allowed.end(), algorithm) != allowed.end()) return OkStatus();
+  return Error(Code::kInvalidKeyUsage, "Algorithm " + std::string(algorithm) +
+                                           " is incompatible with key spec " + key.key_spec + ".");
 }
 
 }  // namespace kms::keys

@@ -300,3 +300,97 @@ def test_records_name_the_algorithms_and_hold_no_message(kmsd, kms, keys):
         for forbidden in (secret, base64.b64encode(secret), base64.b64encode(mac)):
             assert forbidden.decode() not in text
         assert record["readOnly"] is True
+
+
+@pytest.mark.parametrize("spec,algorithm,most", [
+    ("RSA_2048", "RSAES_OAEP_SHA_1", 214), ("RSA_2048", "RSAES_OAEP_SHA_256", 190),
+    ("RSA_3072", "RSAES_OAEP_SHA_1", 342), ("RSA_3072", "RSAES_OAEP_SHA_256", 318),
+    ("RSA_4096", "RSAES_OAEP_SHA_1", 470), ("RSA_4096", "RSAES_OAEP_SHA_256", 446)])
+def test_rsa_keys_encrypt_up_to_awss_limits(kms, keys, spec, algorithm, most):
+    key = keys(spec, "ENCRYPT_DECRYPT")
+    plaintext = b"p" * most
+    out = kms.encrypt(KeyId=key["KeyId"], Plaintext=plaintext, EncryptionAlgorithm=algorithm)
+    assert out["EncryptionAlgorithm"] == algorithm and out["KeyId"] == key["Arn"]
+    assert len(out["CiphertextBlob"]) == int(spec[4:]) // 8  # the raw RSA output
+    back = kms.decrypt(CiphertextBlob=out["CiphertextBlob"], KeyId=key["KeyId"],
+                       EncryptionAlgorithm=algorithm)
+    assert back["Plaintext"] == plaintext and back["EncryptionAlgorithm"] == algorithm
+    assert client_error(kms.encrypt, KeyId=key["KeyId"], Plaintext=plaintext + b"!",
+                        EncryptionAlgorithm=algorithm) == (
+        "ValidationException",
+        "Algorithm %s and key spec %s cannot encrypt data larger than %d bytes." % (
+            algorithm, spec, most))
+
+
+def test_data_encrypted_elsewhere_with_the_public_key_decrypts(kms, keys, tmp_path):
+    key = keys("RSA_2048", "ENCRYPT_DECRYPT")
+    public_der = kms.get_public_key(KeyId=key["KeyId"])["PublicKey"]
+    public = serialization.load_der_public_key(public_der)
+    for algorithm, digest in (("RSAES_OAEP_SHA_1", hashes.SHA1()),
+                              ("RSAES_OAEP_SHA_256", hashes.SHA256())):
+        ciphertext = public.encrypt(b"made by cryptography", padding.OAEP(
+            mgf=padding.MGF1(digest), algorithm=digest, label=None))
+        assert kms.decrypt(CiphertextBlob=ciphertext, KeyId=key["Arn"],
+                           EncryptionAlgorithm=algorithm)["Plaintext"] == b"made by cryptography"
+    # openssl pkeyutl, as AWS's guide shows for client-side encryption.
+    (tmp_path / "public.der").write_bytes(public_der)
+    (tmp_path / "plain").write_bytes(b"made by openssl")
+    subprocess.run(["openssl", "pkeyutl", "-encrypt", "-pubin", "-keyform", "DER", "-inkey",
+                    str(tmp_path / "public.der"), "-in", str(tmp_path / "plain"), "-out",
+                    str(tmp_path / "cipher"), "-pkeyopt", "rsa_padding_mode:oaep",
+                    "-pkeyopt", "rsa_oaep_md:sha256", "-pkeyopt", "rsa_mgf1_md:sha256"],
+                   check=True)
+    assert kms.decrypt(CiphertextBlob=(tmp_path / "cipher").read_bytes(), KeyId=key["KeyId"],
+                       EncryptionAlgorithm="RSAES_OAEP_SHA_256")["Plaintext"] == b"made by openssl"
+    # The other algorithm does not decrypt it; nor does a tampered ciphertext.
+    ciphertext = kms.encrypt(KeyId=key["KeyId"], Plaintext=b"x",
+                             EncryptionAlgorithm="RSAES_OAEP_SHA_256")["CiphertextBlob"]
+    assert client_error(kms.decrypt, CiphertextBlob=ciphertext, KeyId=key["KeyId"],
+                        EncryptionAlgorithm="RSAES_OAEP_SHA_1") == ("InvalidCiphertextException", "")
+    tampered = bytes([ciphertext[0] ^ 1]) + ciphertext[1:]
+    assert client_error(kms.decrypt, CiphertextBlob=tampered, KeyId=key["KeyId"],
+                        EncryptionAlgorithm="RSAES_OAEP_SHA_256")[0] == "InvalidCiphertextException"
+
+
+def test_rsa_encryption_refuses_what_aws_refuses(kms, keys):
+    key = keys("RSA_2048", "ENCRYPT_DECRYPT")
+    assert client_error(kms.encrypt, KeyId=key["KeyId"], Plaintext=b"x") == (
+        "InvalidKeyUsageException", "Algorithm SYMMETRIC_DEFAULT is incompatible with key spec RSA_2048.")
+    assert client_error(kms.encrypt, KeyId=key["KeyId"], Plaintext=b"x",
+                        EncryptionAlgorithm="RSAES_OAEP_SHA_1",
+                        EncryptionContext={"k": "v"})[0] == "ValidationException"
+    assert client_error(kms.generate_data_key, KeyId=key["KeyId"], KeySpec="AES_256") == (
+        "InvalidKeyUsageException", "Algorithm SYMMETRIC_DEFAULT is incompatible with key spec RSA_2048.")
+    symmetric = kms.create_key()["KeyMetadata"]
+    assert client_error(kms.encrypt, KeyId=symmetric["KeyId"], Plaintext=b"x",
+                        EncryptionAlgorithm="RSAES_OAEP_SHA_1") == (
+        "InvalidKeyUsageException",
+        "Algorithm RSAES_OAEP_SHA_1 is incompatible with key spec SYMMETRIC_DEFAULT.")
+
+
+def test_re_encrypt_moves_data_between_rsa_and_symmetric_keys(kms, keys):
+    rsa = keys("RSA_2048", "ENCRYPT_DECRYPT")
+    other_rsa = keys("RSA_3072", "ENCRYPT_DECRYPT")
+    symmetric = kms.create_key()["KeyMetadata"]
+    blob = kms.encrypt(KeyId=rsa["KeyId"], Plaintext=b"moving",
+                       EncryptionAlgorithm="RSAES_OAEP_SHA_256")["CiphertextBlob"]
+    out = kms.re_encrypt(CiphertextBlob=blob, SourceKeyId=rsa["KeyId"],
+                         SourceEncryptionAlgorithm="RSAES_OAEP_SHA_256",
+                         DestinationKeyId=other_rsa["KeyId"],
+                         DestinationEncryptionAlgorithm="RSAES_OAEP_SHA_256")
+    assert out["SourceEncryptionAlgorithm"] == out["DestinationEncryptionAlgorithm"] == (
+        "RSAES_OAEP_SHA_256")
+    assert out["SourceKeyId"] == rsa["Arn"] and out["KeyId"] == other_rsa["Arn"]
+    to_symmetric = kms.re_encrypt(CiphertextBlob=out["CiphertextBlob"],
+                                  SourceKeyId=other_rsa["KeyId"],
+                                  SourceEncryptionAlgorithm="RSAES_OAEP_SHA_256",
+                                  DestinationKeyId=symmetric["KeyId"],
+                                  DestinationEncryptionContext={"k": "v"})
+    assert to_symmetric["DestinationEncryptionAlgorithm"] == "SYMMETRIC_DEFAULT"
+    assert kms.decrypt(CiphertextBlob=to_symmetric["CiphertextBlob"],
+                       EncryptionContext={"k": "v"})["Plaintext"] == b"moving"
+    back = kms.re_encrypt(CiphertextBlob=to_symmetric["CiphertextBlob"],
+                          SourceEncryptionContext={"k": "v"}, DestinationKeyId=rsa["KeyId"],
+                          DestinationEncryptionAlgorithm="RSAES_OAEP_SHA_1")
+    assert kms.decrypt(CiphertextBlob=back["CiphertextBlob"], KeyId=rsa["KeyId"],
+                       EncryptionAlgorithm="RSAES_OAEP_SHA_1")["Plaintext"] == b"moving"

@@ -343,13 +343,17 @@ TEST_F(GrantServiceTest, CreateGrant_RefusesAKeyThatCannotBeResolved) {
   EXPECT_THAT(Grant("alice", request),
               StatusIs(Code::kNotFound, "Key 'arn:aws:kms:us-east-1:111122223333:key/" + missing +
                                             "' does not exist"));
-  // Key ids and ARNs only.
+  // Key ids and ARNs only: an alias, by name or ARN, is AWS's InvalidArnException.
   const Key key = NewKey();
   CallContext alias_call = Context("alice");
   ASSERT_THAT(services_->aliases.CreateAlias(alias_call, {"alias/granted", key->key_id}), IsOk());
-  request.key_id = "alias/granted";
   request.operations = {"Decrypt"};
-  EXPECT_THAT(Grant("alice", request), StatusIs(Code::kNotFound, "Invalid keyId 'alias/granted'"));
+  for (const std::string alias :
+       {"alias/granted", "arn:aws:kms:us-east-1:111122223333:alias/granted"}) {
+    request.key_id = alias;
+    EXPECT_THAT(Grant("alice", request),
+                StatusIs(Code::kInvalidArn, "Key Aliases are not supported for this operation."));
+  }
 }
 
 TEST_F(GrantServiceTest, CreateGrant_RefusesOperationsASymmetricKeyCannotHave) {

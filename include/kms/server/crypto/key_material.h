@@ -34,6 +34,18 @@ StatusOr<Bytes> Sign(const SecretBytes& private_key, std::string_view signing_al
 StatusOr<bool> Verify(const SecretBytes& private_key, std::string_view signing_algorithm,
                       ByteView message, bool is_digest, ByteView signature);
 
+// The most plaintext RSAES_OAEP_SHA_1 / _256 encrypts under an RSA key of
+// `key_spec`: the modulus' bytes less twice the digest and 2 (RSA_2048 with
+// SHA-1: 214).
+size_t RsaOaepMaxPlaintext(std::string_view key_spec, std::string_view encryption_algorithm);
+// RSAES-OAEP with MGF1 over the same hash and no label, as KMS does; the
+// ciphertext is the raw RSA output.
+StatusOr<Bytes> RsaOaepEncrypt(const SecretBytes& private_key,
+                               std::string_view encryption_algorithm, ByteView plaintext);
+// kInvalidCiphertext (no message) when the ciphertext does not decrypt.
+StatusOr<SecretBytes> RsaOaepDecrypt(const SecretBytes& private_key,
+                                     std::string_view encryption_algorithm, ByteView ciphertext);
+
 // HMAC of `message` with `key` for HMAC_SHA_224/256/384/512.
 StatusOr<Bytes> Mac(std::string_view mac_algorithm, const SecretBytes& key, ByteView message);
 

@@ -21,8 +21,9 @@ struct EncryptRequest {
 };
 
 struct EncryptResult {
-  Bytes ciphertext_blob;
+  Bytes ciphertext_blob;  // raw RSA output for an RSA key
   Key key;
+  std::string encryption_algorithm;
 };
 
 struct DecryptRequest {
@@ -38,6 +39,7 @@ struct DecryptResult {
   SecretBytes plaintext;
   Key key;
   std::string key_material_id;
+  std::string encryption_algorithm;
 };
 
 struct ReEncryptRequest {
@@ -57,6 +59,8 @@ struct ReEncryptResult {
   Key source_key;
   Key destination_key;
   std::string source_key_material_id;
+  std::string source_encryption_algorithm;
+  std::string destination_encryption_algorithm;
 };
 
 struct GenerateDataKeyRequest {
@@ -80,6 +84,13 @@ struct GenerateRandomRequest {
   std::optional<std::string> custom_key_store_id;
 };
 
+// RSA ENCRYPT_DECRYPT keys encrypt with RSAES_OAEP_SHA_1 or _256 (the
+// ciphertext is the raw RSA output, which names no key: Decrypt and ReEncrypt
+// need the KeyId / SourceKeyId and the algorithm for it), take no encryption
+// context (ValidationException) and at most RsaOaepMaxPlaintext bytes
+// (ValidationException "Algorithm RSAES_OAEP_SHA_1 and key spec RSA_2048
+// cannot encrypt data larger than 214 bytes.").
+//
 // The ciphertext's key is named in the trace first, before authorization, so
 // a refused Decrypt is recorded against the key it tried. Each successful
 // call notes the backing key it used (CallTrace::key_material_id; ReEncrypt
@@ -91,7 +102,7 @@ class CryptoService {
 
   // Errors: the key's resolution (any KeyId form); AccessDenied (key
   // policy, IAM, or a grant for Encrypt whose constraints hold); the key
-  // state's; InvalidKeyUsage for an asymmetric algorithm; DryRun.
+  // state's; InvalidKeyUsage for an algorithm the key cannot use; DryRun.
   StatusOr<EncryptResult> Encrypt(CallContext& call, const EncryptRequest& request);
   // AccessDenied "The ciphertext refers to a customer master key that does
   // not exist, ..." for a blob of an unknown key or another region;
@@ -112,6 +123,27 @@ class CryptoService {
   StatusOr<SecretBytes> GenerateRandom(CallContext& call, const GenerateRandomRequest& request);
 
  private:
+  // Where a ciphertext to decrypt comes from: a symmetric key's blob, or an
+  // RSA key named by the request.
+  struct Source {
+    ResolvedKey key;
+    std::optional<KeyService::BlobKey> blob_key;  // symmetric ciphertexts only
+    // The backing key the ciphertext was made with.
+    const std::string& MaterialId() const;
+  };
+  StatusOr<Source> IdentifySource(CallContext& call, ByteView ciphertext,
+                                  const std::optional<std::string>& key_id,
+                                  const std::string& algorithm);
+  StatusOr<SecretBytes> DecryptSource(const Source& source, const std::string& algorithm,
+                                      ByteView ciphertext, const EncryptionContext& context);
+  StatusOr<SecretBytes> DecryptWithKeyPair(const KeyRecord& key, const std::string& algorithm,
+                                           ByteView ciphertext);
+  // Under a symmetric key (a blob bound to `context`) or an RSA key (OAEP).
+  StatusOr<Bytes> EncryptUnder(const KeyRecord& key, const std::string& algorithm,
+                               ByteView plaintext, const EncryptionContext& context);
+  // For an RSA key: no encryption context, and a plaintext it can encrypt.
+  static Status CheckFits(const KeyRecord& key, const std::string& algorithm, size_t plaintext_size,
+                          const EncryptionContext& context);
   // The key a ciphertext names, noted in the trace.
   StatusOr<KeyService::BlobKey> IdentifyCiphertext(CallContext& call, ByteView ciphertext);
   // The blob's key, or IncorrectKeyException when `key_id` names another.

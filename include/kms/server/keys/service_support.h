@@ -76,13 +76,11 @@ std::unexpected<Status> DryRunSucceeded();
 // Encrypt." unless the key's usage is `usage`.
 Status CheckKeyUsage(const KeyRecord& key, std::string_view usage, std::string_view operation);
 
-// kInvalidKeyUsage unless the key is a symmetric encryption key and
-// `algorithm` (when given) is SYMMETRIC_DEFAULT: the usage's text above, or
-// "Algorithm RSAES_OAEP_SHA_1 is incompatible with key spec SYMMETRIC_DEFAULT."
-// (RSA encryption keys: kmsd does not encrypt with them yet, and answers as
-// AWS does for an algorithm the key cannot use.)
-Status CheckSymmetricEncryption(const KeyRecord& key, std::string_view operation,
-                                const std::optional<std::string>& algorithm);
+// kInvalidKeyUsage unless the key is an ENCRYPT_DECRYPT key that can use
+// `algorithm`: the usage's text above, or "Algorithm SYMMETRIC_DEFAULT is
+// incompatible with key spec RSA_2048.".
+Status CheckEncryptionAlgorithm(const KeyRecord& key, std::string_view operation,
+                                std::string_view algorithm);
 
 }  // namespace kms::keys
 
