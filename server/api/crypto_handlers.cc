@@ -7,6 +7,9 @@ namespace kms::api {
 namespace {
 
 constexpr std::array<std::string_view, 2> kDataKeySpecs = {"AES_256", "AES_128"};
+constexpr std::array<std::string_view, 8> kDataKeyPairSpecs = {
+    "RSA_2048",      "RSA_3072",      "RSA_4096",        "ECC_NIST_P256",
+    "ECC_NIST_P384", "ECC_NIST_P521", "ECC_SECG_P256K1", "SM2"};
 constexpr BlobRule kCiphertextRule{.required = true, .min_length = 1, .max_length = 6144};
 
 EncryptionContext ReadContext(RequestReader& in, const char* member) {
@@ -37,7 +40,43 @@ StatusOr<std::string> GenerateDataKeyCodec(Call& call, const rapidjson::Value& b
   return out.Take();
 }
 
+StatusOr<std::string> GenerateDataKeyPairCodec(Call& call, const rapidjson::Value& body,
+                                               bool with_plaintext) {
+  RequestReader in(body);
+  keys::GenerateDataKeyPairRequest request;
+  request.encryption_context = ReadContext(in, "EncryptionContext");
+  std::optional<std::string> key_id = in.String("KeyId", kKeyIdRule);
+  std::optional<std::string> key_pair_spec =
+      in.String("KeyPairSpec", StringRule{.required = true, .enum_values = kDataKeyPairSpecs});
+  request.grant_tokens = ReadGrantTokens(in);
+  request.dry_run = in.Bool("DryRun").value_or(false);
+  KMS_RETURN_IF_ERROR(in.Finish());
+  request.key_id = *key_id;
+  request.key_pair_spec = *key_pair_spec;
+  KMS_ASSIGN_OR_RETURN(
+      keys::GenerateDataKeyPairResult result,
+      call.operations().crypto.GenerateDataKeyPair(call.context, request, with_plaintext));
+  JsonOut out;
+  out.StartObject().Blob("PrivateKeyCiphertextBlob", result.private_key_ciphertext_blob);
+  if (with_plaintext) out.Blob("PrivateKeyPlaintext", result.private_key_plaintext.view());
+  out.Blob("PublicKey", result.public_key)
+      .Field("KeyId", result.key->Arn())
+      .Field("KeyPairSpec", request.key_pair_spec)
+      .Field("KeyMaterialId", result.key->current().material_id)
+      .EndObject();
+  return out.Take();
+}
+
 }  // namespace
+
+StatusOr<std::string> GenerateDataKeyPair(Call& call, const rapidjson::Value& body) {
+  return GenerateDataKeyPairCodec(call, body, true);
+}
+
+StatusOr<std::string> GenerateDataKeyPairWithoutPlaintext(Call& call,
+                                                          const rapidjson::Value& body) {
+  return GenerateDataKeyPairCodec(call, body, false);
+}
 
 StatusOr<std::string> GenerateDataKey(Call& call, const rapidjson::Value& body) {
   return GenerateDataKeyCodec(call, body, true);

@@ -47,10 +47,13 @@ KMS_OPERATION(ReEncrypt);
 KMS_OPERATION(GenerateDataKey);
 KMS_OPERATION(GenerateDataKeyWithoutPlaintext);
 KMS_OPERATION(GenerateRandom);
+KMS_OPERATION(GenerateDataKeyPair);
+KMS_OPERATION(GenerateDataKeyPairWithoutPlaintext);
 // signing_handlers.cc
 KMS_OPERATION(Sign);
 KMS_OPERATION(Verify);
 KMS_OPERATION(GetPublicKey);
+KMS_OPERATION(DeriveSharedSecret);
 KMS_OPERATION(GenerateMac);
 KMS_OPERATION(VerifyMac);
 // grant_handlers.cc

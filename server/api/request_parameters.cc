@@ -52,6 +52,7 @@ constexpr Member kRetiring{"RetiringPrincipal", Kind::kString, 256};
 constexpr Member kMessageType{"MessageType", Kind::kString, 64};
 constexpr Member kSigningAlgorithm{"SigningAlgorithm", Kind::kString, 64};
 constexpr Member kMacAlgorithm{"MacAlgorithm", Kind::kString, 64};
+constexpr Member kKeyPairSpec{"KeyPairSpec", Kind::kString, 64};
 
 // Per operation, in the order CloudTrail writes them. An empty list records
 // null (GenerateRandom, RetireGrant).
@@ -103,6 +104,9 @@ const std::unordered_map<std::string_view, std::vector<Member>>& RecordedMembers
       {"Sign", {kKeyId, kMessageType, kSigningAlgorithm}},
       {"Verify", {kKeyId, kMessageType, kSigningAlgorithm}},
       {"GetPublicKey", {kKeyId}},
+      {"DeriveSharedSecret", {kKeyId, {"KeyAgreementAlgorithm", Kind::kString, 64}}},
+      {"GenerateDataKeyPair", {kKeyId, kKeyPairSpec, kContext}},
+      {"GenerateDataKeyPairWithoutPlaintext", {kKeyId, kKeyPairSpec, kContext}},
       {"GenerateMac", {kKeyId, kMacAlgorithm}},
       {"VerifyMac", {kKeyId, kMacAlgorithm}},
       {"CreateGrant",

@@ -1,4 +1,4 @@
-// Codecs of Sign, Verify, GetPublicKey, GenerateMac and VerifyMac
+// Codecs of Sign, Verify, GetPublicKey, DeriveSharedSecret, GenerateMac and VerifyMac
 // (keys::SigningService).
 #include "handler_util.h"
 #include "handlers.h"
@@ -21,6 +21,7 @@ constexpr std::array<std::string_view, 4> kMacAlgorithms = {"HMAC_SHA_384", "HMA
                                                             "HMAC_SHA_224", "HMAC_SHA_512"};
 constexpr BlobRule kMessageRule{
     .required = true, .min_length = 1, .max_length = 4096, .sensitive = true};
+constexpr std::array<std::string_view, 1> kKeyAgreementAlgorithms = {"ECDH"};
 constexpr BlobRule kSignatureRule{.required = true, .min_length = 1, .max_length = 6144};
 
 // The members Sign and Verify share; `in.Finish()` is the caller's.
@@ -108,6 +109,33 @@ StatusOr<std::string> GetPublicKey(Call& call, const rapidjson::Value& body) {
       .Field("KeyUsage", key.key_usage);
   WriteKeyAlgorithms(out, key, false);
   out.EndObject();
+  return out.Take();
+}
+
+StatusOr<std::string> DeriveSharedSecret(Call& call, const rapidjson::Value& body) {
+  RequestReader in(body);
+  keys::DeriveSharedSecretRequest request;
+  std::optional<std::string> key_id = in.String("KeyId", kKeyIdRule);
+  std::optional<std::string> algorithm =
+      in.String("KeyAgreementAlgorithm",
+                StringRule{.required = true, .enum_values = kKeyAgreementAlgorithms});
+  std::optional<Bytes> public_key =
+      in.Blob("PublicKey", BlobRule{.required = true, .min_length = 1, .max_length = 8192});
+  request.grant_tokens = ReadGrantTokens(in);
+  request.dry_run = in.Bool("DryRun").value_or(false);
+  KMS_RETURN_IF_ERROR(in.Finish());
+  request.key_id = *key_id;
+  request.key_agreement_algorithm = *algorithm;
+  request.public_key = std::move(*public_key);
+  KMS_ASSIGN_OR_RETURN(keys::SharedSecretResult result,
+                       call.operations().signing.DeriveSharedSecret(call.context, request));
+  JsonOut out;
+  out.StartObject()
+      .Field("KeyId", result.key->Arn())
+      .Blob("SharedSecret", result.shared_secret.view())
+      .Field("KeyAgreementAlgorithm", request.key_agreement_algorithm)
+      .Field("KeyOrigin", result.key->origin)
+      .EndObject();
   return out.Take();
 }
 

@@ -222,6 +222,26 @@ StatusOr<SecretBytes> RsaOaepDecrypt(const SecretBytes& private_key,
   return plaintext;
 }
 
+StatusOr<SecretBytes> EcdhSharedSecret(const SecretBytes& private_key, ByteView peer_public_key) {
+  KMS_ASSIGN_OR_RETURN(Pkey key, ParsePrivateKey(private_key));
+  const unsigned char* in = peer_public_key.data();
+  Pkey peer(d2i_PUBKEY(nullptr, &in, static_cast<long>(peer_public_key.size())));
+  PkeyCtx ctx(peer ? EVP_PKEY_CTX_new_from_pkey(nullptr, key.get(), nullptr) : nullptr);
+  size_t size = 0;
+  // A key of another type or curve fails at set_peer.
+  if (!ctx || in != peer_public_key.data() + peer_public_key.size() ||
+      EVP_PKEY_derive_init(ctx.get()) != 1 ||
+      EVP_PKEY_derive_set_peer(ctx.get(), peer.get()) != 1 ||
+      EVP_PKEY_derive(ctx.get(), nullptr, &size) != 1) {
+    ERR_clear_error();
+    return Error(Code::kValidation);
+  }
+  SecretBytes secret(size);
+  if (EVP_PKEY_derive(ctx.get(), secret.data(), &size) != 1) return OpenSslError("ECDH");
+  secret.Resize(size);
+  return secret;
+}
+
 StatusOr<Bytes> Mac(std::string_view mac_algorithm, const SecretBytes& key, ByteView message) {
   const char* digest_name = DigestName(mac_algorithm);
   if (digest_name == nullptr)

@@ -2,6 +2,7 @@
 
 #include "kms/crypto.h"
 #include "kms/server/crypto/key_material.h"
+#include "kms/server/keys/key_specs.h"
 
 namespace kms::keys {
 namespace {
@@ -225,6 +226,36 @@ StatusOr<GenerateDataKeyResult> CryptoService::GenerateDataKey(
   call.trace.key_material_id = key.key->current().material_id;
   if (!with_plaintext) data_key = SecretBytes();
   return GenerateDataKeyResult{std::move(blob), std::move(data_key), key.key};
+}
+
+StatusOr<GenerateDataKeyPairResult> CryptoService::GenerateDataKeyPair(
+    CallContext& call, const GenerateDataKeyPairRequest& request, bool with_plaintext) {
+  KMS_ASSIGN_OR_RETURN(ResolvedKey key,
+                       ResolveKey(deps_.keys, call, request.key_id, KeyIdForms::kAny));
+  const std::string_view operation =
+      with_plaintext ? "GenerateDataKeyPair" : "GenerateDataKeyPairWithoutPlaintext";
+  policy::ConditionValues pair_spec;
+  pair_spec.Set("kms:DataKeyPairSpec", request.key_pair_spec);
+  KMS_RETURN_IF_ERROR(
+      AuthorizeCrypto(deps_.access, call, key,
+                      {"kms:" + std::string(operation), operation, request.encryption_context,
+                       request.grant_tokens, "SYMMETRIC_DEFAULT"},
+                      std::move(pair_spec)));
+  KMS_RETURN_IF_ERROR(CheckKeyState(*key.key, KeyUse::kCryptographic));
+  KMS_RETURN_IF_ERROR(CheckEncryptionAlgorithm(*key.key, operation, "SYMMETRIC_DEFAULT"));
+  if (!IsAsymmetric(request.key_pair_spec)) {
+    return Error(Code::kUnsupportedOperation,
+                 "KeyPairSpec " + request.key_pair_spec + " is not supported by kmsd.");
+  }
+  if (request.dry_run) return DryRunSucceeded();
+  KMS_ASSIGN_OR_RETURN(SecretBytes private_key, crypto::NewKeyMaterial(request.key_pair_spec));
+  KMS_ASSIGN_OR_RETURN(Bytes public_key, crypto::PublicKeyOf(private_key));
+  KMS_ASSIGN_OR_RETURN(
+      Bytes blob, deps_.keys.Encrypt(*key.key, private_key.view(), request.encryption_context));
+  call.trace.key_material_id = key.key->current().material_id;
+  if (!with_plaintext) private_key = SecretBytes();
+  return GenerateDataKeyPairResult{std::move(blob), std::move(private_key), std::move(public_key),
+                                   key.key};
 }
 
 StatusOr<SecretBytes> CryptoService::GenerateRandom(CallContext& call,

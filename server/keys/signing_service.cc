@@ -91,6 +91,24 @@ StatusOr<PublicKeyResult> SigningService::GetPublicKey(CallContext& call,
   return PublicKeyResult{std::move(public_key), key.key};
 }
 
+StatusOr<SharedSecretResult> SigningService::DeriveSharedSecret(
+    CallContext& call, const DeriveSharedSecretRequest& request) {
+  KMS_ASSIGN_OR_RETURN(ResolvedKey key,
+                       ResolveKey(deps_.keys, call, request.key_id, KeyIdForms::kAny));
+  policy::ConditionValues conditions;
+  conditions.Set("kms:KeyAgreementAlgorithm", request.key_agreement_algorithm);
+  KMS_RETURN_IF_ERROR(Authorize(deps_.access, call, key, "DeriveSharedSecret", request.grant_tokens,
+                                std::move(conditions)));
+  KMS_RETURN_IF_ERROR(CheckKeyState(*key.key, KeyUse::kCryptographic));
+  KMS_RETURN_IF_ERROR(CheckKeyUsage(*key.key, "KEY_AGREEMENT", "DeriveSharedSecret"));
+  KMS_ASSIGN_OR_RETURN(auto private_key, deps_.keys.CurrentMaterial(*key.key));
+  KMS_ASSIGN_OR_RETURN(SecretBytes secret,
+                       crypto::EcdhSharedSecret(*private_key, request.public_key));
+  if (request.dry_run) return DryRunSucceeded();
+  call.trace.key_material_id = key.key->current().material_id;
+  return SharedSecretResult{std::move(secret), key.key};
+}
+
 StatusOr<std::pair<ResolvedKey, std::shared_ptr<const SecretBytes>>> SigningService::PrepareMac(
     CallContext& call, const MacRequest& request, std::string_view operation) {
   KMS_ASSIGN_OR_RETURN(ResolvedKey key,

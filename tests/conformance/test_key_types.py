@@ -394,3 +394,97 @@ def test_re_encrypt_moves_data_between_rsa_and_symmetric_keys(kms, keys):
                           DestinationEncryptionAlgorithm="RSAES_OAEP_SHA_1")
     assert kms.decrypt(CiphertextBlob=back["CiphertextBlob"], KeyId=rsa["KeyId"],
                        EncryptionAlgorithm="RSAES_OAEP_SHA_1")["Plaintext"] == b"moving"
+
+
+@pytest.mark.parametrize("pair_spec", ["RSA_2048", "ECC_NIST_P256", "ECC_SECG_P256K1"])
+def test_data_key_pairs_sign_and_their_private_key_decrypts_with_the_context(kms, pair_spec):
+    key = kms.create_key()["KeyMetadata"]
+    context = {"purpose": "offline-signing"}
+    pair = kms.generate_data_key_pair(KeyId=key["KeyId"], KeyPairSpec=pair_spec,
+                                      EncryptionContext=context)
+    assert pair["KeyId"] == key["Arn"] and pair["KeyPairSpec"] == pair_spec
+    private = serialization.load_der_private_key(pair["PrivateKeyPlaintext"], password=None)
+    assert private.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo) == pair["PublicKey"]
+    public = serialization.load_der_public_key(pair["PublicKey"])
+    if pair_spec.startswith("RSA"):
+        signature = private.sign(MESSAGE, padding.PKCS1v15(), hashes.SHA256())
+        public.verify(signature, MESSAGE, padding.PKCS1v15(), hashes.SHA256())
+    else:
+        public.verify(private.sign(MESSAGE, ec.ECDSA(hashes.SHA256())), MESSAGE, ec.ECDSA(hashes.SHA256()))
+    assert kms.decrypt(CiphertextBlob=pair["PrivateKeyCiphertextBlob"],
+                       EncryptionContext=context)["Plaintext"] == pair["PrivateKeyPlaintext"]
+    assert client_error(kms.decrypt, CiphertextBlob=pair["PrivateKeyCiphertextBlob"])[0] == (
+        "InvalidCiphertextException")
+    bare = kms.generate_data_key_pair_without_plaintext(KeyId=key["KeyId"], KeyPairSpec=pair_spec)
+    assert "PrivateKeyPlaintext" not in bare and bare["KeyPairSpec"] == pair_spec
+    private = serialization.load_der_private_key(
+        kms.decrypt(CiphertextBlob=bare["PrivateKeyCiphertextBlob"])["Plaintext"], password=None)
+    assert private.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo) == bare["PublicKey"]
+
+
+def test_data_key_pairs_refuse_what_aws_refuses(kmsd, kms, keys):
+    rsa = keys("RSA_2048", "ENCRYPT_DECRYPT")
+    assert client_error(kms.generate_data_key_pair, KeyId=rsa["KeyId"], KeyPairSpec="RSA_2048") == (
+        "InvalidKeyUsageException", "Algorithm SYMMETRIC_DEFAULT is incompatible with key spec RSA_2048.")
+    key = kms.create_key()["KeyMetadata"]
+    for operation in ("GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext"):
+        resp = kmsd.raw(operation, {"KeyId": key["KeyId"], "KeyPairSpec": "ECC_NIST_P384",
+                                    "DryRun": True})
+        assert resp.error_type == "DryRunOperationException"
+        assert resp.message == "The request would have succeeded, but the DryRun option is set."
+    bob_arn = "arn:aws:iam::%s:user/bob" % ACCOUNT
+    policy = {"Version": "2012-10-17", "Statement": [
+        {"Sid": "Admin", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::%s:root" % ACCOUNT},
+         "Action": "kms:*", "Resource": "*"},
+        {"Sid": "BobEccPairs", "Effect": "Allow", "Principal": {"AWS": bob_arn},
+         "Action": "kms:GenerateDataKeyPair", "Resource": "*",
+         "Condition": {"StringEquals": {"kms:DataKeyPairSpec": "ECC_NIST_P256",
+                                        "kms:EncryptionAlgorithm": "SYMMETRIC_DEFAULT"}}}]}
+    restricted = kms.create_key(Policy=json.dumps(policy))["KeyMetadata"]
+    bob = kmsd.client("bob")
+    bob.generate_data_key_pair(KeyId=restricted["Arn"], KeyPairSpec="ECC_NIST_P256")
+    assert client_error(bob.generate_data_key_pair, KeyId=restricted["Arn"],
+                        KeyPairSpec="RSA_2048")[0] == "AccessDeniedException"
+
+
+def test_derive_shared_secret_matches_ecdh_computed_locally(kmsd, kms, keys):
+    # Debian's botocore predates DeriveSharedSecret: these calls go on the wire.
+    key = keys("ECC_NIST_P256", "KEY_AGREEMENT")
+    kms_public = serialization.load_der_public_key(kms.get_public_key(KeyId=key["KeyId"])["PublicKey"])
+    local = ec.generate_private_key(ec.SECP256R1())
+    local_public = local.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    resp = kmsd.raw("DeriveSharedSecret", {"KeyId": key["KeyId"], "KeyAgreementAlgorithm": "ECDH",
+                                           "PublicKey": base64.b64encode(local_public).decode()})
+    assert resp.status == 200, resp.body
+    out = resp.json()
+    assert base64.b64decode(out["SharedSecret"]) == local.exchange(ec.ECDH(), kms_public)
+    assert out["KeyAgreementAlgorithm"] == "ECDH" and out["KeyOrigin"] == "AWS_KMS"
+    assert out["KeyId"] == key["Arn"]
+
+    def derive(key_id, public_key, algorithm="ECDH"):
+        return kmsd.raw("DeriveSharedSecret", {"KeyId": key_id, "KeyAgreementAlgorithm": algorithm,
+                                               "PublicKey": base64.b64encode(public_key).decode()})
+    bad = derive(key["KeyId"], b"not a public key")
+    assert (bad.error_type, bad.message) == ("ValidationException", None)  # no message, as AWS
+    other_curve = ec.generate_private_key(ec.SECP384R1()).public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    assert derive(key["KeyId"], other_curve).error_type == "ValidationException"
+    signing = keys("ECC_NIST_P256", "SIGN_VERIFY")
+    wrong = derive(signing["KeyId"], local_public)
+    assert (wrong.error_type, wrong.message) == (
+        "InvalidKeyUsageException",
+        "%s key usage is SIGN_VERIFY which is not valid for DeriveSharedSecret." % signing["Arn"])
+    invalid = derive(key["KeyId"], local_public, "INVALID")
+    assert invalid.message == (
+        "1 validation error detected: Value 'INVALID' at 'keyAgreementAlgorithm' failed to satisfy "
+        "constraint: Member must satisfy enum value set: [ECDH]")
+    # The record names the key and the algorithm, never the secret.
+    trail = kmsd.client(service="cloudtrail")
+    event = trail.lookup_events(LookupAttributes=[
+        {"AttributeKey": "EventName", "AttributeValue": "DeriveSharedSecret"}])["Events"][-1]
+    record = json.loads(event["CloudTrailEvent"])
+    assert out["SharedSecret"] not in event["CloudTrailEvent"]
+    assert record["requestParameters"]["keyAgreementAlgorithm"] == "ECDH"

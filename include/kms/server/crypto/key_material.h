@@ -46,6 +46,12 @@ StatusOr<Bytes> RsaOaepEncrypt(const SecretBytes& private_key,
 StatusOr<SecretBytes> RsaOaepDecrypt(const SecretBytes& private_key,
                                      std::string_view encryption_algorithm, ByteView ciphertext);
 
+// The ECDH shared secret of an EC private key and a peer's public key (DER
+// SubjectPublicKeyInfo): the x coordinate of the shared point, as KMS's
+// DeriveSharedSecret returns it. kValidation (no message) when the peer's key
+// does not parse or is not on the private key's curve.
+StatusOr<SecretBytes> EcdhSharedSecret(const SecretBytes& private_key, ByteView peer_public_key);
+
 // HMAC of `message` with `key` for HMAC_SHA_224/256/384/512.
 StatusOr<Bytes> Mac(std::string_view mac_algorithm, const SecretBytes& key, ByteView message);
 

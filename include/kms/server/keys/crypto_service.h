@@ -79,6 +79,21 @@ struct GenerateDataKeyResult {
   Key key;
 };
 
+struct GenerateDataKeyPairRequest {
+  std::string key_id;
+  std::string key_pair_spec;  // RSA_* or ECC_* (the model's DataKeyPairSpec)
+  EncryptionContext encryption_context;
+  std::vector<std::string> grant_tokens;
+  bool dry_run = false;
+};
+
+struct GenerateDataKeyPairResult {
+  Bytes private_key_ciphertext_blob;  // the PKCS#8 private key, encrypted under the key
+  SecretBytes private_key_plaintext;  // PKCS#8 DER; empty WithoutPlaintext
+  Bytes public_key;                   // DER SubjectPublicKeyInfo
+  Key key;
+};
+
 struct GenerateRandomRequest {
   std::optional<int64_t> number_of_bytes;
   std::optional<std::string> custom_key_store_id;
@@ -118,6 +133,12 @@ class CryptoService {
   StatusOr<GenerateDataKeyResult> GenerateDataKey(CallContext& call,
                                                   const GenerateDataKeyRequest& request,
                                                   bool with_plaintext);
+  // A new key pair, its private key encrypted under a symmetric key with the
+  // encryption context, as GenerateDataKey does (policies see
+  // kms:DataKeyPairSpec). UnsupportedOperationException for SM2.
+  StatusOr<GenerateDataKeyPairResult> GenerateDataKeyPair(CallContext& call,
+                                                          const GenerateDataKeyPairRequest& request,
+                                                          bool with_plaintext);
   // ValidationException without NumberOfBytes; UnsupportedOperation for a
   // custom key store; AccessDenied unless an IAM policy allows it.
   StatusOr<SecretBytes> GenerateRandom(CallContext& call, const GenerateRandomRequest& request);

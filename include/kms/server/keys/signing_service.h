@@ -1,5 +1,6 @@
-// Sign, Verify and GetPublicKey (RSA and elliptic-curve keys), GenerateMac and
-// VerifyMac (HMAC keys). Messages stay in SecretBytes. Thread-safe.
+// Sign, Verify and GetPublicKey (RSA and elliptic-curve keys),
+// DeriveSharedSecret (KEY_AGREEMENT keys), GenerateMac and VerifyMac (HMAC
+// keys). Messages stay in SecretBytes. Thread-safe.
 #ifndef KMS_SERVER_KEYS_SIGNING_SERVICE_H_
 #define KMS_SERVER_KEYS_SIGNING_SERVICE_H_
 
@@ -49,6 +50,19 @@ struct PublicKeyRequest {
   std::vector<std::string> grant_tokens;
 };
 
+struct DeriveSharedSecretRequest {
+  std::string key_id;
+  std::string key_agreement_algorithm = "ECDH";
+  Bytes public_key;  // the peer's, DER SubjectPublicKeyInfo
+  std::vector<std::string> grant_tokens;
+  bool dry_run = false;
+};
+
+struct SharedSecretResult {
+  SecretBytes shared_secret;
+  Key key;
+};
+
 struct PublicKeyResult {
   Bytes public_key;  // DER SubjectPublicKeyInfo
   Key key;
@@ -71,6 +85,10 @@ class SigningService {
   StatusOr<SignResult> Verify(CallContext& call, const VerifyRequest& request);
   // UnsupportedOperationException for a key with no public key (symmetric, HMAC).
   StatusOr<PublicKeyResult> GetPublicKey(CallContext& call, const PublicKeyRequest& request);
+  // ECDH with the key's private key; ValidationException (no message) for a
+  // public key that does not parse or is on another curve.
+  StatusOr<SharedSecretResult> DeriveSharedSecret(CallContext& call,
+                                                  const DeriveSharedSecretRequest& request);
   StatusOr<MacResult> GenerateMac(CallContext& call, const MacRequest& request);
   // KMSInvalidMacException (no message) when the MAC does not match.
   StatusOr<MacResult> VerifyMac(CallContext& call, const MacRequest& request);
