@@ -264,7 +264,13 @@ def test_policies_see_the_signing_and_mac_algorithms(kmsd, kms):
                                         "kms:MessageType": "RAW"}}},
         {"Sid": "BobMac512", "Effect": "Allow", "Principal": {"AWS": bob_arn},
          "Action": "kms:GenerateMac", "Resource": "*",
-         "Condition": {"StringEquals": {"kms:MacAlgorithm": "HMAC_SHA_512"}}}]}
+         "Condition": {"StringEquals": {"kms:MacAlgorithm": "HMAC_SHA_512"}}},
+        {"Sid": "BobEcdh", "Effect": "Allow", "Principal": {"AWS": bob_arn},
+         "Action": "kms:DeriveSharedSecret", "Resource": "*",
+         "Condition": {"StringEquals": {"kms:KeyAgreementAlgorithm": "ECDH"}}},
+        {"Sid": "BobDataKeysSymmetricOnly", "Effect": "Allow", "Principal": {"AWS": bob_arn},
+         "Action": ["kms:GenerateDataKey", "kms:Encrypt"], "Resource": "*",
+         "Condition": {"StringEquals": {"kms:EncryptionAlgorithm": "SYMMETRIC_DEFAULT"}}}]}
     rsa = kms.create_key(KeySpec="RSA_2048", KeyUsage="SIGN_VERIFY",
                          Policy=json.dumps(policy))["KeyMetadata"]
     hmac = kms.create_key(KeySpec="HMAC_512", KeyUsage="GENERATE_VERIFY_MAC",
@@ -277,6 +283,20 @@ def test_policies_see_the_signing_and_mac_algorithms(kmsd, kms):
     assert client_error(bob.sign, KeyId=rsa["Arn"], Message=digest, MessageType="DIGEST",
                         SigningAlgorithm="RSASSA_PSS_SHA_256")[0] == "AccessDeniedException"
     bob.generate_mac(KeyId=hmac["Arn"], Message=MESSAGE, MacAlgorithm="HMAC_SHA_512")
+    # A public pattern: data keys only with SYMMETRIC_DEFAULT, which
+    # GenerateDataKey carries as its kms:EncryptionAlgorithm.
+    symmetric = kms.create_key(Policy=json.dumps(policy))["KeyMetadata"]
+    bob.generate_data_key(KeyId=symmetric["Arn"], KeySpec="AES_256")
+    bob.encrypt(KeyId=symmetric["Arn"], Plaintext=b"x")
+    agreement = kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="KEY_AGREEMENT",
+                               Policy=json.dumps(policy))["KeyMetadata"]
+    peer = ec.generate_private_key(ec.SECP256R1()).public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    resp = kmsd.raw("DeriveSharedSecret", {"KeyId": agreement["Arn"], "KeyAgreementAlgorithm": "ECDH",
+                                           "PublicKey": base64.b64encode(peer).decode()}, who="bob")
+    assert resp.status == 200, resp.body
+    assert client_error(bob.sign, KeyId=agreement["Arn"], Message=MESSAGE,
+                        SigningAlgorithm="ECDSA_SHA_256")[0] == "AccessDeniedException"
 
 
 def test_records_name_the_algorithms_and_hold_no_message(kmsd, kms, keys):

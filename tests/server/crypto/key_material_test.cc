@@ -1,0 +1,91 @@
+#include "kms/server/crypto/key_material.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "kms/bytes.h"
+#include "kms/encoding.h"
+#include "testing/status_matchers.h"
+
+namespace kms::crypto {
+namespace {
+
+const Bytes kMessage = {'h', 'e', 'l', 'l', 'o'};
+
+Bytes ToBytes(std::string_view text) { return Bytes(text.begin(), text.end()); }
+
+// Verify's answer, or a failure of the test when it fails.
+bool Verified(const SecretBytes& key, const char* algorithm, const Bytes& message,
+              const Bytes& signature) {
+  auto valid = Verify(key, algorithm, message, false, signature);
+  EXPECT_TRUE(valid.has_value());
+  return valid.value_or(false);
+}
+
+TEST(KeyMaterialTest, HmacKeysAreAsLongAsTheirSpecSays) {
+  for (auto [spec, bytes] :
+       {std::pair{"HMAC_224", 28}, {"HMAC_256", 32}, {"HMAC_384", 48}, {"HMAC_512", 64}}) {
+    KMS_ASSERT_OK_AND_ASSIGN(SecretBytes key, NewKeyMaterial(spec));
+    EXPECT_EQ(key.size(), static_cast<size_t>(bytes)) << spec;
+  }
+  EXPECT_FALSE(NewKeyMaterial("SYMMETRIC_DEFAULT").has_value());
+}
+
+TEST(KeyMaterialTest, MacsAreRfc4231s) {
+  // RFC 4231 test case 2: key "Jefe".
+  const SecretBytes key(AsBytes("Jefe"));
+  const Bytes data = ToBytes("what do ya want for nothing?");
+  KMS_ASSERT_OK_AND_ASSIGN(Bytes mac, Mac("HMAC_SHA_256", key, data));
+  EXPECT_EQ(HexEncode(mac), "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  KMS_ASSERT_OK_AND_ASSIGN(mac, Mac("HMAC_SHA_224", key, data));
+  EXPECT_EQ(HexEncode(mac), "a30e01098bc6dbbf45690f3a7e9e6d0f8bbea2a39e6148008fd05e44");
+}
+
+TEST(KeyMaterialTest, EverySigningAlgorithmSignsAndVerifies) {
+  for (auto [spec, algorithm] : {std::pair{"RSA_2048", "RSASSA_PSS_SHA_384"},
+                                 {"RSA_2048", "RSASSA_PKCS1_V1_5_SHA_512"},
+                                 {"ECC_NIST_P256", "ECDSA_SHA_256"},
+                                 {"ECC_NIST_P521", "ECDSA_SHA_512"},
+                                 {"ECC_SECG_P256K1", "ECDSA_SHA_256"}}) {
+    KMS_ASSERT_OK_AND_ASSIGN(SecretBytes key, NewKeyMaterial(spec));
+    KMS_ASSERT_OK_AND_ASSIGN(Bytes signature, Sign(key, algorithm, kMessage, false));
+    EXPECT_TRUE(Verified(key, algorithm, kMessage, signature)) << algorithm;
+    Bytes other = kMessage;
+    other[0] ^= 1;
+    EXPECT_FALSE(Verified(key, algorithm, other, signature)) << algorithm;
+    EXPECT_FALSE(Verified(key, algorithm, kMessage, Bytes{0x30, 0x00})) << algorithm;
+  }
+  EXPECT_EQ(DigestLength("ECDSA_SHA_384"), 48u);
+  EXPECT_EQ(DigestLength("RSASSA_PSS_SHA_256"), 32u);
+}
+
+TEST(KeyMaterialTest, RsaOaepRoundTripsAndRefusesAnythingElse) {
+  KMS_ASSERT_OK_AND_ASSIGN(SecretBytes key, NewKeyMaterial("RSA_2048"));
+  EXPECT_EQ(RsaOaepMaxPlaintext("RSA_2048", "RSAES_OAEP_SHA_1"), 214u);
+  EXPECT_EQ(RsaOaepMaxPlaintext("RSA_4096", "RSAES_OAEP_SHA_256"), 446u);
+  KMS_ASSERT_OK_AND_ASSIGN(Bytes ciphertext, RsaOaepEncrypt(key, "RSAES_OAEP_SHA_256", kMessage));
+  EXPECT_EQ(ciphertext.size(), 256u);
+  KMS_ASSERT_OK_AND_ASSIGN(SecretBytes plaintext,
+                           RsaOaepDecrypt(key, "RSAES_OAEP_SHA_256", ciphertext));
+  EXPECT_EQ(plaintext, SecretBytes(kMessage));
+  EXPECT_THAT(RsaOaepDecrypt(key, "RSAES_OAEP_SHA_1", ciphertext),
+              StatusIs(Code::kInvalidCiphertext));
+}
+
+TEST(KeyMaterialTest, EcdhAgreesFromBothSides) {
+  KMS_ASSERT_OK_AND_ASSIGN(SecretBytes ours, NewKeyMaterial("ECC_NIST_P384"));
+  KMS_ASSERT_OK_AND_ASSIGN(SecretBytes theirs, NewKeyMaterial("ECC_NIST_P384"));
+  KMS_ASSERT_OK_AND_ASSIGN(Bytes our_public, PublicKeyOf(ours));
+  KMS_ASSERT_OK_AND_ASSIGN(Bytes their_public, PublicKeyOf(theirs));
+  KMS_ASSERT_OK_AND_ASSIGN(SecretBytes one, EcdhSharedSecret(ours, their_public));
+  KMS_ASSERT_OK_AND_ASSIGN(SecretBytes two, EcdhSharedSecret(theirs, our_public));
+  EXPECT_EQ(one, two);
+  EXPECT_EQ(one.size(), 48u);
+  KMS_ASSERT_OK_AND_ASSIGN(SecretBytes p256, NewKeyMaterial("ECC_NIST_P256"));
+  KMS_ASSERT_OK_AND_ASSIGN(Bytes p256_public, PublicKeyOf(p256));
+  EXPECT_THAT(EcdhSharedSecret(ours, p256_public), StatusIs(Code::kValidation));
+  EXPECT_THAT(EcdhSharedSecret(ours, Bytes{1, 2, 3}), StatusIs(Code::kValidation));
+}
+
+}  // namespace
+}  // namespace kms::crypto
