@@ -32,6 +32,20 @@ SIGNING = [
 HASHES = {"256": hashes.SHA256(), "384": hashes.SHA384(), "512": hashes.SHA512()}
 
 
+BOB_ARN = "arn:aws:iam::%s:user/bob" % ACCOUNT
+
+
+def policy_for_bob(statements):
+    """A key policy: the account administers the key, bob may do what `statements`
+    ({Sid: (actions, conditions)}) allow."""
+    return json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Sid": "Admin", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::%s:root" % ACCOUNT},
+         "Action": "kms:*", "Resource": "*"}] + [
+        {"Sid": sid, "Effect": "Allow", "Principal": {"AWS": BOB_ARN}, "Action": actions,
+         "Resource": "*", "Condition": {"StringEquals": conditions}}
+        for sid, (actions, conditions) in statements.items()]})
+
+
 def client_error(call, *args, **kwargs):
     with pytest.raises(botocore.exceptions.ClientError) as e:
         call(*args, **kwargs)
@@ -233,17 +247,16 @@ def test_each_key_refuses_the_operations_of_other_usages(kms, keys):
 
 def test_grants_fit_the_key_and_allow_signing(kmsd, kms, keys):
     signing = kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")["KeyMetadata"]
-    bob_arn = "arn:aws:iam::%s:user/bob" % ACCOUNT
     bob = kmsd.client("bob")
     assert client_error(bob.sign, KeyId=signing["Arn"], Message=MESSAGE,
                         SigningAlgorithm="ECDSA_SHA_256")[0] == "AccessDeniedException"
-    code, message = client_error(kms.create_grant, KeyId=signing["KeyId"], GranteePrincipal=bob_arn,
+    code, message = client_error(kms.create_grant, KeyId=signing["KeyId"], GranteePrincipal=BOB_ARN,
                                  Operations=["Sign", "Decrypt"])
     assert code == "ValidationException" and "Decrypt" in message
     symmetric = kms.create_key()["KeyMetadata"]
-    assert client_error(kms.create_grant, KeyId=symmetric["KeyId"], GranteePrincipal=bob_arn,
+    assert client_error(kms.create_grant, KeyId=symmetric["KeyId"], GranteePrincipal=BOB_ARN,
                         Operations=["Sign"])[0] == "ValidationException"
-    kms.create_grant(KeyId=signing["KeyId"], GranteePrincipal=bob_arn,
+    kms.create_grant(KeyId=signing["KeyId"], GranteePrincipal=BOB_ARN,
                      Operations=["Sign", "GetPublicKey"])
     signature = bob.sign(KeyId=signing["Arn"], Message=MESSAGE,
                          SigningAlgorithm="ECDSA_SHA_256")["Signature"]
@@ -254,27 +267,17 @@ def test_grants_fit_the_key_and_allow_signing(kmsd, kms, keys):
 
 
 def test_policies_see_the_signing_and_mac_algorithms(kmsd, kms):
-    bob_arn = "arn:aws:iam::%s:user/bob" % ACCOUNT
-    policy = {"Version": "2012-10-17", "Statement": [
-        {"Sid": "Admin", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::%s:root" % ACCOUNT},
-         "Action": "kms:*", "Resource": "*"},
-        {"Sid": "BobPssOnly", "Effect": "Allow", "Principal": {"AWS": bob_arn},
-         "Action": "kms:Sign", "Resource": "*",
-         "Condition": {"StringEquals": {"kms:SigningAlgorithm": "RSASSA_PSS_SHA_256",
-                                        "kms:MessageType": "RAW"}}},
-        {"Sid": "BobMac512", "Effect": "Allow", "Principal": {"AWS": bob_arn},
-         "Action": "kms:GenerateMac", "Resource": "*",
-         "Condition": {"StringEquals": {"kms:MacAlgorithm": "HMAC_SHA_512"}}},
-        {"Sid": "BobEcdh", "Effect": "Allow", "Principal": {"AWS": bob_arn},
-         "Action": "kms:DeriveSharedSecret", "Resource": "*",
-         "Condition": {"StringEquals": {"kms:KeyAgreementAlgorithm": "ECDH"}}},
-        {"Sid": "BobDataKeysSymmetricOnly", "Effect": "Allow", "Principal": {"AWS": bob_arn},
-         "Action": ["kms:GenerateDataKey", "kms:Encrypt"], "Resource": "*",
-         "Condition": {"StringEquals": {"kms:EncryptionAlgorithm": "SYMMETRIC_DEFAULT"}}}]}
+    policy = policy_for_bob({
+        "BobPssOnly": ("kms:Sign", {"kms:SigningAlgorithm": "RSASSA_PSS_SHA_256",
+                                    "kms:MessageType": "RAW"}),
+        "BobMac512": ("kms:GenerateMac", {"kms:MacAlgorithm": "HMAC_SHA_512"}),
+        "BobEcdh": ("kms:DeriveSharedSecret", {"kms:KeyAgreementAlgorithm": "ECDH"}),
+        "BobDataKeysSymmetricOnly": (["kms:GenerateDataKey", "kms:Encrypt"],
+                                     {"kms:EncryptionAlgorithm": "SYMMETRIC_DEFAULT"})})
     rsa = kms.create_key(KeySpec="RSA_2048", KeyUsage="SIGN_VERIFY",
-                         Policy=json.dumps(policy))["KeyMetadata"]
+                         Policy=policy)["KeyMetadata"]
     hmac = kms.create_key(KeySpec="HMAC_512", KeyUsage="GENERATE_VERIFY_MAC",
-                          Policy=json.dumps(policy))["KeyMetadata"]
+                          Policy=policy)["KeyMetadata"]
     bob = kmsd.client("bob")
     bob.sign(KeyId=rsa["Arn"], Message=MESSAGE, SigningAlgorithm="RSASSA_PSS_SHA_256")
     assert client_error(bob.sign, KeyId=rsa["Arn"], Message=MESSAGE,
@@ -285,11 +288,11 @@ def test_policies_see_the_signing_and_mac_algorithms(kmsd, kms):
     bob.generate_mac(KeyId=hmac["Arn"], Message=MESSAGE, MacAlgorithm="HMAC_SHA_512")
     # A public pattern: data keys only with SYMMETRIC_DEFAULT, which
     # GenerateDataKey carries as its kms:EncryptionAlgorithm.
-    symmetric = kms.create_key(Policy=json.dumps(policy))["KeyMetadata"]
+    symmetric = kms.create_key(Policy=policy)["KeyMetadata"]
     bob.generate_data_key(KeyId=symmetric["Arn"], KeySpec="AES_256")
     bob.encrypt(KeyId=symmetric["Arn"], Plaintext=b"x")
     agreement = kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="KEY_AGREEMENT",
-                               Policy=json.dumps(policy))["KeyMetadata"]
+                               Policy=policy)["KeyMetadata"]
     peer = ec.generate_private_key(ec.SECP256R1()).public_key().public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     resp = kmsd.raw("DeriveSharedSecret", {"KeyId": agreement["Arn"], "KeyAgreementAlgorithm": "ECDH",
@@ -454,15 +457,9 @@ def test_data_key_pairs_refuse_what_aws_refuses(kmsd, kms, keys):
                                     "DryRun": True})
         assert resp.error_type == "DryRunOperationException"
         assert resp.message == "The request would have succeeded, but the DryRun option is set."
-    bob_arn = "arn:aws:iam::%s:user/bob" % ACCOUNT
-    policy = {"Version": "2012-10-17", "Statement": [
-        {"Sid": "Admin", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::%s:root" % ACCOUNT},
-         "Action": "kms:*", "Resource": "*"},
-        {"Sid": "BobEccPairs", "Effect": "Allow", "Principal": {"AWS": bob_arn},
-         "Action": "kms:GenerateDataKeyPair", "Resource": "*",
-         "Condition": {"StringEquals": {"kms:DataKeyPairSpec": "ECC_NIST_P256",
-                                        "kms:EncryptionAlgorithm": "SYMMETRIC_DEFAULT"}}}]}
-    restricted = kms.create_key(Policy=json.dumps(policy))["KeyMetadata"]
+    policy = policy_for_bob({"BobEccPairs": ("kms:GenerateDataKeyPair", {
+        "kms:DataKeyPairSpec": "ECC_NIST_P256", "kms:EncryptionAlgorithm": "SYMMETRIC_DEFAULT"})})
+    restricted = kms.create_key(Policy=policy)["KeyMetadata"]
     bob = kmsd.client("bob")
     bob.generate_data_key_pair(KeyId=restricted["Arn"], KeyPairSpec="ECC_NIST_P256")
     assert client_error(bob.generate_data_key_pair, KeyId=restricted["Arn"],
