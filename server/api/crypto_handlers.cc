@@ -27,6 +27,7 @@ StatusOr<std::string> GenerateDataKeyCodec(Call& call, const rapidjson::Value& b
   request.key_spec = in.String("KeySpec", StringRule{.enum_values = kDataKeySpecs});
   request.dry_run = in.Bool("DryRun").value_or(false);
   KMS_RETURN_IF_ERROR(in.Finish());
+  KMS_RETURN_IF_ERROR(RefuseRecipient(in));
   request.key_id = *key_id;
   KMS_ASSIGN_OR_RETURN(
       keys::GenerateDataKeyResult result,
@@ -51,6 +52,7 @@ StatusOr<std::string> GenerateDataKeyPairCodec(Call& call, const rapidjson::Valu
   request.grant_tokens = ReadGrantTokens(in);
   request.dry_run = in.Bool("DryRun").value_or(false);
   KMS_RETURN_IF_ERROR(in.Finish());
+  KMS_RETURN_IF_ERROR(RefuseRecipient(in));
   request.key_id = *key_id;
   request.key_pair_spec = *key_pair_spec;
   KMS_ASSIGN_OR_RETURN(
@@ -120,6 +122,7 @@ StatusOr<std::string> Decrypt(Call& call, const rapidjson::Value& body) {
   request.encryption_algorithm = in.String("EncryptionAlgorithm", kEncryptionAlgorithmRule);
   request.dry_run = in.Bool("DryRun").value_or(false);
   KMS_RETURN_IF_ERROR(in.Finish());
+  KMS_RETURN_IF_ERROR(RefuseRecipient(in));
   request.ciphertext_blob = std::move(*ciphertext);
   StatusOr<keys::DecryptResult> result = call.operations().crypto.Decrypt(call.context, request);
   // CloudTrail names the ciphertext's key by ARN and always shows the
@@ -182,6 +185,7 @@ StatusOr<std::string> GenerateRandom(Call& call, const rapidjson::Value& body) {
   request.custom_key_store_id =
       in.String("CustomKeyStoreId", StringRule{.min_length = 1, .max_length = 64});
   KMS_RETURN_IF_ERROR(in.Finish());
+  KMS_RETURN_IF_ERROR(RefuseRecipient(in));
   KMS_ASSIGN_OR_RETURN(SecretBytes random,
                        call.operations().crypto.GenerateRandom(call.context, request));
   JsonOut out;

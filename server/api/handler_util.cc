@@ -9,6 +9,13 @@ std::vector<std::string> ReadGrantTokens(RequestReader& in) {
       .value_or(std::vector<std::string>{});
 }
 
+Status RefuseRecipient(RequestReader& in) {
+  if (in.Structure("Recipient") == nullptr) return OkStatus();
+  return Error(Code::kValidation,
+               "The Recipient attestation document cannot be verified: kmsd does not support "
+               "attested requests (AWS Nitro Enclaves, NitroTPM).");
+}
+
 std::string EncodeMarker(std::string_view position) {
   return Base64Encode(AsBytes("kmsd:" + std::string(position)));
 }

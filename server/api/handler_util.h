@@ -27,6 +27,12 @@ inline constexpr StringRule kEncryptionAlgorithmRule{.enum_values = kEncryptionA
 // The GrantTokens member (an empty list when absent).
 std::vector<std::string> ReadGrantTokens(RequestReader& in);
 
+// The Recipient member (a Nitro Enclaves attestation document, whose caller
+// expects the answer encrypted to the enclave): kmsd cannot verify one, so a
+// request with it is refused (ValidationException) rather than answered in
+// plaintext.
+Status RefuseRecipient(RequestReader& in);
+
 // Paging markers: an opaque token wrapping a position of at most
 // kMaxMarkerPosition bytes; kInvalidMarker when it does not decode.
 inline constexpr size_t kMaxMarkerPosition = 256;

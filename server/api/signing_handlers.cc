@@ -124,6 +124,7 @@ StatusOr<std::string> DeriveSharedSecret(Call& call, const rapidjson::Value& bod
   request.grant_tokens = ReadGrantTokens(in);
   request.dry_run = in.Bool("DryRun").value_or(false);
   KMS_RETURN_IF_ERROR(in.Finish());
+  KMS_RETURN_IF_ERROR(RefuseRecipient(in));
   request.key_id = *key_id;
   request.key_agreement_algorithm = *algorithm;
   request.public_key = std::move(*public_key);

@@ -505,3 +505,20 @@ def test_derive_shared_secret_matches_ecdh_computed_locally(kmsd, kms, keys):
     record = json.loads(event["CloudTrailEvent"])
     assert out["SharedSecret"] not in event["CloudTrailEvent"]
     assert record["requestParameters"]["keyAgreementAlgorithm"] == "ECDH"
+
+
+def test_attested_requests_are_refused_not_answered_in_plaintext(kmsd, kms):
+    # A caller that sends a Nitro attestation document expects the answer
+    # encrypted to its enclave; kmsd cannot verify the document.
+    key = kms.create_key()["KeyMetadata"]
+    blob = kms.encrypt(KeyId=key["KeyId"], Plaintext=b"for the enclave only")["CiphertextBlob"]
+    recipient = {"KeyEncryptionAlgorithm": "RSAES_OAEP_SHA_256",
+                 "AttestationDocument": base64.b64encode(b"not a COSE document").decode()}
+    for operation, body in (
+            ("Decrypt", {"CiphertextBlob": base64.b64encode(blob).decode()}),
+            ("GenerateDataKey", {"KeyId": key["KeyId"], "KeySpec": "AES_256"}),
+            ("GenerateDataKeyPair", {"KeyId": key["KeyId"], "KeyPairSpec": "ECC_NIST_P256"}),
+            ("GenerateRandom", {"NumberOfBytes": 16})):
+        resp = kmsd.raw(operation, dict(body, Recipient=recipient))
+        assert resp.error_type == "ValidationException", (operation, resp.body)
+        assert "Recipient" in resp.message and b"for the enclave only" not in resp.body
