@@ -8,10 +8,25 @@ namespace kms::api {
 namespace {
 
 // Enum lists in the order AWS prints them in validation messages.
-constexpr std::array<std::string_view, 12> kKeySpecs = {
-    "RSA_2048",          "ECC_NIST_P384", "ECC_NIST_P256",   "ECC_NIST_P521",
-    "HMAC_384",          "RSA_3072",      "ECC_SECG_P256K1", "RSA_4096",
-    "SYMMETRIC_DEFAULT", "HMAC_256",      "HMAC_224",        "HMAC_512"};
+// The twelve AWS's 2023 validation message lists, in its order, then the
+// specs added since.
+constexpr std::array<std::string_view, 17> kKeySpecs = {"RSA_2048",
+                                                        "ECC_NIST_P384",
+                                                        "ECC_NIST_P256",
+                                                        "ECC_NIST_P521",
+                                                        "HMAC_384",
+                                                        "RSA_3072",
+                                                        "ECC_SECG_P256K1",
+                                                        "RSA_4096",
+                                                        "SYMMETRIC_DEFAULT",
+                                                        "HMAC_256",
+                                                        "HMAC_224",
+                                                        "HMAC_512",
+                                                        "SM2",
+                                                        "ML_DSA_44",
+                                                        "ML_DSA_65",
+                                                        "ML_DSA_87",
+                                                        "ECC_NIST_EDWARDS25519"};
 constexpr std::array<std::string_view, 4> kKeyUsages = {"ENCRYPT_DECRYPT", "SIGN_VERIFY",
                                                         "GENERATE_VERIFY_MAC", "KEY_AGREEMENT"};
 constexpr std::array<std::string_view, 4> kOrigins = {"AWS_KMS", "EXTERNAL", "AWS_CLOUDHSM",

@@ -6,15 +6,19 @@
 namespace kms::api {
 namespace {
 
-constexpr std::array<std::string_view, 9> kSigningAlgorithms = {"RSASSA_PSS_SHA_256",
-                                                                "RSASSA_PSS_SHA_384",
-                                                                "RSASSA_PSS_SHA_512",
-                                                                "RSASSA_PKCS1_V1_5_SHA_256",
-                                                                "RSASSA_PKCS1_V1_5_SHA_384",
-                                                                "RSASSA_PKCS1_V1_5_SHA_512",
-                                                                "ECDSA_SHA_256",
-                                                                "ECDSA_SHA_384",
-                                                                "ECDSA_SHA_512"};
+constexpr std::array<std::string_view, 13> kSigningAlgorithms = {"RSASSA_PSS_SHA_256",
+                                                                 "RSASSA_PSS_SHA_384",
+                                                                 "RSASSA_PSS_SHA_512",
+                                                                 "RSASSA_PKCS1_V1_5_SHA_256",
+                                                                 "RSASSA_PKCS1_V1_5_SHA_384",
+                                                                 "RSASSA_PKCS1_V1_5_SHA_512",
+                                                                 "ECDSA_SHA_256",
+                                                                 "ECDSA_SHA_384",
+                                                                 "ECDSA_SHA_512",
+                                                                 "SM2DSA",
+                                                                 "ML_DSA_SHAKE_256",
+                                                                 "ED25519_SHA_512",
+                                                                 "ED25519_PH_SHA_512"};
 constexpr std::array<std::string_view, 2> kMessageTypes = {"RAW", "DIGEST"};
 // In the order AWS's validation message lists them.
 constexpr std::array<std::string_view, 4> kMacAlgorithms = {"HMAC_SHA_384", "HMAC_SHA_256",

@@ -53,6 +53,17 @@ StatusOr<Pkey> ParsePrivateKey(const SecretBytes& der) {
   return key;
 }
 
+// Pure Ed25519 (RFC 8032), which hashes the message itself with SHA-512.
+constexpr std::string_view kEd25519 = "ED25519_SHA_512";
+
+struct EdDsaCtx {
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  ~EdDsaCtx() { EVP_MD_CTX_free(ctx); }
+  EdDsaCtx() = default;
+  EdDsaCtx(const EdDsaCtx&) = delete;
+  EdDsaCtx& operator=(const EdDsaCtx&) = delete;
+};
+
 // The digest a KMS algorithm name ends with: "..._SHA_256" -> "SHA256".
 const char* DigestName(std::string_view algorithm) {
   if (algorithm.ends_with("SHA_224")) return "SHA224";
@@ -105,7 +116,9 @@ StatusOr<SecretBytes> NewKeyMaterial(std::string_view key_spec) {
     return RandomSecret(bits / 8);
   }
   Pkey key;
-  if (key_spec.starts_with("RSA_")) {
+  if (key_spec == "ECC_NIST_EDWARDS25519") {
+    key.reset(EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"));
+  } else if (key_spec.starts_with("RSA_")) {
     key.reset(EVP_RSA_gen(static_cast<unsigned int>(std::stoi(std::string(key_spec.substr(4))))));
   } else {
     const char* curve = key_spec == "ECC_NIST_P256"     ? "P-256"
@@ -139,6 +152,17 @@ size_t DigestLength(std::string_view signing_algorithm) {
 StatusOr<Bytes> Sign(const SecretBytes& private_key, std::string_view signing_algorithm,
                      ByteView message, bool is_digest) {
   KMS_ASSIGN_OR_RETURN(Pkey key, ParsePrivateKey(private_key));
+  if (signing_algorithm == kEd25519) {
+    EdDsaCtx ctx;
+    size_t size = 0;
+    if (!ctx.ctx || EVP_DigestSignInit(ctx.ctx, nullptr, nullptr, nullptr, key.get()) != 1 ||
+        EVP_DigestSign(ctx.ctx, nullptr, &size, message.data(), message.size()) != 1)
+      return OpenSslError("Ed25519 signing");
+    Bytes signature(size);
+    if (EVP_DigestSign(ctx.ctx, signature.data(), &size, message.data(), message.size()) != 1)
+      return OpenSslError("Ed25519 signing");
+    return signature;
+  }
   KMS_ASSIGN_OR_RETURN(PkeyCtx ctx, SigningContext(key.get(), signing_algorithm, true));
   KMS_ASSIGN_OR_RETURN(Bytes digest, DigestToSign(signing_algorithm, message, is_digest));
   size_t size = 0;
@@ -154,6 +178,15 @@ StatusOr<Bytes> Sign(const SecretBytes& private_key, std::string_view signing_al
 StatusOr<bool> Verify(const SecretBytes& private_key, std::string_view signing_algorithm,
                       ByteView message, bool is_digest, ByteView signature) {
   KMS_ASSIGN_OR_RETURN(Pkey key, ParsePrivateKey(private_key));
+  if (signing_algorithm == kEd25519) {
+    EdDsaCtx ctx;
+    const bool valid = ctx.ctx &&
+                       EVP_DigestVerifyInit(ctx.ctx, nullptr, nullptr, nullptr, key.get()) == 1 &&
+                       EVP_DigestVerify(ctx.ctx, signature.data(), signature.size(), message.data(),
+                                        message.size()) == 1;
+    ERR_clear_error();
+    return valid;
+  }
   KMS_ASSIGN_OR_RETURN(PkeyCtx ctx, SigningContext(key.get(), signing_algorithm, false));
   KMS_ASSIGN_OR_RETURN(Bytes digest, DigestToSign(signing_algorithm, message, is_digest));
   // 1: valid; 0 or a negative value: not a valid signature (a malformed one

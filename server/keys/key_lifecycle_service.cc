@@ -35,8 +35,7 @@ StatusOr<NewKeyKind> CheckNewKeyKind(const CreateKeyRequest& request) {
       request.key_spec.value_or(request.customer_master_key_spec.value_or("SYMMETRIC_DEFAULT"));
   const std::span<const std::string_view> usages = UsagesOf(spec);
   if (usages.empty()) {
-    return Error(Code::kUnsupportedOperation,
-                 "KeySpec " + spec + " is not supported by kmsd (OpenSSL 3.0 cannot do it).");
+    return Error(Code::kUnsupportedOperation, "kmsd does not support KeySpec " + spec + ".");
   }
   if (!request.key_usage && spec != "SYMMETRIC_DEFAULT") {
     return Error(Code::kValidation,

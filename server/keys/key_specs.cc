@@ -8,6 +8,7 @@ namespace {
 constexpr std::array<std::string_view, 1> kSymmetricUsages = {"ENCRYPT_DECRYPT"};
 constexpr std::array<std::string_view, 2> kRsaUsages = {"ENCRYPT_DECRYPT", "SIGN_VERIFY"};
 constexpr std::array<std::string_view, 2> kNistCurveUsages = {"SIGN_VERIFY", "KEY_AGREEMENT"};
+// ECC_SECG_P256K1 and ECC_NIST_EDWARDS25519.
 constexpr std::array<std::string_view, 1> kSignOnlyUsages = {"SIGN_VERIFY"};
 constexpr std::array<std::string_view, 1> kMacUsages = {"GENERATE_VERIFY_MAC"};
 
@@ -18,7 +19,7 @@ std::span<const std::string_view> UsagesOf(std::string_view key_spec) {
   if (key_spec == "RSA_2048" || key_spec == "RSA_3072" || key_spec == "RSA_4096") return kRsaUsages;
   if (key_spec == "ECC_NIST_P256" || key_spec == "ECC_NIST_P384" || key_spec == "ECC_NIST_P521")
     return kNistCurveUsages;
-  if (key_spec == "ECC_SECG_P256K1") return kSignOnlyUsages;
+  if (key_spec == "ECC_SECG_P256K1" || key_spec == "ECC_NIST_EDWARDS25519") return kSignOnlyUsages;
   if (key_spec == "HMAC_224" || key_spec == "HMAC_256" || key_spec == "HMAC_384" ||
       key_spec == "HMAC_512")
     return kMacUsages;
@@ -42,6 +43,8 @@ KeyAlgorithms AlgorithmsOf(std::string_view key_spec, std::string_view key_usage
       algorithms.signing = {"RSASSA_PKCS1_V1_5_SHA_256", "RSASSA_PKCS1_V1_5_SHA_384",
                             "RSASSA_PKCS1_V1_5_SHA_512", "RSASSA_PSS_SHA_256",
                             "RSASSA_PSS_SHA_384",        "RSASSA_PSS_SHA_512"};
+    } else if (key_spec == "ECC_NIST_EDWARDS25519") {
+      algorithms.signing = {"ED25519_SHA_512", "ED25519_PH_SHA_512"};
     } else if (key_spec == "ECC_NIST_P384") {
       algorithms.signing = {"ECDSA_SHA_384"};
     } else if (key_spec == "ECC_NIST_P521") {

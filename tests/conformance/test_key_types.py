@@ -113,7 +113,11 @@ def test_create_key_refuses_what_aws_refuses(kms):
         "1 validation error detected: Value 'HMAC_random' at 'keySpec' failed to satisfy "
         "constraint: Member must satisfy enum value set: [RSA_2048, ECC_NIST_P384, ECC_NIST_P256, "
         "ECC_NIST_P521, HMAC_384, RSA_3072, ECC_SECG_P256K1, RSA_4096, SYMMETRIC_DEFAULT, HMAC_256, "
-        "HMAC_224, HMAC_512]")
+        "HMAC_224, HMAC_512, SM2, ML_DSA_44, ML_DSA_65, ML_DSA_87, ECC_NIST_EDWARDS25519]")
+    # Specs AWS has and kmsd cannot make: SM2 (China Regions only), ML-DSA (not in OpenSSL 3.0).
+    for spec in ("SM2", "ML_DSA_44", "ML_DSA_87"):
+        assert client_error(kms.create_key, KeySpec=spec, KeyUsage="SIGN_VERIFY") == (
+            "UnsupportedOperationException", "kmsd does not support KeySpec %s." % spec)
 
 
 @pytest.mark.parametrize("spec,algorithm", SIGNING)
@@ -522,3 +526,25 @@ def test_attested_requests_are_refused_not_answered_in_plaintext(kmsd, kms):
         resp = kmsd.raw(operation, dict(body, Recipient=recipient))
         assert resp.error_type == "ValidationException", (operation, resp.body)
         assert "Recipient" in resp.message and b"for the enclave only" not in resp.body
+
+
+def test_ed25519_keys_sign_raw_messages(kms, keys):
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+    key = keys("ECC_NIST_EDWARDS25519", "SIGN_VERIFY")
+    assert key["SigningAlgorithms"] == ["ED25519_SHA_512", "ED25519_PH_SHA_512"]
+    public = serialization.load_der_public_key(kms.get_public_key(KeyId=key["KeyId"])["PublicKey"])
+    assert isinstance(public, ed25519.Ed25519PublicKey)
+    signature = kms.sign(KeyId=key["KeyId"], Message=MESSAGE, SigningAlgorithm="ED25519_SHA_512",
+                         MessageType="RAW")["Signature"]
+    assert len(signature) == 64
+    public.verify(signature, MESSAGE)
+    assert kms.verify(KeyId=key["KeyId"], Message=MESSAGE, Signature=signature,
+                      SigningAlgorithm="ED25519_SHA_512")["SignatureValid"]
+    assert client_error(kms.verify, KeyId=key["KeyId"], Message=MESSAGE + b"!", Signature=signature,
+                        SigningAlgorithm="ED25519_SHA_512")[0] == "KMSInvalidSignatureException"
+    assert client_error(kms.sign, KeyId=key["KeyId"], Message=b"d" * 64, MessageType="DIGEST",
+                        SigningAlgorithm="ED25519_SHA_512")[0] == "ValidationException"
+    assert client_error(kms.sign, KeyId=key["KeyId"], Message=b"d" * 64, MessageType="DIGEST",
+                        SigningAlgorithm="ED25519_PH_SHA_512")[0] == "UnsupportedOperationException"
+    assert client_error(kms.sign, KeyId=key["KeyId"], Message=MESSAGE,
+                        SigningAlgorithm="ECDSA_SHA_256")[0] == "InvalidKeyUsageException"

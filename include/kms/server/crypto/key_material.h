@@ -14,8 +14,8 @@
 namespace kms::crypto {
 
 // New key material for `key_spec`: random bytes of the HMAC_* spec's size, or
-// a new RSA_* / ECC_* private key as PKCS#8 DER. kInvalidArgument for another
-// spec (SYMMETRIC_DEFAULT material is the key service's own 32 bytes).
+// a new RSA_* / ECC_* private key (ECC_NIST_EDWARDS25519: Ed25519) as PKCS#8 DER. kInvalidArgument
+// for another spec (SYMMETRIC_DEFAULT material is the key service's own 32 bytes).
 StatusOr<SecretBytes> NewKeyMaterial(std::string_view key_spec);
 
 // The DER SubjectPublicKeyInfo of a PKCS#8 private key.
@@ -27,7 +27,8 @@ size_t DigestLength(std::string_view signing_algorithm);
 
 // Signs `message` (a RAW message, hashed here, or its digest when
 // `is_digest`) with RSASSA-PSS (salt as long as the digest, MGF1 with the
-// same hash), RSASSA-PKCS1-v1_5 or ECDSA (a DER ECDSA-Sig-Value), as KMS does.
+// same hash), RSASSA-PKCS1-v1_5, ECDSA (a DER ECDSA-Sig-Value) or, for
+// ED25519_SHA_512, pure Ed25519 of a RAW message (64 bytes), as KMS does.
 StatusOr<Bytes> Sign(const SecretBytes& private_key, std::string_view signing_algorithm,
                      ByteView message, bool is_digest);
 // Whether `signature` is a valid signature of `message` by the key.

@@ -10,7 +10,7 @@
 namespace kms::keys {
 
 // The usages a key spec allows, in the order AWS lists them; empty for a spec
-// kmsd cannot create (SM2, ML_DSA_*, ECC_NIST_EDWARDS25519) or does not know.
+// kmsd cannot create (SM2, ML_DSA_*) or does not know.
 std::span<const std::string_view> UsagesOf(std::string_view key_spec);
 
 // The algorithms of a key of `key_spec` and `key_usage`, as DescribeKey lists
