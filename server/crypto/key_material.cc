@@ -64,6 +64,22 @@ struct EdDsaCtx {
   EdDsaCtx& operator=(const EdDsaCtx&) = delete;
 };
 
+// The bits of an RSA_* or HMAC_* spec (RSA_2048: 2048); 0 for another.
+size_t SpecBits(std::string_view key_spec) {
+  for (auto [suffix, bits] : {std::pair{"_224", 224},
+                              {"_256", 256},
+                              {"_384", 384},
+                              {"_512", 512},
+                              {"_2048", 2048},
+                              {"_3072", 3072},
+                              {"_4096", 4096}}) {
+    if ((key_spec.starts_with("RSA_") || key_spec.starts_with("HMAC_")) &&
+        key_spec.ends_with(suffix))
+      return static_cast<size_t>(bits);
+  }
+  return 0;
+}
+
 // The digest a KMS algorithm name ends with: "..._SHA_256" -> "SHA256".
 const char* DigestName(std::string_view algorithm) {
   if (algorithm.ends_with("SHA_224")) return "SHA224";
@@ -112,14 +128,17 @@ StatusOr<Bytes> DigestToSign(std::string_view algorithm, ByteView message, bool 
 StatusOr<SecretBytes> NewKeyMaterial(std::string_view key_spec) {
   if (key_spec.starts_with("HMAC_")) {
     // HMAC_224 has 224 bits of key material, and so on.
-    const size_t bits = static_cast<size_t>(std::stoi(std::string(key_spec.substr(5))));
+    const size_t bits = SpecBits(key_spec);
+    if (bits == 0) return Error(Code::kInternal, "no key material for " + std::string(key_spec));
     return RandomSecret(bits / 8);
   }
   Pkey key;
   if (key_spec == "ECC_NIST_EDWARDS25519") {
     key.reset(EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"));
   } else if (key_spec.starts_with("RSA_")) {
-    key.reset(EVP_RSA_gen(static_cast<unsigned int>(std::stoi(std::string(key_spec.substr(4))))));
+    const size_t bits = SpecBits(key_spec);
+    if (bits == 0) return Error(Code::kInternal, "no key material for " + std::string(key_spec));
+    key.reset(EVP_RSA_gen(static_cast<unsigned int>(bits)));
   } else {
     const char* curve = key_spec == "ECC_NIST_P256"     ? "P-256"
                         : key_spec == "ECC_NIST_P384"   ? "P-384"
@@ -215,10 +234,9 @@ StatusOr<PkeyCtx> OaepContext(EVP_PKEY* key, std::string_view algorithm, bool en
 }  // namespace
 
 size_t RsaOaepMaxPlaintext(std::string_view key_spec, std::string_view encryption_algorithm) {
-  const size_t modulus_bytes =
-      static_cast<size_t>(std::stoi(std::string(key_spec.substr(key_spec.find('_') + 1)))) / 8;
+  const size_t modulus_bytes = key_spec.starts_with("RSA_") ? SpecBits(key_spec) / 8 : 0;
   const size_t digest_bytes = encryption_algorithm.ends_with("SHA_1") ? 20 : 32;
-  return modulus_bytes - 2 * digest_bytes - 2;
+  return modulus_bytes > 2 * digest_bytes + 2 ? modulus_bytes - 2 * digest_bytes - 2 : 0;
 }
 
 StatusOr<Bytes> RsaOaepEncrypt(const SecretBytes& private_key,
@@ -259,9 +277,19 @@ StatusOr<SecretBytes> EcdhSharedSecret(const SecretBytes& private_key, ByteView 
   KMS_ASSIGN_OR_RETURN(Pkey key, ParsePrivateKey(private_key));
   const unsigned char* in = peer_public_key.data();
   Pkey peer(d2i_PUBKEY(nullptr, &in, static_cast<long>(peer_public_key.size())));
-  PkeyCtx ctx(peer ? EVP_PKEY_CTX_new_from_pkey(nullptr, key.get(), nullptr) : nullptr);
+  // Only an EC key on the same named curve, before any check that costs
+  // (set_peer validates the peer's key, which for a large RSA or DH key is
+  // expensive); explicit curve parameters have no name and are refused.
+  char our_curve[64] = {};
+  char their_curve[64] = {};
+  size_t name_size = 0;
+  const bool same_curve =
+      peer && EVP_PKEY_is_a(peer.get(), "EC") &&
+      EVP_PKEY_get_group_name(key.get(), our_curve, sizeof(our_curve), &name_size) == 1 &&
+      EVP_PKEY_get_group_name(peer.get(), their_curve, sizeof(their_curve), &name_size) == 1 &&
+      std::string_view(our_curve) == std::string_view(their_curve);
+  PkeyCtx ctx(same_curve ? EVP_PKEY_CTX_new_from_pkey(nullptr, key.get(), nullptr) : nullptr);
   size_t size = 0;
-  // A key of another type or curve fails at set_peer.
   if (!ctx || in != peer_public_key.data() + peer_public_key.size() ||
       EVP_PKEY_derive_init(ctx.get()) != 1 ||
       EVP_PKEY_derive_set_peer(ctx.get(), peer.get()) != 1 ||

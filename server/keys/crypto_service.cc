@@ -187,6 +187,9 @@ StatusOr<ReEncryptResult> CryptoService::ReEncrypt(CallContext& call,
   KMS_RETURN_IF_ERROR(CheckEncryptionAlgorithm(*from.key, "ReEncrypt", source_algorithm));
   KMS_RETURN_IF_ERROR(CheckEncryptionAlgorithm(*to.key, "ReEncrypt", destination_algorithm));
   KMS_RETURN_IF_ERROR(CheckFits(*from.key, source_algorithm, 0, request.source_encryption_context));
+  // The destination's context now; its plaintext's size once decrypted.
+  KMS_RETURN_IF_ERROR(
+      CheckFits(*to.key, destination_algorithm, 0, request.destination_encryption_context));
   if (request.dry_run) return DryRunSucceeded();
   KMS_ASSIGN_OR_RETURN(SecretBytes plaintext,
                        DecryptSource(source, source_algorithm, request.ciphertext_blob,

@@ -163,16 +163,6 @@ StatusOr<CreateGrantResult> GrantService::CreateGrant(CallContext& call,
   }
   KMS_ASSIGN_OR_RETURN(ResolvedKey key,
                        ResolveKey(deps_.keys, call, request.key_id, KeyIdForms::kKeyIdOrArn));
-  std::string invalid;
-  for (const std::string& op : request.operations) {
-    if (!grants::IsValidForKey(op, key.key->key_spec, key.key->key_usage))
-      invalid += (invalid.empty() ? "" : ", ") + op;
-  }
-  if (!invalid.empty()) {
-    return Error(Code::kValidation,
-                 "Grant operations " + invalid + " are not valid for a KMS key with KeySpec " +
-                     key.key->key_spec + " and KeyUsage " + key.key->key_usage + ".");
-  }
   GrantRecord grant = ProposedGrant(call, request, *key.key);
 
   AccessRequest access = GrantManagement(call, "kms:CreateGrant", *key.key);
@@ -192,6 +182,17 @@ StatusOr<CreateGrantResult> GrantService::CreateGrant(CallContext& call,
   }
   KMS_RETURN_IF_ERROR(deps_.access.Authorize(call, std::move(access)));
   KMS_RETURN_IF_ERROR(CheckKeyState(*key.key, KeyUse::kCryptographic));
+  // After authorization: the message names the key's spec and usage.
+  std::string invalid;
+  for (const std::string& op : request.operations) {
+    if (!grants::IsValidForKey(op, key.key->key_spec, key.key->key_usage))
+      invalid += (invalid.empty() ? "" : ", ") + op;
+  }
+  if (!invalid.empty()) {
+    return Error(Code::kValidation,
+                 "Grant operations " + invalid + " are not valid for a KMS key with KeySpec " +
+                     key.key->key_spec + " and KeyUsage " + key.key->key_usage + ".");
+  }
   if (request.dry_run) return DryRunSucceeded();
 
   KMS_RETURN_IF_ERROR(deps_.store.Update([&](KeyStoreTxn& txn) -> Status {

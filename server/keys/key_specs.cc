@@ -35,7 +35,7 @@ KeyAlgorithms AlgorithmsOf(std::string_view key_spec, std::string_view key_usage
   if (key_usage == "ENCRYPT_DECRYPT") {
     if (key_spec == "SYMMETRIC_DEFAULT") {
       algorithms.encryption = {"SYMMETRIC_DEFAULT"};
-    } else {
+    } else if (key_spec.starts_with("RSA_")) {
       algorithms.encryption = {"RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256"};
     }
   } else if (key_usage == "SIGN_VERIFY") {

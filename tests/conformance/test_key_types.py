@@ -260,6 +260,10 @@ def test_grants_fit_the_key_and_allow_signing(kmsd, kms, keys):
     symmetric = kms.create_key()["KeyMetadata"]
     assert client_error(kms.create_grant, KeyId=symmetric["KeyId"], GranteePrincipal=BOB_ARN,
                         Operations=["Sign"])[0] == "ValidationException"
+    # Authorization comes first: the refusal names the key's type, which a
+    # caller without kms:CreateGrant must not learn.
+    assert client_error(bob.create_grant, KeyId=symmetric["Arn"], GranteePrincipal=BOB_ARN,
+                        Operations=["Sign"])[0] == "AccessDeniedException"
     kms.create_grant(KeyId=signing["KeyId"], GranteePrincipal=BOB_ARN,
                      Operations=["Sign", "GetPublicKey"])
     signature = bob.sign(KeyId=signing["Arn"], Message=MESSAGE,

@@ -366,8 +366,9 @@ TEST_F(GrantServiceTest, CreateGrant_RefusesOperationsASymmetricKeyCannotHave) {
   for (const char* op : {"GetPublicKey", "GenerateMac", "VerifyMac", "DeriveSharedSecret"}) {
     EXPECT_THAT(Grant("alice", GrantRequest(key, kBob, {op})), StatusIs(Code::kValidation)) << op;
   }
-  // Before authorization: bob learns the same.
-  EXPECT_THAT(Grant("bob", GrantRequest(key, kBob, {"Sign"})), StatusIs(Code::kValidation));
+  // After authorization: the message names the key's type, which bob (who
+  // may not create grants) must not learn.
+  EXPECT_THAT(Grant("bob", GrantRequest(key, kBob, {"Sign"})), StatusIs(Code::kAccessDenied));
   EXPECT_THAT(StoredGrantIds(key), IsEmpty());
 }
 

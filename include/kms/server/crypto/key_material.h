@@ -14,7 +14,7 @@
 namespace kms::crypto {
 
 // New key material for `key_spec`: random bytes of the HMAC_* spec's size, or
-// a new RSA_* / ECC_* private key (ECC_NIST_EDWARDS25519: Ed25519) as PKCS#8 DER. kInvalidArgument
+// a new RSA_* / ECC_* private key (ECC_NIST_EDWARDS25519: Ed25519) as PKCS#8 DER. kInternal
 // for another spec (SYMMETRIC_DEFAULT material is the key service's own 32 bytes).
 StatusOr<SecretBytes> NewKeyMaterial(std::string_view key_spec);
 
