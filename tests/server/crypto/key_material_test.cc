@@ -46,7 +46,8 @@ TEST(KeyMaterialTest, EverySigningAlgorithmSignsAndVerifies) {
                                  {"RSA_2048", "RSASSA_PKCS1_V1_5_SHA_512"},
                                  {"ECC_NIST_P256", "ECDSA_SHA_256"},
                                  {"ECC_NIST_P521", "ECDSA_SHA_512"},
-                                 {"ECC_SECG_P256K1", "ECDSA_SHA_256"}, {"ECC_NIST_EDWARDS25519", "ED25519_SHA_512"}}) {
+                                 {"ECC_SECG_P256K1", "ECDSA_SHA_256"},
+                                 {"ECC_NIST_EDWARDS25519", "ED25519_SHA_512"}}) {
     KMS_ASSERT_OK_AND_ASSIGN(SecretBytes key, NewKeyMaterial(spec));
     KMS_ASSERT_OK_AND_ASSIGN(Bytes signature, Sign(key, algorithm, kMessage, false));
     EXPECT_TRUE(Verified(key, algorithm, kMessage, signature)) << algorithm;
