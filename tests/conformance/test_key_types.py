@@ -272,6 +272,18 @@ def test_grants_fit_the_key_and_allow_signing(kmsd, kms, keys):
     local_verify(public, "ECDSA_SHA_256", MESSAGE, signature)
     assert client_error(bob.verify, KeyId=signing["Arn"], Message=MESSAGE, Signature=signature,
                         SigningAlgorithm="ECDSA_SHA_256")[0] == "AccessDeniedException"
+    kms.create_grant(KeyId=signing["KeyId"], GranteePrincipal=BOB_ARN, Operations=["Verify"])
+    assert bob.verify(KeyId=signing["Arn"], Message=MESSAGE, Signature=signature,
+                      SigningAlgorithm="ECDSA_SHA_256")["SignatureValid"]
+    # HMAC keys: GenerateMac and VerifyMac by grant.
+    hmac = kms.create_key(KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC")["KeyMetadata"]
+    assert client_error(bob.generate_mac, KeyId=hmac["Arn"], Message=MESSAGE,
+                        MacAlgorithm="HMAC_SHA_256")[0] == "AccessDeniedException"
+    kms.create_grant(KeyId=hmac["KeyId"], GranteePrincipal=BOB_ARN,
+                     Operations=["GenerateMac", "VerifyMac"])
+    mac = bob.generate_mac(KeyId=hmac["Arn"], Message=MESSAGE, MacAlgorithm="HMAC_SHA_256")["Mac"]
+    assert bob.verify_mac(KeyId=hmac["Arn"], Message=MESSAGE, Mac=mac,
+                          MacAlgorithm="HMAC_SHA_256")["MacValid"]
 
 
 def test_policies_see_the_signing_and_mac_algorithms(kmsd, kms):
