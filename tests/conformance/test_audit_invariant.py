@@ -148,7 +148,12 @@ def test_the_store_grows_to_its_ceiling_then_refuses_changes_and_leaves_no_orpha
         log = open(server.log_path).read()
         assert "at 90 % kmsd refuses calls" in log  # said before it happened
         grew = log.index("the state store's map grew from 32 to 48 MiB")
-        assert grew < log.index("% full (") < log.index("the audit log is full")
+        # Full either at the 90 % line (the log refuses calls) or, when LMDB
+        # cannot reuse pages that readers still hold, at the map's end first
+        # (the call's own transaction fails): both after the warning.
+        full = [log.find(text) for text in ("the audit log is full", "the store is full")]
+        assert max(full) >= 0, log[-3000:]
+        assert grew < log.index("% full (") < min(at for at in full if at >= 0), log[-3000:]
         assert "of 48 MiB" in log
         assert os.path.getsize(os.path.join(server.data_dir, "state", "data.mdb")) > 32 << 20
         stored = assert_every_key_has_its_record_and_the_chain_verifies(server)
