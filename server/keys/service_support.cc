@@ -49,8 +49,11 @@ Status CheckKeyUsage(const KeyRecord& key, std::string_view usage, std::string_v
 Status CheckEncryptionAlgorithm(const KeyRecord& key, std::string_view operation,
                                 std::string_view algorithm) {
   KMS_RETURN_IF_ERROR(CheckKeyUsage(key, "ENCRYPT_DECRYPT", operation));
-  const std::vector<std::string_view> allowed =
-      AlgorithmsOf(key.key_spec, key.key_usage).encryption;
+  return CheckAlgorithm(key, AlgorithmsOf(key.key_spec, key.key_usage).encryption, algorithm);
+}
+
+Status CheckAlgorithm(const KeyRecord& key, const std::vector<std::string_view>& allowed,
+                      std::string_view algorithm) {
   if (std::find(allowed.begin(), allowed.end(), algorithm) != allowed.end()) return OkStatus();
   return Error(Code::kInvalidKeyUsage, "Algorithm " + std::string(algorithm) +
                                            " is incompatible with key spec " + key.key_spec + ".");

@@ -1,20 +1,10 @@
 #include "kms/server/keys/signing_service.h"
 
-#include <algorithm>
-
 #include "kms/server/crypto/key_material.h"
 #include "kms/server/keys/key_specs.h"
 
 namespace kms::keys {
 namespace {
-
-// kInvalidKeyUsage unless `algorithm` is one of the key's `allowed`.
-Status CheckAlgorithm(const KeyRecord& key, const std::vector<std::string_view>& allowed,
-                      std::string_view algorithm) {
-  if (std::find(allowed.begin(), allowed.end(), algorithm) != allowed.end()) return OkStatus();
-  return Error(Code::kInvalidKeyUsage, "Algorithm " + std::string(algorithm) +
-                                           " is incompatible with key spec " + key.key_spec + ".");
-}
 
 Status Authorize(Access& access, CallContext& call, const ResolvedKey& key,
                  std::string_view operation, const std::vector<std::string>& grant_tokens,

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "kms/server/config/config.h"
 #include "kms/server/keys/access.h"
@@ -81,6 +82,11 @@ Status CheckKeyUsage(const KeyRecord& key, std::string_view usage, std::string_v
 // incompatible with key spec RSA_2048.".
 Status CheckEncryptionAlgorithm(const KeyRecord& key, std::string_view operation,
                                 std::string_view algorithm);
+
+// kInvalidKeyUsage "Algorithm HMAC_SHA_256 is incompatible with key spec
+// HMAC_224." unless `algorithm` is one of the key's `allowed`.
+Status CheckAlgorithm(const KeyRecord& key, const std::vector<std::string_view>& allowed,
+                      std::string_view algorithm);
 
 }  // namespace kms::keys
 
