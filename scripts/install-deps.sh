@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config
-  libboost1.81-dev rapidjson-dev liblmdb-dev lmdb-utils libssl-dev zlib1g-dev libzstd-dev
+  libboost1.81-dev rapidjson-dev liblmdb-dev lmdb-utils libssl-dev zlib1g-dev libzstd-dev libyaml-cpp-dev
   libgtest-dev libgmock-dev
 )
 if [[ "${1:-}" == "--use" || "${1:-}" == "--test" ]]; then

@@ -13,6 +13,7 @@
 #   JOBS          ninja parallelism (default 1)
 #   FUZZERS       space-separated <target>:<corpus folder> pairs
 #                 (default: every target below)
+#   BUILD_ONLY    when set, builds the targets and runs nothing
 set -euo pipefail
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -30,6 +31,12 @@ cmake -S "$src_dir" -B "$build_dir" -G Ninja \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" \
   -DKMS_BUILD_FUZZERS=ON -DKMS_BUILD_TESTS=OFF -DKMS_BUILD_BENCH=OFF >/dev/null
+
+if [[ -n "${BUILD_ONLY:-}" ]]; then
+  targets=()
+  for pair in "${fuzzers[@]}"; do targets+=("${pair%%:*}"); done
+  exec ninja -C "$build_dir" -j "$jobs" "${targets[@]}"
+fi
 
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT

@@ -9,6 +9,8 @@
 #      boundaries, clang-tidy on the files the last commit changed);
 #   3. the same unit and integration tests under ASan+UBSan (build-sanitize/);
 #   4. each libFuzzer target for a short bounded time (build-fuzz/).
+# The builds of stages 3 and 4 run in the background, at low priority, while
+# stages 1 and 2 test.
 # (scripts/build.sh's default, RelWithDebInfo, differs from stage 1 in
 # optimization and debug-info flags only; it is not built again here, to keep
 # CI within 30 minutes on 2 cores.)
@@ -36,6 +38,46 @@ fi
 
 stage "build Release"
 BUILD_TYPE=Release scripts/build.sh build
+
+# The sanitized build and then the fuzz build run in the background at the
+# lowest CPU priority while the Release tests and the style checks run: the
+# tests mostly wait (on kmsd, fsync, the clients' start-up) and the builds take
+# the idle CPU, which keeps CI within 30 minutes on 2 cores.
+build_logs=$(mktemp -d)
+run_sanitize=$([[ -z "${SKIP_SANITIZE:-}" ]] && echo 1 || true)
+run_fuzz=$([[ -x scripts/run-fuzzers.sh && -z "${SKIP_FUZZ:-}" ]] && echo 1 || true)
+# Its own process group (set -m), so that the exit trap stops all of it.
+set -m
+(
+  rc=0
+  if [[ -n "$run_sanitize" ]]; then
+    nice -n 19 scripts/build.sh build-sanitize -DKMS_SANITIZE=address,undefined \
+      -DKMS_BUILD_BENCH=OFF >"$build_logs/sanitize.log" 2>&1 || rc=$?
+    echo "$rc" >"$build_logs/sanitize.rc"
+  fi
+  if [[ -n "$run_fuzz" ]]; then
+    rc=0
+    JOBS="$jobs" BUILD_ONLY=1 nice -n 19 scripts/run-fuzzers.sh >"$build_logs/fuzz.log" 2>&1 || rc=$?
+    echo "$rc" >"$build_logs/fuzz.rc"
+  fi
+) &
+background_builds=$!
+set +m
+trap 'kill -- -"$background_builds" 2>/dev/null; rm -rf "$build_logs"' EXIT
+# Waits for one background build; prints its output and fails when it failed.
+wait_for_build() {
+  local name=$1
+  while [[ ! -f "$build_logs/$name.rc" ]]; do
+    kill -0 "$background_builds" 2>/dev/null || break
+    sleep 2
+  done
+  if [[ "$(cat "$build_logs/$name.rc" 2>/dev/null)" != 0 ]]; then
+    tail -n 80 "$build_logs/$name.log" >&2
+    echo "FAIL: the $name build failed" >&2
+    exit 1
+  fi
+}
+
 stage "test Release"
 (cd build && ctest --output-on-failure -j"$jobs")
 
@@ -44,16 +86,19 @@ if [[ -z "${SKIP_STYLE:-}" ]]; then
   scripts/check-style.sh build
 fi
 
-if [[ -z "${SKIP_SANITIZE:-}" ]]; then
-  stage "build ASan+UBSan"
-  scripts/build.sh build-sanitize -DKMS_SANITIZE=address,undefined -DKMS_BUILD_BENCH=OFF
+if [[ -n "$run_sanitize" ]]; then
+  stage "build ASan+UBSan (the rest of what ran in the background)"
+  wait_for_build sanitize
   stage "test ASan+UBSan (unit and integration)"
   (cd build-sanitize && ctest --output-on-failure -j"$jobs" -L 'unit|integration')
 fi
 
-if [[ -x scripts/run-fuzzers.sh && -z "${SKIP_FUZZ:-}" ]]; then
+if [[ -n "$run_fuzz" ]]; then
+  stage "build fuzzers (the rest of what ran in the background)"
+  wait_for_build fuzz
   stage "fuzzers"
   JOBS="$jobs" FUZZ_SECONDS=10 scripts/run-fuzzers.sh
 fi
+wait "$background_builds"
 stage "end"
 echo "== every stage passed in ${SECONDS} s"

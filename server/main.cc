@@ -31,6 +31,7 @@
 #include "kms/server/keys/services.h"
 #include "kms/server/log/log.h"
 #include "kms/server/metrics/metrics.h"
+#include "kms/server/seed/seed_loader.h"
 #include "kms/server/store/data_dir_lock.h"
 #include "kms/server/store/state_environment.h"
 
@@ -104,6 +105,28 @@ int RunAudit(const config::ServerConfig& config, const config::CommandLine& line
   if (!report) return Fail(report.error());
   std::printf("%s", report->ToString().c_str());
   return 0;
+}
+
+// Creates what the seed file has and the store does not (before serving, and
+// before the first maintenance sweep rotates seeded keys that are due).
+Status ApplySeedFile(const config::ServerConfig& config, keys::KeyService& keys, KeyStore& store,
+                     const seed::SeedRecorder& record) {
+  seed::SeedDefaults defaults;
+  defaults.account = config.seed_account.empty() && !config.accounts.empty()
+                         ? config.accounts.front()
+                         : config.seed_account;
+  defaults.region = config.seed_region;
+  KMS_ASSIGN_OR_RETURN(seed::Seed seed, seed::LoadSeedFile(config.seed_file, defaults));
+  KMS_ASSIGN_OR_RETURN(seed::SeedResult result,
+                       seed::ApplySeed(seed, keys, store, config.accounts, record));
+  for (const std::string& note : result.notes) log::Info("seed: " + note);
+  log::Info("seed " + config.seed_file + ": " + std::to_string(result.keys_created) + " keys, " +
+                std::to_string(result.aliases_created) + " aliases and " +
+                std::to_string(result.grants_created) + " grants created; " +
+                std::to_string(result.keys_kept) + " keys and " +
+                std::to_string(result.aliases_kept) + " aliases were there already",
+            {{"seed_file", config.seed_file}});
+  return OkStatus();
 }
 
 // Runs key maintenance (deletions after their window, due rotations) once
@@ -284,6 +307,11 @@ int Serve(const config::ServerConfig& config, const config::CommandLine& line) {
   options.read_timeout_seconds = config.read_timeout_seconds;
   options.max_connections = static_cast<size_t>(config.max_connections);
   RaiseOpenFileLimit(options.max_connections);
+  if (!config.seed_file.empty()) {
+    Status seeded = ApplySeedFile(config, key_service, **store,
+                                  api::SeedRecorder(audit_log->get(), clock, config.seed_file));
+    if (!seeded.ok()) return Fail(seeded);
+  }
   Maintenance maintenance(key_service, api::MaintenanceRecorder(audit_log->get(), clock),
                           std::chrono::seconds(60));
   auto server = http::StartServer(options, *endpoint);
@@ -356,6 +384,9 @@ int Main(int argc, char** argv) {
   if (line->data_dir) config->data_dir = *line->data_dir;
   if (line->port) config->port = *line->port;
   if (line->tls_port) config->tls_port = *line->tls_port;
+  if (line->seed_file) config->seed_file = *line->seed_file;
+  if (line->seed_account) config->seed_account = *line->seed_account;
+  if (line->seed_region) config->seed_region = *line->seed_region;
   if (line->command == config::Command::kServe) return Serve(*config, *line);
   return RunAudit(*config, *line);
 }

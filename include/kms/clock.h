@@ -10,6 +10,7 @@ namespace kms {
 
 // Milliseconds since the Unix epoch.
 using EpochMillis = int64_t;
+inline constexpr EpochMillis kDayMillis = 24LL * 3600 * 1000;
 
 class Clock {
  public:

@@ -33,6 +33,9 @@ constexpr Option kOptions[] = {
     {"--tls-port", "KMSD_TLS_PORT", kForServe, "kmsd (serve)"},
     {"--tls-port-file", "KMSD_TLS_PORT_FILE", kForServe, "kmsd (serve)"},
     {"--log-level", "KMSD_LOG_LEVEL", kForServe, "kmsd (serve)"},
+    {"--seed", "KMSD_SEED", kForServe, "kmsd (serve)"},
+    {"--seed-account", "KMSD_SEED_ACCOUNT", kForServe, "kmsd (serve)"},
+    {"--seed-region", "KMSD_SEED_REGION", kForServe, "kmsd (serve)"},
     {"--out", nullptr, kForExport, "kmsd audit export"},
 };
 
@@ -78,6 +81,12 @@ Status Set(CommandLine& line, const Option& option, std::string_view value,
       return Wrong(std::string(source) + " must be debug, info, warn or error, not '" +
                    std::string(value) + "'");
     }
+  } else if (option.name == "--seed") {
+    line.seed_file = value;
+  } else if (option.name == "--seed-account") {
+    line.seed_account = value;
+  } else if (option.name == "--seed-region") {
+    line.seed_region = value;
   } else {
     line.out_dir = value;
   }
@@ -142,7 +151,13 @@ constexpr std::string_view kServeHelp =
     "                     one made in DATA_DIR/tls/ (cert.pem: the CA bundle)\n"
     "  --tls-port-file FILE  writes the HTTPS port to FILE              KMSD_TLS_PORT_FILE\n"
     "  --log-level LEVEL  debug, info (a line per request), warn, error  KMSD_LOG_LEVEL\n"
-    "                     (default: server.log_level, info)\n";
+    "                     (default: server.log_level, info)\n"
+    "  --seed FILE        creates the keys, aliases and grants of a seed  KMSD_SEED\n"
+    "                     file (local-kms's seed.yaml, or kmsd's richer\n"
+    "                     form) that do not exist yet (default: seed.file)\n"
+    "  --seed-account ID  the account of seeded keys the file does not    KMSD_SEED_ACCOUNT\n"
+    "                     place (default: seed.account, the first account)\n"
+    "  --seed-region R    their region (default: seed.region, us-east-1)  KMSD_SEED_REGION\n";
 
 constexpr std::string_view kAuditHelp =
     "kmsd audit verify [--config FILE] [--data-dir DIR]\n"

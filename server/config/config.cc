@@ -307,6 +307,12 @@ Status ReadSections(const Value& root, ServerConfig* c) {
       }
     }
   }
+  if (const Value* s = FindObject(root, "seed")) {
+    if (!s->IsObject()) return Invalid("seed must be an object");
+    KMS_RETURN_IF_ERROR(ReadString(*s, "file", &c->seed_file, "seed"));
+    KMS_RETURN_IF_ERROR(ReadString(*s, "account", &c->seed_account, "seed"));
+    KMS_RETURN_IF_ERROR(ReadString(*s, "region", &c->seed_region, "seed"));
+  }
   if (const Value* s = FindObject(root, "audit")) {
     if (!s->IsObject()) return Invalid("audit must be an object");
     KMS_RETURN_IF_ERROR(ReadBool(*s, "enabled", &c->audit_enabled, "audit"));
@@ -448,13 +454,16 @@ const Schema& ConfigSchema() {
       {"mode", "max_clock_skew_seconds", "permissive_access_key_id", "admin_principals"}, {}};
   static const Schema kAudit{{"enabled", "max_age_days", "max_records", "map_size_mb"}, {}};
   static const Schema kServicePrincipal{{"service", "access_key_id", "secret_access_key"}, {}};
-  static const Schema kTop{{"server", "storage", "auth", "audit", "accounts", "service_principals"},
-                           {{"server", &kServer},
-                            {"storage", &kStorage},
-                            {"auth", &kAuth},
-                            {"audit", &kAudit},
-                            {"accounts", &kAccount},
-                            {"service_principals", &kServicePrincipal}}};
+  static const Schema kSeed{{"file", "account", "region"}, {}};
+  static const Schema kTop{
+      {"server", "storage", "auth", "audit", "seed", "accounts", "service_principals"},
+      {{"server", &kServer},
+       {"seed", &kSeed},
+       {"storage", &kStorage},
+       {"auth", &kAuth},
+       {"audit", &kAudit},
+       {"accounts", &kAccount},
+       {"service_principals", &kServicePrincipal}}};
   return kTop;
 }
 

@@ -3,8 +3,11 @@
 #include <memory>
 #include <string>
 
+#include <openssl/bio.h>
+#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
@@ -151,6 +154,51 @@ StatusOr<SecretBytes> NewKeyMaterial(std::string_view key_spec) {
   }
   if (!key) return OpenSslError("generating a key pair");
   return Pkcs8Of(key.get());
+}
+
+size_t HmacKeyLength(std::string_view key_spec) {
+  return key_spec.starts_with("HMAC_") ? SpecBits(key_spec) / 8 : 0;
+}
+
+StatusOr<PrivateKey> PrivateKeyFromPem(std::string_view pem) {
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+      BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), &BIO_free);
+  if (!bio) return OpenSslError("reading a PEM key");
+  // No passphrase: an encrypted key fails instead of prompting on the terminal.
+  auto no_passphrase = [](char*, int, int, void*) { return -1; };
+  Pkey key(PEM_read_bio_PrivateKey(bio.get(), nullptr, no_passphrase, nullptr));
+  ERR_clear_error();
+  if (!key)
+    return Error(Code::kValidation, "not an unencrypted PEM private key (PKCS#8, PKCS#1 or SEC1)");
+  std::string spec;
+  if (EVP_PKEY_is_a(key.get(), "RSA")) {
+    const int bits = EVP_PKEY_get_bits(key.get());
+    if (bits == 2048 || bits == 3072 || bits == 4096) spec = "RSA_" + std::to_string(bits);
+    if (spec.empty())
+      return Error(Code::kValidation, "an RSA key of " + std::to_string(bits) +
+                                          " bits; KMS has RSA_2048, RSA_3072 and RSA_4096");
+  } else if (EVP_PKEY_is_a(key.get(), "ED25519")) {
+    spec = "ECC_NIST_EDWARDS25519";
+  } else if (EVP_PKEY_is_a(key.get(), "EC")) {
+    char curve[64] = {};
+    size_t length = 0;
+    if (EVP_PKEY_get_utf8_string_param(key.get(), OSSL_PKEY_PARAM_GROUP_NAME, curve, sizeof curve,
+                                       &length) != 1)
+      return Error(Code::kValidation, "an EC key without a named curve");
+    const std::string_view name(curve, length);
+    spec = name == "prime256v1"  ? "ECC_NIST_P256"
+           : name == "secp384r1" ? "ECC_NIST_P384"
+           : name == "secp521r1" ? "ECC_NIST_P521"
+           : name == "secp256k1" ? "ECC_SECG_P256K1"
+                                 : "";
+    if (spec.empty())
+      return Error(Code::kValidation, "an EC key on curve " + std::string(name) +
+                                          "; KMS has P-256, P-384, P-521 and secp256k1");
+  } else {
+    return Error(Code::kValidation, "a private key of a kind KMS has no key spec for");
+  }
+  KMS_ASSIGN_OR_RETURN(SecretBytes pkcs8, Pkcs8Of(key.get()));
+  return PrivateKey{std::move(spec), std::move(pkcs8)};
 }
 
 StatusOr<Bytes> PublicKeyOf(const SecretBytes& private_key) {

@@ -5,11 +5,6 @@
 namespace kms::keys {
 namespace {
 
-bool IsServicePrincipal(std::string_view p) {
-  return p.ends_with(".amazonaws.com") && p.find(':') == std::string_view::npos;
-}
-
-// A grantee or retiring principal: an IAM principal ARN or a service principal.
 // The account of an IAM or STS principal ARN; empty for anything else.
 std::string_view PrincipalAccount(std::string_view arn) {
   if (!arn.starts_with("arn:aws:iam::") && !arn.starts_with("arn:aws:sts::")) return {};
@@ -18,29 +13,8 @@ std::string_view PrincipalAccount(std::string_view arn) {
   return rest.substr(0, 12);
 }
 
-bool IsPrincipalArn(std::string_view p) {
-  if (IsServicePrincipal(p)) return true;
-  const bool iam = p.starts_with("arn:aws:iam::"), sts = p.starts_with("arn:aws:sts::");
-  if (!iam && !sts) return false;
-  std::string_view rest = p.substr(13);
-  if (rest.size() < 14 || rest[12] != ':') return false;
-  for (size_t i = 0; i < 12; ++i) {
-    if (rest[i] < '0' || rest[i] > '9') return false;
-  }
-  rest = rest.substr(13);
-  if (iam) {
-    return rest == "root" || (rest.starts_with("user/") && rest.size() > 5) ||
-           (rest.starts_with("role/") && rest.size() > 5);
-  }
-  if (rest.starts_with("federated-user/")) return rest.size() > 15;
-  // assumed-role/<role>/<session>: both parts non-empty.
-  const size_t session = rest.find('/', 13);
-  return rest.starts_with("assumed-role/") && session != std::string_view::npos && session > 13 &&
-         session + 1 < rest.size();
-}
-
 Status CheckPrincipal(const char* member, const std::string& principal) {
-  if (IsPrincipalArn(principal)) return OkStatus();
+  if (grants::IsGrantPrincipal(principal)) return OkStatus();
   return Error(Code::kInvalidArn,
                std::string(member) + " " + principal + " is not a valid principal ARN");
 }
@@ -101,7 +75,7 @@ GrantRecord ProposedGrant(const CallContext& call, const CreateGrantRequest& req
 // "You must specify a principal in your AWS account" (ListRetirableGrants):
 // one of the caller's account, or a service principal.
 Status CheckRetiringPrincipalIsCallers(const CallContext& call, std::string_view principal) {
-  if (IsServicePrincipal(principal) || PrincipalAccount(principal) == call.scope.account)
+  if (grants::IsServicePrincipal(principal) || PrincipalAccount(principal) == call.scope.account)
     return OkStatus();
   return Error(Code::kAccessDenied,
                "User: " + call.caller.principal.arn +

@@ -9,6 +9,32 @@
 #include "kms/server/crypto/ciphertext_blob.h"
 
 namespace kms::grants {
+
+bool IsServicePrincipal(std::string_view p) {
+  return p.ends_with(".amazonaws.com") && p.find(':') == std::string_view::npos;
+}
+
+bool IsGrantPrincipal(std::string_view p) {
+  if (IsServicePrincipal(p)) return true;
+  const bool iam = p.starts_with("arn:aws:iam::"), sts = p.starts_with("arn:aws:sts::");
+  if (!iam && !sts) return false;
+  std::string_view rest = p.substr(13);
+  if (rest.size() < 14 || rest[12] != ':') return false;
+  for (size_t i = 0; i < 12; ++i) {
+    if (rest[i] < '0' || rest[i] > '9') return false;
+  }
+  rest = rest.substr(13);
+  if (iam) {
+    return rest == "root" || (rest.starts_with("user/") && rest.size() > 5) ||
+           (rest.starts_with("role/") && rest.size() > 5);
+  }
+  if (rest.starts_with("federated-user/")) return rest.size() > 15;
+  // assumed-role/<role>/<session>: both parts non-empty.
+  const size_t session = rest.find('/', 13);
+  return rest.starts_with("assumed-role/") && session != std::string_view::npos && session > 13 &&
+         session + 1 < rest.size();
+}
+
 namespace {
 
 constexpr std::array<std::string_view, 17> kOperations = {"Decrypt",

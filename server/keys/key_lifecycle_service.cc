@@ -10,8 +10,6 @@
 namespace kms::keys {
 namespace {
 
-constexpr EpochMillis kDayMillis = 24LL * 3600 * 1000;
-
 // Automatic rotation exists for symmetric encryption keys only.
 Status CheckRotatable(const KeyRecord& key) {
   if (key.key_spec == "SYMMETRIC_DEFAULT") return OkStatus();

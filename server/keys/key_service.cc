@@ -11,8 +11,6 @@
 namespace kms::keys {
 namespace {
 
-constexpr EpochMillis kDayMillis = 24LL * 3600 * 1000;
-
 std::string MaterialCacheKey(std::string_view key_id, uint32_t version) {
   return std::string(key_id) + "/" + std::to_string(version);
 }
@@ -153,9 +151,26 @@ StatusOr<KeyVersion> KeyService::AddVersion(KeyStoreTxn& txn, const KeyRecord& k
   } else {
     KMS_ASSIGN_OR_RETURN(material, crypto::NewKeyMaterial(key.key_spec));
   }
+  return StoreVersion(txn, key, version, material);
+}
+
+StatusOr<KeyVersion> KeyService::StoreVersion(KeyStoreTxn& txn, const KeyRecord& key,
+                                              uint32_t version, const SecretBytes& material) {
   KMS_ASSIGN_OR_RETURN(Bytes wrapped, root_key_->Wrap(material, key.Arn(), version));
   KMS_RETURN_IF_ERROR(txn.PutKeyMaterial(key.key_id, version, wrapped));
   return KeyVersion{version, HexEncode(crypto::RandomBytes(32)), clock_.NowMillis()};
+}
+
+Status KeyService::PutKeyWithMaterial(KeyStoreTxn& txn, KeyRecord& key,
+                                      std::span<const SecretBytes> materials) {
+  key.versions.clear();
+  for (const SecretBytes& material : materials) {
+    KMS_ASSIGN_OR_RETURN(
+        KeyVersion version,
+        StoreVersion(txn, key, static_cast<uint32_t>(key.versions.size() + 1), material));
+    key.versions.push_back(std::move(version));
+  }
+  return txn.PutKey(key);
 }
 
 StatusOr<std::shared_ptr<const KeyRecord>> KeyService::CreateKey(const CreateKeyParams& params) {

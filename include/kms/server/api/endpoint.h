@@ -14,6 +14,7 @@
 #include "kms/server/http/http_server.h"
 #include "kms/server/keys/key_service.h"
 #include "kms/server/keys/services.h"
+#include "kms/server/seed/seed_loader.h"
 
 namespace kms::metrics {
 class Registry;
@@ -41,6 +42,12 @@ std::unique_ptr<http::Handler> NewEndpoint(const Services& services,
 // CloudTrail records them. `audit` (may be null) and `clock` must outlive it.
 keys::KeyService::MaintenanceRecorder MaintenanceRecorder(audit::AuditLog* audit,
                                                           const Clock& clock);
+
+// What a seed file's creations (seed::ApplySeed) record: a CreateKey,
+// CreateAlias or CreateGrant AwsServiceEvent in the key's account, with the
+// seed file named in additionalEventData. Never key material.
+seed::SeedRecorder SeedRecorder(audit::AuditLog* audit, const Clock& clock,
+                                std::string seed_file);
 
 }  // namespace kms::api
 

@@ -39,6 +39,9 @@ struct CommandLine {
   std::optional<std::string> tls_port_file;
   std::optional<log::Level> log_level;
   std::optional<std::string> out_dir;  // audit export
+  std::optional<std::string> seed_file;
+  std::optional<std::string> seed_account;
+  std::optional<std::string> seed_region;
 };
 
 // The value of an environment variable, or nullopt when it is not set.

@@ -85,6 +85,14 @@ struct ServerConfig {
   uint64_t audit_max_records = 0;  // 0: no limit
   uint64_t audit_map_size_mb = 8192;
 
+  // Seed file (seed.file, --seed): keys, aliases and grants created at
+  // start-up when missing (kms/server/seed/seed_file.h); its keys go to
+  // seed.account (default: the first account) and seed.region unless the
+  // file says otherwise.
+  std::string seed_file;
+  std::string seed_account;
+  std::string seed_region = "us-east-1";
+
   // Principals allowed to use the admin endpoints (policy explain); ARNs.
   std::vector<std::string> admin_principals;
 

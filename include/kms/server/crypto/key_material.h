@@ -6,6 +6,7 @@
 #ifndef KMS_SERVER_CRYPTO_KEY_MATERIAL_H_
 #define KMS_SERVER_CRYPTO_KEY_MATERIAL_H_
 
+#include <string>
 #include <string_view>
 
 #include "kms/bytes.h"
@@ -17,6 +18,21 @@ namespace kms::crypto {
 // a new RSA_* / ECC_* private key (ECC_NIST_EDWARDS25519: Ed25519) as PKCS#8 DER. kInternal
 // for another spec (SYMMETRIC_DEFAULT material is the key service's own 32 bytes).
 StatusOr<SecretBytes> NewKeyMaterial(std::string_view key_spec);
+
+// The bytes of key material an HMAC_* spec has (HMAC_224: 28); 0 for another.
+size_t HmacKeyLength(std::string_view key_spec);
+
+// A private key as kmsd keeps it: its KeySpec, found from the key itself, and
+// its PKCS#8 DER.
+struct PrivateKey {
+  std::string key_spec;  // RSA_2048/3072/4096, ECC_NIST_P256/384/521, ECC_SECG_P256K1, ...
+  SecretBytes pkcs8;
+};
+// Reads an unencrypted PEM private key: PKCS#8 ("PRIVATE KEY"), PKCS#1
+// ("RSA PRIVATE KEY") or SEC1 ("EC PRIVATE KEY"). kValidation with a plain
+// reason (never the key) when it does not parse, is encrypted, or is of a
+// kind or size KMS has no KeySpec for.
+StatusOr<PrivateKey> PrivateKeyFromPem(std::string_view pem);
 
 // The DER SubjectPublicKeyInfo of a PKCS#8 private key.
 StatusOr<Bytes> PublicKeyOf(const SecretBytes& private_key);

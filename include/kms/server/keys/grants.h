@@ -23,6 +23,12 @@ std::span<const std::string_view> AllOperations();
 bool IsValidForKey(std::string_view operation, std::string_view key_spec,
                    std::string_view key_usage);
 
+// A service principal: "rds.amazonaws.com".
+bool IsServicePrincipal(std::string_view principal);
+// What a grantee or retiring principal may be: an IAM or STS principal ARN
+// (root, user, role, assumed-role, federated-user) or a service principal.
+bool IsGrantPrincipal(std::string_view principal);
+
 // Whether the grant's grantee is this caller: the exact ARN, the role of an
 // assumed-role session, or the service principal's name.
 bool GranteeMatches(const GrantRecord& grant, const Principal& principal);

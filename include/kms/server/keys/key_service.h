@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <shared_mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -135,6 +136,12 @@ class KeyService {
   StatusOr<std::shared_ptr<const KeyRecord>> UpdateKey(
       std::string_view key_id, const std::function<Status(KeyRecord&)>& mutate);
 
+  // Stores a new key whose material is given (seeded or imported keys):
+  // `materials` become versions 1..n, the last one current, each wrapped
+  // under the root key. Fills in key.versions.
+  Status PutKeyWithMaterial(KeyStoreTxn& txn, KeyRecord& key,
+                            std::span<const SecretBytes> materials);
+
   // Adds a backing key version (rotation). Returns the new record.
   StatusOr<std::shared_ptr<const KeyRecord>> RotateKey(std::string_view key_id);
 
@@ -192,6 +199,9 @@ class KeyService {
   StatusOr<std::shared_ptr<const SecretBytes>> BackingKey(const KeyRecord& key, uint32_t version);
   // A new backing version: material generated, wrapped and stored in `txn`.
   StatusOr<KeyVersion> AddVersion(KeyStoreTxn& txn, const KeyRecord& key, uint32_t version);
+  // A backing version of the given material, wrapped and stored in `txn`.
+  StatusOr<KeyVersion> StoreVersion(KeyStoreTxn& txn, const KeyRecord& key, uint32_t version,
+                                    const SecretBytes& material);
 
   KeyStore& store_;
   std::unique_ptr<RootKey> root_key_;
