@@ -91,7 +91,7 @@ class Field {
     return value;
   }
   std::string OneOf(std::initializer_list<std::string_view> allowed) const {
-    const std::string text = Text();
+    std::string text = Text();
     if (std::ranges::find(allowed, text) != allowed.end()) return text;
     std::string list;
     for (std::string_view a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);

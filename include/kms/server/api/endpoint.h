@@ -46,8 +46,7 @@ keys::KeyService::MaintenanceRecorder MaintenanceRecorder(audit::AuditLog* audit
 // What a seed file's creations (seed::ApplySeed) record: a CreateKey,
 // CreateAlias or CreateGrant AwsServiceEvent in the key's account, with the
 // seed file named in additionalEventData. Never key material.
-seed::SeedRecorder SeedRecorder(audit::AuditLog* audit, const Clock& clock,
-                                std::string seed_file);
+seed::SeedRecorder SeedRecorder(audit::AuditLog* audit, const Clock& clock, std::string seed_file);
 
 }  // namespace kms::api
 
