@@ -112,6 +112,8 @@ Dispatcher::Dispatcher(const Services& services, const auth::Authenticator& auth
       {"EnableKeyRotation", {&EnableKeyRotation, false}},
       {"DisableKeyRotation", {&DisableKeyRotation, false}},
       {"GetKeyRotationStatus", {&GetKeyRotationStatus, true}},
+      {"RotateKeyOnDemand", {&RotateKeyOnDemand, false}},
+      {"ListKeyRotations", {&ListKeyRotations, true}},
       {"TagResource", {&TagResource, false}},
       {"UntagResource", {&UntagResource, false}},
       {"ListResourceTags", {&ListResourceTags, true}},

@@ -29,6 +29,8 @@ KMS_OPERATION(CancelKeyDeletion);
 KMS_OPERATION(EnableKeyRotation);
 KMS_OPERATION(DisableKeyRotation);
 KMS_OPERATION(GetKeyRotationStatus);
+KMS_OPERATION(RotateKeyOnDemand);
+KMS_OPERATION(ListKeyRotations);
 KMS_OPERATION(TagResource);
 KMS_OPERATION(UntagResource);
 KMS_OPERATION(ListResourceTags);

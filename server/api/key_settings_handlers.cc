@@ -55,6 +55,50 @@ StatusOr<std::string> GetKeyRotationStatus(Call& call, const rapidjson::Value& b
   return out.Take();
 }
 
+StatusOr<std::string> RotateKeyOnDemand(Call& call, const rapidjson::Value& body) {
+  KMS_ASSIGN_OR_RETURN(std::string key_id, ReadKeyId(body));
+  KMS_ASSIGN_OR_RETURN(keys::Key key,
+                       call.operations().lifecycle.RotateKeyOnDemand(call.context, {key_id}));
+  call.audit.response_elements = "{\"keyId\":\"" + key->Arn() + "\"}";
+  JsonOut out;
+  out.StartObject().Field("KeyId", key->Arn()).EndObject();
+  return out.Take();
+}
+
+StatusOr<std::string> ListKeyRotations(Call& call, const rapidjson::Value& body) {
+  static constexpr std::array<std::string_view, 2> kIncludeKeyMaterial = {"ALL_KEY_MATERIAL",
+                                                                          "ROTATIONS_ONLY"};
+  RequestReader in(body);
+  std::optional<std::string> key_id = in.String("KeyId", kKeyIdRule);
+  std::optional<std::string> include =
+      in.String("IncludeKeyMaterial", StringRule{.enum_values = kIncludeKeyMaterial});
+  const PageInput page_input = ReadPageInput(in);
+  KMS_RETURN_IF_ERROR(in.Finish());
+  KMS_ASSIGN_OR_RETURN(keys::PageRequest page_request, ToPageRequest(page_input));
+  KMS_ASSIGN_OR_RETURN(auto page,
+                       call.operations().lifecycle.ListKeyRotations(
+                           call.context, {*key_id, include == "ALL_KEY_MATERIAL", page_request}));
+  JsonOut out;
+  out.StartObject().Key("Rotations").StartArray();
+  for (const keys::KeyRotation& rotation : page.items) {
+    out.StartObject()
+        .Field("KeyId", rotation.key_id)
+        .Field("KeyMaterialId", rotation.version.material_id)
+        .Field("KeyMaterialState", rotation.current ? "CURRENT" : "NON_CURRENT");
+    if (rotation.version.version > 1) {
+      out.Time("RotationDate", rotation.version.created)
+          .Field("RotationType", rotation.version.rotation_type.empty()
+                                     ? "AUTOMATIC"
+                                     : rotation.version.rotation_type);
+    }
+    out.EndObject();
+  }
+  out.EndArray();
+  WritePaging(out, page.next);
+  out.EndObject();
+  return out.Take();
+}
+
 StatusOr<std::string> TagResource(Call& call, const rapidjson::Value& body) {
   RequestReader in(body);
   std::optional<std::string> key_id = in.String("KeyId", kKeyIdRule);

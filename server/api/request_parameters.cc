@@ -79,6 +79,8 @@ const std::unordered_map<std::string_view, std::vector<Member>>& RecordedMembers
       {"EnableKeyRotation", {kKeyId, {"RotationPeriodInDays", Kind::kNumber}}},
       {"DisableKeyRotation", {kKeyId}},
       {"GetKeyRotationStatus", {kKeyId}},
+      {"RotateKeyOnDemand", {kKeyId}},
+      {"ListKeyRotations", {kKeyId, {"IncludeKeyMaterial", Kind::kString, 64}, kLimit, kMarker}},
       {"TagResource", {kKeyId, kTagList}},
       {"UntagResource", {kKeyId, {"TagKeys", Kind::kStringList, 50}}},
       {"ListResourceTags", {kKeyId, kLimit, kMarker}},

@@ -239,4 +239,59 @@ StatusOr<KeyRotationStatus> KeyLifecycleService::GetKeyRotationStatus(CallContex
                                              resolved.key->state != KeyState::kPendingDeletion};
 }
 
+StatusOr<Key> KeyLifecycleService::RotateKeyOnDemand(CallContext& call,
+                                                     const KeyIdRequest& request) {
+  KMS_ASSIGN_OR_RETURN(ResolvedKey resolved, ResolveOwnKey(deps_.keys, call, request.key_id));
+  KMS_RETURN_IF_ERROR(AuthorizeKey(deps_.access, call, "kms:RotateKeyOnDemand", *resolved.key));
+  KMS_ASSIGN_OR_RETURN(
+      Key rotated,
+      deps_.keys.RotateKey(resolved.key->key_id, "ON_DEMAND", [](const KeyRecord& key) -> Status {
+        KMS_RETURN_IF_ERROR(CheckKeyState(key, KeyUse::kRotationConfig));
+        if (key.key_spec != "SYMMETRIC_DEFAULT") return Error(Code::kUnsupportedOperation);
+        if (key.origin != "AWS_KMS") {
+          return Error(Code::kUnsupportedOperation, key.Arn() + " origin is " + key.origin +
+                                                        " which is not valid for this operation.");
+        }
+        const auto on_demand = std::ranges::count(key.versions, std::string_view("ON_DEMAND"),
+                                                  &KeyVersion::rotation_type);
+        if (on_demand >= kMaxOnDemandRotations) {
+          return Error(Code::kLimitExceeded,
+                       "The on-demand rotations limit has been reached for the given keyId. No "
+                       "more on-demand rotations can be performed for this key: " +
+                           key.Arn());
+        }
+        return OkStatus();
+      }));
+  call.trace.key_material_id = rotated->current().material_id;  // the record's keyMaterialId
+  return rotated;
+}
+
+StatusOr<ListPage<KeyRotation>> KeyLifecycleService::ListKeyRotations(
+    CallContext& call, const ListKeyRotationsRequest& request) {
+  uint32_t after = 0;
+  if (request.page.marker) {
+    const std::string& position = request.page.after;
+    if (position.empty() || position.size() > 6 ||
+        position.find_first_not_of("0123456789") != std::string::npos)
+      return request.page.InvalidMarker();
+    after = static_cast<uint32_t>(std::stoul(position));
+  }
+  KMS_ASSIGN_OR_RETURN(ResolvedKey resolved, ResolveOwnKey(deps_.keys, call, request.key_id));
+  KMS_RETURN_IF_ERROR(AuthorizeKey(deps_.access, call, "kms:ListKeyRotations", *resolved.key));
+  const KeyRecord& key = *resolved.key;
+  KMS_RETURN_IF_ERROR(CheckRotatable(key));
+  if (after > key.current().version) return request.page.InvalidMarker();
+  const size_t size = request.page.Size(100, 1000);
+  ListPage<KeyRotation> page;
+  for (const KeyVersion& version : key.versions) {
+    if (version.version <= after || (version.version == 1 && !request.all_key_material)) continue;
+    if (page.items.size() == size) {
+      page.next = std::to_string(page.items.back().version.version);
+      break;
+    }
+    page.items.push_back({key.key_id, version, version.version == key.current().version});
+  }
+  return page;
+}
+
 }  // namespace kms::keys

@@ -203,12 +203,16 @@ StatusOr<std::shared_ptr<const KeyRecord>> KeyService::UpdateKey(
   return store_.GetKey(key_id);
 }
 
-StatusOr<std::shared_ptr<const KeyRecord>> KeyService::RotateKey(std::string_view key_id) {
+StatusOr<std::shared_ptr<const KeyRecord>> KeyService::RotateKey(
+    std::string_view key_id, std::string_view rotation_type,
+    const std::function<Status(const KeyRecord&)>& check) {
   KMS_RETURN_IF_ERROR(store_.Update([&](KeyStoreTxn& txn) -> Status {
     KMS_ASSIGN_OR_RETURN(KeyRecord key, txn.GetKey(key_id));
+    if (check) KMS_RETURN_IF_ERROR(check(key));
     KMS_ASSIGN_OR_RETURN(KeyVersion version, AddVersion(txn, key, key.current().version + 1));
+    version.rotation_type = rotation_type;
     key.versions.push_back(std::move(version));
-    if (key.rotation_enabled)
+    if (key.rotation_enabled && rotation_type == "AUTOMATIC")
       key.next_rotation_date = clock_.NowMillis() + key.rotation_period_days * kDayMillis;
     return txn.PutKey(key);
   }));
@@ -285,7 +289,7 @@ StatusOr<int> KeyService::RunMaintenance(const MaintenanceRecorder& record) {
       if (!due) continue;
     } else if (key->state == KeyState::kEnabled && key->rotation_enabled &&
                key->next_rotation_date <= now) {
-      KMS_ASSIGN_OR_RETURN(auto rotated, RotateKey(key->key_id));
+      KMS_ASSIGN_OR_RETURN(auto rotated, RotateKey(key->key_id, "AUTOMATIC"));
       change.kind = MaintenanceChange::Kind::kRotated;
       change.key_material_id = rotated->current().material_id;
     } else {

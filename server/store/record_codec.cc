@@ -58,6 +58,7 @@ std::string EncodeKey(const KeyRecord& key) {
         .Uint("version", v.version)
         .Field("material_id", v.material_id)
         .Int("created", v.created);
+    if (!v.rotation_type.empty()) w.Field("rotation_type", v.rotation_type);
     w.EndObject();
   }
   w.EndArray();
@@ -109,6 +110,7 @@ StatusOr<KeyRecord> DecodeKey(std::string_view text) {
       return Corrupt("key");
     }
     version.version = static_cast<uint32_t>(number);
+    if (const auto type = json::FindString(v, "rotation_type")) version.rotation_type = *type;
     key.versions.push_back(std::move(version));
   }
   if (key.versions.empty()) return Corrupt("key");

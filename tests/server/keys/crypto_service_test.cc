@@ -412,7 +412,7 @@ TEST_F(CryptoServiceTest, Encrypt_DeniesAnotherAccountTheKeyPolicyDoesNotName) {
 
 TEST_F(CryptoServiceTest, Encrypt_UsesTheCurrentBackingKeyAfterRotation) {
   const Key key = NewKey();
-  KMS_ASSERT_OK_AND_ASSIGN(Key rotated, keys_->RotateKey(key->key_id));
+  KMS_ASSERT_OK_AND_ASSIGN(Key rotated, keys_->RotateKey(key->key_id, "AUTOMATIC"));
   ASSERT_EQ(rotated->versions.size(), 2u);
   CallContext call = Context("alice");
   KMS_ASSERT_OK_AND_ASSIGN(EncryptResult encrypted, Encrypt(call, key->key_id, "new"));
@@ -530,7 +530,7 @@ TEST_F(CryptoServiceTest, Decrypt_RefusesAKeyVersionTheKeyDoesNotHave) {
 TEST_F(CryptoServiceTest, Decrypt_RefusesACiphertextMovedToAnotherKeyVersion) {
   const Key key = NewKey();
   Bytes blob = AliceEncrypts(key, "secret");
-  ASSERT_THAT(keys_->RotateKey(key->key_id), IsOk());
+  ASSERT_THAT(keys_->RotateKey(key->key_id, "AUTOMATIC"), IsOk());
   blob[kKeyVersionOffset + 3] = 2;  // a version that exists now, but not the one that sealed it
   EXPECT_THAT(Decrypt("alice", blob), StatusIs(Code::kInvalidCiphertext, ""));
 }
@@ -724,7 +724,7 @@ TEST_F(CryptoServiceTest, Decrypt_NotesTheBackingKeyItUsed) {
 TEST_F(CryptoServiceTest, Decrypt_StillDecryptsCiphertextsFromBeforeARotation) {
   const Key key = NewKey();
   const Bytes old_blob = AliceEncrypts(key, "before rotation");
-  KMS_ASSERT_OK_AND_ASSIGN(Key rotated, keys_->RotateKey(key->key_id));
+  KMS_ASSERT_OK_AND_ASSIGN(Key rotated, keys_->RotateKey(key->key_id, "AUTOMATIC"));
   ASSERT_NE(rotated->current().material_id, key->current().material_id);
   CallContext call = Context("alice");
   KMS_ASSERT_OK_AND_ASSIGN(DecryptResult decrypted, Decrypt(call, old_blob));

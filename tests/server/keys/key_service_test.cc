@@ -202,7 +202,7 @@ TEST_F(KeyServiceTest, EncryptDecryptBindsContextAndSurvivesRestart) {
 TEST_F(KeyServiceTest, RotationKeepsOldCiphertextsDecryptable) {
   auto key = Create();
   KMS_ASSERT_OK_AND_ASSIGN(Bytes old_blob, service_->Encrypt(*key, AsBytes("v1"), {}));
-  KMS_ASSERT_OK_AND_ASSIGN(auto rotated, service_->RotateKey(key->key_id));
+  KMS_ASSERT_OK_AND_ASSIGN(auto rotated, service_->RotateKey(key->key_id, "AUTOMATIC"));
   EXPECT_EQ(rotated->versions.size(), 2u);
   KMS_ASSERT_OK_AND_ASSIGN(Bytes new_blob, service_->Encrypt(*rotated, AsBytes("v2"), {}));
   KMS_ASSERT_OK_AND_ASSIGN(auto old_key, service_->IdentifyBlob(kUsEast, old_blob));

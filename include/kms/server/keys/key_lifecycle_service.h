@@ -1,11 +1,11 @@
 // The life of a customer managed key: CreateKey, DescribeKey, ListKeys,
 // UpdateKeyDescription, EnableKey, DisableKey, ScheduleKeyDeletion,
-// CancelKeyDeletion, EnableKeyRotation, DisableKeyRotation and
-// GetKeyRotationStatus. Each resolves the key in the caller's scope,
-// authorizes, checks the key state (the KMS key-state table) and changes the
-// key in one store transaction. Only DescribeKey and GetKeyRotationStatus
-// accept another account's key (by ARN); the others answer NotFound for it,
-// as AWS documents them "Cross-account use: No". Thread-safe.
+// CancelKeyDeletion, EnableKeyRotation, DisableKeyRotation,
+// GetKeyRotationStatus, RotateKeyOnDemand and ListKeyRotations. Each resolves the key in the
+// caller's scope, authorizes, checks the key state (the KMS key-state table) and changes the key in
+// one store transaction. Only DescribeKey and GetKeyRotationStatus accept another account's key (by
+// ARN); the others answer NotFound for it, as AWS documents them "Cross-account use: No".
+// Thread-safe.
 #ifndef KMS_SERVER_KEYS_KEY_LIFECYCLE_SERVICE_H_
 #define KMS_SERVER_KEYS_KEY_LIFECYCLE_SERVICE_H_
 
@@ -61,6 +61,24 @@ struct EnableKeyRotationRequest {
   std::optional<int64_t> rotation_period_in_days;
 };
 
+struct ListKeyRotationsRequest {
+  std::string key_id;
+  // IncludeKeyMaterial ALL_KEY_MATERIAL: the first key material too; by
+  // default (ROTATIONS_ONLY) only those that rotations made.
+  bool all_key_material = false;
+  PageRequest page;  // positions are version numbers
+};
+
+// One key material of a key, as ListKeyRotations lists it.
+struct KeyRotation {
+  std::string key_id;
+  KeyVersion version;
+  bool current = false;
+};
+
+// AWS allows this many on-demand rotations per key (the KMS developer guide).
+inline constexpr int kMaxOnDemandRotations = 25;
+
 class KeyLifecycleService {
  public:
   explicit KeyLifecycleService(const ServiceDeps& deps) : deps_(deps) {}
@@ -92,6 +110,18 @@ class KeyLifecycleService {
   Status DisableKeyRotation(CallContext& call, const KeyIdRequest& request);
   // Cross-account use: yes.
   StatusOr<KeyRotationStatus> GetKeyRotationStatus(CallContext& call, const KeyIdRequest& request);
+  // New key material now, for a symmetric encryption key of AWS_KMS origin;
+  // the automatic schedule stays as it is. UnsupportedOperationException
+  // (with no message, as AWS) for other key specs, "<arn> origin is EXTERNAL
+  // which is not valid for this operation." for imported material; the key
+  // state rules of rotation settings; LimitExceededException after
+  // kMaxOnDemandRotations. Returns the rotated key.
+  StatusOr<Key> RotateKeyOnDemand(CallContext& call, const KeyIdRequest& request);
+  // The key's rotations, oldest first, 100 a page unless Limit says
+  // otherwise (at most 1000). UnsupportedOperationException for keys that do
+  // not rotate; InvalidMarkerException for a position that is not one.
+  StatusOr<ListPage<KeyRotation>> ListKeyRotations(CallContext& call,
+                                                   const ListKeyRotationsRequest& request);
 
  private:
   // EnableKey and DisableKey.

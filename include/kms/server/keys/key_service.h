@@ -142,8 +142,13 @@ class KeyService {
   Status PutKeyWithMaterial(KeyStoreTxn& txn, KeyRecord& key,
                             std::span<const SecretBytes> materials);
 
-  // Adds a backing key version (rotation). Returns the new record.
-  StatusOr<std::shared_ptr<const KeyRecord>> RotateKey(std::string_view key_id);
+  // Adds a backing key version (rotation: `rotation_type` AUTOMATIC or
+  // ON_DEMAND), after `check` (when given) accepts the key as stored. An
+  // automatic rotation sets the next one a period later; an on-demand one
+  // leaves the schedule. Returns the new record.
+  StatusOr<std::shared_ptr<const KeyRecord>> RotateKey(
+      std::string_view key_id, std::string_view rotation_type,
+      const std::function<Status(const KeyRecord&)>& check = nullptr);
 
   // Encrypts under the key's current version.
   StatusOr<Bytes> Encrypt(const KeyRecord& key, ByteView plaintext,

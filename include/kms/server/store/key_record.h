@@ -40,6 +40,9 @@ struct KeyVersion {
   uint32_t version = 0;
   std::string material_id;  // 64 lowercase hex, as KMS's KeyMaterialId
   EpochMillis created = 0;
+  // How a version after the first came: "AUTOMATIC" or "ON_DEMAND" (as
+  // ListKeyRotations says); empty for the first, and for seeded past versions.
+  std::string rotation_type;
   friend bool operator==(const KeyVersion&, const KeyVersion&) = default;
 };
 
