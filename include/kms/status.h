@@ -38,6 +38,9 @@ enum class Code {
   kDryRun,  // DryRunOperationException
   kKeyUnavailable,
   kDependencyTimeout,
+  kCustomKeyStoreNotFound,
+  kCloudHsmClusterNotFound,
+  kXksProxyUriUnreachable,
   kInternal,   // KMSInternalException
   kStoreFull,  // KMSInternalException: a store (the audit log) has no room left
   // Errors outside the KMS model.

@@ -51,6 +51,12 @@ std::string_view CodeName(Code code) {
       return "KeyUnavailableException";
     case Code::kDependencyTimeout:
       return "DependencyTimeoutException";
+    case Code::kCustomKeyStoreNotFound:
+      return "CustomKeyStoreNotFoundException";
+    case Code::kCloudHsmClusterNotFound:
+      return "CloudHsmClusterNotFoundException";
+    case Code::kXksProxyUriUnreachable:
+      return "XksProxyUriUnreachableException";
     case Code::kInternal:
     case Code::kStoreFull:
       return "KMSInternalException";

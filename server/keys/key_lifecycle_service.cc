@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "kms/server/crypto/ciphertext_blob.h"
+#include "kms/server/keys/custom_key_store_service.h"
 #include "kms/server/keys/key_policy_service.h"
 #include "kms/server/keys/key_specs.h"
 #include "kms/server/keys/tag_service.h"
@@ -49,8 +50,7 @@ StatusOr<NewKeyKind> CheckNewKeyKind(const CreateKeyRequest& request) {
     return Error(Code::kUnsupportedOperation,
                  "kmsd supports only keys with Origin AWS_KMS, not " + *request.origin + ".");
   }
-  if (request.custom_key_store_id)
-    return Error(Code::kUnsupportedOperation, "kmsd has no custom key stores.");
+  if (request.custom_key_store_id) return CustomKeyStoreNotFound(*request.custom_key_store_id);
   if (request.multi_region)
     return Error(Code::kUnsupportedOperation, "kmsd does not support multi-Region keys.");
   return NewKeyKind{spec, usage};

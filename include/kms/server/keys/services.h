@@ -5,6 +5,7 @@
 
 #include "kms/server/keys/alias_service.h"
 #include "kms/server/keys/crypto_service.h"
+#include "kms/server/keys/custom_key_store_service.h"
 #include "kms/server/keys/explain_service.h"
 #include "kms/server/keys/grant_service.h"
 #include "kms/server/keys/key_lifecycle_service.h"
@@ -24,6 +25,7 @@ struct Services {
         crypto(deps),
         signing(deps),
         explain(deps),
+        custom_key_stores(deps),
         access_(deps.access),
         store_(deps.store) {}
 
@@ -47,6 +49,7 @@ struct Services {
   CryptoService crypto;
   SigningService signing;
   ExplainService explain;
+  CustomKeyStoreService custom_key_stores;
 
  private:
   Access& access_;
