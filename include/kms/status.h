@@ -41,6 +41,9 @@ enum class Code {
   kCustomKeyStoreNotFound,
   kCloudHsmClusterNotFound,
   kXksProxyUriUnreachable,
+  kInvalidImportToken,
+  kExpiredImportToken,
+  kIncorrectKeyMaterial,
   kInternal,   // KMSInternalException
   kStoreFull,  // KMSInternalException: a store (the audit log) has no room left
   // Errors outside the KMS model.

@@ -38,7 +38,10 @@ void WriteKeyMetadata(JsonOut& out, const KeyRecord& key) {
   out.Field("MultiRegion", false);
   if (key.state == KeyState::kPendingDeletion)
     out.Int("PendingDeletionWindowInDays", key.pending_window_days);
-  out.Field("CurrentKeyMaterialId", key.current().material_id);
+  if (!key.expiration_model.empty()) out.Field("ExpirationModel", key.expiration_model);
+  if (key.valid_to != 0) out.Time("ValidTo", key.valid_to);
+  if (!key.current().material_id.empty())
+    out.Field("CurrentKeyMaterialId", key.current().material_id);
   out.EndObject();
 }
 

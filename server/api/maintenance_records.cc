@@ -38,7 +38,10 @@ keys::KeyService::MaintenanceRecorder MaintenanceRecorder(audit::AuditLog* audit
     using Kind = keys::KeyService::MaintenanceChange::Kind;
     const KeyRecord& key = *change.key;
     audit::CloudTrailEvent event =
-        ServiceEvent(change.kind == Kind::kDeleted ? "DeleteKey" : "RotateKey", key, clock);
+        ServiceEvent(change.kind == Kind::kDeleted   ? "DeleteKey"
+                     : change.kind == Kind::kRotated ? "RotateKey"
+                                                     : "DeleteExpiredKeyMaterial",
+                     key, clock);
     JsonOut elements;
     elements.StartObject();
     elements.Field("keyId", key.Arn());

@@ -80,6 +80,15 @@ const std::unordered_map<std::string_view, std::vector<Member>>& RecordedMembers
       {"DisableKeyRotation", {kKeyId}},
       {"GetKeyRotationStatus", {kKeyId}},
       {"RotateKeyOnDemand", {kKeyId}},
+      {"GetParametersForImport",
+       {kKeyId, {"WrappingAlgorithm", Kind::kString, 64}, {"WrappingKeySpec", Kind::kString, 64}}},
+      // Neither the import token nor the wrapped key material.
+      {"ImportKeyMaterial",
+       {kKeyId,
+        {"ExpirationModel", Kind::kString, 64},
+        {"ImportType", Kind::kString, 64},
+        {"KeyMaterialDescription", Kind::kString, 256}}},
+      {"DeleteImportedKeyMaterial", {kKeyId, {"KeyMaterialId", Kind::kString, 64}}},
       // Passwords and proxy credentials are never recorded.
       {"CreateCustomKeyStore",
        {{"CustomKeyStoreName", Kind::kString, 256},

@@ -118,6 +118,18 @@ std::optional<std::string> RequestReader::String(const char* member, const Strin
   return value;
 }
 
+std::optional<EpochMillis> RequestReader::Timestamp(const char* member) {
+  const rapidjson::Value* v = Find(member, false);
+  if (v == nullptr) return std::nullopt;
+  if (!v->IsNumber()) {
+    TypeMismatch(*v, "a Timestamp");
+    return std::nullopt;
+  }
+  // Far beyond any date KMS takes, and within int64 milliseconds.
+  const double seconds = std::max(-1e15, std::min(1e15, v->GetDouble()));
+  return static_cast<EpochMillis>(seconds * 1000);
+}
+
 std::optional<int64_t> RequestReader::Int(const char* member, const IntRule& rule) {
   const rapidjson::Value* v = Find(member, rule.required);
   if (v == nullptr) return std::nullopt;

@@ -17,6 +17,7 @@
 #include <rapidjson/document.h>
 
 #include "kms/bytes.h"
+#include "kms/clock.h"
 #include "kms/encryption_context.h"
 #include "kms/json_text.h"
 #include "kms/server/store/key_record.h"
@@ -62,6 +63,9 @@ class RequestReader {
   std::optional<std::string> String(const char* member, const StringRule& rule);
   std::optional<int64_t> Int(const char* member, const IntRule& rule);
   std::optional<bool> Bool(const char* member);
+  // A timestamp as awsJson sends it: seconds since the epoch (a fraction
+  // allowed), as milliseconds.
+  std::optional<EpochMillis> Timestamp(const char* member);
   std::optional<Bytes> Blob(const char* member, const BlobRule& rule);
   std::optional<SecretBytes> SecretBlob(const char* member, const BlobRule& rule);
   // A string -> string map (encryption contexts), at most

@@ -57,6 +57,12 @@ std::string_view CodeName(Code code) {
       return "CloudHsmClusterNotFoundException";
     case Code::kXksProxyUriUnreachable:
       return "XksProxyUriUnreachableException";
+    case Code::kInvalidImportToken:
+      return "InvalidImportTokenException";
+    case Code::kExpiredImportToken:
+      return "ExpiredImportTokenException";
+    case Code::kIncorrectKeyMaterial:
+      return "IncorrectKeyMaterialException";
     case Code::kInternal:
     case Code::kStoreFull:
       return "KMSInternalException";

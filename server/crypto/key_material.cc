@@ -160,29 +160,24 @@ size_t HmacKeyLength(std::string_view key_spec) {
   return key_spec.starts_with("HMAC_") ? SpecBits(key_spec) / 8 : 0;
 }
 
-StatusOr<PrivateKey> PrivateKeyFromPem(std::string_view pem) {
-  std::unique_ptr<BIO, decltype(&BIO_free)> bio(
-      BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), &BIO_free);
-  if (!bio) return OpenSslError("reading a PEM key");
-  // No passphrase: an encrypted key fails instead of prompting on the terminal.
-  auto no_passphrase = [](char*, int, int, void*) { return -1; };
-  Pkey key(PEM_read_bio_PrivateKey(bio.get(), nullptr, no_passphrase, nullptr));
-  ERR_clear_error();
-  if (!key)
-    return Error(Code::kValidation, "not an unencrypted PEM private key (PKCS#8, PKCS#1 or SEC1)");
+namespace {
+
+// The KeySpec and PKCS#8 of a parsed private key; kValidation for a kind or
+// size KMS has no KeySpec for.
+StatusOr<PrivateKey> DescribePrivateKey(const EVP_PKEY* key) {
   std::string spec;
-  if (EVP_PKEY_is_a(key.get(), "RSA")) {
-    const int bits = EVP_PKEY_get_bits(key.get());
+  if (EVP_PKEY_is_a(key, "RSA")) {
+    const int bits = EVP_PKEY_get_bits(key);
     if (bits == 2048 || bits == 3072 || bits == 4096) spec = "RSA_" + std::to_string(bits);
     if (spec.empty())
       return Error(Code::kValidation, "an RSA key of " + std::to_string(bits) +
                                           " bits; KMS has RSA_2048, RSA_3072 and RSA_4096");
-  } else if (EVP_PKEY_is_a(key.get(), "ED25519")) {
+  } else if (EVP_PKEY_is_a(key, "ED25519")) {
     spec = "ECC_NIST_EDWARDS25519";
-  } else if (EVP_PKEY_is_a(key.get(), "EC")) {
+  } else if (EVP_PKEY_is_a(key, "EC")) {
     char curve[64] = {};
     size_t length = 0;
-    if (EVP_PKEY_get_utf8_string_param(key.get(), OSSL_PKEY_PARAM_GROUP_NAME, curve, sizeof curve,
+    if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, curve, sizeof curve,
                                        &length) != 1)
       return Error(Code::kValidation, "an EC key without a named curve");
     const std::string_view name(curve, length);
@@ -197,8 +192,66 @@ StatusOr<PrivateKey> PrivateKeyFromPem(std::string_view pem) {
   } else {
     return Error(Code::kValidation, "a private key of a kind KMS has no key spec for");
   }
-  KMS_ASSIGN_OR_RETURN(SecretBytes pkcs8, Pkcs8Of(key.get()));
+  KMS_ASSIGN_OR_RETURN(SecretBytes pkcs8, Pkcs8Of(key));
   return PrivateKey{std::move(spec), std::move(pkcs8)};
+}
+
+// AES-256 key unwrap with padding (RFC 5649): OpenSSL's id-aes256-wrap-pad.
+StatusOr<SecretBytes> AesKeyUnwrapPad(const SecretBytes& kek, ByteView wrapped) {
+  std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)> ctx(EVP_CIPHER_CTX_new(),
+                                                                      &EVP_CIPHER_CTX_free);
+  if (!ctx || kek.size() != 32 || wrapped.size() < 16 || wrapped.size() % 8 != 0 ||
+      wrapped.size() > (1u << 20))
+    return Error(Code::kInvalidCiphertext);
+  EVP_CIPHER_CTX_set_flags(ctx.get(), EVP_CIPHER_CTX_FLAG_WRAP_ALLOW);
+  SecretBytes out(wrapped.size() + 16);
+  int length = 0;
+  if (EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_wrap_pad(), nullptr, kek.data(), nullptr) != 1 ||
+      EVP_DecryptUpdate(ctx.get(), out.data(), &length, wrapped.data(),
+                        static_cast<int>(wrapped.size())) != 1 ||
+      length <= 0) {
+    ERR_clear_error();
+    return Error(Code::kInvalidCiphertext);
+  }
+  return SecretBytes(ByteView(out.data(), static_cast<size_t>(length)));
+}
+
+}  // namespace
+
+StatusOr<PrivateKey> PrivateKeyFromPem(std::string_view pem) {
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+      BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), &BIO_free);
+  if (!bio) return OpenSslError("reading a PEM key");
+  // No passphrase: an encrypted key fails instead of prompting on the terminal.
+  auto no_passphrase = [](char*, int, int, void*) { return -1; };
+  Pkey key(PEM_read_bio_PrivateKey(bio.get(), nullptr, no_passphrase, nullptr));
+  ERR_clear_error();
+  if (!key)
+    return Error(Code::kValidation, "not an unencrypted PEM private key (PKCS#8, PKCS#1 or SEC1)");
+  return DescribePrivateKey(key.get());
+}
+
+StatusOr<PrivateKey> PrivateKeyFromDer(const SecretBytes& pkcs8) {
+  auto key = ParsePrivateKey(pkcs8);
+  if (!key) return Error(Code::kValidation, "not a PKCS#8 DER private key");
+  return DescribePrivateKey(key->get());
+}
+
+StatusOr<SecretBytes> UnwrapImportedMaterial(const SecretBytes& wrapping_private_key,
+                                             std::string_view wrapping_algorithm,
+                                             ByteView encrypted) {
+  const bool sha256 = wrapping_algorithm.ends_with("SHA_256");
+  const std::string_view oaep = sha256 ? "RSAES_OAEP_SHA_256" : "RSAES_OAEP_SHA_1";
+  if (wrapping_algorithm.starts_with("RSAES_OAEP_"))
+    return RsaOaepDecrypt(wrapping_private_key, oaep, encrypted);
+  if (!wrapping_algorithm.starts_with("RSA_AES_KEY_WRAP_"))
+    return Error(Code::kInternal, "unknown wrapping algorithm " + std::string(wrapping_algorithm));
+  KMS_ASSIGN_OR_RETURN(Pkey key, ParsePrivateKey(wrapping_private_key));
+  const size_t modulus = static_cast<size_t>(EVP_PKEY_get_size(key.get()));
+  if (encrypted.size() <= modulus) return Error(Code::kInvalidCiphertext);
+  KMS_ASSIGN_OR_RETURN(SecretBytes aes_key,
+                       RsaOaepDecrypt(wrapping_private_key, oaep, encrypted.subspan(0, modulus)));
+  return AesKeyUnwrapPad(aes_key, encrypted.subspan(modulus));
 }
 
 StatusOr<Bytes> PublicKeyOf(const SecretBytes& private_key) {

@@ -2,6 +2,7 @@
 
 #include "kms/crypto.h"
 #include "kms/server/crypto/key_material.h"
+#include "kms/server/keys/custom_key_store_service.h"
 #include "kms/server/keys/key_specs.h"
 
 namespace kms::keys {
@@ -264,8 +265,7 @@ StatusOr<GenerateDataKeyPairResult> CryptoService::GenerateDataKeyPair(
 StatusOr<SecretBytes> CryptoService::GenerateRandom(CallContext& call,
                                                     const GenerateRandomRequest& request) {
   if (!request.number_of_bytes) return Error(Code::kValidation, "NumberOfBytes is required.");
-  if (request.custom_key_store_id)
-    return Error(Code::kUnsupportedOperation, "kmsd has no custom key stores.");
+  if (request.custom_key_store_id) return CustomKeyStoreNotFound(*request.custom_key_store_id);
   AccessRequest access;
   access.action = "kms:GenerateRandom";
   KMS_RETURN_IF_ERROR(deps_.access.Authorize(call, std::move(access)));

@@ -22,6 +22,7 @@ Status CheckRotatable(const KeyRecord& key) {
 struct NewKeyKind {
   std::string spec;
   std::string usage;
+  std::string origin;
 };
 
 // The spec and usage of a new key, or the error for what KMS refuses or
@@ -46,14 +47,15 @@ StatusOr<NewKeyKind> CheckNewKeyKind(const CreateKeyRequest& request) {
     return Error(Code::kValidation,
                  "KeyUsage " + usage + " is not compatible with KeySpec " + spec);
   }
-  if (request.origin && *request.origin != "AWS_KMS") {
+  const std::string origin = request.origin.value_or("AWS_KMS");
+  if (origin != "AWS_KMS" && origin != "EXTERNAL") {
     return Error(Code::kUnsupportedOperation,
-                 "kmsd supports only keys with Origin AWS_KMS, not " + *request.origin + ".");
+                 "kmsd supports keys with Origin AWS_KMS or EXTERNAL, not " + origin + ".");
   }
   if (request.custom_key_store_id) return CustomKeyStoreNotFound(*request.custom_key_store_id);
   if (request.multi_region)
     return Error(Code::kUnsupportedOperation, "kmsd does not support multi-Region keys.");
-  return NewKeyKind{spec, usage};
+  return NewKeyKind{spec, usage, origin};
 }
 
 }  // namespace
@@ -65,7 +67,7 @@ StatusOr<Key> KeyLifecycleService::CreateKey(CallContext& call, const CreateKeyR
   create.action = "kms:CreateKey";
   create.conditions.Set("kms:KeySpec", kind.spec);
   create.conditions.Set("kms:KeyUsage", kind.usage);
-  create.conditions.Set("kms:KeyOrigin", "AWS_KMS");
+  create.conditions.Set("kms:KeyOrigin", kind.origin);
   create.conditions.Set("kms:MultiRegion", "false");
   create.conditions.Set("kms:BypassPolicyLockoutSafetyCheck",
                         request.bypass_policy_lockout_safety_check ? "true" : "false");
@@ -91,7 +93,7 @@ StatusOr<Key> KeyLifecycleService::CreateKey(CallContext& call, const CreateKeyR
   }
   KMS_ASSIGN_OR_RETURN(Key key, deps_.keys.CreateKey(CreateKeyParams{
                                     call.scope, request.description, policy, request.tags,
-                                    KeyManager::kCustomer, kind.spec, kind.usage}));
+                                    KeyManager::kCustomer, kind.spec, kind.usage, kind.origin}));
   call.trace.AddResource(key->Arn());
   return key;
 }
@@ -246,6 +248,9 @@ StatusOr<Key> KeyLifecycleService::RotateKeyOnDemand(CallContext& call,
   KMS_ASSIGN_OR_RETURN(
       Key rotated,
       deps_.keys.RotateKey(resolved.key->key_id, "ON_DEMAND", [](const KeyRecord& key) -> Status {
+        // A key without key material is "pending import" here (AWS's answer).
+        if (key.state == KeyState::kPendingImport)
+          return CheckKeyState(key, KeyUse::kCryptographic);
         KMS_RETURN_IF_ERROR(CheckKeyState(key, KeyUse::kRotationConfig));
         if (key.key_spec != "SYMMETRIC_DEFAULT") return Error(Code::kUnsupportedOperation);
         if (key.origin != "AWS_KMS") {

@@ -184,8 +184,11 @@ StatusOr<std::shared_ptr<const KeyRecord>> KeyService::CreateKey(const CreateKey
   key.tags = params.tags;
   key.key_spec = params.key_spec;
   key.key_usage = params.key_usage;
+  key.origin = params.origin;
   key.creation_date = clock_.NowMillis();
+  if (key.origin == "EXTERNAL") key.state = KeyState::kPendingImport;
   KMS_RETURN_IF_ERROR(store_.Update([&](KeyStoreTxn& txn) -> Status {
+    if (key.origin == "EXTERNAL") return txn.PutKey(key);  // material comes by import
     KMS_ASSIGN_OR_RETURN(KeyVersion version, AddVersion(txn, key, 1));
     key.versions.push_back(std::move(version));
     return txn.PutKey(key);
@@ -201,6 +204,56 @@ StatusOr<std::shared_ptr<const KeyRecord>> KeyService::UpdateKey(
     return txn.PutKey(key);
   }));
   return store_.GetKey(key_id);
+}
+
+StatusOr<std::shared_ptr<const KeyRecord>> KeyService::ImportMaterial(
+    std::string_view key_id, const SecretBytes& material,
+    const std::function<Status(KeyRecord&)>& check) {
+  KeyRecord before;
+  KMS_RETURN_IF_ERROR(store_.Update([&](KeyStoreTxn& txn) -> Status {
+    KMS_ASSIGN_OR_RETURN(KeyRecord key, txn.GetKey(key_id));
+    before = key;
+    KMS_RETURN_IF_ERROR(check(key));
+    if (key.versions.empty()) {
+      KMS_ASSIGN_OR_RETURN(KeyVersion version, StoreVersion(txn, key, 1, material));
+      key.versions.push_back(std::move(version));
+    } else {
+      KMS_ASSIGN_OR_RETURN(Bytes wrapped,
+                           root_key_->Wrap(material, key.Arn(), key.current().version));
+      KMS_RETURN_IF_ERROR(txn.PutKeyMaterial(key.key_id, key.current().version, wrapped));
+    }
+    return txn.PutKey(key);
+  }));
+  ForgetMaterial(before);
+  return store_.GetKey(key_id);
+}
+
+StatusOr<std::shared_ptr<const KeyRecord>> KeyService::DeleteImportedMaterial(
+    std::string_view key_id, const std::function<Status(const KeyRecord&)>& check) {
+  KeyRecord before;
+  KMS_RETURN_IF_ERROR(store_.Update([&](KeyStoreTxn& txn) -> Status {
+    KMS_ASSIGN_OR_RETURN(KeyRecord key, txn.GetKey(key_id));
+    before = key;
+    KMS_RETURN_IF_ERROR(check(key));
+    KMS_RETURN_IF_ERROR(txn.DeleteKeyMaterial(key.key_id));
+    key.state = KeyState::kPendingImport;
+    key.expiration_model.clear();
+    key.valid_to = 0;
+    return txn.PutKey(key);
+  }));
+  ForgetMaterial(before);
+  return store_.GetKey(key_id);
+}
+
+std::string KeyService::MaterialFingerprint(const SecretBytes& material) const {
+  const SecretBytes key = root_key_->Derive("kmsd imported material fingerprint v1");
+  return HexEncode(crypto::HmacSha256(key.view(), material.view()));
+}
+
+void KeyService::ForgetMaterial(const KeyRecord& key) {
+  std::unique_lock lock(material_mu_);
+  for (const KeyVersion& v : key.versions)
+    material_cache_.erase(MaterialCacheKey(key.key_id, v.version));
 }
 
 StatusOr<std::shared_ptr<const KeyRecord>> KeyService::RotateKey(
@@ -287,6 +340,17 @@ StatusOr<int> KeyService::RunMaintenance(const MaintenanceRecorder& record) {
         return due ? txn.DeleteKey(key->key_id) : OkStatus();
       }));
       if (!due) continue;
+    } else if ((key->state == KeyState::kEnabled || key->state == KeyState::kDisabled) &&
+               key->valid_to != 0 && key->valid_to <= now) {
+      // Imported key material whose ValidTo has passed (still, as stored now:
+      // a re-import may have moved it since the scan).
+      auto expired = DeleteImportedMaterial(key->key_id, [&](const KeyRecord& current) -> Status {
+        if (current.valid_to != 0 && current.valid_to <= now) return OkStatus();
+        return Error(Code::kInvalidState);
+      });
+      if (!expired && expired.error().code() == Code::kInvalidState) continue;
+      if (!expired) return std::unexpected(expired.error());
+      change.kind = MaintenanceChange::Kind::kMaterialExpired;
     } else if (key->state == KeyState::kEnabled && key->rotation_enabled &&
                key->next_rotation_date <= now) {
       KMS_ASSIGN_OR_RETURN(auto rotated, RotateKey(key->key_id, "AUTOMATIC"));
@@ -297,11 +361,7 @@ StatusOr<int> KeyService::RunMaintenance(const MaintenanceRecorder& record) {
     }
     if (record) KMS_RETURN_IF_ERROR(record(change, *changes));
     KMS_RETURN_IF_ERROR(changes->Commit());
-    if (change.kind == MaintenanceChange::Kind::kDeleted) {
-      std::unique_lock lock(material_mu_);
-      for (const KeyVersion& v : key->versions)
-        material_cache_.erase(MaterialCacheKey(key->key_id, v.version));
-    }
+    if (change.kind == MaintenanceChange::Kind::kDeleted) ForgetMaterial(*key);
     ++changed;
   }
   return changed;

@@ -339,8 +339,8 @@ class Parser {
       key.rotation_enabled = true;
       key.next_rotation_date = when;
     }
-    if (key.rotation_enabled && key.key_spec != "SYMMETRIC_DEFAULT")
-      metadata.Fail("only symmetric encryption keys rotate automatically");
+    if (key.rotation_enabled && (key.key_spec != "SYMMETRIC_DEFAULT" || key.origin != "AWS_KMS"))
+      metadata.Fail("only symmetric encryption keys of Origin AWS_KMS rotate automatically");
   }
 
   // Keys.Symmetric.Aes[] (and the legacy Keys[]) or .Hmac[].
@@ -361,11 +361,13 @@ class Parser {
     const size_t length = hmac ? crypto::HmacKeyLength(key.key_spec) : 32;
     SeedKey seeded{std::move(key), {}, item.Location()};
     const std::optional<Field> backing = item.Member("BackingKeys");
-    if (!backing)
-      item.Fail(seeded.record.origin == "EXTERNAL"
-                    ? "an EXTERNAL key without BackingKeys waits for imported key material, "
-                      "which kmsd does not have yet"
-                    : "needs BackingKeys");
+    if (!backing && seeded.record.origin == "EXTERNAL") {
+      // local-kms: an EXTERNAL key without backing keys waits for an import.
+      seeded.record.state = KeyState::kPendingImport;
+      seed_.keys.push_back(std::move(seeded));
+      return;
+    }
+    if (!backing) item.Fail("needs BackingKeys");
     const std::vector<Field> hex_keys = backing->Items();
     if (hex_keys.empty()) backing->Fail("needs at least one backing key");
     if (seeded.record.origin == "EXTERNAL" && hex_keys.size() > 1)

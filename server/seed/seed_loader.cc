@@ -54,6 +54,11 @@ StatusOr<SeedResult> ApplySeed(const Seed& seed, keys::KeyService& keys, KeyStor
       if (key->policy.empty()) key->policy = keys::DefaultKeyPolicy(key->account);
       if (key->state == KeyState::kPendingDeletion)
         key->deletion_date = now + key->pending_window_days * kDayMillis;
+      if (key->origin == "EXTERNAL" && !seeded.materials.empty()) {
+        // As if imported: only the same material may be imported again.
+        key->import_fingerprint = keys.MaterialFingerprint(seeded.materials.back());
+        key->expiration_model = "KEY_MATERIAL_DOES_NOT_EXPIRE";
+      }
       if (key->rotation_enabled && key->next_rotation_date == 0)
         key->next_rotation_date = now + key->rotation_period_days * kDayMillis;
       KMS_RETURN_IF_ERROR(keys.PutKeyWithMaterial(txn, *key, seeded.materials));

@@ -53,4 +53,9 @@ std::string AliasArn(std::string_view region, std::string_view account,
 
 std::string KeyRecord::Arn() const { return KeyArn(region, account, key_id); }
 
+const KeyVersion& KeyRecord::current() const {
+  static const KeyVersion kNone;
+  return versions.empty() ? kNone : versions.back();
+}
+
 }  // namespace kms

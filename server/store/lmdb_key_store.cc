@@ -145,6 +145,10 @@ class LmdbKeyStoreTxn final : public KeyStoreTxn {
     return txn_.Put(dbi_.material, MaterialKey(key_id, version), AsString(wrapped));
   }
 
+  Status DeleteKeyMaterial(std::string_view key_id) override {
+    return DeleteAllWithPrefix(dbi_.material, Join(key_id, ""));
+  }
+
   StatusOr<AliasRecord> GetAlias(std::string_view account, std::string_view region,
                                  std::string_view alias_name) override {
     KMS_ASSIGN_OR_RETURN(std::string_view json,

@@ -52,6 +52,9 @@ std::string EncodeKey(const KeyRecord& key) {
   for (const Tag& tag : key.tags)
     w.StartObject().Field("key", tag.key).Field("value", tag.value).EndObject();
   w.EndArray();
+  if (!key.import_fingerprint.empty()) w.Field("import_fingerprint", key.import_fingerprint);
+  if (!key.expiration_model.empty()) w.Field("expiration_model", key.expiration_model);
+  if (key.valid_to != 0) w.Int("valid_to", key.valid_to);
   w.Key("versions").StartArray();
   for (const KeyVersion& v : key.versions) {
     w.StartObject()
@@ -113,7 +116,10 @@ StatusOr<KeyRecord> DecodeKey(std::string_view text) {
     if (const auto type = json::FindString(v, "rotation_type")) version.rotation_type = *type;
     key.versions.push_back(std::move(version));
   }
-  if (key.versions.empty()) return Corrupt("key");
+  if (key.versions.empty() && key.state != KeyState::kPendingImport) return Corrupt("key");
+  if (auto v = json::FindString(doc, "import_fingerprint")) key.import_fingerprint = *v;
+  if (auto v = json::FindString(doc, "expiration_model")) key.expiration_model = *v;
+  if (auto v = json::FindInt(doc, "valid_to")) key.valid_to = *v;
   return key;
 }
 

@@ -399,3 +399,40 @@ def test_a_seed_key_in_an_account_the_config_does_not_have_is_refused(tmp_path):
         Kmsd(env={"KMSD_SEED": path, "KMSD_SEED_ACCOUNT": "999999999999"})
     assert ("key " + AES_ID + " is in account 999999999999, which is not one of the config's "
             "accounts") in str(e.value)
+
+
+def test_external_keys_from_local_kms_seed(tmp_path):
+    """local-kms's README: an EXTERNAL key with one backing key, and one
+    without, which waits for its material to be imported."""
+    from test_import import import_material
+    with_material, pending = "5ef77041-d1e6-4af1-9a41-e49a4b45efb6", \
+        "5d05267f-bb87-4d0b-8594-295a4371d414"
+    path = write(str(tmp_path), "seed.yaml", f"""Keys:
+  Symmetric:
+    Aes:
+      - Metadata:
+          KeyId: {with_material}
+          Origin: EXTERNAL
+        BackingKeys:
+          - {AES2_KEY}
+      - Metadata:
+          KeyId: {pending}
+          Origin: EXTERNAL
+""")
+    server = Kmsd(env={"KMSD_SEED": path})
+    try:
+        kms = server.client()
+        meta = kms.describe_key(KeyId=with_material)["KeyMetadata"]
+        assert (meta["Origin"], meta["KeyState"]) == ("EXTERNAL", "Enabled")
+        blob = kms.encrypt(KeyId=with_material, Plaintext=b"x")["CiphertextBlob"]
+        assert open_blob(blob, AES2_KEY) == b"x"
+        # Only the seeded material may be imported again.
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            import_material(kms, tmp_path, with_material, os.urandom(32))
+        assert error_code(e.value) == "IncorrectKeyMaterialException"
+        assert kms.describe_key(KeyId=pending)["KeyMetadata"]["KeyState"] == "PendingImport"
+        import_material(kms, tmp_path, pending, bytes.fromhex(AES_KEYS[0]))
+        blob = kms.encrypt(KeyId=pending, Plaintext=b"y")["CiphertextBlob"]
+        assert open_blob(blob, AES_KEYS[0]) == b"y"
+    finally:
+        server.close()

@@ -1188,13 +1188,14 @@ TEST_F(CryptoServiceTest, GenerateRandom_RequiresNumberOfBytes) {
               StatusIs(Code::kValidation, "NumberOfBytes is required."));
 }
 
-TEST_F(CryptoServiceTest, GenerateRandom_RefusesACustomKeyStore) {
+TEST_F(CryptoServiceTest, GenerateRandom_FindsNoCustomKeyStore) {
   CallContext call = Context("alice");
   GenerateRandomRequest request;
   request.number_of_bytes = 16;
   request.custom_key_store_id = "cks-1234567890abcdef0";
   EXPECT_THAT(crypto().GenerateRandom(call, request),
-              StatusIs(Code::kUnsupportedOperation, "kmsd has no custom key stores."));
+              StatusIs(Code::kCustomKeyStoreNotFound,
+                       "Custom key store cks-1234567890abcdef0 does not exist."));
 }
 
 TEST_F(CryptoServiceTest, GenerateRandom_ReturnsNumberOfBytes) {

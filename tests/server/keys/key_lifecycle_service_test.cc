@@ -193,22 +193,31 @@ TEST_F(KeyLifecycleServiceTest, CreateKey_AsymmetricAndHmacKeysNeedAFittingKeyUs
   EXPECT_EQ(key->key_usage, "SIGN_VERIFY");
 }
 
-TEST_F(KeyLifecycleServiceTest, CreateKey_RefusesOriginsOtherThanAwsKmsAsUnsupported) {
+TEST_F(KeyLifecycleServiceTest, CreateKey_RefusesOriginsOtherThanAwsKmsAndExternal) {
   CallContext call = Context("alice");
   CreateKeyRequest request;
-  request.origin = "EXTERNAL";
+  request.origin = "AWS_CLOUDHSM";
   EXPECT_THAT(lifecycle().CreateKey(call, request),
               StatusIs(Code::kUnsupportedOperation,
-                       "kmsd supports only keys with Origin AWS_KMS, not EXTERNAL."));
+                       "kmsd supports keys with Origin AWS_KMS or EXTERNAL, not AWS_CLOUDHSM."));
   EXPECT_THAT(ListedKeyIds("alice"), IsEmpty());
 }
 
-TEST_F(KeyLifecycleServiceTest, CreateKey_RefusesCustomKeyStoresAsUnsupported) {
+TEST_F(KeyLifecycleServiceTest, CreateKey_ExternalStartsPendingImportWithoutMaterial) {
+  CallContext call = Context("alice");
+  CreateKeyRequest request;
+  request.origin = "EXTERNAL";
+  KMS_ASSERT_OK_AND_ASSIGN(Key key, lifecycle().CreateKey(call, request));
+  EXPECT_EQ(key->state, KeyState::kPendingImport);
+  EXPECT_TRUE(key->versions.empty());
+  EXPECT_EQ(key->current().version, 0u);
+}
+
+TEST_F(KeyLifecycleServiceTest, CreateKey_FindsNoCustomKeyStore) {
   CallContext call = Context("alice");
   CreateKeyRequest request;
   request.custom_key_store_id = "cks-1234567890abcdef0";
-  EXPECT_THAT(lifecycle().CreateKey(call, request),
-              StatusIs(Code::kUnsupportedOperation, "kmsd has no custom key stores."));
+  EXPECT_THAT(lifecycle().CreateKey(call, request), StatusIs(Code::kCustomKeyStoreNotFound));
   EXPECT_THAT(ListedKeyIds("alice"), IsEmpty());
 }
 

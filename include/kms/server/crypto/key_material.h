@@ -33,6 +33,19 @@ struct PrivateKey {
 // reason (never the key) when it does not parse, is encrypted, or is of a
 // kind or size KMS has no KeySpec for.
 StatusOr<PrivateKey> PrivateKeyFromPem(std::string_view pem);
+// The same for a PKCS#8 DER private key (imported key material).
+StatusOr<PrivateKey> PrivateKeyFromDer(const SecretBytes& pkcs8);
+
+// Key material wrapped for import (GetParametersForImport/ImportKeyMaterial)
+// with the RSA public key of `wrapping_private_key` (PKCS#8):
+// RSAES_OAEP_SHA_1/_256 encrypt the material itself; RSA_AES_KEY_WRAP_SHA_1/
+// _256 encrypt a 256-bit AES key with RSAES-OAEP, followed by the material
+// wrapped under it with AES key wrap with padding (RFC 5649), as the AWS
+// guide's openssl commands make it. kInvalidCiphertext (no message) for
+// anything that does not unwrap.
+StatusOr<SecretBytes> UnwrapImportedMaterial(const SecretBytes& wrapping_private_key,
+                                             std::string_view wrapping_algorithm,
+                                             ByteView encrypted);
 
 // The DER SubjectPublicKeyInfo of a PKCS#8 private key.
 StatusOr<Bytes> PublicKeyOf(const SecretBytes& private_key);

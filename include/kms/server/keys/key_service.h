@@ -94,6 +94,8 @@ struct CreateKeyParams {
   KeyManager key_manager = KeyManager::kCustomer;
   std::string key_spec = "SYMMETRIC_DEFAULT";  // a valid combination (key_specs.h)
   std::string key_usage = "ENCRYPT_DECRYPT";
+  // EXTERNAL: the key starts PendingImport, without key material.
+  std::string origin = "AWS_KMS";
 };
 
 // An AWS managed key kind: alias/aws/<service>.
@@ -142,6 +144,21 @@ class KeyService {
   Status PutKeyWithMaterial(KeyStoreTxn& txn, KeyRecord& key,
                             std::span<const SecretBytes> materials);
 
+  // Imports key material into an EXTERNAL key after `check` accepts the key
+  // as stored (and may change it): the first import makes version 1, a
+  // re-import stores the material of the current version again. Returns the
+  // new record.
+  StatusOr<std::shared_ptr<const KeyRecord>> ImportMaterial(
+      std::string_view key_id, const SecretBytes& material,
+      const std::function<Status(KeyRecord&)>& check);
+  // Deletes an EXTERNAL key's material after `check` accepts the key: the key
+  // becomes PendingImport, without expiration. Returns the new record.
+  StatusOr<std::shared_ptr<const KeyRecord>> DeleteImportedMaterial(
+      std::string_view key_id, const std::function<Status(const KeyRecord&)>& check);
+  // What identifies imported material without revealing it: an HMAC under a
+  // root-derived key, as hex.
+  std::string MaterialFingerprint(const SecretBytes& material) const;
+
   // Adds a backing key version (rotation: `rotation_type` AUTOMATIC or
   // ON_DEMAND), after `check` (when given) accepts the key as stored. An
   // automatic rotation sets the next one a period later; an on-demand one
@@ -171,7 +188,7 @@ class KeyService {
 
   // What the maintenance sweep did to one key, for its record.
   struct MaintenanceChange {
-    enum class Kind { kDeleted, kRotated };
+    enum class Kind { kDeleted, kRotated, kMaterialExpired };
     Kind kind;
     std::shared_ptr<const KeyRecord> key;  // as it was before the change
     std::string key_material_id;           // the new version's, when rotated
@@ -181,10 +198,11 @@ class KeyService {
   using MaintenanceRecorder =
       std::function<Status(const MaintenanceChange& change, CallChanges& changes)>;
 
-  // Deletes keys whose deletion date has passed and rotates keys that are
-  // due, each change in its own transaction with its record (`record`; none
-  // when it is empty, for tests that do not look). Stops at the first change
-  // that fails, which changes nothing. Returns the number of keys changed.
+  // Deletes keys whose deletion date has passed, rotates keys that are
+  // due and deletes imported key material whose ValidTo has passed, each change in its own
+  // transaction with its record (`record`; none when it is empty, for tests that do not look).
+  // Stops at the first change that fails, which changes nothing. Returns the number of keys
+  // changed.
   StatusOr<int> RunMaintenance(const MaintenanceRecorder& record = nullptr);
 
   const Clock& clock() const { return clock_; }
@@ -202,6 +220,8 @@ class KeyService {
   StatusOr<std::shared_ptr<const KeyRecord>> GetKeyInScope(const Scope& key_scope,
                                                            std::string_view key_id);
   StatusOr<std::shared_ptr<const SecretBytes>> BackingKey(const KeyRecord& key, uint32_t version);
+  // Drops the key's cached material (after its material changed or went).
+  void ForgetMaterial(const KeyRecord& key);
   // A new backing version: material generated, wrapped and stored in `txn`.
   StatusOr<KeyVersion> AddVersion(KeyStoreTxn& txn, const KeyRecord& key, uint32_t version);
   // A backing version of the given material, wrapped and stored in `txn`.

@@ -8,6 +8,7 @@
 #include "kms/server/keys/custom_key_store_service.h"
 #include "kms/server/keys/explain_service.h"
 #include "kms/server/keys/grant_service.h"
+#include "kms/server/keys/import_service.h"
 #include "kms/server/keys/key_lifecycle_service.h"
 #include "kms/server/keys/key_policy_service.h"
 #include "kms/server/keys/signing_service.h"
@@ -26,6 +27,7 @@ struct Services {
         signing(deps),
         explain(deps),
         custom_key_stores(deps),
+        imports(deps),
         access_(deps.access),
         store_(deps.store) {}
 
@@ -50,6 +52,7 @@ struct Services {
   SigningService signing;
   ExplainService explain;
   CustomKeyStoreService custom_key_stores;
+  ImportService imports;
 
  private:
   Access& access_;

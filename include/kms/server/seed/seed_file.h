@@ -35,8 +35,10 @@ struct SeedKey {
   // stored. An empty policy means the default key policy. PendingDeletion
   // keys carry their pending_window_days.
   KeyRecord record;
-  std::vector<SecretBytes> materials;  // oldest first; the last is current
-  std::string location;                // "seed.yaml:12", for messages
+  // Oldest first; the last is current. Empty only for an EXTERNAL key
+  // pending import.
+  std::vector<SecretBytes> materials;
+  std::string location;  // "seed.yaml:12", for messages
 };
 
 struct SeedAlias {

@@ -64,10 +64,20 @@ struct KeyRecord {
   int rotation_period_days = 365;
   EpochMillis next_rotation_date = 0;  // when rotation_enabled
   std::vector<Tag> tags;               // in insertion order, keys unique
-  std::vector<KeyVersion> versions;    // ascending; the last one is current
+  // Ascending; the last one is current. Empty only for an EXTERNAL key
+  // that never had key material imported.
+  std::vector<KeyVersion> versions;
+  // Imported key material (origin EXTERNAL): an HMAC of the material under a
+  // root-derived key (re-imports must match it; empty before the first
+  // import), and while material is imported its ExpirationModel
+  // (KEY_MATERIAL_EXPIRES or KEY_MATERIAL_DOES_NOT_EXPIRE) and ValidTo.
+  std::string import_fingerprint;
+  std::string expiration_model;
+  EpochMillis valid_to = 0;
 
   std::string Arn() const;
-  const KeyVersion& current() const { return versions.back(); }
+  // The current version; version 0 with no material id while there is none.
+  const KeyVersion& current() const;
   friend bool operator==(const KeyRecord&, const KeyRecord&) = default;
 };
 

@@ -40,6 +40,8 @@ class KeyStoreTxn {
   virtual Status DeleteKey(std::string_view key_id) = 0;
 
   virtual Status PutKeyMaterial(std::string_view key_id, uint32_t version, ByteView wrapped) = 0;
+  // Deletes every version's material of the key (the record stays).
+  virtual Status DeleteKeyMaterial(std::string_view key_id) = 0;
 
   virtual StatusOr<AliasRecord> GetAlias(std::string_view account, std::string_view region,
                                          std::string_view alias_name) = 0;
