@@ -17,6 +17,16 @@ constexpr std::array<std::string_view, 2> kExpirationModels = {"KEY_MATERIAL_EXP
 constexpr std::array<std::string_view, 2> kImportTypes = {"NEW_KEY_MATERIAL",
                                                           "EXISTING_KEY_MATERIAL"};
 
+// ImportKeyMaterial's and DeleteImportedKeyMaterial's response.
+std::string KeyMaterialResponse(const KeyRecord& key) {
+  JsonOut out;
+  out.StartObject()
+      .Field("KeyId", key.Arn())
+      .Field("KeyMaterialId", key.current().material_id)
+      .EndObject();
+  return out.Take();
+}
+
 }  // namespace
 
 StatusOr<std::string> GetParametersForImport(Call& call, const rapidjson::Value& body) {
@@ -69,12 +79,7 @@ StatusOr<std::string> ImportKeyMaterial(Call& call, const rapidjson::Value& body
       .Field("keyMaterialId", key->current().material_id)
       .EndObject();
   call.audit.response_elements = elements.Take();
-  JsonOut out;
-  out.StartObject()
-      .Field("KeyId", key->Arn())
-      .Field("KeyMaterialId", key->current().material_id)
-      .EndObject();
-  return out.Take();
+  return KeyMaterialResponse(*key);
 }
 
 StatusOr<std::string> DeleteImportedKeyMaterial(Call& call, const rapidjson::Value& body) {
@@ -84,12 +89,7 @@ StatusOr<std::string> DeleteImportedKeyMaterial(Call& call, const rapidjson::Val
   KMS_RETURN_IF_ERROR(in.Finish());
   KMS_ASSIGN_OR_RETURN(keys::Key key,
                        call.operations().imports.DeleteImportedKeyMaterial(call.context, *key_id));
-  JsonOut out;
-  out.StartObject()
-      .Field("KeyId", key->Arn())
-      .Field("KeyMaterialId", key->current().material_id)
-      .EndObject();
-  return out.Take();
+  return KeyMaterialResponse(*key);
 }
 
 }  // namespace kms::api

@@ -213,6 +213,18 @@ class Parser {
   }
 
  private:
+  // kmsd's Account and Region fields, where given, in place of the defaults.
+  static void ReadPlacement(const Field& parent, std::string& account, std::string& region) {
+    if (std::optional<Field> f = parent.Member("Account")) {
+      account = f->Text();
+      if (!IsAccount(account)) f->Fail("must be a 12-digit account id");
+    }
+    if (std::optional<Field> f = parent.Member("Region")) {
+      region = f->Text();
+      if (!IsRegion(region)) f->Fail("must be a region name like us-east-1");
+    }
+  }
+
   static std::vector<Field> ItemsOf(const Field& parent, const std::string& name) {
     std::optional<Field> list = parent.Member(name);
     return list ? list->Items() : std::vector<Field>{};
@@ -252,14 +264,7 @@ class Parser {
     if (!key_ids_.insert(key.key_id).second) id.Fail("key " + key.key_id + " is seeded twice");
     key.account = defaults_.account;
     key.region = defaults_.region;
-    if (std::optional<Field> f = metadata.Member("Account")) {
-      key.account = f->Text();
-      if (!IsAccount(key.account)) f->Fail("must be a 12-digit account id");
-    }
-    if (std::optional<Field> f = metadata.Member("Region")) {
-      key.region = f->Text();
-      if (!IsRegion(key.region)) f->Fail("must be a region name like us-east-1");
-    }
+    ReadPlacement(metadata, key.account, key.region);
     if (std::optional<Field> f = metadata.Member("Description")) {
       key.description = f->Text();
       if (key.description.size() > 8192) f->Fail("is longer than 8192 characters");
@@ -451,14 +456,7 @@ class Parser {
     const SeedKey* key = FindKey(alias.target_key_id);
     alias.account = key ? key->record.account : defaults_.account;
     alias.region = key ? key->record.region : defaults_.region;
-    if (std::optional<Field> f = item.Member("Account")) {
-      alias.account = f->Text();
-      if (!IsAccount(alias.account)) f->Fail("must be a 12-digit account id");
-    }
-    if (std::optional<Field> f = item.Member("Region")) {
-      alias.region = f->Text();
-      if (!IsRegion(alias.region)) f->Fail("must be a region name like us-east-1");
-    }
+    ReadPlacement(item, alias.account, alias.region);
     if (key && (key->record.account != alias.account || key->record.region != alias.region))
       target.Fail("key " + alias.target_key_id + " is in " + key->record.account + " " +
                   key->record.region + ", not in the alias's " + alias.account + " " +

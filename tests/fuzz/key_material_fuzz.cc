@@ -1,6 +1,8 @@
 // Fuzz target for the untrusted bytes kmsd hands OpenSSL with a KMS key:
-// Verify's signature, DeriveSharedSecret's peer public key (DER) and an RSA
-// ciphertext. None may crash; a forged signature or ciphertext never passes.
+// Verify's signature, DeriveSharedSecret's peer public key (DER), an RSA
+// ciphertext, ImportKeyMaterial's wrapped material and what it unwraps to
+// (a PKCS#8 private key), and a seed file's PEM key. None may crash; a forged
+// signature or ciphertext never passes.
 #include <cstddef>
 #include <cstdint>
 
@@ -28,5 +30,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   KMS_CHECK(secret.has_value() || secret.error().code() == kms::Code::kValidation);
   auto plaintext = kms::crypto::RsaOaepDecrypt(Key("RSA"), "RSAES_OAEP_SHA_256", input);
   KMS_CHECK(!plaintext.has_value() && plaintext.error().code() == kms::Code::kInvalidCiphertext);
+  for (const char* wrapping : {"RSAES_OAEP_SHA_1", "RSA_AES_KEY_WRAP_SHA_256"}) {
+    auto unwrapped = kms::crypto::UnwrapImportedMaterial(Key("RSA"), wrapping, input);
+    KMS_CHECK(!unwrapped.has_value() && unwrapped.error().code() == kms::Code::kInvalidCiphertext);
+  }
+  auto der = kms::crypto::PrivateKeyFromDer(kms::SecretBytes(input));
+  KMS_CHECK(der.has_value() || der.error().code() == kms::Code::kValidation);
+  auto pem =
+      kms::crypto::PrivateKeyFromPem(std::string_view(reinterpret_cast<const char*>(data), size));
+  KMS_CHECK(pem.has_value() || pem.error().code() == kms::Code::kValidation);
   return 0;
 }

@@ -35,9 +35,9 @@ struct ImportKeyMaterialRequest {
 };
 
 // How long an import token and its public key are good for.
-inline constexpr EpochMillis kImportParametersLifetime = 24 * 3600 * 1000;
+inline constexpr EpochMillis kImportParametersLifetime = kDayMillis;
 // The latest ValidTo ImportKeyMaterial accepts, from now.
-inline constexpr EpochMillis kMaxImportValidity = 365LL * 24 * 3600 * 1000;
+inline constexpr EpochMillis kMaxImportValidity = 365 * kDayMillis;
 
 class ImportService {
  public:
