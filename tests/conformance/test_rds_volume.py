@@ -745,3 +745,30 @@ def test_files_hold_no_plaintext_and_no_data_key(kmsd, rds, customer_key, west_k
     plaintext_files = {f for f, (text, *_) in found.items() if text}
     assert plaintext_files == {rds.describe(plain)["VolumeId"] + ".vol"}
     assert not [f for f, (_, *key_parts) in found.items() if any(key_parts)]
+
+
+def test_deleted_imported_key_material_is_key_loss(kmsd, rds, tmp_path):
+    """A key whose imported material is deleted (or expires: the sweep does the
+    same deletion) answers KMSInvalidStateException "is pending import.", which
+    RDS treats as losing the key; re-importing the same material brings
+    snapshots back."""
+    from test_import import import_material
+    kms = kmsd.client()
+    key = kms.create_key(Origin="EXTERNAL", Description="rds imported")["KeyMetadata"]["KeyId"]
+    material = os.urandom(32)
+    import_material(kms, tmp_path, key, material)
+    name, data = unique("imported"), payload("imported-material")
+    rds.create(name, "--kms-key-id", key)
+    rds.write(name, SECTOR, data)
+    snap = rds.snapshot(name, unique("imported-snap"))["DBSnapshotIdentifier"]
+
+    kms.delete_imported_key_material(KeyId=key)
+    with pytest.raises(Failed) as attach:
+        rds.read(name, SECTOR, len(data))
+    assert "KMSKeyNotAccessibleFault" in str(attach.value)
+    assert "is pending import." in str(attach.value)
+    assert rds.describe(name)["DBInstanceStatus"] == "inaccessible-encryption-credentials"
+
+    import_material(kms, tmp_path, key, material)
+    restored = rds.restore(snap, unique("imported-back"))
+    assert rds.read(restored["DBInstanceIdentifier"], SECTOR, len(data)) == data
