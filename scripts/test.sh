@@ -63,7 +63,8 @@ set -m
 ) &
 background_builds=$!
 set +m
-trap 'kill -- -"$background_builds" 2>/dev/null; rm -rf "$build_logs"' EXIT
+# (|| true: under set -e a failing command in the trap would become the exit status.)
+trap 'kill -- -"$background_builds" 2>/dev/null || true; rm -rf "$build_logs"' EXIT
 # Waits for one background build; prints its output and fails when it failed.
 wait_for_build() {
   local name=$1
