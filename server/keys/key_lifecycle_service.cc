@@ -19,6 +19,15 @@ Status CheckRotatable(const KeyRecord& key) {
                "non-ENCRYPT_DECRYPT key usage.");
 }
 
+// Rotation (its settings, and on demand): symmetric keys whose material KMS
+// makes; kmsd cannot make new material for an imported key.
+Status CheckRotatableByKms(const KeyRecord& key) {
+  KMS_RETURN_IF_ERROR(CheckRotatable(key));
+  if (key.origin == "AWS_KMS") return OkStatus();
+  return Error(Code::kUnsupportedOperation,
+               key.Arn() + " origin is " + key.origin + " which is not valid for this operation.");
+}
+
 struct NewKeyKind {
   std::string spec;
   std::string usage;
@@ -206,7 +215,7 @@ Status KeyLifecycleService::EnableKeyRotation(CallContext& call,
   KMS_RETURN_IF_ERROR(deps_.access.Authorize(call, std::move(access)));
   KMS_RETURN_IF_ERROR(deps_.keys.UpdateKey(resolved.key->key_id, [&](KeyRecord& key) -> Status {
     KMS_RETURN_IF_ERROR(CheckKeyState(key, KeyUse::kRotationConfig));
-    KMS_RETURN_IF_ERROR(CheckRotatable(key));
+    KMS_RETURN_IF_ERROR(CheckRotatableByKms(key));
     const int days = static_cast<int>(request.rotation_period_in_days.value_or(
         key.rotation_enabled ? key.rotation_period_days : 365));
     if (!key.rotation_enabled || key.rotation_period_days != days)
@@ -223,7 +232,7 @@ Status KeyLifecycleService::DisableKeyRotation(CallContext& call, const KeyIdReq
   KMS_RETURN_IF_ERROR(AuthorizeKey(deps_.access, call, "kms:DisableKeyRotation", *resolved.key));
   KMS_RETURN_IF_ERROR(deps_.keys.UpdateKey(resolved.key->key_id, [&](KeyRecord& key) -> Status {
     KMS_RETURN_IF_ERROR(CheckKeyState(key, KeyUse::kRotationConfig));
-    KMS_RETURN_IF_ERROR(CheckRotatable(key));
+    KMS_RETURN_IF_ERROR(CheckRotatableByKms(key));
     key.rotation_enabled = false;
     key.next_rotation_date = 0;
     return OkStatus();
@@ -252,11 +261,9 @@ StatusOr<Key> KeyLifecycleService::RotateKeyOnDemand(CallContext& call,
         if (key.state == KeyState::kPendingImport)
           return CheckKeyState(key, KeyUse::kCryptographic);
         KMS_RETURN_IF_ERROR(CheckKeyState(key, KeyUse::kRotationConfig));
+        // AWS answers an asymmetric or HMAC key here with no message.
         if (key.key_spec != "SYMMETRIC_DEFAULT") return Error(Code::kUnsupportedOperation);
-        if (key.origin != "AWS_KMS") {
-          return Error(Code::kUnsupportedOperation, key.Arn() + " origin is " + key.origin +
-                                                        " which is not valid for this operation.");
-        }
+        KMS_RETURN_IF_ERROR(CheckRotatableByKms(key));
         const auto on_demand = std::ranges::count(key.versions, std::string_view("ON_DEMAND"),
                                                   &KeyVersion::rotation_type);
         if (on_demand >= kMaxOnDemandRotations) {

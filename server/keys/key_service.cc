@@ -352,7 +352,7 @@ StatusOr<int> KeyService::RunMaintenance(const MaintenanceRecorder& record) {
       if (!expired) return std::unexpected(expired.error());
       change.kind = MaintenanceChange::Kind::kMaterialExpired;
     } else if (key->state == KeyState::kEnabled && key->rotation_enabled &&
-               key->next_rotation_date <= now) {
+               key->origin == "AWS_KMS" && key->next_rotation_date <= now) {
       KMS_ASSIGN_OR_RETURN(auto rotated, RotateKey(key->key_id, "AUTOMATIC"));
       change.kind = MaintenanceChange::Kind::kRotated;
       change.key_material_id = rotated->current().material_id;

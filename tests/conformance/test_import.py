@@ -108,6 +108,15 @@ def test_symmetric_material_imported_deleted_and_imported_again(server, tmp_path
     assert code == "IncorrectKeyMaterialException", message
     import_material(kms, tmp_path, key, material, algorithm="RSAES_OAEP_SHA_1", spec="RSA_3072")
     assert kms.decrypt(CiphertextBlob=blob)["Plaintext"] == b"under imported material"
+    # kmsd cannot make new material for an imported key: no rotation.
+    for call in (kms.enable_key_rotation, kms.disable_key_rotation):
+        assert failure(call, KeyId=key) == (
+            "UnsupportedOperationException",
+            arn + " origin is EXTERNAL which is not valid for this operation.")
+    out = server.raw("RotateKeyOnDemand", {"KeyId": key})
+    assert (out.error_type, out.message) == (
+        "UnsupportedOperationException", arn + " origin is EXTERNAL which is not valid for this "
+        "operation.")
     # The AWS CLI sees the same key.
     assert server.cli("kms", "describe-key", "--key-id", key)["KeyMetadata"]["KeyState"] == "Enabled"
 

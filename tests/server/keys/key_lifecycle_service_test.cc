@@ -1460,5 +1460,65 @@ TEST_F(KeyLifecycleServiceTest, GetKeyRotationStatus_TraceNamesTheKeyAndTheDecis
   ExpectAllowedByAlicesIamPolicy(call);
 }
 
+// ------------------------------------------- RotateKeyOnDemand, ListKeyRotations
+
+TEST_F(KeyLifecycleServiceTest, RotateKeyOnDemand_AddsMaterialAndKeepsTheSchedule) {
+  const Key key = NewKey();
+  EnableRotation(key, 180);
+  const EpochMillis next = Stored(key)->next_rotation_date;
+  clock_.Advance(kDay);
+  CallContext call = Context("alice");
+  KMS_ASSERT_OK_AND_ASSIGN(Key rotated, lifecycle().RotateKeyOnDemand(call, {key->key_id}));
+  ASSERT_EQ(rotated->versions.size(), 2u);
+  EXPECT_EQ(rotated->current().rotation_type, "ON_DEMAND");
+  EXPECT_EQ(rotated->current().created, call.now);
+  EXPECT_EQ(rotated->next_rotation_date, next);
+  EXPECT_EQ(call.trace.key_material_id, rotated->current().material_id);
+}
+
+TEST_F(KeyLifecycleServiceTest, RotateKeyOnDemand_StopsAtTheLimit) {
+  const Key key = NewKey();
+  CallContext call = Context("alice");
+  for (int i = 0; i < kMaxOnDemandRotations; ++i)
+    ASSERT_THAT(lifecycle().RotateKeyOnDemand(call, {key->key_id}), IsOk());
+  EXPECT_THAT(lifecycle().RotateKeyOnDemand(call, {key->key_id}),
+              StatusIs(Code::kLimitExceeded, HasSubstr("No more on-demand rotations can be "
+                                                       "performed for this key: " +
+                                                       key->Arn())));
+}
+
+TEST_F(KeyLifecycleServiceTest, RotateKeyOnDemand_RefusesAnAsymmetricKeyWithNoMessage) {
+  CallContext call = Context("alice");
+  CreateKeyRequest request;
+  request.key_spec = "ECC_NIST_P256";
+  request.key_usage = "SIGN_VERIFY";
+  KMS_ASSERT_OK_AND_ASSIGN(Key key, lifecycle().CreateKey(call, request));
+  EXPECT_THAT(lifecycle().RotateKeyOnDemand(call, {key->key_id}),
+              StatusIs(Code::kUnsupportedOperation, ""));
+}
+
+TEST_F(KeyLifecycleServiceTest, ListKeyRotations_PagesOldestFirstAndCanIncludeTheFirstMaterial) {
+  const Key key = NewKey();
+  CallContext call = Context("alice");
+  for (int i = 0; i < 3; ++i)
+    ASSERT_THAT(lifecycle().RotateKeyOnDemand(call, {key->key_id}), IsOk());
+  ListKeyRotationsRequest request{key->key_id, false, {}};
+  request.page.limit = 2;
+  KMS_ASSERT_OK_AND_ASSIGN(auto first, lifecycle().ListKeyRotations(call, request));
+  ASSERT_EQ(first.items.size(), 2u);
+  EXPECT_EQ(first.items[0].version.version, 2u);
+  EXPECT_EQ(first.next, "3");
+  request.page.marker = "m";
+  request.page.after = first.next;
+  KMS_ASSERT_OK_AND_ASSIGN(auto rest, lifecycle().ListKeyRotations(call, request));
+  ASSERT_EQ(rest.items.size(), 1u);
+  EXPECT_TRUE(rest.items[0].current);
+  EXPECT_TRUE(rest.next.empty());
+  KMS_ASSERT_OK_AND_ASSIGN(auto all, lifecycle().ListKeyRotations(call, {key->key_id, true, {}}));
+  EXPECT_EQ(all.items.size(), 4u);
+  request.page.after = "99";
+  EXPECT_THAT(lifecycle().ListKeyRotations(call, request), StatusIs(Code::kInvalidMarker));
+}
+
 }  // namespace
 }  // namespace kms::keys
