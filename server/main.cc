@@ -337,8 +337,9 @@ int Serve(const config::ServerConfig& config, const config::CommandLine& line) {
         "https://" + config.address + ":" + std::to_string(tls_server->port());
     log::Info("listening on " + tls_url, {{"url", tls_url}});
   }
-  if (line.port_file) WritePortFile(*line.port_file, (*server)->port());
+  // The HTTP port file last: whoever waits for it then finds the HTTPS one.
   if (tls_server && line.tls_port_file) WritePortFile(*line.tls_port_file, tls_server->port());
+  if (line.port_file) WritePortFile(*line.port_file, (*server)->port());
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);

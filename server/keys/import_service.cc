@@ -31,6 +31,9 @@ StatusOr<std::unique_ptr<crypto::Aead>> TokenAead(const KeyService& keys) {
 
 StatusOr<Bytes> SealToken(const KeyService& keys, const ImportToken& token) {
   const auto algorithm = std::ranges::find(kWrappingAlgorithms, token.wrapping_algorithm);
+  if (token.key_id.size() != kKeyIdLength || algorithm == kWrappingAlgorithms.end())
+    return Error(Code::kInternal, "an import token for key " + token.key_id + " with " +
+                                      token.wrapping_algorithm + " cannot be made");
   SecretBytes plain(1 + kKeyIdLength + 1 + 8 + token.wrapping_private_key.size());
   uint8_t* out = plain.data();
   *out++ = kTokenFormat;
