@@ -23,6 +23,7 @@ namespace {
 
 constexpr size_t kMaxFileBytes = size_t{16} << 20;
 constexpr size_t kMaxPolicyBytes = 32768;
+constexpr int kMaxPolicyDepth = 32;
 
 // A parse error carried out of the tree walk; caught once, in ParseSeed.
 struct SeedError {
@@ -150,8 +151,11 @@ bool IsRegion(std::string_view region) {
 // `budget` bytes, which anchors could otherwise make huge.
 using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
 void ToJson(const Field& field, JsonWriter& out, const rapidjson::StringBuffer& buffer,
-            size_t budget) {
+            size_t budget, int depth = 0) {
   if (buffer.GetSize() > budget) field.Fail("is longer than " + std::to_string(budget) + " bytes");
+  // An anchor may name itself: the YAML is then a cycle, not a tree.
+  if (depth > kMaxPolicyDepth)
+    field.Fail("nests deeper than " + std::to_string(kMaxPolicyDepth) + " levels");
   const YAML::Node& node = field.node();
   if (node.IsMap()) {
     out.StartObject();
@@ -159,14 +163,14 @@ void ToJson(const Field& field, JsonWriter& out, const rapidjson::StringBuffer& 
       if (!member.first.IsScalar()) field.Fail("has a member name that is not text");
       const std::string& name = member.first.Scalar();
       out.Key(name.data(), static_cast<rapidjson::SizeType>(name.size()));
-      ToJson(field.Child(member.second, field.path() + "." + name), out, buffer, budget);
+      ToJson(field.Child(member.second, field.path() + "." + name), out, buffer, budget, depth + 1);
     }
     out.EndObject();
   } else if (node.IsSequence()) {
     out.StartArray();
     for (size_t i = 0; i < node.size(); ++i)
       ToJson(field.Child(node[i], field.path() + "[" + std::to_string(i) + "]"), out, buffer,
-             budget);
+             budget, depth + 1);
     out.EndArray();
   } else if (node.IsScalar()) {
     const std::string& text = node.Scalar();

@@ -140,6 +140,13 @@ TEST(SeedFileTest, AnchorsCannotMakeAPolicyHuge) {
               StatusIs(Code::kValidation, HasSubstr("is longer than 32768 bytes")));
 }
 
+TEST(SeedFileTest, AnAnchorThatNamesItselfIsAnErrorNotACrash) {
+  // Found by seed_file_fuzz: yaml-cpp makes a cycle of `S2: &s1 [*s1]`.
+  EXPECT_THAT(Parse(AesSeed("          Policy:\n            S1: &s1 [1]\n"
+                            "            S2: &s1 [*s1, *s1]\n")),
+              StatusIs(Code::kValidation, HasSubstr("nests deeper than 32 levels")));
+}
+
 TEST(SeedFileTest, DeepNestingIsAnErrorNotACrash) {
   EXPECT_THAT(Parse(std::string(20000, '[')), StatusIs(Code::kValidation, HasSubstr("seed.yaml")));
 }
