@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <rapidjson/document.h>
 
@@ -21,6 +22,18 @@ struct AuditNotes {
   // Replaces the requestParameters derived from the request body (JSON).
   std::optional<std::string> request_parameters;
   std::string response_elements;  // JSON; empty means null
+
+  // A record the call leaves in another Region (ReplicateKey's CreateKey in
+  // the replica's Region), written with the call's own, for the same caller,
+  // as invoked by KMS; only when the call succeeds.
+  struct OtherRegionEvent {
+    std::string event_name;
+    std::string region;
+    std::string request_parameters;  // JSON
+    std::string response_elements;   // JSON; empty means null
+    std::vector<std::string> resource_arns;
+  };
+  std::vector<OtherRegionEvent> other_regions;
 };
 
 struct Call {

@@ -123,6 +123,8 @@ Dispatcher::Dispatcher(const Services& services, const auth::Authenticator& auth
       {"GetParametersForImport", {&GetParametersForImport, false}},
       {"ImportKeyMaterial", {&ImportKeyMaterial, false}},
       {"DeleteImportedKeyMaterial", {&DeleteImportedKeyMaterial, false}},
+      {"ReplicateKey", {&ReplicateKey, false}},
+      {"UpdatePrimaryRegion", {&UpdatePrimaryRegion, false}},
       {"TagResource", {&TagResource, false}},
       {"UntagResource", {&UntagResource, false}},
       {"ListResourceTags", {&ListResourceTags, true}},
@@ -300,8 +302,20 @@ void Dispatcher::HandleKms(const http::Request& request, std::string_view operat
   event.response_elements =
       call.audit.response_elements.empty() || !result ? "null" : call.audit.response_elements;
   event.read_only = op->second.read_only;
+  std::vector<audit::CloudTrailEvent> other_regions;
+  for (AuditNotes::OtherRegionEvent& note : call.audit.other_regions) {
+    audit::CloudTrailEvent& other = other_regions.emplace_back(event);
+    other.event_name = std::move(note.event_name);
+    other.region = std::move(note.region);
+    other.request_parameters = std::move(note.request_parameters);
+    other.response_elements =
+        note.response_elements.empty() ? "null" : std::move(note.response_elements);
+    other.resource_arns = std::move(note.resource_arns);
+    other.invoked_by = "kms.amazonaws.com";
+    other.additional_event_data.clear();
+  }
   RecordThenRespond(std::move(event), std::move(result), request_id, std::move(changes),
-                    std::move(respond));
+                    std::move(respond), std::move(other_regions));
 }
 
 void Dispatcher::HandleLookupEvents(const http::Request& request, const std::string& request_id,
@@ -382,7 +396,8 @@ std::vector<std::string> RecipientAccounts(const audit::CloudTrailEvent& event) 
 
 void Dispatcher::RecordThenRespond(audit::CloudTrailEvent event, StatusOr<std::string> result,
                                    const std::string& request_id,
-                                   std::unique_ptr<CallChanges> changes, http::Respond respond) {
+                                   std::unique_ptr<CallChanges> changes, http::Respond respond,
+                                   std::vector<audit::CloudTrailEvent> other_regions) {
   if (log::Enabled(log::Level::kInfo)) {
     respond = [respond = std::move(respond), caller = event.principal.arn,
                key = event.resource_arns.empty() ? std::string() : event.resource_arns.front()](
@@ -398,6 +413,7 @@ void Dispatcher::RecordThenRespond(audit::CloudTrailEvent event, StatusOr<std::s
     event.error_code = std::string(CodeName(result.error().code()));
     event.error_message = result.error().message();
     changes.reset();  // a failed call changes nothing
+    other_regions.clear();
   }
   if (audit_ == nullptr || !audit_->Stores()) {  // no log: nothing to wait for
     const Status committed = changes != nullptr ? changes->Commit() : OkStatus();
@@ -408,15 +424,18 @@ void Dispatcher::RecordThenRespond(audit::CloudTrailEvent event, StatusOr<std::s
     return respond(ErrorResponse(Status(committed.code(), ""), request_id));
   }
   std::vector<audit::AuditEntry> entries;
-  for (const std::string& account : RecipientAccounts(event)) {
-    event.recipient_account_id = account;
-    event.event_id = NewTimeOrderedUuid(event.event_time);
-    auto entry = audit::MakeAuditEntry(event);
-    if (!entry) {
-      changes.reset();
-      return respond(ErrorResponse(entry.error(), request_id));
+  other_regions.insert(other_regions.begin(), std::move(event));
+  for (audit::CloudTrailEvent& each : other_regions) {
+    for (const std::string& account : RecipientAccounts(each)) {
+      each.recipient_account_id = account;
+      each.event_id = NewTimeOrderedUuid(each.event_time);
+      auto entry = audit::MakeAuditEntry(each);
+      if (!entry) {
+        changes.reset();
+        return respond(ErrorResponse(entry.error(), request_id));
+      }
+      entries.push_back(std::move(*entry));
     }
-    entries.push_back(std::move(*entry));
   }
   if (changes != nullptr && changes->txn() != nullptr) {
     // The changes and their record commit together, or neither does.

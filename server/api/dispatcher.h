@@ -51,9 +51,11 @@ class Dispatcher final : public http::Handler {
   // with `result` once it is durable, or with an error if it cannot be.
   // The call's `changes` (null when it could change nothing) commit with the
   // record, in one transaction, or not at all: a failed call's are dropped.
+  // `other_regions`: the records a successful call leaves in other Regions.
   void RecordThenRespond(audit::CloudTrailEvent event, StatusOr<std::string> result,
                          const std::string& request_id, std::unique_ptr<CallChanges> changes,
-                         http::Respond respond);
+                         http::Respond respond,
+                         std::vector<audit::CloudTrailEvent> other_regions = {});
 
   const Services& services_;
   const auth::Authenticator& authenticator_;

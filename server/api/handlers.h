@@ -46,6 +46,9 @@ KMS_OPERATION(ListResourceTags);
 KMS_OPERATION(GetKeyPolicy);
 KMS_OPERATION(PutKeyPolicy);
 KMS_OPERATION(ListKeyPolicies);
+// multi_region_handlers.cc
+KMS_OPERATION(ReplicateKey);
+KMS_OPERATION(UpdatePrimaryRegion);
 // alias_handlers.cc
 KMS_OPERATION(CreateAlias);
 KMS_OPERATION(UpdateAlias);

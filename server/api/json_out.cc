@@ -19,6 +19,26 @@ void WriteKeyAlgorithms(JsonOut& out, const KeyRecord& key, bool lower) {
   list("MacAlgorithms", "macAlgorithms", algorithms.mac);
 }
 
+void WriteMultiRegionConfiguration(JsonOut& out, const KeyRecord& key, bool lower) {
+  if (!key.multi_region) return;
+  const auto name = [lower](std::string_view upper) {
+    std::string text(upper);
+    if (lower) text[0] = static_cast<char>(text[0] - 'A' + 'a');
+    return text;
+  };
+  const auto region_key = [&](const std::string& region) {
+    out.StartObject().Field(name("Arn"), KeyArn(region, key.account, key.key_id));
+    out.Field(name("Region"), region).EndObject();
+  };
+  out.Key(name("MultiRegionConfiguration")).StartObject();
+  out.Field(name("MultiRegionKeyType"), MultiRegionKeyType(key));
+  out.Key(name("PrimaryKey"));
+  region_key(key.multi_region->primary_region);
+  out.Key(name("ReplicaKeys")).StartArray();
+  for (const std::string& region : key.multi_region->replica_regions) region_key(region);
+  out.EndArray().EndObject();
+}
+
 void WriteKeyMetadata(JsonOut& out, const KeyRecord& key) {
   out.StartObject();
   out.Field("AWSAccountId", key.account);
@@ -35,8 +55,9 @@ void WriteKeyMetadata(JsonOut& out, const KeyRecord& key) {
   out.Field("CustomerMasterKeySpec", key.key_spec);
   out.Field("KeySpec", key.key_spec);
   WriteKeyAlgorithms(out, key, false);
-  out.Field("MultiRegion", false);
-  if (key.state == KeyState::kPendingDeletion)
+  out.Field("MultiRegion", key.multi_region.has_value());
+  WriteMultiRegionConfiguration(out, key, false);
+  if (key.state == KeyState::kPendingDeletion || key.state == KeyState::kPendingReplicaDeletion)
     out.Int("PendingDeletionWindowInDays", key.pending_window_days);
   if (!key.expiration_model.empty()) out.Field("ExpirationModel", key.expiration_model);
   if (key.valid_to != 0) out.Time("ValidTo", key.valid_to);
@@ -60,7 +81,8 @@ void WriteCloudTrailKeyMetadata(JsonOut& out, const KeyRecord& key) {
   out.Field("customerMasterKeySpec", key.key_spec);
   out.Field("keySpec", key.key_spec);
   WriteKeyAlgorithms(out, key, true);
-  out.Field("multiRegion", false);
+  out.Field("multiRegion", key.multi_region.has_value());
+  WriteMultiRegionConfiguration(out, key, true);
   out.EndObject();
 }
 

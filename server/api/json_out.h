@@ -22,6 +22,8 @@ using JsonOut = json::Writer;
 // DescribeKey and GetPublicKey write them; `lower`: CloudTrail's lowerCamel
 // names.
 void WriteKeyAlgorithms(JsonOut& out, const KeyRecord& key, bool lower);
+// A multi-Region key's MultiRegionConfiguration (nothing for another key).
+void WriteMultiRegionConfiguration(JsonOut& out, const KeyRecord& key, bool lower);
 
 // The KeyMetadata structure of DescribeKey, CreateKey, ... (members in AWS's order).
 void WriteKeyMetadata(JsonOut& out, const KeyRecord& key);

@@ -147,13 +147,18 @@ StatusOr<std::string> ScheduleKeyDeletion(Call& call, const rapidjson::Value& bo
   KMS_RETURN_IF_ERROR(in.Finish());
   KMS_ASSIGN_OR_RETURN(keys::Key key, call.operations().lifecycle.ScheduleKeyDeletion(
                                           call.context, {*key_id, window}));
+  // A multi-Region primary with replicas waits for them (PendingReplicaDeletion),
+  // without a deletion date yet.
+  const bool dated = key->state == KeyState::kPendingDeletion;
   JsonOut elements;
-  elements.StartObject().Field("keyId", key->Arn()).Field("keyState", "PendingDeletion");
-  elements.Field("deletionDate", FormatCloudTrailDate(key->deletion_date)).EndObject();
+  elements.StartObject().Field("keyId", key->Arn()).Field("keyState", KeyStateName(key->state));
+  if (dated) elements.Field("deletionDate", FormatCloudTrailDate(key->deletion_date));
+  elements.EndObject();
   call.audit.response_elements = elements.Take();
   JsonOut out;
-  out.StartObject().Field("KeyId", key->Arn()).Time("DeletionDate", key->deletion_date);
-  out.Field("KeyState", "PendingDeletion")
+  out.StartObject().Field("KeyId", key->Arn());
+  if (dated) out.Time("DeletionDate", key->deletion_date);
+  out.Field("KeyState", KeyStateName(key->state))
       .Int("PendingWindowInDays", key->pending_window_days)
       .EndObject();
   return out.Take();

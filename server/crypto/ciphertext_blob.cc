@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "kms/crypto.h"
+#include "kms/encoding.h"
 
 namespace kms {
 namespace {
@@ -40,10 +41,12 @@ Bytes AssociatedData(const CiphertextBlob& blob, const EncryptionContext& contex
 
 StatusOr<CiphertextBlob> ParseCiphertextBlob(ByteView bytes) {
   if (bytes.size() < CiphertextBlob::kHeaderSize + CiphertextBlob::kTagSize ||
-      bytes[0] != CiphertextBlob::kMagic || bytes[1] != CiphertextBlob::kFormatV1) {
+      bytes[0] != CiphertextBlob::kMagic ||
+      (bytes[1] != CiphertextBlob::kFormatV1 && bytes[1] != CiphertextBlob::kFormatV1MultiRegion)) {
     return Error(Code::kInvalidCiphertext);
   }
   CiphertextBlob blob;
+  blob.multi_region_key = bytes[1] == CiphertextBlob::kFormatV1MultiRegion;
   size_t pos = 2;
   std::memcpy(blob.key_id.data(), bytes.data() + pos, 16);
   pos += 16;
@@ -65,7 +68,8 @@ Bytes CiphertextBlobHeader(const CiphertextBlob& blob) {
   Bytes out;
   out.reserve(CiphertextBlob::kHeaderSize);
   out.push_back(CiphertextBlob::kMagic);
-  out.push_back(CiphertextBlob::kFormatV1);
+  out.push_back(blob.multi_region_key ? CiphertextBlob::kFormatV1MultiRegion
+                                      : CiphertextBlob::kFormatV1);
   Append(out, blob.key_id);
   AppendU32(out, blob.key_version);
   Append(out, blob.salt);
@@ -111,6 +115,33 @@ std::string FormatUuid(const KeyIdBytes& id) {
   return out;
 }
 
+bool PackKeyId(std::string_view key_id, KeyIdBytes* out, bool* multi_region) {
+  *multi_region = key_id.starts_with("mrk-");
+  if (!*multi_region) return ParseUuid(key_id, out);
+  const std::string_view hex = key_id.substr(4);
+  if (hex.size() != 32) return false;
+  for (size_t i = 0; i < 16; ++i) {
+    const int hi = HexValue(hex[2 * i]);
+    const int lo = HexValue(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return false;
+    (*out)[i] = static_cast<uint8_t>(hi * 16 + lo);
+  }
+  return true;
+}
+
+std::string UnpackKeyId(const KeyIdBytes& bytes, bool multi_region) {
+  if (!multi_region) return FormatUuid(bytes);
+  std::string out = "mrk-";
+  out += HexEncode(bytes);
+  return out;
+}
+
+std::string NewMultiRegionKeyId() {
+  KeyIdBytes id;
+  crypto::RandomPublicBytes(id);
+  return UnpackKeyId(id, true);
+}
+
 std::string NewUuid() {
   KeyIdBytes id;
   crypto::RandomPublicBytes(id);
@@ -129,11 +160,12 @@ std::string NewTimeOrderedUuid(EpochMillis now) {
   return FormatUuid(id);
 }
 
-StatusOr<Bytes> SealCiphertextBlob(const SecretBytes& backing_key, const KeyIdBytes& key_id,
+StatusOr<Bytes> SealCiphertextBlob(const SecretBytes& backing_key, std::string_view key_id,
                                    uint32_t key_version, ByteView plaintext,
                                    const EncryptionContext& context) {
   CiphertextBlob blob;
-  blob.key_id = key_id;
+  if (!PackKeyId(key_id, &blob.key_id, &blob.multi_region_key))
+    return Error(Code::kInternal, "a ciphertext for the malformed key id " + std::string(key_id));
   blob.key_version = key_version;
   uint8_t random[28];
   crypto::RandomPublicBytes(random);

@@ -86,7 +86,7 @@ StatusOr<std::shared_ptr<const policy::Policy>> Access::ParseKeyPolicy(
 StatusOr<Access::CachedPolicy> Access::KeyPolicy(const KeyRecord& key) {
   {
     std::shared_lock lock(cache_mu_);
-    auto it = key_policies_.find(key.key_id);
+    auto it = key_policies_.find(key.store_id());
     if (it != key_policies_.end() && it->second.text == key.policy) {
       if (it->second.policy == nullptr) return Error(Code::kInternal, it->second.parse_error);
       return it->second;
@@ -105,12 +105,12 @@ StatusOr<Access::CachedPolicy> Access::KeyPolicy(const KeyRecord& key) {
     CachedPolicy failed{key.policy, nullptr, false,
                         "the stored key policy does not parse: " + parsed.error().message()};
     std::unique_lock lock(cache_mu_);
-    key_policies_[key.key_id] = failed;
+    key_policies_[key.store_id()] = failed;
     return Error(Code::kInternal, failed.parse_error);
   }
   CachedPolicy cached{key.policy, *parsed, MentionsResourceAliases(key.policy)};
   std::unique_lock lock(cache_mu_);
-  key_policies_[key.key_id] = cached;
+  key_policies_[key.store_id()] = cached;
   return cached;
 }
 
@@ -131,13 +131,14 @@ void Access::AddCommonConditions(const auth::Caller& caller, EpochMillis now, co
   values.Set("kms:KeySpec", key->key_spec);
   values.Set("kms:KeyUsage", key->key_usage);
   values.Set("kms:KeyOrigin", key->origin);
-  values.Set("kms:MultiRegion", "false");
+  values.Set("kms:MultiRegion", key->multi_region ? "true" : "false");
+  if (key->multi_region) values.Set("kms:MultiRegionKeyType", std::string(MultiRegionKeyType(*key)));
   std::vector<std::pair<std::string, std::string>> tags;
   tags.reserve(key->tags.size());
   for (const Tag& tag : key->tags) tags.emplace_back("aws:ResourceTag/" + tag.key, tag.value);
   values.SetAll(std::move(tags));
   if (!with_aliases) return;
-  if (auto aliases = store_.ListAliasesForKey(key->key_id); aliases.has_value()) {
+  if (auto aliases = store_.ListAliasesForKey(key->store_id()); aliases.has_value()) {
     for (const AliasRecord& alias : *aliases) values.Add("kms:ResourceAliases", alias.alias_name);
   }
 }

@@ -59,7 +59,7 @@ Status AliasService::CreateAlias(CallContext& call, const AliasRequest& request)
     if (txn.GetAlias(call.scope.account, call.scope.region, request.alias_name).has_value()) {
       return Error(Code::kAlreadyExists, "An alias with the name " + alias_arn + " already exists");
     }
-    KMS_ASSIGN_OR_RETURN(size_t count, txn.CountAliasesForKey(target.key->key_id));
+    KMS_ASSIGN_OR_RETURN(size_t count, txn.CountAliasesForKey(target.key->store_id()));
     if (count >= kMaxAliasesPerKey) return AliasLimitExceeded(*target.key);
     return txn.PutAlias(AliasRecord{call.scope.account, call.scope.region, request.alias_name,
                                     target.key->key_id, call.now, call.now});
@@ -81,7 +81,7 @@ Status AliasService::UpdateAlias(CallContext& call, const AliasRequest& request)
     KMS_ASSIGN_OR_RETURN(AliasRecord current,
                          txn.GetAlias(call.scope.account, call.scope.region, request.alias_name));
     if (current.target_key_id != target.key->key_id) {
-      KMS_ASSIGN_OR_RETURN(size_t count, txn.CountAliasesForKey(target.key->key_id));
+      KMS_ASSIGN_OR_RETURN(size_t count, txn.CountAliasesForKey(target.key->store_id()));
       if (count >= kMaxAliasesPerKey) return AliasLimitExceeded(*target.key);
     }
     current.target_key_id = target.key->key_id;
@@ -121,7 +121,7 @@ StatusOr<ListPage<AliasRecord>> AliasService::ListAliases(CallContext& call,
     return Error(Code::kNotFound, "Key '" + key.key->Arn() + "' does not exist");
   }
   KMS_ASSIGN_OR_RETURN(std::vector<AliasRecord> all,
-                       deps_.store.ListAliasesForKey(key.key->key_id));
+                       deps_.store.ListAliasesForKey(key.key->store_id()));
   ListPage<AliasRecord> page;
   for (AliasRecord& alias : all) {
     if (!after.empty() && alias.alias_name <= after) continue;

@@ -13,7 +13,7 @@ constexpr size_t kIndexedFrom = 64;
 
 std::optional<std::string> StoredGrantAuthority::FindAllowingGrant(const Principal& principal,
                                                                    const AccessRequest& request) {
-  auto grants = store_.GetGrantsForKey(request.key->key_id);
+  auto grants = store_.GetGrantsForKey(request.key->store_id());
   if (!grants) return std::nullopt;
   const auto allows = [&](const GrantRecord& grant) {
     if (std::find(grant.operations.begin(), grant.operations.end(), request.grant_operation) ==

@@ -59,7 +59,7 @@ AccessRequest GrantManagement(const CallContext& call, std::string action, const
 GrantRecord ProposedGrant(const CallContext& call, const CreateGrantRequest& request,
                           const KeyRecord& key) {
   GrantRecord grant;
-  grant.key_id = key.key_id;
+  grant.key_id = key.store_id();
   grant.name = request.name.value_or("");
   grant.creation_date = call.now;
   grant.grantee_principal = request.grantee_principal;
@@ -187,7 +187,7 @@ StatusOr<CreateGrantResult> GrantService::CreateGrant(CallContext& call,
     grant.grant_id = grants::NewGrantId();
     return txn.PutGrant(grant);
   }));
-  return CreateGrantResult{grant.grant_id, deps_.grant_tokens.Issue(grant.key_id, grant.grant_id)};
+  return CreateGrantResult{grant.grant_id, deps_.grant_tokens.Issue(key.key->key_id, grant.grant_id)};
 }
 
 StatusOr<ListPage<ListedGrant>> GrantService::ListGrants(CallContext& call,
@@ -196,7 +196,7 @@ StatusOr<ListPage<ListedGrant>> GrantService::ListGrants(CallContext& call,
                        ResolveKey(deps_.keys, call, request.key_id, KeyIdForms::kKeyIdOrArn));
   KMS_RETURN_IF_ERROR(
       deps_.access.Authorize(call, GrantManagement(call, "kms:ListGrants", *key.key)));
-  KMS_ASSIGN_OR_RETURN(auto all, deps_.store.GetGrantsForKey(key.key->key_id));
+  KMS_ASSIGN_OR_RETURN(auto all, deps_.store.GetGrantsForKey(key.key->store_id()));
   std::vector<const GrantRecord*> grants;
   for (const GrantRecord& grant : *all) {
     if (request.grant_id && grant.grant_id != *request.grant_id) continue;
@@ -252,12 +252,13 @@ Status GrantService::RetireGrant(CallContext& call, const RetireGrantRequest& re
   if (request.grant_token) {
     KMS_ASSIGN_OR_RETURN(grants::TokenClaims claims,
                          deps_.grant_tokens.Parse(*request.grant_token));
-    key_id = claims.key_id;
+    // A multi-Region key's grant is one replica's: the one in this region.
+    key_id = KeyStoreId(claims.key_id, call.scope.region);
     grant_id = claims.grant_id;
   } else if (request.key_id && request.grant_id) {
     KMS_ASSIGN_OR_RETURN(ResolvedKey key,
                          ResolveKey(deps_.keys, call, *request.key_id, KeyIdForms::kKeyIdOrArn));
-    key_id = key.key->key_id;
+    key_id = key.key->store_id();
     grant_id = *request.grant_id;
   } else {
     return Error(Code::kValidation, "Grant token OR (grant ID, key ID) must be specified");
@@ -279,10 +280,10 @@ Status GrantService::RevokeGrant(CallContext& call, const RevokeGrantRequest& re
                        ResolveKey(deps_.keys, call, request.key_id, KeyIdForms::kKeyIdOrArn));
   KMS_RETURN_IF_ERROR(
       deps_.access.Authorize(call, GrantManagement(call, "kms:RevokeGrant", *key.key)));
-  KMS_RETURN_IF_ERROR(FindGrant(deps_.store, key.key->key_id, request.grant_id));
+  KMS_RETURN_IF_ERROR(FindGrant(deps_.store, key.key->store_id(), request.grant_id));
   if (request.dry_run) return DryRunSucceeded();
   return deps_.store.Update(
-      [&](KeyStoreTxn& txn) { return txn.DeleteGrant(key.key->key_id, request.grant_id); });
+      [&](KeyStoreTxn& txn) { return txn.DeleteGrant(key.key->store_id(), request.grant_id); });
 }
 
 }  // namespace kms::keys

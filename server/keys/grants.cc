@@ -56,6 +56,8 @@ constexpr std::array<std::string_view, 17> kOperations = {"Decrypt",
                                                           "DeriveSharedSecret"};
 
 constexpr std::string_view kTokenMagic = "kmsd-grant-token-v1";
+constexpr std::string_view kMultiRegionTokenMagic = "kmsd-grant-token-m1";
+static_assert(kTokenMagic.size() == kMultiRegionTokenMagic.size());
 constexpr size_t kNonceSize = 16;
 constexpr size_t kMacSize = 32;
 
@@ -146,12 +148,15 @@ bool SameParameters(const GrantRecord& a, const GrantRecord& b) {
 std::string NewGrantId() { return HexEncode(crypto::RandomBytes(32)); }
 
 // Token bytes: magic | key id (16) | grant id (32) | nonce (16) | HMAC-SHA256 of all before.
+// The magic says whether the key id is a UUID or a multi-Region ("mrk-") id.
 std::string TokenCodec::Issue(std::string_view key_id, std::string_view grant_id) const {
   KeyIdBytes key_bytes{};
-  KMS_CHECK(ParseUuid(key_id, &key_bytes));
+  bool multi_region = false;
+  KMS_CHECK(PackKeyId(key_id, &key_bytes, &multi_region));
   auto grant_bytes = HexDecode(grant_id);
   KMS_CHECK(grant_bytes.has_value() && grant_bytes->size() == 32);
-  Bytes token(kTokenMagic.begin(), kTokenMagic.end());
+  const std::string_view magic = multi_region ? kMultiRegionTokenMagic : kTokenMagic;
+  Bytes token(magic.begin(), magic.end());
   token.insert(token.end(), key_bytes.begin(), key_bytes.end());
   token.insert(token.end(), grant_bytes->begin(), grant_bytes->end());
   Bytes nonce = crypto::RandomBytes(kNonceSize);
@@ -164,8 +169,9 @@ std::string TokenCodec::Issue(std::string_view key_id, std::string_view grant_id
 StatusOr<TokenClaims> TokenCodec::Parse(std::string_view token) const {
   constexpr size_t kSize = kTokenMagic.size() + 16 + 32 + kNonceSize + kMacSize;
   auto bytes = Base64Decode(token);
-  if (!bytes || bytes->size() != kSize ||
-      AsString(ByteView(bytes->data(), kTokenMagic.size())) != kTokenMagic) {
+  const std::string_view magic =
+      bytes && bytes->size() == kSize ? AsString(ByteView(bytes->data(), kTokenMagic.size())) : "";
+  if (magic != kTokenMagic && magic != kMultiRegionTokenMagic) {
     return Error(Code::kInvalidGrantToken, "Invalid grant token.");
   }
   const size_t body = kSize - kMacSize;
@@ -175,7 +181,7 @@ StatusOr<TokenClaims> TokenCodec::Parse(std::string_view token) const {
   }
   KeyIdBytes key_bytes{};
   std::memcpy(key_bytes.data(), bytes->data() + kTokenMagic.size(), 16);
-  return TokenClaims{FormatUuid(key_bytes),
+  return TokenClaims{UnpackKeyId(key_bytes, magic == kMultiRegionTokenMagic),
                      HexEncode(ByteView(bytes->data() + kTokenMagic.size() + 16, 32))};
 }
 

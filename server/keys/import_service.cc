@@ -164,7 +164,7 @@ StatusOr<Key> ImportService::ImportKeyMaterial(CallContext& call,
   const std::string fingerprint = deps_.keys.MaterialFingerprint(material);
   KMS_ASSIGN_OR_RETURN(
       Key imported,
-      deps_.keys.ImportMaterial(key.key_id, material, [&](KeyRecord& stored) -> Status {
+      deps_.keys.ImportMaterial(key.store_id(), material, [&](KeyRecord& stored) -> Status {
         if (stored.state == KeyState::kPendingDeletion)
           return Error(Code::kInvalidState, stored.Arn() + " is pending deletion.");
         if (!stored.import_fingerprint.empty() && stored.import_fingerprint != fingerprint)
@@ -189,7 +189,7 @@ StatusOr<Key> ImportService::DeleteImportedKeyMaterial(CallContext& call,
       AuthorizeKey(deps_.access, call, "kms:DeleteImportedKeyMaterial", *resolved.key));
   if (resolved.key->origin != "EXTERNAL") return NotExternal(*resolved.key);
   return deps_.keys.DeleteImportedMaterial(
-      resolved.key->key_id, [](const KeyRecord& stored) -> Status {
+      resolved.key->store_id(), [](const KeyRecord& stored) -> Status {
         if (stored.state == KeyState::kPendingDeletion || stored.state == KeyState::kPendingImport)
           return CheckKeyState(stored, KeyUse::kCryptographic);
         return OkStatus();

@@ -28,6 +28,12 @@ Status CheckRotatableByKms(const KeyRecord& key) {
                key.Arn() + " origin is " + key.origin + " which is not valid for this operation.");
 }
 
+// A multi-Region set rotates as its primary says: replicas follow.
+Status CheckRotationSettable(const KeyRecord& key) {
+  if (!key.is_replica()) return OkStatus();
+  return Error(Code::kUnsupportedOperation, key.Arn() + " is not a multi-region primary key.");
+}
+
 struct NewKeyKind {
   std::string spec;
   std::string usage;
@@ -62,8 +68,6 @@ StatusOr<NewKeyKind> CheckNewKeyKind(const CreateKeyRequest& request) {
                  "kmsd supports keys with Origin AWS_KMS or EXTERNAL, not " + origin + ".");
   }
   if (request.custom_key_store_id) return CustomKeyStoreNotFound(*request.custom_key_store_id);
-  if (request.multi_region)
-    return Error(Code::kUnsupportedOperation, "kmsd does not support multi-Region keys.");
   return NewKeyKind{spec, usage, origin};
 }
 
@@ -77,7 +81,8 @@ StatusOr<Key> KeyLifecycleService::CreateKey(CallContext& call, const CreateKeyR
   create.conditions.Set("kms:KeySpec", kind.spec);
   create.conditions.Set("kms:KeyUsage", kind.usage);
   create.conditions.Set("kms:KeyOrigin", kind.origin);
-  create.conditions.Set("kms:MultiRegion", "false");
+  create.conditions.Set("kms:MultiRegion", request.multi_region ? "true" : "false");
+  if (request.multi_region) create.conditions.Set("kms:MultiRegionKeyType", "PRIMARY");
   create.conditions.Set("kms:BypassPolicyLockoutSafetyCheck",
                         request.bypass_policy_lockout_safety_check ? "true" : "false");
   AddTagConditions(request.tags, create.conditions);
@@ -102,7 +107,8 @@ StatusOr<Key> KeyLifecycleService::CreateKey(CallContext& call, const CreateKeyR
   }
   KMS_ASSIGN_OR_RETURN(Key key, deps_.keys.CreateKey(CreateKeyParams{
                                     call.scope, request.description, policy, request.tags,
-                                    KeyManager::kCustomer, kind.spec, kind.usage, kind.origin}));
+                                    KeyManager::kCustomer, kind.spec, kind.usage, kind.origin,
+                                    request.multi_region}));
   call.trace.AddResource(key->Arn());
   return key;
 }
@@ -138,7 +144,7 @@ Status KeyLifecycleService::UpdateKeyDescription(CallContext& call,
                                                  const UpdateKeyDescriptionRequest& request) {
   KMS_ASSIGN_OR_RETURN(ResolvedKey resolved, ResolveOwnKey(deps_.keys, call, request.key_id));
   KMS_RETURN_IF_ERROR(AuthorizeKey(deps_.access, call, "kms:UpdateKeyDescription", *resolved.key));
-  KMS_RETURN_IF_ERROR(deps_.keys.UpdateKey(resolved.key->key_id, [&](KeyRecord& key) -> Status {
+  KMS_RETURN_IF_ERROR(deps_.keys.UpdateKey(resolved.key->store_id(), [&](KeyRecord& key) -> Status {
     KMS_RETURN_IF_ERROR(CheckKeyState(key, KeyUse::kManage));
     key.description = request.description;
     return OkStatus();
@@ -151,7 +157,7 @@ Status KeyLifecycleService::SetEnabled(CallContext& call, const KeyIdRequest& re
   KMS_ASSIGN_OR_RETURN(ResolvedKey resolved, ResolveOwnKey(deps_.keys, call, request.key_id));
   KMS_RETURN_IF_ERROR(
       AuthorizeKey(deps_.access, call, enable ? "kms:EnableKey" : "kms:DisableKey", *resolved.key));
-  KMS_RETURN_IF_ERROR(deps_.keys.UpdateKey(resolved.key->key_id, [&](KeyRecord& key) -> Status {
+  KMS_RETURN_IF_ERROR(deps_.keys.UpdateKey(resolved.key->store_id(), [&](KeyRecord& key) -> Status {
     KMS_RETURN_IF_ERROR(CheckKeyState(key, KeyUse::kEnableDisable));
     key.state = enable ? KeyState::kEnabled : KeyState::kDisabled;
     return OkStatus();
@@ -179,10 +185,17 @@ StatusOr<Key> KeyLifecycleService::ScheduleKeyDeletion(CallContext& call,
   access.key = resolved.key.get();
   access.conditions.Set("kms:ScheduleKeyDeletionPendingWindowInDays", std::to_string(days));
   KMS_RETURN_IF_ERROR(deps_.access.Authorize(call, std::move(access)));
-  return deps_.keys.UpdateKey(resolved.key->key_id, [&](KeyRecord& key) -> Status {
+  return deps_.keys.UpdateKey(resolved.key->store_id(), [&](KeyRecord& key) -> Status {
     KMS_RETURN_IF_ERROR(CheckKeyState(key, KeyUse::kManage));
-    key.state = KeyState::kPendingDeletion;
     key.pending_window_days = days;
+    // A multi-Region primary outlives its replicas: its waiting period starts
+    // when the last of them is deleted.
+    if (key.multi_region && !key.is_replica() && !key.multi_region->replica_regions.empty()) {
+      key.state = KeyState::kPendingReplicaDeletion;
+      key.deletion_date = 0;
+      return OkStatus();
+    }
+    key.state = KeyState::kPendingDeletion;
     key.deletion_date = call.now + days * kDayMillis;
     return OkStatus();
   });
@@ -192,7 +205,7 @@ StatusOr<Key> KeyLifecycleService::CancelKeyDeletion(CallContext& call,
                                                      const KeyIdRequest& request) {
   KMS_ASSIGN_OR_RETURN(ResolvedKey resolved, ResolveOwnKey(deps_.keys, call, request.key_id));
   KMS_RETURN_IF_ERROR(AuthorizeKey(deps_.access, call, "kms:CancelKeyDeletion", *resolved.key));
-  return deps_.keys.UpdateKey(resolved.key->key_id, [&](KeyRecord& key) -> Status {
+  return deps_.keys.UpdateKey(resolved.key->store_id(), [&](KeyRecord& key) -> Status {
     KMS_RETURN_IF_ERROR(CheckKeyState(key, KeyUse::kCancelDeletion));
     // A key whose deletion is cancelled comes back disabled.
     key.state = KeyState::kDisabled;
@@ -213,9 +226,12 @@ Status KeyLifecycleService::EnableKeyRotation(CallContext& call,
                           std::to_string(*request.rotation_period_in_days));
   }
   KMS_RETURN_IF_ERROR(deps_.access.Authorize(call, std::move(access)));
-  KMS_RETURN_IF_ERROR(deps_.keys.UpdateKey(resolved.key->key_id, [&](KeyRecord& key) -> Status {
-    KMS_RETURN_IF_ERROR(CheckKeyState(key, KeyUse::kRotationConfig));
-    KMS_RETURN_IF_ERROR(CheckRotatableByKms(key));
+  KMS_RETURN_IF_ERROR(CheckRotationSettable(*resolved.key));
+  KMS_RETURN_IF_ERROR(deps_.keys.UpdateKeySet(resolved.key->store_id(), [&](KeyRecord& key) -> Status {
+    if (!key.is_replica()) {
+      KMS_RETURN_IF_ERROR(CheckKeyState(key, KeyUse::kRotationConfig));
+      KMS_RETURN_IF_ERROR(CheckRotatableByKms(key));
+    }
     const int days = static_cast<int>(request.rotation_period_in_days.value_or(
         key.rotation_enabled ? key.rotation_period_days : 365));
     if (!key.rotation_enabled || key.rotation_period_days != days)
@@ -230,9 +246,12 @@ Status KeyLifecycleService::EnableKeyRotation(CallContext& call,
 Status KeyLifecycleService::DisableKeyRotation(CallContext& call, const KeyIdRequest& request) {
   KMS_ASSIGN_OR_RETURN(ResolvedKey resolved, ResolveOwnKey(deps_.keys, call, request.key_id));
   KMS_RETURN_IF_ERROR(AuthorizeKey(deps_.access, call, "kms:DisableKeyRotation", *resolved.key));
-  KMS_RETURN_IF_ERROR(deps_.keys.UpdateKey(resolved.key->key_id, [&](KeyRecord& key) -> Status {
-    KMS_RETURN_IF_ERROR(CheckKeyState(key, KeyUse::kRotationConfig));
-    KMS_RETURN_IF_ERROR(CheckRotatableByKms(key));
+  KMS_RETURN_IF_ERROR(CheckRotationSettable(*resolved.key));
+  KMS_RETURN_IF_ERROR(deps_.keys.UpdateKeySet(resolved.key->store_id(), [&](KeyRecord& key) -> Status {
+    if (!key.is_replica()) {
+      KMS_RETURN_IF_ERROR(CheckKeyState(key, KeyUse::kRotationConfig));
+      KMS_RETURN_IF_ERROR(CheckRotatableByKms(key));
+    }
     key.rotation_enabled = false;
     key.next_rotation_date = 0;
     return OkStatus();
@@ -246,17 +265,20 @@ StatusOr<KeyRotationStatus> KeyLifecycleService::GetKeyRotationStatus(CallContex
                        ResolveKey(deps_.keys, call, request.key_id, KeyIdForms::kKeyIdOrArn));
   KMS_RETURN_IF_ERROR(AuthorizeKey(deps_.access, call, "kms:GetKeyRotationStatus", *resolved.key));
   // A key pending deletion does not rotate; cancelling restores its status.
-  return KeyRotationStatus{resolved.key, resolved.key->rotation_enabled &&
-                                             resolved.key->state != KeyState::kPendingDeletion};
+  return KeyRotationStatus{resolved.key,
+                           resolved.key->rotation_enabled &&
+                               resolved.key->state != KeyState::kPendingDeletion &&
+                               resolved.key->state != KeyState::kPendingReplicaDeletion};
 }
 
 StatusOr<Key> KeyLifecycleService::RotateKeyOnDemand(CallContext& call,
                                                      const KeyIdRequest& request) {
   KMS_ASSIGN_OR_RETURN(ResolvedKey resolved, ResolveOwnKey(deps_.keys, call, request.key_id));
   KMS_RETURN_IF_ERROR(AuthorizeKey(deps_.access, call, "kms:RotateKeyOnDemand", *resolved.key));
+  KMS_RETURN_IF_ERROR(CheckRotationSettable(*resolved.key));
   KMS_ASSIGN_OR_RETURN(
       Key rotated,
-      deps_.keys.RotateKey(resolved.key->key_id, "ON_DEMAND", [](const KeyRecord& key) -> Status {
+      deps_.keys.RotateKey(resolved.key->store_id(), "ON_DEMAND", [](const KeyRecord& key) -> Status {
         // A key without key material is "pending import" here (AWS's answer).
         if (key.state == KeyState::kPendingImport)
           return CheckKeyState(key, KeyUse::kCryptographic);

@@ -43,7 +43,7 @@ Status KeyPolicyService::PutKeyPolicy(CallContext& call, const PutKeyPolicyReque
   if (!request.bypass_policy_lockout_safety_check) {
     KMS_RETURN_IF_ERROR(CheckPolicyLockout(deps_.access, call, *resolved.key, parsed));
   }
-  KMS_RETURN_IF_ERROR(deps_.keys.UpdateKey(resolved.key->key_id, [&](KeyRecord& key) -> Status {
+  KMS_RETURN_IF_ERROR(deps_.keys.UpdateKey(resolved.key->store_id(), [&](KeyRecord& key) -> Status {
     key.policy = request.policy;
     return OkStatus();
   }));

@@ -5,7 +5,8 @@ namespace kms::keys {
 Status CheckKeyState(const KeyRecord& key, KeyUse use) {
   const KeyState state = key.state;
   if (use == KeyUse::kCancelDeletion) {
-    if (state == KeyState::kPendingDeletion) return OkStatus();
+    if (state == KeyState::kPendingDeletion || state == KeyState::kPendingReplicaDeletion)
+      return OkStatus();
     return Error(Code::kInvalidState, key.Arn() + " is not pending deletion.");
   }
   if (use == KeyUse::kRead || state == KeyState::kEnabled) return OkStatus();
@@ -17,6 +18,8 @@ Status CheckKeyState(const KeyRecord& key, KeyUse use) {
       return OkStatus();
     case KeyState::kPendingDeletion:
       return Error(Code::kInvalidState, key.Arn() + " is pending deletion.");
+    case KeyState::kPendingReplicaDeletion:
+      return Error(Code::kInvalidState, key.Arn() + " is pending replica deletion.");
     case KeyState::kPendingImport:
       if (use == KeyUse::kManage) return OkStatus();
       if (use == KeyUse::kRotationConfig) {

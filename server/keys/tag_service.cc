@@ -40,7 +40,7 @@ Status TagService::TagResource(CallContext& call, const TagResourceRequest& requ
   access.key = resolved.key.get();
   AddTagConditions(request.tags, access.conditions);
   KMS_RETURN_IF_ERROR(deps_.access.Authorize(call, std::move(access)));
-  KMS_RETURN_IF_ERROR(deps_.keys.UpdateKey(resolved.key->key_id, [&](KeyRecord& key) -> Status {
+  KMS_RETURN_IF_ERROR(deps_.keys.UpdateKey(resolved.key->store_id(), [&](KeyRecord& key) -> Status {
     KMS_RETURN_IF_ERROR(CheckKeyState(key, KeyUse::kManage));
     KMS_RETURN_IF_ERROR(CheckTags(request.tags, key.tags));
     for (const Tag& tag : request.tags) {
@@ -64,7 +64,7 @@ Status TagService::UntagResource(CallContext& call, const UntagResourceRequest& 
   access.key = resolved.key.get();
   for (const std::string& tag_key : request.tag_keys) access.conditions.Add("aws:TagKeys", tag_key);
   KMS_RETURN_IF_ERROR(deps_.access.Authorize(call, std::move(access)));
-  KMS_RETURN_IF_ERROR(deps_.keys.UpdateKey(resolved.key->key_id, [&](KeyRecord& key) -> Status {
+  KMS_RETURN_IF_ERROR(deps_.keys.UpdateKey(resolved.key->store_id(), [&](KeyRecord& key) -> Status {
     KMS_RETURN_IF_ERROR(CheckKeyState(key, KeyUse::kManage));
     std::erase_if(key.tags, [&](const Tag& t) {
       return std::find(request.tag_keys.begin(), request.tag_keys.end(), t.key) !=

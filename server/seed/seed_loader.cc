@@ -42,7 +42,7 @@ StatusOr<SeedResult> ApplySeed(const Seed& seed, keys::KeyService& keys, KeyStor
   KMS_RETURN_IF_ERROR(store.Update([&](KeyStoreTxn& txn) -> Status {
     std::vector<std::string> new_key_ids;
     for (const SeedKey& seeded : seed.keys) {
-      auto existing = txn.GetKey(seeded.record.key_id);
+      auto existing = txn.GetKey(seeded.record.store_id());
       if (existing) {
         ++result.keys_kept;
         result.notes.push_back("key " + seeded.record.key_id + " exists; left as it is");
@@ -79,7 +79,7 @@ StatusOr<SeedResult> ApplySeed(const Seed& seed, keys::KeyService& keys, KeyStor
         continue;
       }
       if (existing.error().code() != Code::kNotFound) return std::unexpected(existing.error());
-      auto target = txn.GetKey(wanted.target_key_id);
+      auto target = txn.GetKey(KeyStoreId(wanted.target_key_id, wanted.region));
       if (!target && target.error().code() != Code::kNotFound)
         return std::unexpected(target.error());
       if (!target || target->account != wanted.account || target->region != wanted.region ||

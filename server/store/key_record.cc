@@ -51,6 +51,26 @@ std::string AliasArn(std::string_view region, std::string_view account,
   return arn;
 }
 
+bool IsMultiRegionKeyId(std::string_view key_id) { return key_id.starts_with("mrk-"); }
+
+std::string KeyStoreId(std::string_view key_id, std::string_view region) {
+  std::string id(key_id);
+  if (IsMultiRegionKeyId(key_id)) id.append("/").append(region);
+  return id;
+}
+
+std::string_view MultiRegionKeyType(const KeyRecord& key) {
+  return key.is_replica() ? "REPLICA" : "PRIMARY";
+}
+
+std::vector<std::string> KeyRecord::SetRegions() const {
+  if (!multi_region) return {region};
+  std::vector<std::string> regions{multi_region->primary_region};
+  regions.insert(regions.end(), multi_region->replica_regions.begin(),
+                 multi_region->replica_regions.end());
+  return regions;
+}
+
 std::string KeyRecord::Arn() const { return KeyArn(region, account, key_id); }
 
 const KeyVersion& KeyRecord::current() const {

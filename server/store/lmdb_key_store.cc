@@ -101,6 +101,11 @@ StatusOr<std::vector<GrantRecord>> GrantsOfKey(const lmdb::Txn& txn, const Dbis&
   return out;
 }
 
+// The store id of an alias's target: aliases name keys of their own region.
+std::string TargetStoreId(const AliasRecord& alias) {
+  return KeyStoreId(alias.target_key_id, alias.region);
+}
+
 class LmdbKeyStoreTxn final : public KeyStoreTxn {
  public:
   LmdbKeyStoreTxn(lmdb::Txn& txn, const Dbis& dbi, Touched* touched)
@@ -111,17 +116,19 @@ class LmdbKeyStoreTxn final : public KeyStoreTxn {
     return DecodeKey(json);
   }
 
+  // Keys are stored under their store id; the scope index holds key ids.
   Status PutKey(const KeyRecord& key) override {
-    touched_->keys.insert(key.key_id);
-    KMS_RETURN_IF_ERROR(txn_.Put(dbi_.keys, key.key_id, EncodeKey(key)));
+    const std::string store_id = key.store_id();
+    touched_->keys.insert(store_id);
+    KMS_RETURN_IF_ERROR(txn_.Put(dbi_.keys, store_id, EncodeKey(key)));
     return txn_.Put(dbi_.keys_by_scope, Join(key.account, key.region), key.key_id, MDB_NODUPDATA);
   }
 
   Status DeleteKey(std::string_view key_id) override {
     KMS_ASSIGN_OR_RETURN(KeyRecord key, GetKey(key_id));
-    touched_->keys.insert(key.key_id);
+    touched_->keys.insert(std::string(key_id));
     KMS_RETURN_IF_ERROR(txn_.Delete(dbi_.keys, key_id));
-    const std::string_view id = key_id;
+    const std::string_view id = key.key_id;
     KMS_RETURN_IF_ERROR(txn_.Delete(dbi_.keys_by_scope, Join(key.account, key.region), id));
     KMS_RETURN_IF_ERROR(DeleteAllWithPrefix(dbi_.material, Join(key_id, "")));
     std::vector<std::string> alias_keys;
@@ -139,6 +146,11 @@ class LmdbKeyStoreTxn final : public KeyStoreTxn {
     for (const GrantRecord& grant : grants)
       KMS_RETURN_IF_ERROR(DeleteGrant(key_id, grant.grant_id));
     return OkStatus();
+  }
+
+  StatusOr<Bytes> GetKeyMaterial(std::string_view key_id, uint32_t version) override {
+    KMS_ASSIGN_OR_RETURN(std::string_view value, Get(txn_, dbi_.material, MaterialKey(key_id, version)));
+    return ToBytes(value);
   }
 
   Status PutKeyMaterial(std::string_view key_id, uint32_t version, ByteView wrapped) override {
@@ -162,10 +174,10 @@ class LmdbKeyStoreTxn final : public KeyStoreTxn {
     // Re-pointing an alias moves its back-reference to the new target.
     if (auto old = GetAlias(alias.account, alias.region, alias.alias_name); old.has_value()) {
       const std::string_view ref = key;
-      KMS_RETURN_IF_ERROR(txn_.Delete(dbi_.aliases_by_key, old->target_key_id, ref));
+      KMS_RETURN_IF_ERROR(txn_.Delete(dbi_.aliases_by_key, TargetStoreId(*old), ref));
     }
     KMS_RETURN_IF_ERROR(txn_.Put(dbi_.aliases, key, EncodeAlias(alias)));
-    return txn_.Put(dbi_.aliases_by_key, alias.target_key_id, key, MDB_NODUPDATA);
+    return txn_.Put(dbi_.aliases_by_key, TargetStoreId(alias), key, MDB_NODUPDATA);
   }
 
   Status DeleteAlias(std::string_view account, std::string_view region,
@@ -174,7 +186,7 @@ class LmdbKeyStoreTxn final : public KeyStoreTxn {
     const std::string key = AliasKey(account, region, alias_name);
     touched_->aliases.insert(key);
     const std::string_view ref = key;
-    KMS_RETURN_IF_ERROR(txn_.Delete(dbi_.aliases_by_key, alias.target_key_id, ref));
+    KMS_RETURN_IF_ERROR(txn_.Delete(dbi_.aliases_by_key, TargetStoreId(alias), ref));
     return txn_.Delete(dbi_.aliases, key);
   }
 
@@ -354,7 +366,7 @@ class LmdbKeyStore final : public KeyStore {
     }
     Page<std::shared_ptr<const KeyRecord>> page;
     for (const std::string& id : ids) {
-      auto key = GetKey(id);
+      auto key = GetKey(KeyStoreId(id, region));
       if (!key) {
         if (key.error().code() == Code::kNotFound) continue;  // deleted since the index was read
         return std::unexpected(key.error());

@@ -55,6 +55,12 @@ std::string EncodeKey(const KeyRecord& key) {
   if (!key.import_fingerprint.empty()) w.Field("import_fingerprint", key.import_fingerprint);
   if (!key.expiration_model.empty()) w.Field("expiration_model", key.expiration_model);
   if (key.valid_to != 0) w.Int("valid_to", key.valid_to);
+  if (key.multi_region) {
+    w.Key("multi_region").StartObject().Field("primary_region", key.multi_region->primary_region);
+    w.Key("replica_regions").StartArray();
+    for (const std::string& region : key.multi_region->replica_regions) w.String(region);
+    w.EndArray().EndObject();
+  }
   w.Key("versions").StartArray();
   for (const KeyVersion& v : key.versions) {
     w.StartObject()
@@ -120,6 +126,16 @@ StatusOr<KeyRecord> DecodeKey(std::string_view text) {
   if (auto v = json::FindString(doc, "import_fingerprint")) key.import_fingerprint = *v;
   if (auto v = json::FindString(doc, "expiration_model")) key.expiration_model = *v;
   if (auto v = json::FindInt(doc, "valid_to")) key.valid_to = *v;
+  if (const Value* set = json::FindObject(doc, "multi_region")) {
+    MultiRegionSet& out = key.multi_region.emplace();
+    const Value* replicas = json::FindArray(*set, "replica_regions");
+    if (!Take(json::FindString(*set, "primary_region"), &out.primary_region) || !replicas)
+      return Corrupt("key");
+    for (const Value& region : replicas->GetArray()) {
+      if (!region.IsString()) return Corrupt("key");
+      out.replica_regions.emplace_back(region.GetString(), region.GetStringLength());
+    }
+  }
   return key;
 }
 

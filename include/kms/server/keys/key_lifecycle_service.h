@@ -83,10 +83,11 @@ class KeyLifecycleService {
  public:
   explicit KeyLifecycleService(const ServiceDeps& deps) : deps_(deps) {}
 
-  // A new SYMMETRIC_DEFAULT key. ValidationException for both KeySpec and
-  // CustomerMasterKeySpec, or a KeyUsage other than ENCRYPT_DECRYPT;
-  // UnsupportedOperationException for other specs, origins, custom key stores
-  // and multi-Region keys; TagException (CheckTags); AccessDenied (CreateKey,
+  // A new key (MultiRegion: a multi-Region primary key, "mrk-" id).
+  // ValidationException for both KeySpec and CustomerMasterKeySpec, or a
+  // KeyUsage the spec does not allow; UnsupportedOperationException for
+  // origins kmsd lacks; CustomKeyStoreNotFoundException for a custom key
+  // store; TagException (CheckTags); AccessDenied (CreateKey,
   // and TagResource when tagging); MalformedPolicyDocument or LimitExceeded
   // for the policy, and the lockout check unless bypassed.
   StatusOr<Key> CreateKey(CallContext& call, const CreateKeyRequest& request);

@@ -96,6 +96,16 @@ struct CreateKeyParams {
   std::string key_usage = "ENCRYPT_DECRYPT";
   // EXTERNAL: the key starts PendingImport, without key material.
   std::string origin = "AWS_KMS";
+  // A multi-Region primary key ("mrk-" id), without replicas yet.
+  bool multi_region = false;
+};
+
+// What a replica of a multi-Region key has of its own.
+struct ReplicaParams {
+  std::string region;
+  std::string description;
+  std::string policy;  // already validated by the caller
+  std::vector<Tag> tags;
 };
 
 // An AWS managed key kind: alias/aws/<service>.
@@ -136,7 +146,29 @@ class KeyService {
   // Read-modify-write of one key in one transaction; `mutate` sees the
   // current record and may refuse with an error. Returns the new record.
   StatusOr<std::shared_ptr<const KeyRecord>> UpdateKey(
-      std::string_view key_id, const std::function<Status(KeyRecord&)>& mutate);
+      std::string_view store_id, const std::function<Status(KeyRecord&)>& mutate);
+
+  // UpdateKey for what the keys of a multi-Region set share (rotation
+  // settings): `mutate` runs on every member, in one transaction. Returns
+  // the new record of `store_id`'s key.
+  StatusOr<std::shared_ptr<const KeyRecord>> UpdateKeySet(
+      std::string_view store_id, const std::function<Status(KeyRecord&)>& mutate);
+
+  // Replicates the multi-Region primary key `primary_store_id` into
+  // `params.region`, after `check` accepts the primary as stored. The replica
+  // has the primary's key id, every version of its key material, its spec,
+  // usage, origin and rotation settings, and its own description, policy and
+  // tags; it is Enabled, or PendingImport while an imported key's material is
+  // not imported into it (only the same material will be). Every member of
+  // the set lists the new replica. Errors: UnsupportedOperationException for
+  // a key that is not a multi-Region primary, AlreadyExistsException when the
+  // region already holds a key of the set. Returns the replica.
+  StatusOr<std::shared_ptr<const KeyRecord>> ReplicateKey(
+      std::string_view primary_store_id, const ReplicaParams& params,
+      const std::function<Status(const KeyRecord&)>& check);
+  // Makes the replica in `region` the set's primary, and the primary a
+  // replica, in every member's record. Both must be Enabled.
+  Status UpdatePrimaryRegion(std::string_view primary_store_id, std::string_view region);
 
   // Stores a new key whose material is given (seeded or imported keys):
   // `materials` become versions 1..n, the last one current, each wrapped
@@ -149,12 +181,12 @@ class KeyService {
   // re-import stores the material of the current version again. Returns the
   // new record.
   StatusOr<std::shared_ptr<const KeyRecord>> ImportMaterial(
-      std::string_view key_id, const SecretBytes& material,
+      std::string_view store_id, const SecretBytes& material,
       const std::function<Status(KeyRecord&)>& check);
   // Deletes an EXTERNAL key's material after `check` accepts the key: the key
   // becomes PendingImport, without expiration. Returns the new record.
   StatusOr<std::shared_ptr<const KeyRecord>> DeleteImportedMaterial(
-      std::string_view key_id, const std::function<Status(const KeyRecord&)>& check);
+      std::string_view store_id, const std::function<Status(const KeyRecord&)>& check);
   // What identifies imported material without revealing it: an HMAC under a
   // root-derived key, as hex.
   std::string MaterialFingerprint(const SecretBytes& material) const;
@@ -164,7 +196,7 @@ class KeyService {
   // automatic rotation sets the next one a period later; an on-demand one
   // leaves the schedule. Returns the new record.
   StatusOr<std::shared_ptr<const KeyRecord>> RotateKey(
-      std::string_view key_id, std::string_view rotation_type,
+      std::string_view store_id, std::string_view rotation_type,
       const std::function<Status(const KeyRecord&)>& check = nullptr);
 
   // Encrypts under the key's current version.
@@ -227,6 +259,18 @@ class KeyService {
   // A backing version of the given material, wrapped and stored in `txn`.
   StatusOr<KeyVersion> StoreVersion(KeyStoreTxn& txn, const KeyRecord& key, uint32_t version,
                                     const SecretBytes& material);
+  // Gives `replica` the version `version` of `material` (wrapped under the
+  // replica's ARN), as its primary has it.
+  Status CopyVersion(KeyStoreTxn& txn, KeyRecord& replica, const KeyVersion& version,
+                     const SecretBytes& material);
+  // Runs `fn` on every member of `key`'s multi-Region set (just `key` for a
+  // single-Region key), then stores each; `key` itself is one of them.
+  Status ForEachInSet(KeyStoreTxn& txn, KeyRecord& key,
+                      const std::function<Status(KeyRecord&)>& fn);
+  // Removes a deleted replica's region from the other members of its set; a
+  // primary waiting for its replicas' deletion starts its own waiting period
+  // when the last one goes.
+  Status ForgetReplica(KeyStoreTxn& txn, const KeyRecord& replica);
 
   KeyStore& store_;
   std::unique_ptr<RootKey> root_key_;

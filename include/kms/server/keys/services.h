@@ -11,6 +11,7 @@
 #include "kms/server/keys/import_service.h"
 #include "kms/server/keys/key_lifecycle_service.h"
 #include "kms/server/keys/key_policy_service.h"
+#include "kms/server/keys/multi_region_service.h"
 #include "kms/server/keys/signing_service.h"
 #include "kms/server/keys/tag_service.h"
 
@@ -28,6 +29,7 @@ struct Services {
         explain(deps),
         custom_key_stores(deps),
         imports(deps),
+        multi_region(deps),
         access_(deps.access),
         store_(deps.store) {}
 
@@ -53,6 +55,7 @@ struct Services {
   ExplainService explain;
   CustomKeyStoreService custom_key_stores;
   ImportService imports;
+  MultiRegionService multi_region;
 
  private:
   Access& access_;

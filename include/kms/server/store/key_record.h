@@ -46,8 +46,26 @@ struct KeyVersion {
   friend bool operator==(const KeyVersion&, const KeyVersion&) = default;
 };
 
+// A multi-Region key's place in its set: the primary's region and the
+// replicas' regions, the same in every member's record (kept so by the
+// operations that change the set).
+struct MultiRegionSet {
+  std::string primary_region;
+  std::vector<std::string> replica_regions;  // in the order they were made
+  friend bool operator==(const MultiRegionSet&, const MultiRegionSet&) = default;
+};
+
+// Where the store keeps a key. A key id names one key, except that every
+// member of a multi-Region set has the same "mrk-" id, one per region: their
+// store id is "<id>/<region>".
+std::string KeyStoreId(std::string_view key_id, std::string_view region);
+bool IsMultiRegionKeyId(std::string_view key_id);
+struct KeyRecord;
+// "PRIMARY" or "REPLICA" (a multi-Region key's MultiRegionKeyType).
+std::string_view MultiRegionKeyType(const KeyRecord& key);
+
 struct KeyRecord {
-  std::string key_id;  // UUID
+  std::string key_id;  // UUID, or "mrk-" and 32 hex for a multi-Region key
   std::string account;
   std::string region;
   KeyManager key_manager = KeyManager::kCustomer;
@@ -74,8 +92,15 @@ struct KeyRecord {
   std::string import_fingerprint;
   std::string expiration_model;
   EpochMillis valid_to = 0;
+  // Set for (and only for) a multi-Region key.
+  std::optional<MultiRegionSet> multi_region;
 
   std::string Arn() const;
+  std::string store_id() const { return KeyStoreId(key_id, region); }
+  bool is_replica() const { return multi_region && multi_region->primary_region != region; }
+  // Every region of the key's multi-Region set, primary first; just its own
+  // region for a single-Region key.
+  std::vector<std::string> SetRegions() const;
   // The current version; version 0 with no material id while there is none.
   const KeyVersion& current() const;
   friend bool operator==(const KeyRecord&, const KeyRecord&) = default;
@@ -99,7 +124,7 @@ struct AliasRecord {
 
 struct GrantRecord {
   std::string grant_id;  // 64 lowercase hex
-  std::string key_id;
+  std::string key_id;    // the key's store id (KeyStoreId)
   std::string name;  // optional
   EpochMillis creation_date = 0;
   std::string grantee_principal;

@@ -5,6 +5,10 @@
 // none do); one writer at a time. Implementations cache decoded records for
 // the request hot path and keep the cache coherent with commits.
 //
+// Keys, their material and their grants are named by the key's store id
+// (KeyStoreId: the key id, qualified by region for a multi-Region key);
+// aliases name their target by key id, in the alias's own region.
+//
 // Errors: kNotFound for an unknown id or name (with an empty message: callers
 // phrase it as KMS does); any other error means the store failed (kInternal).
 #ifndef KMS_SERVER_STORE_KEY_STORE_H_
@@ -39,6 +43,7 @@ class KeyStoreTxn {
   // Deletes the key, its material, its aliases and its grants.
   virtual Status DeleteKey(std::string_view key_id) = 0;
 
+  virtual StatusOr<Bytes> GetKeyMaterial(std::string_view key_id, uint32_t version) = 0;
   virtual Status PutKeyMaterial(std::string_view key_id, uint32_t version, ByteView wrapped) = 0;
   // Deletes every version's material of the key (the record stays).
   virtual Status DeleteKeyMaterial(std::string_view key_id) = 0;
