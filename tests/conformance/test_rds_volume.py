@@ -350,6 +350,35 @@ def test_cross_region_snapshot_copy_rewraps_only_the_data_key(kmsd, rds, custome
     assert rds.read(restored["DBInstanceIdentifier"], 77, len(data), region=WEST) == data
 
 
+def test_cross_region_snapshot_copy_with_a_multi_region_key(kmsd, rds):
+    """RDS treats a multi-Region key as a key of each Region: the copy still
+    names the replica in its own Region, and only the data key is re-wrapped."""
+    kms = kmsd.client()
+    key = kms.create_key(MultiRegion=True, Description="rds multi-Region")["KeyMetadata"]["KeyId"]
+    kms.replicate_key(KeyId=key, ReplicaRegion=WEST)
+    name, data = unique("mrk"), payload("multi-region")
+    rds.create(name, "--kms-key-id", key)
+    rds.write(name, 5, data)
+    snap = rds.snapshot(name, unique("mrksnap"))["DBSnapshotIdentifier"]
+    target = unique("mrkcopy")
+    message = rds.fail("InvalidParameterValue", "copy-db-snapshot", "--source-db-snapshot-identifier", snap,
+                       "--target-db-snapshot-identifier", target, "--source-region", REGION, region=WEST)
+    assert message == "Must specify new KMS key for cross region encrypted snapshot copy."
+    copy = rds.ok("copy-db-snapshot", "--source-db-snapshot-identifier", snap, "--target-db-snapshot-identifier",
+                  target, "--source-region", REGION, "--kms-key-id", key, region=WEST)["DBSnapshot"]
+    assert copy["KmsKeyId"] == key_arn(key, WEST)
+    source_header = volume_header(rds.snapshot_path(snap))
+    copy_header = volume_header(rds.snapshot_path(target, WEST))
+    assert copy_header["key_arn"] == key_arn(key, WEST)
+    assert data_key_of(kmsd, copy_header) == data_key_of(kmsd, source_header)
+    restored = rds.restore(target, unique("mrkwest"), region=WEST)
+    assert rds.read(restored["DBInstanceIdentifier"], 5, len(data), region=WEST) == data
+    # Each key of the set has its own state: the replica disabled, the
+    # instance in the primary's Region still reads its data.
+    kmsd.client(region=WEST).disable_key(KeyId=key)
+    assert rds.read(name, 5, len(data)) == data
+
+
 def test_copy_by_snapshot_arn_and_same_region_copy_with_another_key(kmsd, rds, customer_key, managed_key_arn):
     name, data = unique("rk"), payload("rekey")
     rds.create(name, "--storage-encrypted")

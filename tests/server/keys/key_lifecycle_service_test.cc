@@ -221,15 +221,6 @@ TEST_F(KeyLifecycleServiceTest, CreateKey_FindsNoCustomKeyStore) {
   EXPECT_THAT(ListedKeyIds("alice"), IsEmpty());
 }
 
-TEST_F(KeyLifecycleServiceTest, CreateKey_RefusesMultiRegionKeysAsUnsupported) {
-  CallContext call = Context("alice");
-  CreateKeyRequest request;
-  request.multi_region = true;
-  EXPECT_THAT(lifecycle().CreateKey(call, request),
-              StatusIs(Code::kUnsupportedOperation, "kmsd does not support multi-Region keys."));
-  EXPECT_THAT(ListedKeyIds("alice"), IsEmpty());
-}
-
 TEST_F(KeyLifecycleServiceTest, CreateKey_RefusesReservedAwsTagKeys) {
   CallContext call = Context("alice");
   CreateKeyRequest request;
