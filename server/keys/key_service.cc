@@ -173,6 +173,17 @@ Status KeyService::PutKeyWithMaterial(KeyStoreTxn& txn, KeyRecord& key,
   return txn.PutKey(key);
 }
 
+Status KeyService::PutReplicaWithMaterial(KeyStoreTxn& txn, const KeyRecord& primary,
+                                          KeyRecord& replica,
+                                          std::span<const SecretBytes> materials) {
+  if (materials.size() != primary.versions.size())
+    return Error(Code::kInternal, "replica material does not match its primary's versions");
+  replica.versions.clear();
+  for (size_t i = 0; i < materials.size(); ++i)
+    KMS_RETURN_IF_ERROR(CopyVersion(txn, replica, primary.versions[i], materials[i]));
+  return txn.PutKey(replica);
+}
+
 StatusOr<std::shared_ptr<const KeyRecord>> KeyService::CreateKey(const CreateKeyParams& params) {
   KeyRecord key;
   key.key_id = params.multi_region ? NewMultiRegionKeyId() : NewUuid();

@@ -125,9 +125,11 @@ class Field {
 
 bool IsLowerHex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }
 
-// A key id as KMS makes them: 8-4-4-4-12 lowercase hex digits.
+// A key id as KMS makes them: 8-4-4-4-12 lowercase hex digits, or for a
+// multi-Region key "mrk-" and 32 lowercase hex digits.
 bool IsKeyId(std::string_view id) {
   if (id.size() != 36) return false;
+  if (IsMultiRegionKeyId(id)) return std::ranges::all_of(id.substr(4), IsLowerHex);
   for (size_t i = 0; i < id.size(); ++i) {
     const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
     if (dash ? id[i] != '-' : !IsLowerHex(id[i])) return false;
@@ -252,6 +254,7 @@ class Parser {
                           "EnableKeyRotation",
                           "RotationPeriodInDays",
                           "MultiRegion",
+                          "ReplicaRegions",
                           "Arn",
                           "AWSAccountId",
                           "CustomerMasterKeySpec",
@@ -275,8 +278,7 @@ class Parser {
     }
     if (std::optional<Field> f = metadata.Member("Origin"))
       key.origin = f->OneOf({"AWS_KMS", "EXTERNAL"});
-    if (std::optional<Field> f = metadata.Member("MultiRegion"); f && f->Bool())
-      f->Fail("kmsd does not have multi-Region keys yet");
+    ReadMultiRegion(metadata, id, key);
     // local-kms ignores Arn, AWSAccountId and the other derived fields, and
     // so does kmsd; but an Arn that names another key is a mistake.
     if (std::optional<Field> f = metadata.Member("Arn"); f && f->Text() != key.Arn())
@@ -294,9 +296,40 @@ class Parser {
     } else if (key.state == KeyState::kPendingDeletion) {
       key.pending_window_days = 30;
     }
+    if (key.state == KeyState::kPendingDeletion && key.multi_region &&
+        !key.multi_region->replica_regions.empty())
+      metadata.Required("KeyState")
+          .Fail("a multi-Region key with replicas waits for their deletion: seed it without "
+                "PendingDeletion and schedule the deletions after start-up");
     if (std::optional<Field> f = metadata.Member("Policy")) key.policy = ReadPolicy(*f);
     if (std::optional<Field> f = metadata.Member("Tags")) key.tags = ReadTags(*f);
     return key;
+  }
+
+  // MultiRegion: true makes the key a multi-Region primary ("mrk-" id);
+  // kmsd's ReplicaRegions lists the regions of its replicas.
+  static void ReadMultiRegion(const Field& metadata, const Field& id, KeyRecord& key) {
+    std::optional<Field> flag = metadata.Member("MultiRegion");
+    const bool multi_region = flag && flag->Bool();
+    if (multi_region != IsMultiRegionKeyId(key.key_id)) {
+      id.Fail(multi_region ? "must be a multi-Region key id like mrk-1234abcd12ab34cd56ef1234567890ab"
+                           : "is a multi-Region key id: the key needs MultiRegion: true");
+    }
+    std::optional<Field> replicas = metadata.Member("ReplicaRegions");
+    if (!multi_region) {
+      if (replicas) replicas->Fail("needs MultiRegion: true");
+      return;
+    }
+    MultiRegionSet& set = key.multi_region.emplace(MultiRegionSet{key.region, {}});
+    if (!replicas) return;
+    for (const Field& item : replicas->Items()) {
+      const std::string region = item.Text();
+      if (!IsRegion(region)) item.Fail("must be a region name like us-west-2");
+      if (region == key.region || std::ranges::find(set.replica_regions, region) !=
+                                      set.replica_regions.end())
+        item.Fail("the key already has a key in " + region);
+      set.replica_regions.push_back(region);
+    }
   }
 
   std::string ReadPolicy(const Field& field) {
@@ -461,7 +494,7 @@ class Parser {
     alias.account = key ? key->record.account : defaults_.account;
     alias.region = key ? key->record.region : defaults_.region;
     ReadPlacement(item, alias.account, alias.region);
-    if (key && (key->record.account != alias.account || key->record.region != alias.region))
+    if (key && (key->record.account != alias.account || !InSet(key->record, alias.region)))
       target.Fail("key " + alias.target_key_id + " is in " + key->record.account + " " +
                   key->record.region + ", not in the alias's " + alias.account + " " +
                   alias.region);
@@ -482,14 +515,26 @@ class Parser {
     return context;
   }
 
+  static bool InSet(const KeyRecord& key, std::string_view region) {
+    const std::vector<std::string> regions = key.SetRegions();
+    return std::ranges::find(regions, region) != regions.end();
+  }
+
   void ReadGrant(const Field& item) {
-    item.OnlyMembers(
-        {"KeyId", "GranteePrincipal", "RetiringPrincipal", "Operations", "Name", "Constraints"});
+    item.OnlyMembers({"KeyId", "Region", "GranteePrincipal", "RetiringPrincipal", "Operations",
+                      "Name", "Constraints"});
     GrantRecord grant;
     const Field key_field = item.Required("KeyId");
-    grant.key_id = KeyIdOf(key_field);
-    const SeedKey* key = FindKey(grant.key_id);
-    if (!key) key_field.Fail("key " + grant.key_id + " is not seeded by this file");
+    const std::string key_id = KeyIdOf(key_field);
+    const SeedKey* key = FindKey(key_id);
+    if (!key) key_field.Fail("key " + key_id + " is not seeded by this file");
+    // A multi-Region key's grant belongs to one key of its set (Region).
+    std::string region = key->record.region;
+    if (std::optional<Field> f = item.Member("Region")) {
+      region = f->Text();
+      if (!InSet(key->record, region)) f->Fail("key " + key_id + " has no key in " + region);
+    }
+    grant.key_id = KeyStoreId(key_id, region);
     const Field grantee = item.Required("GranteePrincipal");
     grant.grantee_principal = grantee.Text();
     if (!grants::IsGrantPrincipal(grant.grantee_principal))

@@ -62,10 +62,22 @@ StatusOr<SeedResult> ApplySeed(const Seed& seed, keys::KeyService& keys, KeyStor
       if (key->rotation_enabled && key->next_rotation_date == 0)
         key->next_rotation_date = now + key->rotation_period_days * kDayMillis;
       KMS_RETURN_IF_ERROR(keys.PutKeyWithMaterial(txn, *key, seeded.materials));
-      new_key_ids.push_back(key->key_id);
-      created.changes.push_back({SeededChange::Kind::kKey, key.get()});
-      created.keys.push_back(std::move(key));
-      ++result.keys_created;
+      // A multi-Region key's replicas come with it, with its key material.
+      std::vector<std::unique_ptr<KeyRecord>> set;
+      for (const std::string& region : key->multi_region ? key->multi_region->replica_regions
+                                                         : std::vector<std::string>{}) {
+        auto replica = std::make_unique<KeyRecord>(*key);
+        replica->region = region;
+        KMS_RETURN_IF_ERROR(keys.PutReplicaWithMaterial(txn, *key, *replica, seeded.materials));
+        set.push_back(std::move(replica));
+      }
+      set.insert(set.begin(), std::move(key));
+      for (std::unique_ptr<KeyRecord>& member : set) {
+        new_key_ids.push_back(member->store_id());
+        created.changes.push_back({SeededChange::Kind::kKey, member.get()});
+        created.keys.push_back(std::move(member));
+        ++result.keys_created;
+      }
     }
     for (const SeedAlias& seeded : seed.aliases) {
       const AliasRecord& wanted = seeded.record;
@@ -100,7 +112,7 @@ StatusOr<SeedResult> ApplySeed(const Seed& seed, keys::KeyService& keys, KeyStor
     for (const SeedGrant& seeded : seed.grants) {
       // Grants come with their key: a key that was there keeps its grants.
       const auto key = std::ranges::find_if(
-          created.keys, [&](const auto& k) { return k->key_id == seeded.record.key_id; });
+          created.keys, [&](const auto& k) { return k->store_id() == seeded.record.key_id; });
       if (std::ranges::find(new_key_ids, seeded.record.key_id) == new_key_ids.end()) continue;
       auto grant = std::make_unique<GrantRecord>(seeded.record);
       grant->grant_id = grants::NewGrantId();

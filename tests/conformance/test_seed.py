@@ -436,3 +436,47 @@ def test_external_keys_from_local_kms_seed(tmp_path):
         assert open_blob(blob, AES_KEYS[0]) == b"y"
     finally:
         server.close()
+
+
+def test_a_seeded_multi_region_key_has_its_replicas_with_the_same_material(tmp_path):
+    key = "mrk-0123456789abcdef0123456789abcdef"
+    path = write(str(tmp_path), "seed.yaml", f"""Keys:
+  Symmetric:
+    Aes:
+      - Metadata:
+          KeyId: {key}
+          MultiRegion: true
+          ReplicaRegions: [us-west-2]
+        BackingKeys:
+          - {AES_KEYS[0]}
+          - {AES2_KEY}
+Aliases:
+  - AliasName: alias/west-mr
+    TargetKeyId: {key}
+    Region: us-west-2
+Grants:
+  - KeyId: {key}
+    Region: us-west-2
+    GranteePrincipal: arn:aws:iam::{ACCOUNT}:user/bob
+    Operations: [Decrypt]
+""")
+    server = Kmsd(env={"KMSD_SEED": path})
+    try:
+        east, west = server.client(), server.client(region="us-west-2")
+        config = west.describe_key(KeyId="alias/west-mr")["KeyMetadata"]["MultiRegionConfiguration"]
+        assert config["MultiRegionKeyType"] == "REPLICA"
+        assert config["PrimaryKey"]["Region"] == "us-east-1"
+        # The seeded material, in both regions: the first backing key opens
+        # in the replica, the current one in the primary.
+        blob = west.encrypt(KeyId=key, Plaintext=b"w")["CiphertextBlob"]
+        assert blob[1] == 2 and open_blob(blob, AES2_KEY) == b"w"
+        assert east.decrypt(CiphertextBlob=blob)["Plaintext"] == b"w"
+        assert [g["GranteePrincipal"] for g in west.list_grants(KeyId=key)["Grants"]] == [
+            f"arn:aws:iam::{ACCOUNT}:user/bob"]
+        assert east.list_grants(KeyId=key)["Grants"] == []
+        events = server.client(service="cloudtrail", region="us-west-2").lookup_events(
+            LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "CreateKey"}])["Events"]
+        assert [json.loads(e["CloudTrailEvent"])["resources"][0]["ARN"] for e in events] == [
+            f"arn:aws:kms:us-west-2:{ACCOUNT}:key/{key}"]
+    finally:
+        server.close()

@@ -175,7 +175,43 @@ TEST(SeedFileTest, StateTagsAndPlacementFromKmsdsForm) {
   EXPECT_THAT(Parse(AesSeed("          PendingWindowInDays: 7\n")),
               StatusIs(Code::kValidation, HasSubstr("needs KeyState: PendingDeletion")));
   EXPECT_THAT(Parse(AesSeed("          MultiRegion: true\n")),
-              StatusIs(Code::kValidation, HasSubstr("multi-Region")));
+              StatusIs(Code::kValidation, HasSubstr("must be a multi-Region key id")));
+}
+
+std::string MultiRegionSeed(std::string_view extra) {
+  return "Keys:\n  Symmetric:\n    Aes:\n      - Metadata:\n"
+         "          KeyId: mrk-0123456789abcdef0123456789abcdef\n"
+         "          MultiRegion: true\n" +
+         std::string(extra) + "        BackingKeys:\n          - " + std::string(kBacking) + "\n";
+}
+
+TEST(SeedFileTest, MultiRegionKeysWithTheirReplicaRegions) {
+  KMS_ASSERT_OK_AND_ASSIGN(
+      Seed seed, Parse(MultiRegionSeed("          ReplicaRegions: [us-west-2, ap-south-1]\n") +
+                       "Aliases:\n  - AliasName: alias/mr\n"
+                       "    TargetKeyId: mrk-0123456789abcdef0123456789abcdef\n"
+                       "    Region: us-west-2\n"));
+  const KeyRecord& key = seed.keys[0].record;
+  ASSERT_TRUE(key.multi_region.has_value());
+  EXPECT_EQ(key.multi_region->primary_region, "eu-west-2");
+  EXPECT_EQ(key.multi_region->replica_regions, (std::vector<std::string>{"us-west-2", "ap-south-1"}));
+  EXPECT_EQ(seed.aliases[0].record.region, "us-west-2");
+  EXPECT_THAT(Parse(MultiRegionSeed("          ReplicaRegions: [eu-west-2]\n")),
+              StatusIs(Code::kValidation, HasSubstr("already has a key in eu-west-2")));
+  EXPECT_THAT(Parse(MultiRegionSeed("          ReplicaRegions: [us-west-2, us-west-2]\n")),
+              StatusIs(Code::kValidation, HasSubstr("already has a key in us-west-2")));
+  EXPECT_THAT(Parse(MultiRegionSeed("          ReplicaRegions: [us-west-2]\n"
+                                    "          KeyState: PendingDeletion\n")),
+              StatusIs(Code::kValidation, HasSubstr("waits for their deletion")));
+  EXPECT_THAT(Parse(AesSeed("          ReplicaRegions: [us-west-2]\n")),
+              StatusIs(Code::kValidation, HasSubstr("ReplicaRegions: needs MultiRegion: true")));
+  std::string single_id = MultiRegionSeed("");
+  single_id.replace(single_id.find("          MultiRegion: true\n"), 28, "");
+  EXPECT_THAT(Parse(single_id), StatusIs(Code::kValidation, HasSubstr("needs MultiRegion: true")));
+  EXPECT_THAT(Parse(MultiRegionSeed("") + "Aliases:\n  - AliasName: alias/mr\n"
+                                          "    TargetKeyId: mrk-0123456789abcdef0123456789abcdef\n"
+                                          "    Region: us-west-2\n"),
+              StatusIs(Code::kValidation, HasSubstr("not in the alias's")));
 }
 
 TEST(SeedFileTest, AliasesFollowTheirKeyAndMustNotDisagreeWithIt) {

@@ -176,6 +176,11 @@ class KeyService {
   Status PutKeyWithMaterial(KeyStoreTxn& txn, KeyRecord& key,
                             std::span<const SecretBytes> materials);
 
+  // Stores `replica`, a new key of `primary`'s multi-Region set, with the
+  // primary's versions of `materials` (PutKeyWithMaterial's, in order).
+  Status PutReplicaWithMaterial(KeyStoreTxn& txn, const KeyRecord& primary, KeyRecord& replica,
+                                std::span<const SecretBytes> materials);
+
   // Imports key material into an EXTERNAL key after `check` accepts the key
   // as stored (and may change it): the first import makes version 1, a
   // re-import stores the material of the current version again. Returns the

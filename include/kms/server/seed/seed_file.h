@@ -9,8 +9,10 @@
 // legacy form, a list of AES keys directly under Keys. kmsd adds, in a key's
 // Metadata: Account, Region, KeyState (Enabled, Disabled, PendingDeletion),
 // PendingWindowInDays, Policy (JSON text or a YAML mapping), Tags,
-// EnableKeyRotation, RotationPeriodInDays; in an alias: Account, Region; and
-// a top-level Grants[] list.
+// EnableKeyRotation, RotationPeriodInDays, MultiRegion with ReplicaRegions
+// (a multi-Region key, "mrk-" id, and its replicas); in an alias: Account,
+// Region; and a top-level Grants[] list (Region: which key of a multi-Region
+// set).
 #ifndef KMS_SERVER_SEED_SEED_FILE_H_
 #define KMS_SERVER_SEED_SEED_FILE_H_
 
