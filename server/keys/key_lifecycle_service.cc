@@ -73,38 +73,48 @@ StatusOr<NewKeyKind> CheckNewKeyKind(const CreateKeyRequest& request) {
 
 }  // namespace
 
+StatusOr<std::string> AuthorizeNewKey(Access& access, CallContext& call,
+                                      const KeyRecord& prospective,
+                                      const std::optional<std::string>& policy,
+                                      bool bypass_lockout) {
+  AccessRequest create;
+  create.action = "kms:CreateKey";
+  create.conditions.Set("kms:KeySpec", prospective.key_spec);
+  create.conditions.Set("kms:KeyUsage", prospective.key_usage);
+  create.conditions.Set("kms:KeyOrigin", prospective.origin);
+  create.conditions.Set("kms:MultiRegion", prospective.multi_region ? "true" : "false");
+  if (prospective.multi_region)
+    create.conditions.Set("kms:MultiRegionKeyType", std::string(MultiRegionKeyType(prospective)));
+  create.conditions.Set("kms:BypassPolicyLockoutSafetyCheck", bypass_lockout ? "true" : "false");
+  AddTagConditions(prospective.tags, create.conditions);
+  KMS_RETURN_IF_ERROR(access.Authorize(call, std::move(create)));
+  if (!prospective.tags.empty()) {
+    AccessRequest tag;
+    tag.action = "kms:TagResource";
+    AddTagConditions(prospective.tags, tag.conditions);
+    KMS_RETURN_IF_ERROR(access.Authorize(call, std::move(tag)));
+  }
+  std::string text = policy.value_or(DefaultKeyPolicy(prospective.account));
+  KMS_ASSIGN_OR_RETURN(auto parsed, access.ParseKeyPolicy(text));
+  if (!bypass_lockout) KMS_RETURN_IF_ERROR(CheckPolicyLockout(access, call, prospective, parsed));
+  return text;
+}
+
 StatusOr<Key> KeyLifecycleService::CreateKey(CallContext& call, const CreateKeyRequest& request) {
   KMS_ASSIGN_OR_RETURN(const NewKeyKind kind, CheckNewKeyKind(request));
   KMS_RETURN_IF_ERROR(CheckTags(request.tags, {}));
-  AccessRequest create;
-  create.action = "kms:CreateKey";
-  create.conditions.Set("kms:KeySpec", kind.spec);
-  create.conditions.Set("kms:KeyUsage", kind.usage);
-  create.conditions.Set("kms:KeyOrigin", kind.origin);
-  create.conditions.Set("kms:MultiRegion", request.multi_region ? "true" : "false");
-  if (request.multi_region) create.conditions.Set("kms:MultiRegionKeyType", "PRIMARY");
-  create.conditions.Set("kms:BypassPolicyLockoutSafetyCheck",
-                        request.bypass_policy_lockout_safety_check ? "true" : "false");
-  AddTagConditions(request.tags, create.conditions);
-  KMS_RETURN_IF_ERROR(deps_.access.Authorize(call, std::move(create)));
-  if (!request.tags.empty()) {
-    AccessRequest tag;
-    tag.action = "kms:TagResource";
-    AddTagConditions(request.tags, tag.conditions);
-    KMS_RETURN_IF_ERROR(deps_.access.Authorize(call, std::move(tag)));
-  }
-  const std::string policy = request.policy.value_or(DefaultKeyPolicy(call.scope.account));
-  KMS_ASSIGN_OR_RETURN(auto parsed, deps_.access.ParseKeyPolicy(policy));
-  if (!request.bypass_policy_lockout_safety_check) {
-    KeyRecord prospective;
-    prospective.key_id = "00000000-0000-4000-8000-000000000000";
-    prospective.account = call.scope.account;
-    prospective.region = call.scope.region;
-    prospective.tags = request.tags;
-    prospective.key_spec = kind.spec;
-    prospective.key_usage = kind.usage;
-    KMS_RETURN_IF_ERROR(CheckPolicyLockout(deps_.access, call, prospective, parsed));
-  }
+  KeyRecord prospective;
+  prospective.key_id = "00000000-0000-4000-8000-000000000000";
+  prospective.account = call.scope.account;
+  prospective.region = call.scope.region;
+  prospective.tags = request.tags;
+  prospective.key_spec = kind.spec;
+  prospective.key_usage = kind.usage;
+  prospective.origin = kind.origin;
+  if (request.multi_region) prospective.multi_region = MultiRegionSet{call.scope.region, {}};
+  KMS_ASSIGN_OR_RETURN(const std::string policy,
+                       AuthorizeNewKey(deps_.access, call, prospective, request.policy,
+                                       request.bypass_policy_lockout_safety_check));
   KMS_ASSIGN_OR_RETURN(Key key, deps_.keys.CreateKey(CreateKeyParams{
                                     call.scope, request.description, policy, request.tags,
                                     KeyManager::kCustomer, kind.spec, kind.usage, kind.origin,

@@ -1,6 +1,6 @@
 #include "kms/server/keys/multi_region_service.h"
 
-#include "kms/server/keys/key_policy_service.h"
+#include "kms/server/keys/key_lifecycle_service.h"
 #include "kms/server/keys/tag_service.h"
 
 namespace kms::keys {
@@ -37,28 +37,12 @@ StatusOr<Key> MultiRegionService::ReplicateKey(CallContext& call,
   in_replica_region.region = request.replica_region;
   CallContext replica_call{in_replica_region, {call.scope.account, request.replica_region},
                            call.now, {}};
-  AccessRequest create = ActionOn("kms:CreateKey", nullptr, "kms:MultiRegion", "true");
-  create.conditions.Set("kms:MultiRegionKeyType", "REPLICA");
-  create.conditions.Set("kms:KeySpec", primary.key_spec);
-  create.conditions.Set("kms:KeyUsage", primary.key_usage);
-  create.conditions.Set("kms:KeyOrigin", primary.origin);
-  AddTagConditions(request.tags, create.conditions);
-  KMS_RETURN_IF_ERROR(deps_.access.Authorize(replica_call, std::move(create)));
-  if (!request.tags.empty()) {
-    AccessRequest tag;
-    tag.action = "kms:TagResource";
-    AddTagConditions(request.tags, tag.conditions);
-    KMS_RETURN_IF_ERROR(deps_.access.Authorize(replica_call, std::move(tag)));
-  }
-
-  const std::string policy = request.policy.value_or(DefaultKeyPolicy(call.scope.account));
-  KMS_ASSIGN_OR_RETURN(auto parsed, deps_.access.ParseKeyPolicy(policy));
-  if (!request.bypass_policy_lockout_safety_check) {
-    KeyRecord prospective = primary;
-    prospective.region = request.replica_region;
-    prospective.tags = request.tags;
-    KMS_RETURN_IF_ERROR(CheckPolicyLockout(deps_.access, replica_call, prospective, parsed));
-  }
+  KeyRecord prospective = primary;
+  prospective.region = request.replica_region;
+  prospective.tags = request.tags;
+  KMS_ASSIGN_OR_RETURN(const std::string policy,
+                       AuthorizeNewKey(deps_.access, replica_call, prospective, request.policy,
+                                       request.bypass_policy_lockout_safety_check));
   KMS_ASSIGN_OR_RETURN(
       Key replica,
       deps_.keys.ReplicateKey(

@@ -16,17 +16,10 @@ import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
-from kmsd_harness import Kmsd, error_code, error_message
+from kmsd_harness import error_code, error_message
 from test_seed import open_blob
 
 DAY = 86400
-
-
-@pytest.fixture
-def server():
-    s = Kmsd()
-    yield s
-    s.close()
 
 
 def openssl(*args, stdin=None):

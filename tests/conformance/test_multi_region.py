@@ -4,23 +4,15 @@ rotation) and what each has of its own (description, policy, tags, state,
 grants), the deletion rules (PendingReplicaDeletion), the condition keys and
 the CloudTrail records, with boto3 and the AWS CLI."""
 
-import base64
 import json
 
 import botocore.exceptions
 import pytest
 
-from kmsd_harness import ACCOUNT, Kmsd, error_code
+from kmsd_harness import ACCOUNT, error_code
 
 EAST, WEST, EU = "us-east-1", "us-west-2", "eu-west-1"
 DAY = 86400
-
-
-@pytest.fixture
-def server():
-    s = Kmsd()
-    yield s
-    s.close()
 
 
 def arn(key_id, region):

@@ -5,19 +5,9 @@ RotationPeriodInDays, so those go on the wire (Kmsd.raw)."""
 
 import json
 
-import botocore.exceptions
-import pytest
-
-from kmsd_harness import ACCOUNT, Kmsd, error_code
+from kmsd_harness import ACCOUNT
 
 DAY = 86400
-
-
-@pytest.fixture
-def server():
-    s = Kmsd()
-    yield s
-    s.close()
 
 
 def blob_version(blob):

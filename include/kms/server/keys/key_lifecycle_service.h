@@ -79,6 +79,16 @@ struct KeyRotation {
 // AWS allows this many on-demand rotations per key (the KMS developer guide).
 inline constexpr int kMaxOnDemandRotations = 25;
 
+// The checks of a new key (CreateKey's, and ReplicateKey's replica) in
+// `call`'s region: kms:CreateKey with the condition keys of `prospective`
+// (spec, usage, origin, multi-Region, tags) and, with tags, kms:TagResource;
+// then its policy (`policy`, or the default key policy) parsed, and unless
+// bypassed the lockout check. Returns the policy to store.
+StatusOr<std::string> AuthorizeNewKey(Access& access, CallContext& call,
+                                      const KeyRecord& prospective,
+                                      const std::optional<std::string>& policy,
+                                      bool bypass_lockout);
+
 class KeyLifecycleService {
  public:
   explicit KeyLifecycleService(const ServiceDeps& deps) : deps_(deps) {}
