@@ -132,7 +132,8 @@ void Access::AddCommonConditions(const auth::Caller& caller, EpochMillis now, co
   values.Set("kms:KeyUsage", key->key_usage);
   values.Set("kms:KeyOrigin", key->origin);
   values.Set("kms:MultiRegion", key->multi_region ? "true" : "false");
-  if (key->multi_region) values.Set("kms:MultiRegionKeyType", std::string(MultiRegionKeyType(*key)));
+  if (key->multi_region)
+    values.Set("kms:MultiRegionKeyType", std::string(MultiRegionKeyType(*key)));
   std::vector<std::pair<std::string, std::string>> tags;
   tags.reserve(key->tags.size());
   for (const Tag& tag : key->tags) tags.emplace_back("aws:ResourceTag/" + tag.key, tag.value);

@@ -187,7 +187,8 @@ StatusOr<CreateGrantResult> GrantService::CreateGrant(CallContext& call,
     grant.grant_id = grants::NewGrantId();
     return txn.PutGrant(grant);
   }));
-  return CreateGrantResult{grant.grant_id, deps_.grant_tokens.Issue(key.key->key_id, grant.grant_id)};
+  return CreateGrantResult{grant.grant_id,
+                           deps_.grant_tokens.Issue(key.key->key_id, grant.grant_id)};
 }
 
 StatusOr<ListPage<ListedGrant>> GrantService::ListGrants(CallContext& call,

@@ -115,10 +115,10 @@ StatusOr<Key> KeyLifecycleService::CreateKey(CallContext& call, const CreateKeyR
   KMS_ASSIGN_OR_RETURN(const std::string policy,
                        AuthorizeNewKey(deps_.access, call, prospective, request.policy,
                                        request.bypass_policy_lockout_safety_check));
-  KMS_ASSIGN_OR_RETURN(Key key, deps_.keys.CreateKey(CreateKeyParams{
-                                    call.scope, request.description, policy, request.tags,
-                                    KeyManager::kCustomer, kind.spec, kind.usage, kind.origin,
-                                    request.multi_region}));
+  KMS_ASSIGN_OR_RETURN(
+      Key key, deps_.keys.CreateKey(CreateKeyParams{
+                   call.scope, request.description, policy, request.tags, KeyManager::kCustomer,
+                   kind.spec, kind.usage, kind.origin, request.multi_region}));
   call.trace.AddResource(key->Arn());
   return key;
 }
@@ -237,19 +237,20 @@ Status KeyLifecycleService::EnableKeyRotation(CallContext& call,
   }
   KMS_RETURN_IF_ERROR(deps_.access.Authorize(call, std::move(access)));
   KMS_RETURN_IF_ERROR(CheckRotationSettable(*resolved.key));
-  KMS_RETURN_IF_ERROR(deps_.keys.UpdateKeySet(resolved.key->store_id(), [&](KeyRecord& key) -> Status {
-    if (!key.is_replica()) {
-      KMS_RETURN_IF_ERROR(CheckKeyState(key, KeyUse::kRotationConfig));
-      KMS_RETURN_IF_ERROR(CheckRotatableByKms(key));
-    }
-    const int days = static_cast<int>(request.rotation_period_in_days.value_or(
-        key.rotation_enabled ? key.rotation_period_days : 365));
-    if (!key.rotation_enabled || key.rotation_period_days != days)
-      key.next_rotation_date = call.now + days * kDayMillis;
-    key.rotation_enabled = true;
-    key.rotation_period_days = days;
-    return OkStatus();
-  }));
+  KMS_RETURN_IF_ERROR(
+      deps_.keys.UpdateKeySet(resolved.key->store_id(), [&](KeyRecord& key) -> Status {
+        if (!key.is_replica()) {
+          KMS_RETURN_IF_ERROR(CheckKeyState(key, KeyUse::kRotationConfig));
+          KMS_RETURN_IF_ERROR(CheckRotatableByKms(key));
+        }
+        const int days = static_cast<int>(request.rotation_period_in_days.value_or(
+            key.rotation_enabled ? key.rotation_period_days : 365));
+        if (!key.rotation_enabled || key.rotation_period_days != days)
+          key.next_rotation_date = call.now + days * kDayMillis;
+        key.rotation_enabled = true;
+        key.rotation_period_days = days;
+        return OkStatus();
+      }));
   return OkStatus();
 }
 
@@ -257,15 +258,16 @@ Status KeyLifecycleService::DisableKeyRotation(CallContext& call, const KeyIdReq
   KMS_ASSIGN_OR_RETURN(ResolvedKey resolved, ResolveOwnKey(deps_.keys, call, request.key_id));
   KMS_RETURN_IF_ERROR(AuthorizeKey(deps_.access, call, "kms:DisableKeyRotation", *resolved.key));
   KMS_RETURN_IF_ERROR(CheckRotationSettable(*resolved.key));
-  KMS_RETURN_IF_ERROR(deps_.keys.UpdateKeySet(resolved.key->store_id(), [&](KeyRecord& key) -> Status {
-    if (!key.is_replica()) {
-      KMS_RETURN_IF_ERROR(CheckKeyState(key, KeyUse::kRotationConfig));
-      KMS_RETURN_IF_ERROR(CheckRotatableByKms(key));
-    }
-    key.rotation_enabled = false;
-    key.next_rotation_date = 0;
-    return OkStatus();
-  }));
+  KMS_RETURN_IF_ERROR(
+      deps_.keys.UpdateKeySet(resolved.key->store_id(), [&](KeyRecord& key) -> Status {
+        if (!key.is_replica()) {
+          KMS_RETURN_IF_ERROR(CheckKeyState(key, KeyUse::kRotationConfig));
+          KMS_RETURN_IF_ERROR(CheckRotatableByKms(key));
+        }
+        key.rotation_enabled = false;
+        key.next_rotation_date = 0;
+        return OkStatus();
+      }));
   return OkStatus();
 }
 
@@ -288,24 +290,25 @@ StatusOr<Key> KeyLifecycleService::RotateKeyOnDemand(CallContext& call,
   KMS_RETURN_IF_ERROR(CheckRotationSettable(*resolved.key));
   KMS_ASSIGN_OR_RETURN(
       Key rotated,
-      deps_.keys.RotateKey(resolved.key->store_id(), "ON_DEMAND", [](const KeyRecord& key) -> Status {
-        // A key without key material is "pending import" here (AWS's answer).
-        if (key.state == KeyState::kPendingImport)
-          return CheckKeyState(key, KeyUse::kCryptographic);
-        KMS_RETURN_IF_ERROR(CheckKeyState(key, KeyUse::kRotationConfig));
-        // AWS answers an asymmetric or HMAC key here with no message.
-        if (key.key_spec != "SYMMETRIC_DEFAULT") return Error(Code::kUnsupportedOperation);
-        KMS_RETURN_IF_ERROR(CheckRotatableByKms(key));
-        const auto on_demand = std::ranges::count(key.versions, std::string_view("ON_DEMAND"),
-                                                  &KeyVersion::rotation_type);
-        if (on_demand >= kMaxOnDemandRotations) {
-          return Error(Code::kLimitExceeded,
-                       "The on-demand rotations limit has been reached for the given keyId. No "
-                       "more on-demand rotations can be performed for this key: " +
-                           key.Arn());
-        }
-        return OkStatus();
-      }));
+      deps_.keys.RotateKey(
+          resolved.key->store_id(), "ON_DEMAND", [](const KeyRecord& key) -> Status {
+            // A key without key material is "pending import" here (AWS's answer).
+            if (key.state == KeyState::kPendingImport)
+              return CheckKeyState(key, KeyUse::kCryptographic);
+            KMS_RETURN_IF_ERROR(CheckKeyState(key, KeyUse::kRotationConfig));
+            // AWS answers an asymmetric or HMAC key here with no message.
+            if (key.key_spec != "SYMMETRIC_DEFAULT") return Error(Code::kUnsupportedOperation);
+            KMS_RETURN_IF_ERROR(CheckRotatableByKms(key));
+            const auto on_demand = std::ranges::count(key.versions, std::string_view("ON_DEMAND"),
+                                                      &KeyVersion::rotation_type);
+            if (on_demand >= kMaxOnDemandRotations) {
+              return Error(Code::kLimitExceeded,
+                           "The on-demand rotations limit has been reached for the given keyId. No "
+                           "more on-demand rotations can be performed for this key: " +
+                               key.Arn());
+            }
+            return OkStatus();
+          }));
   call.trace.key_material_id = rotated->current().material_id;  // the record's keyMaterialId
   return rotated;
 }

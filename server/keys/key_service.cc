@@ -283,7 +283,8 @@ StatusOr<std::shared_ptr<const KeyRecord>> KeyService::ReplicateKey(
       replica.state = KeyState::kPendingImport;
     } else {
       for (const KeyVersion& version : primary.versions) {
-        KMS_ASSIGN_OR_RETURN(Bytes wrapped, txn.GetKeyMaterial(primary.store_id(), version.version));
+        KMS_ASSIGN_OR_RETURN(Bytes wrapped,
+                             txn.GetKeyMaterial(primary.store_id(), version.version));
         KMS_ASSIGN_OR_RETURN(SecretBytes material,
                              root_key_->Unwrap(wrapped, primary.Arn(), version.version));
         KMS_RETURN_IF_ERROR(CopyVersion(txn, replica, version, material));
@@ -490,10 +491,11 @@ StatusOr<int> KeyService::RunMaintenance(const MaintenanceRecorder& record) {
                key->valid_to != 0 && key->valid_to <= now) {
       // Imported key material whose ValidTo has passed (still, as stored now:
       // a re-import may have moved it since the scan).
-      auto expired = DeleteImportedMaterial(key->store_id(), [&](const KeyRecord& current) -> Status {
-        if (current.valid_to != 0 && current.valid_to <= now) return OkStatus();
-        return Error(Code::kInvalidState);
-      });
+      auto expired =
+          DeleteImportedMaterial(key->store_id(), [&](const KeyRecord& current) -> Status {
+            if (current.valid_to != 0 && current.valid_to <= now) return OkStatus();
+            return Error(Code::kInvalidState);
+          });
       if (!expired && expired.error().code() == Code::kInvalidState) continue;
       if (!expired) return std::unexpected(expired.error());
       change.kind = MaintenanceChange::Kind::kMaterialExpired;

@@ -11,12 +11,12 @@ std::unexpected<Status> NotAMultiRegionPrimary(const KeyRecord& key) {
 }
 
 // An action on `key` with one condition key of these operations.
-AccessRequest ActionOn(std::string action, const KeyRecord* key, std::string condition,
+AccessRequest ActionOn(std::string action, const KeyRecord* key, std::string_view condition,
                        std::string value) {
   AccessRequest access;
   access.action = std::move(action);
   access.key = key;
-  access.conditions.Set(std::move(condition), std::move(value));
+  access.conditions.Set(condition, std::move(value));
   return access;
 }
 
@@ -35,8 +35,8 @@ StatusOr<Key> MultiRegionService::ReplicateKey(CallContext& call,
   // decide there, as for CreateKey.
   auth::Caller in_replica_region = call.caller;
   in_replica_region.region = request.replica_region;
-  CallContext replica_call{in_replica_region, {call.scope.account, request.replica_region},
-                           call.now, {}};
+  CallContext replica_call{
+      in_replica_region, {call.scope.account, request.replica_region}, call.now, {}};
   KeyRecord prospective = primary;
   prospective.region = request.replica_region;
   prospective.tags = request.tags;
@@ -56,9 +56,9 @@ StatusOr<Key> MultiRegionService::UpdatePrimaryRegion(CallContext& call,
                                                       const UpdatePrimaryRegionRequest& request) {
   KMS_ASSIGN_OR_RETURN(ResolvedKey resolved, ResolveOwnKey(deps_.keys, call, request.key_id));
   const KeyRecord& primary = *resolved.key;
-  KMS_RETURN_IF_ERROR(deps_.access.Authorize(call, ActionOn("kms:UpdatePrimaryRegion", &primary,
-                                                            "kms:PrimaryRegion",
-                                                            request.primary_region)));
+  KMS_RETURN_IF_ERROR(deps_.access.Authorize(
+      call,
+      ActionOn("kms:UpdatePrimaryRegion", &primary, "kms:PrimaryRegion", request.primary_region)));
   if (!primary.multi_region || primary.is_replica()) return NotAMultiRegionPrimary(primary);
   if (request.primary_region == primary.region) {
     return Error(Code::kValidation, primary.Arn() + " is already the primary key; PrimaryRegion " +
@@ -66,14 +66,14 @@ StatusOr<Key> MultiRegionService::UpdatePrimaryRegion(CallContext& call,
   }
   // The replica that becomes primary authorizes in its own region too.
   Scope replica_scope{call.scope.account, request.primary_region};
-  KMS_ASSIGN_OR_RETURN(ResolvedKey replica, deps_.keys.Resolve(replica_scope, primary.key_id,
-                                                               KeyIdForms::kKeyIdOrArn));
+  KMS_ASSIGN_OR_RETURN(ResolvedKey replica,
+                       deps_.keys.Resolve(replica_scope, primary.key_id, KeyIdForms::kKeyIdOrArn));
   auth::Caller in_replica_region = call.caller;
   in_replica_region.region = request.primary_region;
   CallContext replica_call{in_replica_region, replica_scope, call.now, {}};
-  KMS_RETURN_IF_ERROR(deps_.access.Authorize(
-      replica_call, ActionOn("kms:UpdatePrimaryRegion", replica.key.get(), "kms:PrimaryRegion",
-                             request.primary_region)));
+  KMS_RETURN_IF_ERROR(
+      deps_.access.Authorize(replica_call, ActionOn("kms:UpdatePrimaryRegion", replica.key.get(),
+                                                    "kms:PrimaryRegion", request.primary_region)));
   KMS_RETURN_IF_ERROR(deps_.keys.UpdatePrimaryRegion(primary.store_id(), request.primary_region));
   KMS_ASSIGN_OR_RETURN(ResolvedKey promoted,
                        deps_.keys.Resolve(replica_scope, primary.key_id, KeyIdForms::kKeyIdOrArn));

@@ -299,8 +299,9 @@ class Parser {
     if (key.state == KeyState::kPendingDeletion && key.multi_region &&
         !key.multi_region->replica_regions.empty())
       metadata.Required("KeyState")
-          .Fail("a multi-Region key with replicas waits for their deletion: seed it without "
-                "PendingDeletion and schedule the deletions after start-up");
+          .Fail(
+              "a multi-Region key with replicas waits for their deletion: seed it without "
+              "PendingDeletion and schedule the deletions after start-up");
     if (std::optional<Field> f = metadata.Member("Policy")) key.policy = ReadPolicy(*f);
     if (std::optional<Field> f = metadata.Member("Tags")) key.tags = ReadTags(*f);
     return key;
@@ -312,8 +313,9 @@ class Parser {
     std::optional<Field> flag = metadata.Member("MultiRegion");
     const bool multi_region = flag && flag->Bool();
     if (multi_region != IsMultiRegionKeyId(key.key_id)) {
-      id.Fail(multi_region ? "must be a multi-Region key id like mrk-1234abcd12ab34cd56ef1234567890ab"
-                           : "is a multi-Region key id: the key needs MultiRegion: true");
+      id.Fail(multi_region
+                  ? "must be a multi-Region key id like mrk-1234abcd12ab34cd56ef1234567890ab"
+                  : "is a multi-Region key id: the key needs MultiRegion: true");
     }
     std::optional<Field> replicas = metadata.Member("ReplicaRegions");
     if (!multi_region) {
@@ -325,8 +327,8 @@ class Parser {
     for (const Field& item : replicas->Items()) {
       const std::string region = item.Text();
       if (!IsRegion(region)) item.Fail("must be a region name like us-west-2");
-      if (region == key.region || std::ranges::find(set.replica_regions, region) !=
-                                      set.replica_regions.end())
+      if (region == key.region ||
+          std::ranges::find(set.replica_regions, region) != set.replica_regions.end())
         item.Fail("the key already has a key in " + region);
       set.replica_regions.push_back(region);
     }

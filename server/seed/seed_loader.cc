@@ -64,8 +64,8 @@ StatusOr<SeedResult> ApplySeed(const Seed& seed, keys::KeyService& keys, KeyStor
       KMS_RETURN_IF_ERROR(keys.PutKeyWithMaterial(txn, *key, seeded.materials));
       // A multi-Region key's replicas come with it, with its key material.
       std::vector<std::unique_ptr<KeyRecord>> set;
-      for (const std::string& region : key->multi_region ? key->multi_region->replica_regions
-                                                         : std::vector<std::string>{}) {
+      for (const std::string& region :
+           key->multi_region ? key->multi_region->replica_regions : std::vector<std::string>{}) {
         auto replica = std::make_unique<KeyRecord>(*key);
         replica->region = region;
         KMS_RETURN_IF_ERROR(keys.PutReplicaWithMaterial(txn, *key, *replica, seeded.materials));

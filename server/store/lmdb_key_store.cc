@@ -149,7 +149,8 @@ class LmdbKeyStoreTxn final : public KeyStoreTxn {
   }
 
   StatusOr<Bytes> GetKeyMaterial(std::string_view key_id, uint32_t version) override {
-    KMS_ASSIGN_OR_RETURN(std::string_view value, Get(txn_, dbi_.material, MaterialKey(key_id, version)));
+    KMS_ASSIGN_OR_RETURN(std::string_view value,
+                         Get(txn_, dbi_.material, MaterialKey(key_id, version)));
     return ToBytes(value);
   }
 

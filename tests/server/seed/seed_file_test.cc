@@ -194,7 +194,8 @@ TEST(SeedFileTest, MultiRegionKeysWithTheirReplicaRegions) {
   const KeyRecord& key = seed.keys[0].record;
   ASSERT_TRUE(key.multi_region.has_value());
   EXPECT_EQ(key.multi_region->primary_region, "eu-west-2");
-  EXPECT_EQ(key.multi_region->replica_regions, (std::vector<std::string>{"us-west-2", "ap-south-1"}));
+  EXPECT_EQ(key.multi_region->replica_regions,
+            (std::vector<std::string>{"us-west-2", "ap-south-1"}));
   EXPECT_EQ(seed.aliases[0].record.region, "us-west-2");
   EXPECT_THAT(Parse(MultiRegionSeed("          ReplicaRegions: [eu-west-2]\n")),
               StatusIs(Code::kValidation, HasSubstr("already has a key in eu-west-2")));

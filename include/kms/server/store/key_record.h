@@ -125,7 +125,7 @@ struct AliasRecord {
 struct GrantRecord {
   std::string grant_id;  // 64 lowercase hex
   std::string key_id;    // the key's store id (KeyStoreId)
-  std::string name;  // optional
+  std::string name;      // optional
   EpochMillis creation_date = 0;
   std::string grantee_principal;
   std::string retiring_principal;  // optional
