@@ -2,7 +2,8 @@
 
 #include <algorithm>
 
-#include "kms/server/crypto/ciphertext_blob.h"
+#include "key_id.h"
+
 #include "kms/server/keys/custom_key_store_service.h"
 #include "kms/server/keys/key_policy_service.h"
 #include "kms/server/keys/key_specs.h"
@@ -138,8 +139,7 @@ StatusOr<Key> KeyLifecycleService::DescribeKey(CallContext& call, const KeyIdReq
 StatusOr<ListPage<Key>> KeyLifecycleService::ListKeys(CallContext& call,
                                                       const ListKeysRequest& request) {
   // Positions are key ids.
-  KeyIdBytes unused;
-  if (request.page.marker && !ParseUuid(request.page.after, &unused))
+  if (request.page.marker && !IsWellFormedKeyId(request.page.after))
     return request.page.InvalidMarker();
   AccessRequest access;
   access.action = "kms:ListKeys";

@@ -119,6 +119,20 @@ def test_replicate_key_errors(server):
     assert code == "NotFoundException"
 
 
+def test_list_keys_pages_over_multi_region_keys(server):
+    west = server.client(region=WEST)
+    keys = {new_set(server, WEST) for _ in range(3)}
+    seen, marker = [], None
+    while True:
+        page = west.list_keys(Limit=1, **({"Marker": marker} if marker else {}))
+        seen += [k["KeyId"] for k in page["Keys"]]
+        if not page["Truncated"]:
+            break
+        marker = page["NextMarker"]
+    assert sorted(seen) == sorted(keys)
+    assert all(k["KeyArn"] == arn(k["KeyId"], WEST) for k in west.list_keys()["Keys"])
+
+
 def test_state_description_policy_and_grants_are_each_replicas_own(server):
     east, west = server.client(), server.client(region=WEST)
     key = new_set(server, WEST)
