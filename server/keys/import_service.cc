@@ -29,7 +29,15 @@ StatusOr<std::unique_ptr<crypto::Aead>> TokenAead(const KeyService& keys) {
   return crypto::NewAes256Gcm(keys.root_key().Derive("kmsd import tokens v1"));
 }
 
-StatusOr<Bytes> SealToken(const KeyService& keys, const ImportToken& token) {
+// A token is for one key: the keys of a multi-Region set share a key id, so
+// their tokens are bound to the key's region too (AWS wants each key's own).
+std::string TokenAssociatedData(const KeyRecord& key) {
+  std::string data(kTokenAssociatedData);
+  if (key.multi_region) data += "/" + key.region;
+  return data;
+}
+
+StatusOr<Bytes> SealToken(const KeyService& keys, const KeyRecord& key, const ImportToken& token) {
   const auto algorithm = std::ranges::find(kWrappingAlgorithms, token.wrapping_algorithm);
   if (token.key_id.size() != kKeyIdLength || algorithm == kWrappingAlgorithms.end())
     return Error(Code::kInternal, "an import token for key " + token.key_id + " with " +
@@ -43,13 +51,13 @@ StatusOr<Bytes> SealToken(const KeyService& keys, const ImportToken& token) {
     *out++ = static_cast<uint8_t>(token.expires >> shift);
   std::ranges::copy(token.wrapping_private_key.view(), out);
   KMS_ASSIGN_OR_RETURN(auto aead, TokenAead(keys));
-  return aead->Encrypt(plain.view(), AsBytes(kTokenAssociatedData));
+  return aead->Encrypt(plain.view(), AsBytes(TokenAssociatedData(key)));
 }
 
-// kInvalidImportToken for anything this server did not issue.
-StatusOr<ImportToken> OpenToken(const KeyService& keys, ByteView sealed) {
+// kInvalidImportToken for anything this server did not issue for `key`.
+StatusOr<ImportToken> OpenToken(const KeyService& keys, const KeyRecord& key, ByteView sealed) {
   KMS_ASSIGN_OR_RETURN(auto aead, TokenAead(keys));
-  auto plain = aead->Decrypt(sealed, AsBytes(kTokenAssociatedData));
+  auto plain = aead->Decrypt(sealed, AsBytes(TokenAssociatedData(key)));
   if (!plain || plain->size() <= 1 + kKeyIdLength + 1 + 8 || plain->data()[0] != kTokenFormat ||
       plain->data()[1 + kKeyIdLength] >= kWrappingAlgorithms.size())
     return Error(Code::kInvalidImportToken, "Import token is invalid.");
@@ -114,9 +122,9 @@ StatusOr<ImportParameters> ImportService::GetParametersForImport(
   out.key = resolved.key;
   KMS_ASSIGN_OR_RETURN(out.public_key, crypto::PublicKeyOf(wrapping_key));
   out.valid_to = call.now + kImportParametersLifetime;
-  KMS_ASSIGN_OR_RETURN(out.import_token,
-                       SealToken(deps_.keys, {key.key_id, request.wrapping_algorithm, out.valid_to,
-                                              std::move(wrapping_key)}));
+  KMS_ASSIGN_OR_RETURN(out.import_token, SealToken(deps_.keys, key,
+                                                   {key.key_id, request.wrapping_algorithm,
+                                                    out.valid_to, std::move(wrapping_key)}));
   return out;
 }
 
@@ -151,7 +159,7 @@ StatusOr<Key> ImportService::ImportKeyMaterial(CallContext& call,
                  "kmsd does not import new key material into a key that has key material "
                  "(rotation of imported key material).");
 
-  KMS_ASSIGN_OR_RETURN(ImportToken token, OpenToken(deps_.keys, request.import_token));
+  KMS_ASSIGN_OR_RETURN(ImportToken token, OpenToken(deps_.keys, key, request.import_token));
   if (token.key_id != key.key_id)
     return Error(Code::kInvalidImportToken, "Import token is invalid.");
   if (token.expires <= call.now)

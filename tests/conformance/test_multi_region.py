@@ -328,6 +328,12 @@ def test_imported_material_replicas_take_the_same_material_only(server, tmp_path
     with pytest.raises(botocore.exceptions.ClientError) as e:
         import_material(west, tmp_path, key, bytes(32))
     assert error_code(e.value) == "IncorrectKeyMaterialException"
+    # Each key of the set takes only its own import token.
+    params = east.get_parameters_for_import(KeyId=key, WrappingAlgorithm="RSAES_OAEP_SHA_256",
+                                            WrappingKeySpec="RSA_2048")
+    code, message = failure(west.import_key_material, KeyId=key, ImportToken=params["ImportToken"],
+                            EncryptedKeyMaterial=b"x" * 256)
+    assert (code, message) == ("InvalidImportTokenException", "Import token is invalid.")
     import_material(west, tmp_path, key, material)
     blob = east.encrypt(KeyId=key, Plaintext=b"imported")["CiphertextBlob"]
     assert west.decrypt(CiphertextBlob=blob)["Plaintext"] == b"imported"
