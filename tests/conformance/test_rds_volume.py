@@ -377,6 +377,15 @@ def test_cross_region_snapshot_copy_with_a_multi_region_key(kmsd, rds):
     # instance in the primary's Region still reads its data.
     kmsd.client(region=WEST).disable_key(KeyId=key)
     assert rds.read(name, 5, len(data)) == data
+    kmsd.client(region=WEST).enable_key(KeyId=key)
+    # A primary waiting for its replicas' deletion (PendingReplicaDeletion) is
+    # lost to RDS in its Region; the replica's instance is not affected.
+    kms.schedule_key_deletion(KeyId=key, PendingWindowInDays=7)
+    with pytest.raises(Failed) as lost:
+        rds.read(name, 5, len(data))
+    assert "KMSKeyNotAccessibleFault" in str(lost.value) and "pending replica deletion" in str(lost.value)
+    assert rds.describe(name)["DBInstanceStatus"] == "inaccessible-encryption-credentials"
+    assert rds.read(restored["DBInstanceIdentifier"], 5, len(data), region=WEST) == data
 
 
 def test_copy_by_snapshot_arn_and_same_region_copy_with_another_key(kmsd, rds, customer_key, managed_key_arn):
