@@ -35,7 +35,7 @@ std::optional<std::string> StoredGrantAuthority::FindAllowingGrant(const Princip
     return std::nullopt;
   }
   // The caller's grants, in the list's order (GranteeMatches: either name).
-  const std::shared_ptr<const GranteeIndex> index = IndexOf(request.key->key_id, *grants);
+  const std::shared_ptr<const GranteeIndex> index = IndexOf(request.key->store_id(), *grants);
   std::vector<size_t> mine;
   for (const std::string* name : {&principal.arn, &principal.principal_arn}) {
     if (auto it = index->positions.find(*name); it != index->positions.end())
@@ -50,10 +50,10 @@ std::optional<std::string> StoredGrantAuthority::FindAllowingGrant(const Princip
 }
 
 std::shared_ptr<const StoredGrantAuthority::GranteeIndex> StoredGrantAuthority::IndexOf(
-    const std::string& key_id, const std::shared_ptr<const Grants>& grants) {
+    const std::string& store_id, const std::shared_ptr<const Grants>& grants) {
   {
     std::lock_guard lock(mu_);
-    auto it = indexes_.find(key_id);
+    auto it = indexes_.find(store_id);
     if (it != indexes_.end() && it->second->grants == grants) return it->second;
   }
   auto index = std::make_shared<GranteeIndex>();
@@ -61,7 +61,7 @@ std::shared_ptr<const StoredGrantAuthority::GranteeIndex> StoredGrantAuthority::
   for (size_t i = 0; i < grants->size(); ++i)
     index->positions[(*grants)[i].grantee_principal].push_back(i);
   std::lock_guard lock(mu_);
-  indexes_[key_id] = index;
+  indexes_[store_id] = index;
   return index;
 }
 

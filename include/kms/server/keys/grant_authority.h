@@ -38,7 +38,7 @@ class StoredGrantAuthority final : public GrantAuthority {
   };
   // The index of `grants` (the key's current snapshot), built once per
   // snapshot.
-  std::shared_ptr<const GranteeIndex> IndexOf(const std::string& key_id,
+  std::shared_ptr<const GranteeIndex> IndexOf(const std::string& store_id,
                                               const std::shared_ptr<const Grants>& grants);
 
   KeyStore& store_;
