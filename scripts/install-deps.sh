@@ -16,7 +16,7 @@ fi
 if [[ "${1:-}" == "--test" ]]; then
   # Real clients for the integration tests, clang for the fuzzers, and the
   # style checks (scripts/check-style.sh).
-  packages+=(awscli python3-boto3 python3-pytest python3-lmdb python3-prometheus-client python3-cryptography openssl systemd ruby-aws-sdk-kms golang-go golang-github-aws-aws-sdk-go-v2-dev clang libclang-rt-14-dev
+  packages+=(awscli python3-boto3 python3-pytest python3-yaml python3-lmdb python3-prometheus-client python3-cryptography openssl systemd ruby-aws-sdk-kms golang-go golang-github-aws-aws-sdk-go-v2-dev clang libclang-rt-14-dev
     clang-format-16 clang-tidy-16)
 fi
 

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -34,6 +35,7 @@
 #include "kms/server/seed/seed_loader.h"
 #include "kms/server/store/data_dir_lock.h"
 #include "kms/server/store/state_environment.h"
+#include "kms/server/tools/policy_test.h"
 
 namespace kms {
 namespace {
@@ -352,6 +354,26 @@ int Serve(const config::ServerConfig& config, const config::CommandLine& line) {
   return 0;
 }
 
+// kmsd policy test: 0 when every case gets its expected decision, 1 when
+// one does not, 2 when the file is wrong.
+int RunPolicyTest(const config::ServerConfig& config, const config::CommandLine& line) {
+  auto report = tools::RunPolicyTest(line.policy_test_file, config);
+  if (!report) {
+    std::fprintf(stderr, "kmsd: %s\n", report.error().message().c_str());
+    return 2;
+  }
+  tools::PrintPolicyTestReport(*report, std::cout);
+  if (line.junit_file) {
+    std::ofstream junit(*line.junit_file, std::ios::binary | std::ios::trunc);
+    junit << tools::PolicyTestJunit(*report);
+    if (!junit.flush()) {
+      std::fprintf(stderr, "kmsd: cannot write %s\n", line.junit_file->c_str());
+      return 2;
+    }
+  }
+  return report->failures() == 0 ? 0 : 1;
+}
+
 int Main(int argc, char** argv) {
   const std::vector<std::string_view> args(argv + 1, argv + argc);
   auto line = config::ParseCommandLine(args, config::ProcessEnvironment);
@@ -376,6 +398,7 @@ int Main(int argc, char** argv) {
   if (!config_path) return Fail(config_path.error());
   auto config = config::LoadConfig(*config_path);
   if (!config) return Fail(config.error());
+  if (line->command == config::Command::kPolicyTest) return RunPolicyTest(*config, *line);
   if (line->command == config::Command::kConfigCheck) {
     std::printf("%s: OK (%zu accounts, %zu access keys)\n", config_path->c_str(),
                 config->accounts.size(), config->identities.size());

@@ -16,6 +16,7 @@ enum Scope : unsigned {
   kForAudit = 2,
   kForExport = 4,
   kForConfigCheck = 8,
+  kForPolicyTest = 16,
 };
 
 struct Option {
@@ -26,7 +27,8 @@ struct Option {
 };
 
 constexpr Option kOptions[] = {
-    {"--config", "KMSD_CONFIG", kForServe | kForAudit | kForExport | kForConfigCheck, ""},
+    {"--config", "KMSD_CONFIG",
+     kForServe | kForAudit | kForExport | kForConfigCheck | kForPolicyTest, ""},
     {"--data-dir", "KMSD_DATA_DIR", kForServe | kForAudit | kForExport, "kmsd and kmsd audit"},
     {"--port", "KMSD_PORT", kForServe, "kmsd (serve)"},
     {"--port-file", "KMSD_PORT_FILE", kForServe, "kmsd (serve)"},
@@ -37,6 +39,7 @@ constexpr Option kOptions[] = {
     {"--seed-account", "KMSD_SEED_ACCOUNT", kForServe, "kmsd (serve)"},
     {"--seed-region", "KMSD_SEED_REGION", kForServe, "kmsd (serve)"},
     {"--out", nullptr, kForExport, "kmsd audit export"},
+    {"--junit", nullptr, kForPolicyTest, "kmsd policy test"},
 };
 
 std::unexpected<Status> Wrong(const std::string& message) {
@@ -87,6 +90,8 @@ Status Set(CommandLine& line, const Option& option, std::string_view value,
     line.seed_account = value;
   } else if (option.name == "--seed-region") {
     line.seed_region = value;
+  } else if (option.name == "--junit") {
+    line.junit_file = value;
   } else {
     line.out_dir = value;
   }
@@ -101,6 +106,8 @@ unsigned ScopeOf(Command command) {
       return kForExport;
     case Command::kConfigCheck:
       return kForConfigCheck;
+    case Command::kPolicyTest:
+      return kForPolicyTest;
     default:
       return kForServe;
   }
@@ -130,6 +137,13 @@ Status ReadCommand(CommandLine& line, const std::vector<std::string_view>& words
       return Wrong("'kmsd config' needs a command: check");
     line.command = Command::kConfigCheck;
     if (words.size() > 2) line.config_path = words[2];
+    return extra(3);
+  }
+  if (words[0] == "policy") {
+    if (words.size() < 2 || words[1] != "test") return Wrong("'kmsd policy' needs a command: test");
+    if (words.size() < 3) return Wrong("'kmsd policy test' needs a test file");
+    line.command = Command::kPolicyTest;
+    line.policy_test_file = words[2];
     return extra(3);
   }
   return Wrong("unknown command '" + std::string(words[0]) + "'");
@@ -171,6 +185,13 @@ constexpr std::string_view kConfigHelp =
     "  or " KMSD_INSTALLED_CONFIG
     ")\n"
     "  and names the field, line and column that is wrong; exit 1 when it is.\n";
+
+constexpr std::string_view kPolicyHelp =
+    "kmsd policy test FILE [--config FILE] [--junit OUT]\n"
+    "  Runs the key-policy test cases of FILE (docs/policy-test.md) offline, with\n"
+    "  the server's own evaluator and the config's principals; prints each case's\n"
+    "  decision and why; --junit writes JUnit XML. Exit 1 when a case does not\n"
+    "  get its expected decision, 2 when FILE or the config is wrong.\n";
 
 constexpr std::string_view kGeneralHelp =
     "  -h, --help         this help (kmsd COMMAND --help: that command's)\n"
@@ -230,7 +251,8 @@ StatusOr<CommandLine> ParseCommandLine(std::span<const std::string_view> args,
   if (help) {
     line.command = Command::kHelp;
     line.help_topic = words.empty() ? "" : std::string(words[0]);
-    if (line.help_topic != "serve" && line.help_topic != "audit" && line.help_topic != "config")
+    if (line.help_topic != "serve" && line.help_topic != "audit" && line.help_topic != "config" &&
+        line.help_topic != "policy")
       line.help_topic.clear();
     return line;
   }
@@ -276,6 +298,7 @@ std::string HelpText(std::string_view topic) {
   if (topic.empty() || topic == "serve") text += kServeHelp;
   if (topic.empty() || topic == "audit") text += kAuditHelp;
   if (topic.empty() || topic == "config") text += kConfigHelp;
+  if (topic.empty() || topic == "policy") text += kPolicyHelp;
   text += "Everywhere:\n";
   text += kGeneralHelp;
   return text;

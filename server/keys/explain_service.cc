@@ -32,6 +32,30 @@ StatusOr<auth::Caller> HypotheticalCaller(const config::ServerConfig& config,
   return Error(Code::kNotFound, "No configured principal " + principal_arn);
 }
 
+// The condition keys the operation itself would set that the request left
+// out: the encryption algorithm of the symmetric operations (which default
+// to SYMMETRIC_DEFAULT) and whether a grant operation is made for an AWS
+// service.
+void AddOperationDefaults(const ExplainRequest& request, const KeyRecord* key,
+                          policy::ConditionValues& values) {
+  const auto given = [&](std::string_view name) {
+    return request.conditions.contains(std::string(name));
+  };
+  static constexpr std::string_view kSymmetric[] = {
+      "kms:Encrypt",         "kms:Decrypt",
+      "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext",
+      "kms:ReEncryptFrom",   "kms:ReEncryptTo"};
+  if (key != nullptr && key->key_spec == "SYMMETRIC_DEFAULT" &&
+      std::ranges::find(kSymmetric, request.action) != std::end(kSymmetric) &&
+      !given("kms:EncryptionAlgorithm"))
+    values.Set("kms:EncryptionAlgorithm", "SYMMETRIC_DEFAULT");
+  static constexpr std::string_view kGrantManagement[] = {"kms:CreateGrant", "kms:ListGrants",
+                                                          "kms:RevokeGrant"};
+  if (std::ranges::find(kGrantManagement, request.action) != std::end(kGrantManagement) &&
+      !given("kms:GrantIsForAWSResource"))
+    values.Set("kms:GrantIsForAWSResource", request.via_service ? "true" : "false");
+}
+
 }  // namespace
 
 Status ExplainService::CheckAdmin(const CallContext& call) const {
@@ -76,6 +100,7 @@ StatusOr<Explanation> ExplainService::Explain(CallContext& call, const ExplainRe
   for (const auto& [name, values] : request.conditions) {
     for (const std::string& value : values) access.conditions.Add(name, value);
   }
+  AddOperationDefaults(request, key.get(), access.conditions);
   Explanation explanation;
   explanation.decision =
       deps_.access.Evaluate(caller, call.now, access, nullptr, &explanation.evaluated);

@@ -7,121 +7,21 @@
 #include <set>
 #include <sstream>
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-#include <yaml-cpp/yaml.h>
-
 #include "kms/clock.h"
 #include "kms/encoding.h"
 #include "kms/server/crypto/key_material.h"
 #include "kms/server/keys/grants.h"
 #include "kms/server/keys/key_specs.h"
 #include "kms/server/policy/policy.h"
+#include "kms/server/seed/yaml_field.h"
 
 namespace kms::seed {
 namespace {
 
 constexpr size_t kMaxFileBytes = size_t{16} << 20;
 constexpr size_t kMaxPolicyBytes = 32768;
-constexpr int kMaxPolicyDepth = 32;
 
-// A parse error carried out of the tree walk; caught once, in ParseSeed.
-struct SeedError {
-  std::string message;
-};
-
-// One node being read, with its field path ("Keys.Symmetric.Aes[0]") and
-// the file name, so that every message says where.
-class Field {
- public:
-  Field(const YAML::Node& node, std::string path, const std::string* file)
-      : node_(node), path_(std::move(path)), file_(file) {}
-
-  const YAML::Node& node() const { return node_; }
-  const std::string& path() const { return path_; }
-  std::string Location() const {
-    const YAML::Mark mark = node_.Mark();
-    if (mark.is_null()) return *file_;
-    return *file_ + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
-  }
-  [[noreturn]] void Fail(const std::string& what) const {
-    throw SeedError{Location() + ": " + path_ + ": " + what};
-  }
-
-  Field Child(const YAML::Node& node, std::string path) const {
-    return Field(node, std::move(path), file_);
-  }
-  bool IsMap() const { return node_.IsMap(); }
-  bool IsSequence() const { return node_.IsSequence(); }
-
-  // The named member of a mapping, or nullopt when absent or null.
-  std::optional<Field> Member(const std::string& name) const {
-    const YAML::Node child = node_[name];
-    if (!child.IsDefined() || child.IsNull()) return std::nullopt;
-    return Field(child, path_.empty() ? name : path_ + "." + name, file_);
-  }
-  Field Required(const std::string& name) const {
-    std::optional<Field> child = Member(name);
-    if (!child) Fail("needs " + name);
-    return *child;
-  }
-  std::vector<Field> Items() const {
-    if (!node_.IsSequence()) Fail("must be a list");
-    std::vector<Field> items;
-    for (size_t i = 0; i < node_.size(); ++i)
-      items.emplace_back(node_[i], path_ + "[" + std::to_string(i) + "]", file_);
-    return items;
-  }
-  std::string Text() const {
-    if (!node_.IsScalar()) Fail("must be a single value");
-    return node_.Scalar();
-  }
-  bool Bool() const {
-    const std::string text = Text();
-    if (text == "true" || text == "True" || text == "TRUE") return true;
-    if (text == "false" || text == "False" || text == "FALSE") return false;
-    Fail("must be true or false, not '" + text + "'");
-  }
-  int Int(int min, int max) const {
-    const std::string text = Text();
-    const bool digits = !text.empty() && text.size() <= 9 &&
-                        std::ranges::all_of(text, [](char c) { return c >= '0' && c <= '9'; });
-    const int value = digits ? std::stoi(text) : -1;
-    if (!digits || value < min || value > max)
-      Fail("must be a whole number from " + std::to_string(min) + " to " + std::to_string(max));
-    return value;
-  }
-  std::string OneOf(std::initializer_list<std::string_view> allowed) const {
-    std::string text = Text();
-    if (std::ranges::find(allowed, text) != allowed.end()) return text;
-    std::string list;
-    for (std::string_view a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-    Fail("must be one of " + list + ", not '" + text + "'");
-  }
-  // Refuses members not in `known`, suggesting the one meant when it differs
-  // only in case.
-  void OnlyMembers(std::initializer_list<std::string_view> known) const {
-    if (!node_.IsMap()) Fail("must be a mapping");
-    for (const auto& member : node_) {
-      const std::string name = member.first.IsScalar() ? member.first.Scalar() : "?";
-      if (std::ranges::find(known, name) != known.end()) continue;
-      std::string hint;
-      for (std::string_view k : known) {
-        if (std::ranges::equal(k, name, [](char a, char b) {
-              return std::tolower(static_cast<unsigned char>(a)) ==
-                     std::tolower(static_cast<unsigned char>(b));
-            }))
-          hint = " (did you mean " + std::string(k) + "?)";
-      }
-      Child(member.first, path_.empty() ? name : path_ + "." + name).Fail("unknown field" + hint);
-    }
-  }
-
- private:
-  YAML::Node node_;
-  std::string path_;
-  const std::string* file_;
-};
+using yaml::Field;
 
 bool IsLowerHex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }
 
@@ -146,44 +46,6 @@ bool IsRegion(std::string_view region) {
   return !region.empty() && region.size() <= 32 && std::ranges::all_of(region, [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
   });
-}
-
-// A YAML value as JSON (for a Policy written as a YAML mapping). Scalars
-// become strings, except unquoted true and false; the output may not pass
-// `budget` bytes, which anchors could otherwise make huge.
-using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
-void ToJson(const Field& field, JsonWriter& out, const rapidjson::StringBuffer& buffer,
-            size_t budget, int depth = 0) {
-  if (buffer.GetSize() > budget) field.Fail("is longer than " + std::to_string(budget) + " bytes");
-  // An anchor may name itself: the YAML is then a cycle, not a tree.
-  if (depth > kMaxPolicyDepth)
-    field.Fail("nests deeper than " + std::to_string(kMaxPolicyDepth) + " levels");
-  const YAML::Node& node = field.node();
-  if (node.IsMap()) {
-    out.StartObject();
-    for (const auto& member : node) {
-      if (!member.first.IsScalar()) field.Fail("has a member name that is not text");
-      const std::string& name = member.first.Scalar();
-      out.Key(name.data(), static_cast<rapidjson::SizeType>(name.size()));
-      ToJson(field.Child(member.second, field.path() + "." + name), out, buffer, budget, depth + 1);
-    }
-    out.EndObject();
-  } else if (node.IsSequence()) {
-    out.StartArray();
-    for (size_t i = 0; i < node.size(); ++i)
-      ToJson(field.Child(node[i], field.path() + "[" + std::to_string(i) + "]"), out, buffer,
-             budget, depth + 1);
-    out.EndArray();
-  } else if (node.IsScalar()) {
-    const std::string& text = node.Scalar();
-    if ((text == "true" || text == "false") && node.Tag() != "!") {
-      out.Bool(text == "true");
-    } else {
-      out.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
-    }
-  } else {
-    out.Null();
-  }
 }
 
 class Parser {
@@ -339,10 +201,7 @@ class Parser {
     if (field.node().IsScalar()) {
       json = field.Text();
     } else {
-      rapidjson::StringBuffer buffer;
-      JsonWriter writer(buffer);
-      ToJson(field, writer, buffer, kMaxPolicyBytes);
-      json.assign(buffer.GetString(), buffer.GetSize());
+      json = field.Json(kMaxPolicyBytes);
     }
     policy::ParseOptions options;
     options.max_bytes = kMaxPolicyBytes;
@@ -584,32 +443,12 @@ class Parser {
 StatusOr<Seed> ParseSeed(std::string_view text, std::string_view file_name,
                          const SeedDefaults& defaults) {
   const std::string file(file_name);
-  try {
-    const YAML::Node root = YAML::Load(std::string(text));
-    return Parser(file, defaults).Parse(root);
-  } catch (const SeedError& e) {
-    return Error(Code::kValidation, e.message);
-  } catch (const YAML::Exception& e) {
-    // The parser's message and position; never the text around it.
-    std::string where = file;
-    if (!e.mark.is_null())
-      where += ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1);
-    return Error(Code::kValidation, where + ": not valid YAML: " + e.msg);
-  } catch (const std::exception& e) {
-    return Error(Code::kValidation, file + ": cannot be read as a seed file: " + e.what());
-  }
+  return yaml::ReadYaml<Seed>(
+      text, file, [&](const Field& root) { return Parser(file, defaults).Parse(root.node()); });
 }
 
 StatusOr<Seed> LoadSeedFile(const std::string& path, const SeedDefaults& defaults) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error(Code::kValidation, "seed file " + path + " cannot be read");
-  std::string text;
-  text.resize(kMaxFileBytes + 1);
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<size_t>(in.gcount()));
-  if (in.bad()) return Error(Code::kValidation, "seed file " + path + " cannot be read");
-  if (text.size() > kMaxFileBytes)
-    return Error(Code::kValidation, "seed file " + path + " is larger than 16 MiB");
+  KMS_ASSIGN_OR_RETURN(std::string text, yaml::ReadTextFile(path, kMaxFileBytes, "seed file"));
   return ParseSeed(text, path, defaults);
 }
 

@@ -23,11 +23,19 @@
 
 namespace kms::config {
 
-enum class Command { kServe, kAuditVerify, kAuditExport, kConfigCheck, kHelp, kVersion };
+enum class Command {
+  kServe,
+  kAuditVerify,
+  kAuditExport,
+  kConfigCheck,
+  kPolicyTest,
+  kHelp,
+  kVersion
+};
 
 struct CommandLine {
   Command command = Command::kServe;
-  // For kHelp: "" (everything), "serve", "audit" or "config".
+  // For kHelp: "" (everything), "serve", "audit", "config" or "policy".
   std::string help_topic;
   // Given by --config, KMSD_CONFIG or `config check FILE`; otherwise
   // ResolveConfigPath finds one.
@@ -42,6 +50,8 @@ struct CommandLine {
   std::optional<std::string> seed_file;
   std::optional<std::string> seed_account;
   std::optional<std::string> seed_region;
+  std::string policy_test_file;           // kmsd policy test FILE
+  std::optional<std::string> junit_file;  // --junit
 };
 
 // The value of an environment variable, or nullopt when it is not set.

@@ -23,7 +23,9 @@ struct ExplainRequest {
   std::optional<EncryptionContext> encryption_context;
   std::optional<std::string> via_service;
   std::optional<std::string> source_ip;
-  // Further condition keys and their values.
+  // Further condition keys and their values. Those the operation sets itself
+  // (kms:EncryptionAlgorithm SYMMETRIC_DEFAULT of the symmetric operations,
+  // kms:GrantIsForAWSResource of the grant operations) default as it would.
   std::map<std::string, std::vector<std::string>> conditions;
 };
 

@@ -1,0 +1,452 @@
+#include "kms/server/tools/policy_test.h"
+
+#include <stdlib.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <optional>
+
+#include "kms/clock.h"
+#include "kms/crypto.h"
+#include "kms/server/crypto/key_material.h"
+#include "kms/server/keys/grant_authority.h"
+#include "kms/server/keys/grants.h"
+#include "kms/server/keys/key_specs.h"
+#include "kms/server/keys/services.h"
+#include "kms/server/seed/yaml_field.h"
+
+namespace kms::tools {
+namespace {
+
+using yaml::Field;
+
+constexpr size_t kMaxFileBytes = size_t{4} << 20;
+constexpr size_t kMaxPolicyBytes = 32768;
+constexpr std::string_view kKeyId = "1234abcd-12ab-34cd-56ef-1234567890ab";
+constexpr std::string_view kMultiRegionKeyId = "mrk-1234abcd12ab34cd56ef1234567890ab";
+// Who asks for the explanations: an admin of the tool's own config only.
+constexpr std::string_view kTester = "arn:aws:iam::000000000000:user/kmsd-policy-test";
+
+// Actions that name no key: evaluated with "*" as the resource.
+constexpr std::string_view kKeylessActions[] = {"kms:CreateKey",
+                                                "kms:ListKeys",
+                                                "kms:ListAliases",
+                                                "kms:GenerateRandom",
+                                                "kms:ListRetirableGrants",
+                                                "kms:CreateCustomKeyStore",
+                                                "kms:DescribeCustomKeyStores",
+                                                "kms:ConnectCustomKeyStore",
+                                                "kms:DisconnectCustomKeyStore",
+                                                "kms:DeleteCustomKeyStore",
+                                                "kms:UpdateCustomKeyStore"};
+
+// What another account may do with a key (KMS Developer Guide, "Allowing
+// users in other accounts to use a KMS key"); anything else is NotFound to it.
+constexpr std::string_view kCrossAccountActions[] = {"kms:CreateGrant",
+                                                     "kms:Decrypt",
+                                                     "kms:DescribeKey",
+                                                     "kms:DeriveSharedSecret",
+                                                     "kms:Encrypt",
+                                                     "kms:GenerateDataKey",
+                                                     "kms:GenerateDataKeyPair",
+                                                     "kms:GenerateDataKeyPairWithoutPlaintext",
+                                                     "kms:GenerateDataKeyWithoutPlaintext",
+                                                     "kms:GenerateMac",
+                                                     "kms:GetKeyRotationStatus",
+                                                     "kms:GetPublicKey",
+                                                     "kms:ListGrants",
+                                                     "kms:ReEncryptFrom",
+                                                     "kms:ReEncryptTo",
+                                                     "kms:RetireGrant",
+                                                     "kms:RevokeGrant",
+                                                     "kms:Sign",
+                                                     "kms:Verify",
+                                                     "kms:VerifyMac"};
+
+// The account of an IAM or STS principal ARN; empty for a service principal.
+std::string AccountOf(std::string_view principal) {
+  if (!principal.starts_with("arn:")) return "";
+  size_t start = 0;
+  for (int i = 0; i < 4; ++i) {
+    start = principal.find(':', start);
+    if (start == std::string_view::npos) return "";
+    ++start;
+  }
+  const size_t end = principal.find(':', start);
+  return std::string(principal.substr(start, end - start));
+}
+
+struct TestCase {
+  std::string name;
+  std::string expect;
+  keys::ExplainRequest request;
+  // Set when the principal is of another account than the key and the
+  // action is not one other accounts may use.
+  std::optional<std::string> not_cross_account;
+};
+
+struct TestKey {
+  KeyRecord record;  // without versions
+  std::vector<std::string> aliases;
+  std::vector<GrantRecord> grants;
+};
+
+struct TestFile {
+  std::map<std::string, TestKey> keys;  // by the file's name for each
+  std::map<std::string, std::vector<config::IdentityPolicy>> identity_policies;
+  std::vector<TestCase> cases;
+};
+
+// Reads a test file (docs/policy-test.md).
+class Reader {
+ public:
+  Reader(std::filesystem::path dir, const config::ServerConfig& config)
+      : dir_(std::move(dir)), config_(config) {}
+
+  TestFile Read(const Field& root) {
+    root.OnlyMembers({"keys", "identity_policies", "cases"});
+    for (const auto& [name, key] : root.Required("keys").Members()) ReadKey(name, key);
+    if (std::optional<Field> f = root.Member("identity_policies")) ReadIdentityPolicies(*f);
+    const Field cases = root.Required("cases");
+    for (const Field& item : cases.Items()) ReadCase(item);
+    if (file_.cases.empty()) cases.Fail("has no cases");
+    return std::move(file_);
+  }
+
+ private:
+  // A policy given inline (a YAML mapping, or JSON text).
+  static std::string ReadPolicy(const Field& field) {
+    if (field.IsMap()) return field.Json(kMaxPolicyBytes);
+    return field.Text();
+  }
+
+  // A policy in a file, relative to the test file.
+  std::string PolicyFile(const Field& field) const {
+    std::filesystem::path path = field.Text();
+    if (path.is_relative()) path = dir_ / path;
+    auto text = yaml::ReadTextFile(path.string(), kMaxPolicyBytes, "policy file");
+    if (!text) field.Fail(text.error().message());
+    return *text;
+  }
+
+  // A key id of the file's own: the key's position in its last digits.
+  std::string NewKeyId(bool multi_region) const {
+    std::string id(multi_region ? kMultiRegionKeyId : kKeyId);
+    const std::string number = std::to_string(file_.keys.size());
+    id.replace(id.size() - number.size(), number.size(), number);
+    return id;
+  }
+
+  void ReadKey(const std::string& name, const Field& field) {
+    field.OnlyMembers({"id", "account", "region", "spec", "usage", "origin", "multi_region",
+                       "description", "tags", "aliases", "policy", "policy_file", "managed",
+                       "grants"});
+    TestKey test_key;
+    KeyRecord& key = test_key.record;
+    key.account = config_.accounts.empty() ? "111122223333" : config_.accounts.front();
+    key.region = "us-east-1";
+    if (std::optional<Field> f = field.Member("account")) key.account = f->Text();
+    if (std::optional<Field> f = field.Member("region")) key.region = f->Text();
+    if (std::optional<Field> f = field.Member("spec")) key.key_spec = f->Text();
+    const auto usages = keys::UsagesOf(key.key_spec);
+    if (usages.empty()) field.Required("spec").Fail("is not a key spec kmsd has");
+    key.key_usage = std::string(usages.front());
+    if (std::optional<Field> f = field.Member("usage")) {
+      key.key_usage = f->Text();
+      if (std::ranges::find(usages, key.key_usage) == usages.end())
+        f->Fail("is not a usage of a " + key.key_spec + " key");
+    }
+    if (std::optional<Field> f = field.Member("origin"))
+      key.origin = f->OneOf({"AWS_KMS", "EXTERNAL"});
+    if (std::optional<Field> f = field.Member("multi_region"); f && f->Bool())
+      key.multi_region = MultiRegionSet{key.region, {}};
+    key.key_id = NewKeyId(key.multi_region.has_value());
+    if (std::optional<Field> f = field.Member("id")) {
+      key.key_id = f->Text();
+      if (IsMultiRegionKeyId(key.key_id) != key.multi_region.has_value())
+        f->Fail("an mrk- id is for (and only for) a key with multi_region: true");
+    }
+    if (std::optional<Field> f = field.Member("description")) key.description = f->Text();
+    if (std::optional<Field> f = field.Member("tags"))
+      for (auto& [tag, value] : f->StringMap()) key.tags.push_back({tag, value});
+    if (std::optional<Field> f = field.Member("aliases")) test_key.aliases = f->Texts();
+    if (std::optional<Field> f = field.Member("managed")) ReadManaged(*f, test_key);
+    if (std::optional<Field> f = field.Member("policy")) key.policy = ReadPolicy(*f);
+    if (std::optional<Field> f = field.Member("policy_file")) key.policy = PolicyFile(*f);
+    if (key.policy.empty()) key.policy = keys::DefaultKeyPolicy(key.account);
+    if (std::optional<Field> f = field.Member("grants"))
+      for (const Field& item : f->Items()) test_key.grants.push_back(ReadGrant(item, key));
+    file_.keys.emplace(name, std::move(test_key));
+  }
+
+  // An AWS managed key (managed: alias/aws/rds), with the policy AWS gives it.
+  static void ReadManaged(const Field& field, TestKey& test_key) {
+    const std::string alias = field.Text();
+    KeyRecord& key = test_key.record;
+    for (const keys::ManagedKeyTemplate& tmpl : keys::AwsManagedKeyTemplates()) {
+      if (tmpl.alias_name != alias) continue;
+      key.key_manager = KeyManager::kAws;
+      key.description = tmpl.description;
+      key.policy = keys::InstantiatePolicyTemplate(tmpl.policy_template, key.account, key.region);
+      test_key.aliases.push_back(alias);
+      return;
+    }
+    field.Fail("is not an AWS managed key kmsd has (alias/aws/rds)");
+  }
+
+  void ReadIdentityPolicies(const Field& field) {
+    for (const auto& [principal, policies] : field.Members()) {
+      const bool configured = std::ranges::any_of(config_.identities, [&](const auto& identity) {
+        return identity.principal.arn == principal || identity.principal.principal_arn == principal;
+      });
+      if (!configured) policies.Fail("is not a principal of the config");
+      std::vector<config::IdentityPolicy>& out = file_.identity_policies[principal];
+      for (const auto& [name, document] : policies.Members())
+        out.push_back({name, ReadPolicy(document)});
+    }
+  }
+
+  static GrantRecord ReadGrant(const Field& item, const KeyRecord& key) {
+    item.OnlyMembers({"grantee", "operations", "retiring", "name", "constraints"});
+    GrantRecord grant;
+    grant.grant_id = grants::NewGrantId();
+    grant.key_id = key.store_id();
+    grant.issuing_account = "arn:aws:iam::" + key.account + ":root";
+    const Field grantee = item.Required("grantee");
+    grant.grantee_principal = grantee.Text();
+    if (!grants::IsGrantPrincipal(grant.grantee_principal))
+      grantee.Fail("is not a principal ARN or service principal");
+    if (std::optional<Field> f = item.Member("retiring")) grant.retiring_principal = f->Text();
+    if (std::optional<Field> f = item.Member("name")) grant.name = f->Text();
+    for (const Field& op : item.Required("operations").Items()) {
+      const std::string name = op.Text();
+      if (!grants::IsValidForKey(name, key.key_spec, key.key_usage))
+        op.Fail(name + " is not a grant operation of this key");
+      grant.operations.push_back(name);
+    }
+    if (std::optional<Field> f = item.Member("constraints")) {
+      f->OnlyMembers({"encryption_context_subset", "encryption_context_equals"});
+      if (std::optional<Field> c = f->Member("encryption_context_subset"))
+        grant.encryption_context_subset = Context(*c);
+      if (std::optional<Field> c = f->Member("encryption_context_equals"))
+        grant.encryption_context_equals = Context(*c);
+    }
+    return grant;
+  }
+
+  static EncryptionContext Context(const Field& field) {
+    EncryptionContext context;
+    for (auto& [name, value] : field.StringMap()) context[name] = value;
+    return context;
+  }
+
+  void ReadCase(const Field& item) {
+    item.OnlyMembers({"name", "key", "principal", "action", "encryption_context", "via_service",
+                      "source_ip", "conditions", "expect"});
+    TestCase test;
+    test.name = "case " + std::to_string(file_.cases.size() + 1);
+    if (std::optional<Field> f = item.Member("name")) test.name = f->Text();
+    keys::ExplainRequest& request = test.request;
+    request.principal = item.Required("principal").Text();
+    const Field action = item.Required("action");
+    request.action = action.Text();
+    if (!request.action.starts_with("kms:")) action.Fail("must be a KMS action like kms:Decrypt");
+    if (std::ranges::find(kKeylessActions, request.action) == std::end(kKeylessActions)) {
+      // The file's only key, or the one the case names.
+      std::optional<Field> named = item.Member("key");
+      if (!named && file_.keys.size() != 1) item.Fail("needs key: one of the file's keys");
+      auto key = named ? file_.keys.find(named->Text()) : file_.keys.begin();
+      if (key == file_.keys.end()) named->Fail("is not one of the file's keys");
+      const KeyRecord& record = key->second.record;
+      request.key_id = record.Arn();
+      const std::string account = AccountOf(*request.principal);
+      if (!account.empty() && account != record.account &&
+          std::ranges::find(kCrossAccountActions, request.action) == std::end(kCrossAccountActions))
+        test.not_cross_account = "DENY: " + request.action +
+                                 " is not for other accounts: the key is in " + record.account +
+                                 " (NotFoundException)";
+    }
+    if (std::optional<Field> f = item.Member("encryption_context"))
+      request.encryption_context = Context(*f);
+    if (std::optional<Field> f = item.Member("via_service")) request.via_service = f->Text();
+    if (std::optional<Field> f = item.Member("source_ip")) request.source_ip = f->Text();
+    if (std::optional<Field> f = item.Member("conditions")) {
+      for (const auto& [name, values] : f->Members()) request.conditions[name] = values.Texts();
+    }
+    test.expect = item.Required("expect").OneOf({"allow", "deny", "explicit-deny"});
+    file_.cases.push_back(std::move(test));
+  }
+
+  std::filesystem::path dir_;
+  const config::ServerConfig& config_;
+  TestFile file_;
+};
+
+// A data directory of the run's own, removed when the run ends.
+class ScratchDirectory {
+ public:
+  static StatusOr<ScratchDirectory> Make() {
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "kmsd-policy-test-XXXXXX").string();
+    if (mkdtemp(pattern.data()) == nullptr)
+      return Error(Code::kInternal, "cannot make a scratch directory under " +
+                                        std::filesystem::temp_directory_path().string());
+    return ScratchDirectory(pattern);
+  }
+  ScratchDirectory(ScratchDirectory&& other) noexcept : path_(std::exchange(other.path_, "")) {}
+  ~ScratchDirectory() {
+    std::error_code ignored;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  explicit ScratchDirectory(std::string path) : path_(std::move(path)) {}
+  std::string path_;
+};
+
+std::string DecisionName(const policy::Decision& decision) {
+  if (decision.allowed) return "allow";
+  using Reason = policy::Decision::Reason;
+  if (decision.reason == Reason::kExplicitDenyInKeyPolicy ||
+      decision.reason == Reason::kExplicitDenyInIdentityPolicy)
+    return "explicit-deny";
+  return "deny";
+}
+
+std::string XmlEscaped(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+size_t PolicyTestReport::failures() const {
+  return static_cast<size_t>(std::ranges::count(cases, false, &PolicyCaseResult::matched));
+}
+
+StatusOr<PolicyTestReport> RunPolicyTest(const std::string& path,
+                                         const config::ServerConfig& server_config) {
+  KMS_ASSIGN_OR_RETURN(std::string text, yaml::ReadTextFile(path, kMaxFileBytes, "test file"));
+  const std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  KMS_ASSIGN_OR_RETURN(TestFile file, yaml::ReadYaml<TestFile>(text, path, [&](const Field& root) {
+                         return Reader(dir, server_config).Read(root);
+                       }));
+
+  // The server's services over a scratch store, with the file's key.
+  config::ServerConfig config = server_config;
+  for (config::Identity& identity : config.identities) {
+    for (const std::string* name : {&identity.principal.arn, &identity.principal.principal_arn}) {
+      if (auto it = file.identity_policies.find(*name); it != file.identity_policies.end())
+        identity.policies = it->second;
+    }
+  }
+  config.admin_principals = {std::string(kTester)};
+  KMS_ASSIGN_OR_RETURN(ScratchDirectory scratch, ScratchDirectory::Make());
+  KMS_ASSIGN_OR_RETURN(std::unique_ptr<KeyStore> store,
+                       OpenLmdbKeyStore({scratch.path(), uint64_t{64} << 20}));
+  KMS_ASSIGN_OR_RETURN(std::unique_ptr<keys::RootKey> root,
+                       keys::RootKey::FromBytes(crypto::RandomSecret(32)));
+  keys::KeyService key_service(*store, std::move(root), SystemClock::Get(),
+                               keys::AwsManagedKeyTemplates(), config.accounts);
+  KMS_ASSIGN_OR_RETURN(std::unique_ptr<keys::Access> access, keys::Access::Create(config, *store));
+  grants::TokenCodec tokens(key_service.root_key().Derive("grant tokens"));
+  keys::StoredGrantAuthority grant_authority(*store, tokens);
+  access->set_grant_authority(&grant_authority);
+  keys::Services services(keys::ServiceDeps{key_service, *store, *access, tokens, config});
+
+  const EpochMillis now = SystemClock::Get().NowMillis();
+  for (auto& [name, test_key] : file.keys) {
+    KeyRecord& key = test_key.record;
+    if (auto parsed = access->ParseKeyPolicy(key.policy); !parsed)
+      return Error(Code::kValidation,
+                   path + ": keys." + name + ".policy: " + parsed.error().message());
+    SecretBytes material = crypto::RandomSecret(32);
+    if (key.key_spec != "SYMMETRIC_DEFAULT") {
+      KMS_ASSIGN_OR_RETURN(material, crypto::NewKeyMaterial(key.key_spec));
+    }
+    key.creation_date = now;
+    KMS_RETURN_IF_ERROR(store->Update([&](KeyStoreTxn& txn) -> Status {
+      KMS_RETURN_IF_ERROR(key_service.PutKeyWithMaterial(txn, key, std::span(&material, 1)));
+      for (const std::string& alias : test_key.aliases)
+        KMS_RETURN_IF_ERROR(txn.PutAlias({key.account, key.region, alias, key.key_id, now, now}));
+      for (const GrantRecord& grant : test_key.grants) KMS_RETURN_IF_ERROR(txn.PutGrant(grant));
+      return OkStatus();
+    }));
+  }
+
+  PolicyTestReport report;
+  report.file = path;
+  for (const TestCase& test : file.cases) {
+    // Asked in the key's region (keyless actions: the first key's).
+    auth::Caller tester;
+    tester.principal.arn = std::string(kTester);
+    tester.region = file.keys.begin()->second.record.region;
+    for (const auto& [name, test_key] : file.keys) {
+      if (test.request.key_id == test_key.record.Arn()) tester.region = test_key.record.region;
+    }
+    keys::CallContext call{
+        tester, {"000000000000", tester.region}, SystemClock::Get().NowMillis(), {}};
+    auto explained = services.explain.Explain(call, test.request);
+    if (!explained)
+      return Error(Code::kValidation, path + ": " + test.name + ": " + explained.error().message());
+    PolicyCaseResult result;
+    result.name = test.name;
+    result.expected = test.expect;
+    result.decision = test.not_cross_account ? "deny" : DecisionName(explained->decision);
+    result.matched = test.expect == result.decision ||
+                     (test.expect == "deny" && result.decision == "explicit-deny");
+    result.explanation = test.not_cross_account.value_or(explained->decision.Explain());
+    report.cases.push_back(std::move(result));
+  }
+  return report;
+}
+
+void PrintPolicyTestReport(const PolicyTestReport& report, std::ostream& out) {
+  for (const PolicyCaseResult& result : report.cases) {
+    out << (result.matched ? "PASS  " : "FAIL  ") << result.name << "\n      expected "
+        << result.expected << ", got " << result.decision << ": " << result.explanation << "\n";
+  }
+  out << report.cases.size() << " cases: " << report.cases.size() - report.failures() << " passed, "
+      << report.failures() << " failed (" << report.file << ")\n";
+}
+
+std::string PolicyTestJunit(const PolicyTestReport& report) {
+  std::string xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  xml += "<testsuite name=\"kmsd policy test\" tests=\"" + std::to_string(report.cases.size()) +
+         "\" failures=\"" + std::to_string(report.failures()) + "\">\n";
+  for (const PolicyCaseResult& result : report.cases) {
+    xml += "  <testcase classname=\"" + XmlEscaped(report.file) + "\" name=\"" +
+           XmlEscaped(result.name) + "\">";
+    if (!result.matched) {
+      xml += "<failure message=\"expected " + result.expected + ", got " + result.decision + "\">" +
+             XmlEscaped(result.explanation) + "</failure>";
+    } else {
+      xml += "<system-out>" + XmlEscaped(result.explanation) + "</system-out>";
+    }
+    xml += "</testcase>\n";
+  }
+  xml += "</testsuite>\n";
+  return xml;
+}
+
+}  // namespace kms::tools
