@@ -344,13 +344,27 @@ size_t PolicyTestReport::failures() const {
   return static_cast<size_t>(std::ranges::count(cases, false, &PolicyCaseResult::matched));
 }
 
+namespace {
+
+StatusOr<TestFile> ReadTestFile(std::string_view text, const std::string& path,
+                                const config::ServerConfig& config) {
+  const std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  return yaml::ReadYaml<TestFile>(
+      text, path, [&](const Field& root) { return Reader(dir, config).Read(root); });
+}
+
+}  // namespace
+
+Status CheckPolicyTestFile(std::string_view text, const std::string& file,
+                           const config::ServerConfig& config) {
+  auto read = ReadTestFile(text, file, config);
+  return read ? OkStatus() : read.error();
+}
+
 StatusOr<PolicyTestReport> RunPolicyTest(const std::string& path,
                                          const config::ServerConfig& server_config) {
   KMS_ASSIGN_OR_RETURN(std::string text, yaml::ReadTextFile(path, kMaxFileBytes, "test file"));
-  const std::filesystem::path dir = std::filesystem::path(path).parent_path();
-  KMS_ASSIGN_OR_RETURN(TestFile file, yaml::ReadYaml<TestFile>(text, path, [&](const Field& root) {
-                         return Reader(dir, server_config).Read(root);
-                       }));
+  KMS_ASSIGN_OR_RETURN(TestFile file, ReadTestFile(text, path, server_config));
 
   // The server's services over a scratch store, with the file's key.
   config::ServerConfig config = server_config;

@@ -36,6 +36,12 @@ struct PolicyTestReport {
 StatusOr<PolicyTestReport> RunPolicyTest(const std::string& path,
                                          const config::ServerConfig& config);
 
+// Reads a test file's text without running it: OK, or the error
+// RunPolicyTest would give for the file (policy files it names are read
+// relative to `file`'s directory).
+Status CheckPolicyTestFile(std::string_view text, const std::string& file,
+                           const config::ServerConfig& config);
+
 // The report as a table, one line per case, then a summary line.
 void PrintPolicyTestReport(const PolicyTestReport& report, std::ostream& out);
 // The report as JUnit XML (one testsuite, a testcase per case).
