@@ -196,7 +196,10 @@ class Reader {
   }
 
   void ReadIdentityPolicies(const Field& field) {
-    for (const auto& [principal, policies] : field.Members()) {
+    for (const auto& member : field.Members()) {
+      // Named copies: lambdas cannot capture structured bindings in C++20.
+      const std::string& principal = member.first;
+      const Field& policies = member.second;
       const bool configured = std::ranges::any_of(config_.identities, [&](const auto& identity) {
         return identity.principal.arn == principal || identity.principal.principal_arn == principal;
       });
@@ -389,7 +392,9 @@ StatusOr<PolicyTestReport> RunPolicyTest(const std::string& path,
   keys::Services services(keys::ServiceDeps{key_service, *store, *access, tokens, config});
 
   const EpochMillis now = SystemClock::Get().NowMillis();
-  for (auto& [name, test_key] : file.keys) {
+  for (auto& entry : file.keys) {
+    const std::string& name = entry.first;
+    TestKey& test_key = entry.second;
     KeyRecord& key = test_key.record;
     if (auto parsed = access->ParseKeyPolicy(key.policy); !parsed)
       return Error(Code::kValidation,
