@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "key_id.h"
-
 #include "kms/server/keys/custom_key_store_service.h"
 #include "kms/server/keys/key_policy_service.h"
 #include "kms/server/keys/key_specs.h"
