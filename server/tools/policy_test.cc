@@ -396,9 +396,11 @@ StatusOr<PolicyTestReport> RunPolicyTest(const std::string& path,
     const std::string& name = entry.first;
     TestKey& test_key = entry.second;
     KeyRecord& key = test_key.record;
-    if (auto parsed = access->ParseKeyPolicy(key.policy); !parsed)
-      return Error(Code::kValidation,
-                   path + ": keys." + name + ".policy: " + parsed.error().message());
+    if (auto parsed = access->ParseKeyPolicy(key.policy); !parsed) {
+      std::string message = path;
+      message.append(": keys.").append(name).append(".policy: ").append(parsed.error().message());
+      return Error(Code::kValidation, message);
+    }
     SecretBytes material = crypto::RandomSecret(32);
     if (key.key_spec != "SYMMETRIC_DEFAULT") {
       KMS_ASSIGN_OR_RETURN(material, crypto::NewKeyMaterial(key.key_spec));
@@ -427,7 +429,9 @@ StatusOr<PolicyTestReport> RunPolicyTest(const std::string& path,
         tester, {"000000000000", tester.region}, SystemClock::Get().NowMillis(), {}};
     auto explained = services.explain.Explain(call, test.request);
     if (!explained)
-      return Error(Code::kValidation, path + ": " + test.name + ": " + explained.error().message());
+      return Error(Code::kValidation,
+                   std::string(path).append(": ").append(test.name).append(": ").append(
+                       explained.error().message()));
     PolicyCaseResult result;
     result.name = test.name;
     result.expected = test.expect;
