@@ -34,6 +34,22 @@ Status CheckRotationSettable(const KeyRecord& key) {
   return Error(Code::kUnsupportedOperation, key.Arn() + " is not a multi-region primary key.");
 }
 
+// Sets the rotation settings of `key`, and of every key of its multi-Region
+// set (the primary's state and kind decide; replicas follow).
+Status SetRotation(KeyService& keys, const KeyRecord& key,
+                   const std::function<void(KeyRecord&)>& set) {
+  KMS_RETURN_IF_ERROR(CheckRotationSettable(key));
+  KMS_RETURN_IF_ERROR(keys.UpdateKeySet(key.store_id(), [&](KeyRecord& member) -> Status {
+    if (!member.is_replica()) {
+      KMS_RETURN_IF_ERROR(CheckKeyState(member, KeyUse::kRotationConfig));
+      KMS_RETURN_IF_ERROR(CheckRotatableByKms(member));
+    }
+    set(member);
+    return OkStatus();
+  }));
+  return OkStatus();
+}
+
 struct NewKeyKind {
   std::string spec;
   std::string usage;
@@ -235,39 +251,23 @@ Status KeyLifecycleService::EnableKeyRotation(CallContext& call,
                           std::to_string(*request.rotation_period_in_days));
   }
   KMS_RETURN_IF_ERROR(deps_.access.Authorize(call, std::move(access)));
-  KMS_RETURN_IF_ERROR(CheckRotationSettable(*resolved.key));
-  KMS_RETURN_IF_ERROR(
-      deps_.keys.UpdateKeySet(resolved.key->store_id(), [&](KeyRecord& key) -> Status {
-        if (!key.is_replica()) {
-          KMS_RETURN_IF_ERROR(CheckKeyState(key, KeyUse::kRotationConfig));
-          KMS_RETURN_IF_ERROR(CheckRotatableByKms(key));
-        }
-        const int days = static_cast<int>(request.rotation_period_in_days.value_or(
-            key.rotation_enabled ? key.rotation_period_days : 365));
-        if (!key.rotation_enabled || key.rotation_period_days != days)
-          key.next_rotation_date = call.now + days * kDayMillis;
-        key.rotation_enabled = true;
-        key.rotation_period_days = days;
-        return OkStatus();
-      }));
-  return OkStatus();
+  return SetRotation(deps_.keys, *resolved.key, [&](KeyRecord& key) {
+    const int days = static_cast<int>(request.rotation_period_in_days.value_or(
+        key.rotation_enabled ? key.rotation_period_days : 365));
+    if (!key.rotation_enabled || key.rotation_period_days != days)
+      key.next_rotation_date = call.now + days * kDayMillis;
+    key.rotation_enabled = true;
+    key.rotation_period_days = days;
+  });
 }
 
 Status KeyLifecycleService::DisableKeyRotation(CallContext& call, const KeyIdRequest& request) {
   KMS_ASSIGN_OR_RETURN(ResolvedKey resolved, ResolveOwnKey(deps_.keys, call, request.key_id));
   KMS_RETURN_IF_ERROR(AuthorizeKey(deps_.access, call, "kms:DisableKeyRotation", *resolved.key));
-  KMS_RETURN_IF_ERROR(CheckRotationSettable(*resolved.key));
-  KMS_RETURN_IF_ERROR(
-      deps_.keys.UpdateKeySet(resolved.key->store_id(), [&](KeyRecord& key) -> Status {
-        if (!key.is_replica()) {
-          KMS_RETURN_IF_ERROR(CheckKeyState(key, KeyUse::kRotationConfig));
-          KMS_RETURN_IF_ERROR(CheckRotatableByKms(key));
-        }
-        key.rotation_enabled = false;
-        key.next_rotation_date = 0;
-        return OkStatus();
-      }));
-  return OkStatus();
+  return SetRotation(deps_.keys, *resolved.key, [](KeyRecord& key) {
+    key.rotation_enabled = false;
+    key.next_rotation_date = 0;
+  });
 }
 
 StatusOr<KeyRotationStatus> KeyLifecycleService::GetKeyRotationStatus(CallContext& call,
