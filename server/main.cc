@@ -33,8 +33,10 @@
 #include "kms/server/log/log.h"
 #include "kms/server/metrics/metrics.h"
 #include "kms/server/seed/seed_loader.h"
+#include "kms/server/seed/yaml_field.h"
 #include "kms/server/store/data_dir_lock.h"
 #include "kms/server/store/state_environment.h"
+#include "kms/server/tools/policy_lint.h"
 #include "kms/server/tools/policy_test.h"
 
 namespace kms {
@@ -357,7 +359,7 @@ int Serve(const config::ServerConfig& config, const config::CommandLine& line) {
 // kmsd policy test: 0 when every case gets its expected decision, 1 when
 // one does not, 2 when the file is wrong.
 int RunPolicyTest(const config::ServerConfig& config, const config::CommandLine& line) {
-  auto report = tools::RunPolicyTest(line.policy_test_file, config);
+  auto report = tools::RunPolicyTest(line.policy_file, config);
   if (!report) {
     std::fprintf(stderr, "kmsd: %s\n", report.error().message().c_str());
     return 2;
@@ -372,6 +374,23 @@ int RunPolicyTest(const config::ServerConfig& config, const config::CommandLine&
     }
   }
   return report->failures() == 0 ? 0 : 1;
+}
+
+// kmsd policy lint: 0 when nothing is found, 1 when something is, 2 when the
+// file is no key policy.
+int RunPolicyLint(const config::ServerConfig& config, const config::CommandLine& line) {
+  const std::string account =
+      line.account.value_or(config.accounts.empty() ? "111122223333" : config.accounts.front());
+  auto text = yaml::ReadTextFile(line.policy_file, 32768, "key policy");
+  auto findings = text ? tools::LintKeyPolicy(*text, line.policy_file, account)
+                       : StatusOr<std::vector<tools::LintFinding>>(std::unexpected(text.error()));
+  if (!findings) {
+    std::fprintf(stderr, "kmsd: %s\n", findings.error().message().c_str());
+    return 2;
+  }
+  std::cout << tools::FormatLintFindings(*findings);
+  if (findings->empty()) std::cout << line.policy_file << ": no findings\n";
+  return findings->empty() ? 0 : 1;
 }
 
 int Main(int argc, char** argv) {
@@ -399,6 +418,7 @@ int Main(int argc, char** argv) {
   auto config = config::LoadConfig(*config_path);
   if (!config) return Fail(config.error());
   if (line->command == config::Command::kPolicyTest) return RunPolicyTest(*config, *line);
+  if (line->command == config::Command::kPolicyLint) return RunPolicyLint(*config, *line);
   if (line->command == config::Command::kConfigCheck) {
     std::printf("%s: OK (%zu accounts, %zu access keys)\n", config_path->c_str(),
                 config->accounts.size(), config->identities.size());

@@ -17,6 +17,7 @@ enum Scope : unsigned {
   kForExport = 4,
   kForConfigCheck = 8,
   kForPolicyTest = 16,
+  kForPolicyLint = 32,
 };
 
 struct Option {
@@ -28,7 +29,7 @@ struct Option {
 
 constexpr Option kOptions[] = {
     {"--config", "KMSD_CONFIG",
-     kForServe | kForAudit | kForExport | kForConfigCheck | kForPolicyTest, ""},
+     kForServe | kForAudit | kForExport | kForConfigCheck | kForPolicyTest | kForPolicyLint, ""},
     {"--data-dir", "KMSD_DATA_DIR", kForServe | kForAudit | kForExport, "kmsd and kmsd audit"},
     {"--port", "KMSD_PORT", kForServe, "kmsd (serve)"},
     {"--port-file", "KMSD_PORT_FILE", kForServe, "kmsd (serve)"},
@@ -40,6 +41,7 @@ constexpr Option kOptions[] = {
     {"--seed-region", "KMSD_SEED_REGION", kForServe, "kmsd (serve)"},
     {"--out", nullptr, kForExport, "kmsd audit export"},
     {"--junit", nullptr, kForPolicyTest, "kmsd policy test"},
+    {"--account", nullptr, kForPolicyLint, "kmsd policy lint"},
 };
 
 std::unexpected<Status> Wrong(const std::string& message) {
@@ -92,6 +94,12 @@ Status Set(CommandLine& line, const Option& option, std::string_view value,
     line.seed_region = value;
   } else if (option.name == "--junit") {
     line.junit_file = value;
+  } else if (option.name == "--account") {
+    if (value.size() != 12 ||
+        !std::ranges::all_of(value, [](char c) { return c >= '0' && c <= '9'; }))
+      return Wrong(std::string(source) + " must be a 12-digit account id, not '" +
+                   std::string(value) + "'");
+    line.account = value;
   } else {
     line.out_dir = value;
   }
@@ -108,6 +116,8 @@ unsigned ScopeOf(Command command) {
       return kForConfigCheck;
     case Command::kPolicyTest:
       return kForPolicyTest;
+    case Command::kPolicyLint:
+      return kForPolicyLint;
     default:
       return kForServe;
   }
@@ -140,10 +150,14 @@ Status ReadCommand(CommandLine& line, const std::vector<std::string_view>& words
     return extra(3);
   }
   if (words[0] == "policy") {
-    if (words.size() < 2 || words[1] != "test") return Wrong("'kmsd policy' needs a command: test");
-    if (words.size() < 3) return Wrong("'kmsd policy test' needs a test file");
-    line.command = Command::kPolicyTest;
-    line.policy_test_file = words[2];
+    if (words.size() < 2 || (words[1] != "test" && words[1] != "lint"))
+      return Wrong("'kmsd policy' needs a command: test or lint");
+    const bool test = words[1] == "test";
+    if (words.size() < 3)
+      return Wrong(test ? "'kmsd policy test' needs a test file"
+                        : "'kmsd policy lint' needs a key policy file");
+    line.command = test ? Command::kPolicyTest : Command::kPolicyLint;
+    line.policy_file = words[2];
     return extra(3);
   }
   return Wrong("unknown command '" + std::string(words[0]) + "'");
@@ -191,7 +205,11 @@ constexpr std::string_view kPolicyHelp =
     "  Runs the key-policy test cases of FILE (docs/policy-test.md) offline, with\n"
     "  the server's own evaluator and the config's principals; prints each case's\n"
     "  decision and why; --junit writes JUnit XML. Exit 1 when a case does not\n"
-    "  get its expected decision, 2 when FILE or the config is wrong.\n";
+    "  get its expected decision, 2 when FILE or the config is wrong.\n"
+    "kmsd policy lint POLICY [--account ID] [--config FILE]\n"
+    "  Finds the mistakes that bite people in KMS key policies, each with its line\n"
+    "  and a fix (docs/policy-test.md); --account: the key's account (default: the\n"
+    "  config's first). Exit 1 when it finds one, 2 when POLICY is not a key policy.\n";
 
 constexpr std::string_view kGeneralHelp =
     "  -h, --help         this help (kmsd COMMAND --help: that command's)\n"

@@ -29,6 +29,7 @@ enum class Command {
   kAuditExport,
   kConfigCheck,
   kPolicyTest,
+  kPolicyLint,
   kHelp,
   kVersion
 };
@@ -50,7 +51,8 @@ struct CommandLine {
   std::optional<std::string> seed_file;
   std::optional<std::string> seed_account;
   std::optional<std::string> seed_region;
-  std::string policy_test_file;           // kmsd policy test FILE
+  std::string policy_file;                // kmsd policy test FILE, kmsd policy lint POLICY
+  std::optional<std::string> account;     // --account (policy lint)
   std::optional<std::string> junit_file;  // --junit
 };
 
