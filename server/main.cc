@@ -32,6 +32,7 @@
 #include "kms/server/keys/services.h"
 #include "kms/server/log/log.h"
 #include "kms/server/metrics/metrics.h"
+#include "kms/server/policy/policy.h"
 #include "kms/server/seed/seed_loader.h"
 #include "kms/server/seed/yaml_field.h"
 #include "kms/server/store/data_dir_lock.h"
@@ -381,7 +382,7 @@ int RunPolicyTest(const config::ServerConfig& config, const config::CommandLine&
 int RunPolicyLint(const config::ServerConfig& config, const config::CommandLine& line) {
   const std::string account =
       line.account.value_or(config.accounts.empty() ? "111122223333" : config.accounts.front());
-  auto text = yaml::ReadTextFile(line.policy_file, 32768, "key policy");
+  auto text = yaml::ReadTextFile(line.policy_file, policy::kMaxKeyPolicyBytes, "key policy");
   auto findings = text ? tools::LintKeyPolicy(*text, line.policy_file, account)
                        : StatusOr<std::vector<tools::LintFinding>>(std::unexpected(text.error()));
   if (!findings) {

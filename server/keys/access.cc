@@ -8,8 +8,6 @@
 namespace kms::keys {
 namespace {
 
-constexpr size_t kMaxKeyPolicyBytes = 32768;
-
 // Condition key names are case-insensitive, so is this search.
 bool MentionsResourceAliases(std::string_view document) {
   constexpr std::string_view kKey = "kms:resourcealiases";
@@ -77,7 +75,7 @@ StatusOr<std::shared_ptr<const policy::Policy>> Access::ParseKeyPolicy(
     std::string_view document) const {
   policy::ParseOptions options;
   options.kind = policy::PolicyKind::kKeyPolicy;
-  options.max_bytes = kMaxKeyPolicyBytes;
+  options.max_bytes = policy::kMaxKeyPolicyBytes;
   options.principal_exists = [this](std::string_view arn) { return PrincipalExists(arn); };
   // Over the 32 KB quota: LimitExceededException, as the KMS API reference says.
   return policy::ParsePolicy(document, options);

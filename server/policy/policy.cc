@@ -4,6 +4,7 @@
 #include <string>
 
 #include "condition_evaluator.h"
+#include "matching.h"
 #include "policy_document.h"
 #include "request_keys.h"
 #include "statement_matcher.h"
@@ -82,6 +83,10 @@ std::string Policy::ExplainFailedCondition(size_t index, const RequestContext& r
   const RequestKeys keys(request);
   const Condition* failed = FirstFailingCondition(document_->statements[index], keys);
   return failed == nullptr ? std::string() : internal::DescribeCondition(*failed, keys);
+}
+
+bool ActionPatternMatches(std::string_view pattern, std::string_view action) {
+  return internal::GlobMatch(pattern, action, /*ignore_case=*/true);
 }
 
 }  // namespace kms::policy

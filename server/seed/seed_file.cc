@@ -19,7 +19,6 @@ namespace kms::seed {
 namespace {
 
 constexpr size_t kMaxFileBytes = size_t{16} << 20;
-constexpr size_t kMaxPolicyBytes = 32768;
 
 using yaml::Field;
 
@@ -201,10 +200,10 @@ class Parser {
     if (field.node().IsScalar()) {
       json = field.Text();
     } else {
-      json = field.Json(kMaxPolicyBytes);
+      json = field.Json(policy::kMaxKeyPolicyBytes);
     }
     policy::ParseOptions options;
-    options.max_bytes = kMaxPolicyBytes;
+    options.max_bytes = policy::kMaxKeyPolicyBytes;
     if (auto parsed = policy::ParsePolicy(json, options); !parsed)
       field.Fail("is not a valid key policy: " + parsed.error().message());
     return json;

@@ -7,13 +7,12 @@
 
 #include "kms/server/policy/policy.h"
 #include "kms/server/seed/yaml_field.h"
+#include "kms/text.h"
 
 namespace kms::tools {
 namespace {
 
 using yaml::Field;
-
-constexpr size_t kMaxPolicyBytes = 32768;
 
 // Every KMS action (the Service Authorization Reference's list for KMS).
 constexpr std::string_view kKmsActions[] = {"CancelKeyDeletion",
@@ -164,28 +163,8 @@ constexpr std::string_view kNarrowingKeys[] = {
     "aws:principalarn",  "aws:sourceaccount",    "aws:sourcearn",      "aws:userid",
     "aws:username",      "aws:sourceorgid"};
 
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  std::ranges::transform(out, out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
-
 bool Contains(std::span<const std::string_view> list, std::string_view value) {
   return std::ranges::find(list, value) != list.end();
-}
-
-// An IAM wildcard match (* and ?), case-insensitive.
-bool WildcardMatches(std::string_view pattern, std::string_view text) {
-  if (pattern.empty()) return text.empty();
-  if (pattern[0] == '*') {
-    for (size_t i = 0; i <= text.size(); ++i)
-      if (WildcardMatches(pattern.substr(1), text.substr(i))) return true;
-    return false;
-  }
-  if (text.empty()) return false;
-  const bool same = pattern[0] == '?' || std::tolower(static_cast<unsigned char>(pattern[0])) ==
-                                             std::tolower(static_cast<unsigned char>(text[0]));
-  return same && WildcardMatches(pattern.substr(1), text.substr(1));
 }
 
 bool IsKnownConditionKey(const std::string& key) {
@@ -239,8 +218,8 @@ class Linter {
       for (const auto& [op, keys] : block->Members()) {
         if (!keys.IsMap()) continue;
         for (const auto& [key, values] : keys.Members()) {
-          conditions.push_back({op, key, Lower(key), values});
-          if (Lower(key) == "kms:viaservice")
+          conditions.push_back({op, key, ToLower(key), values});
+          if (ToLower(key) == "kms:viaservice")
             for (const Field& value : Values(values)) ViaService(value);
         }
       }
@@ -282,18 +261,19 @@ class Linter {
     if (!action.node().IsScalar()) return;
     const std::string text = action.Text();
     if (text == "*") return;
-    if (!Lower(text).starts_with("kms:")) {
+    if (!ToLower(text).starts_with("kms:")) {
       Report(action, "unknown-action", "'" + text + "' is not a KMS action",
              "a key policy governs kms: actions only; write the kms: action it is meant for");
       return;
     }
     const std::string_view name = std::string_view(text).substr(4);
-    if (std::ranges::any_of(kKmsActions,
-                            [&](std::string_view known) { return WildcardMatches(name, known); }))
+    if (std::ranges::any_of(kKmsActions, [&](std::string_view known) {
+          return policy::ActionPatternMatches(text, "kms:" + std::string(known));
+        }))
       return;
     std::string hint;
     for (std::string_view known : kKmsActions) {
-      if (Lower(known) == Lower(name)) hint = "kms:" + std::string(known);
+      if (ToLower(known) == ToLower(name)) hint = "kms:" + std::string(known);
     }
     Report(action, "unknown-action", "'" + text + "' matches no KMS action",
            hint.empty() ? "see the KMS actions in the Service Authorization Reference"
@@ -311,7 +291,7 @@ class Linter {
   }
 
   void Condition(const ConditionUse& use, bool allow, const std::vector<ConditionUse>& all) {
-    const std::string op = Lower(use.op);
+    const std::string op = ToLower(use.op);
     if (!IsKnownConditionKey(use.key)) {
       Report(use.where, "unknown-condition-key", "'" + use.name + "' is not a condition key of KMS",
              "check its spelling against the KMS and global condition keys");
@@ -325,7 +305,7 @@ class Linter {
     }
     if (allow && op.starts_with("forallvalues:")) {
       const bool present_checked = std::ranges::any_of(all, [&](const ConditionUse& other) {
-        return other.key == use.key && Lower(other.op) == "null";
+        return other.key == use.key && ToLower(other.op) == "null";
       });
       if (!present_checked) {
         Report(use.where, "vacuous-for-all-values",
@@ -363,7 +343,7 @@ StatusOr<std::vector<LintFinding>> LintKeyPolicy(std::string_view text, const st
                                                  std::string_view account) {
   policy::ParseOptions options;
   options.kind = policy::PolicyKind::kKeyPolicy;
-  options.max_bytes = kMaxPolicyBytes;
+  options.max_bytes = policy::kMaxKeyPolicyBytes;
   auto parsed = policy::ParsePolicy(text, options);
   if (!parsed) return Error(Code::kValidation, file + ": " + parsed.error().message());
   std::vector<LintFinding> findings;

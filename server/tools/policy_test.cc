@@ -14,6 +14,7 @@
 #include "kms/server/keys/grants.h"
 #include "kms/server/keys/key_specs.h"
 #include "kms/server/keys/services.h"
+#include "kms/server/policy/policy.h"
 #include "kms/server/seed/yaml_field.h"
 
 namespace kms::tools {
@@ -22,7 +23,6 @@ namespace {
 using yaml::Field;
 
 constexpr size_t kMaxFileBytes = size_t{4} << 20;
-constexpr size_t kMaxPolicyBytes = 32768;
 constexpr std::string_view kKeyId = "1234abcd-12ab-34cd-56ef-1234567890ab";
 constexpr std::string_view kMultiRegionKeyId = "mrk-1234abcd12ab34cd56ef1234567890ab";
 // Who asks for the explanations: an admin of the tool's own config only.
@@ -117,7 +117,7 @@ class Reader {
  private:
   // A policy given inline (a YAML mapping, or JSON text).
   static std::string ReadPolicy(const Field& field) {
-    if (field.IsMap()) return field.Json(kMaxPolicyBytes);
+    if (field.IsMap()) return field.Json(policy::kMaxKeyPolicyBytes);
     return field.Text();
   }
 
@@ -125,7 +125,7 @@ class Reader {
   std::string PolicyFile(const Field& field) const {
     std::filesystem::path path = field.Text();
     if (path.is_relative()) path = dir_ / path;
-    auto text = yaml::ReadTextFile(path.string(), kMaxPolicyBytes, "policy file");
+    auto text = yaml::ReadTextFile(path.string(), policy::kMaxKeyPolicyBytes, "policy file");
     if (!text) field.Fail(text.error().message());
     return *text;
   }

@@ -30,10 +30,13 @@ enum class PolicyKind {
   kIdentityPolicy,  // IAM policy attached to the caller: no Principal allowed
 };
 
+// The KMS key policy quota: 32 KiB.
+inline constexpr size_t kMaxKeyPolicyBytes = 32768;
+
 struct ParseOptions {
   PolicyKind kind = PolicyKind::kKeyPolicy;
-  // Longest accepted document, in bytes (the KMS key policy quota is 32 KiB).
-  size_t max_bytes = 32768;
+  // Longest accepted document, in bytes.
+  size_t max_bytes = kMaxKeyPolicyBytes;
   // Optional. Called for each IAM user and role ARN in a Principal or
   // NotPrincipal; false makes the document invalid, as KMS rejects principals
   // that do not exist ("Policy contains a statement with one or more invalid
@@ -236,6 +239,11 @@ struct Decision {
 };
 
 std::string_view ReasonName(Decision::Reason reason);  // "ExplicitDenyInKeyPolicy", ...
+
+// Whether an Action or NotAction entry ("kms:Describe*") covers `action`
+// ("kms:DescribeKey"), as the evaluator matches them: '*' and '?'
+// wildcards, case-insensitive.
+bool ActionPatternMatches(std::string_view pattern, std::string_view action);
 
 // Decides one request (see authorizer.cc for each rule and its source). Pure.
 Decision Authorize(const AuthorizationInput& input);
