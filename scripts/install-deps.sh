@@ -14,10 +14,11 @@ if [[ "${1:-}" == "--use" || "${1:-}" == "--test" ]]; then
   packages+=(awscli python3-boto3 jq)
 fi
 if [[ "${1:-}" == "--test" ]]; then
-  # Real clients for the integration tests, clang for the fuzzers, and the
-  # style checks (scripts/check-style.sh).
+  # Real clients for the integration tests, clang for the fuzzers, the
+  # style checks (scripts/check-style.sh), and headless Chromium (with a font)
+  # to render `kmsd audit report`'s page.
   packages+=(awscli python3-boto3 python3-pytest python3-yaml python3-lmdb python3-prometheus-client python3-cryptography openssl systemd ruby-aws-sdk-kms golang-go golang-github-aws-aws-sdk-go-v2-dev clang libclang-rt-14-dev
-    clang-format-16 clang-tidy-16)
+    clang-format-16 clang-tidy-16 chromium fonts-dejavu-core)
 fi
 
 missing=()

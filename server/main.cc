@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include <boost/version.hpp>
@@ -37,6 +38,8 @@
 #include "kms/server/seed/yaml_field.h"
 #include "kms/server/store/data_dir_lock.h"
 #include "kms/server/store/state_environment.h"
+#include "kms/server/tools/audit_report.h"
+#include "kms/server/tools/audit_tail.h"
 #include "kms/server/tools/policy_lint.h"
 #include "kms/server/tools/policy_test.h"
 
@@ -92,12 +95,61 @@ audit::AuditOptions AuditOptionsFor(const config::ServerConfig& config,
   return options;
 }
 
+// kmsd audit tail: 0, or 1 when the log cannot be read; 2 for a wrong filter.
+int RunAuditTail(const audit::AuditLog& log, const config::CommandLine& line) {
+  auto filter = tools::RecordFilter::Parse(line.filters);
+  if (!filter) {
+    std::fprintf(stderr, "kmsd: %s\n", filter.error().message().c_str());
+    return 2;
+  }
+  tools::TailOptions options;
+  options.lines = line.lines.value_or(options.lines);
+  options.follow = line.follow;
+  options.filter = *std::move(filter);
+  Status tailed = tools::RunAuditTail(log, options, std::cout, [] { return true; });
+  return tailed.ok() ? 0 : Fail(tailed);
+}
+
+// kmsd audit report: 0 when the page is written, 2 for a wrong time bound.
+int RunAuditReport(const audit::AuditLog& log, const config::CommandLine& line) {
+  const EpochMillis now = SystemClock::Get().NowMillis();
+  tools::ReportOptions options;
+  options.account = line.account;
+  for (auto [given, bound, name] : {std::tuple(&line.since, &options.since, "--since"),
+                                    std::tuple(&line.until, &options.until, "--until")}) {
+    if (!*given) continue;
+    auto time = tools::ParseTimeBound(**given, name, now);
+    if (!time) {
+      std::fprintf(stderr, "kmsd: %s\n", time.error().message().c_str());
+      return 2;
+    }
+    *bound = *time;
+  }
+  auto page = tools::BuildAuditReport(log, options, now);
+  if (!page) return Fail(page.error());
+  std::ofstream out(*line.out_dir, std::ios::binary | std::ios::trunc);
+  out << *page;
+  if (!out.flush()) {
+    std::fprintf(stderr, "kmsd: cannot write %s\n", line.out_dir->c_str());
+    return 1;
+  }
+  std::printf("wrote %s (%zu bytes)\n", line.out_dir->c_str(), page->size());
+  return 0;
+}
+
 int RunAudit(const config::ServerConfig& config, const config::CommandLine& line) {
   auto root_key = keys::RootKey::LoadOrCreate(config.data_dir + "/root.key");
   if (!root_key) return Fail(root_key.error());
   audit::AuditOptions options = AuditOptionsFor(config, **root_key);
   options.read_only = true;
   options.directory = store::AuditDirectoryToRead(config.data_dir);
+  if (line.command == config::Command::kAuditTail ||
+      line.command == config::Command::kAuditReport) {
+    auto log = audit::AuditLog::Open(options);
+    if (!log) return Fail(log.error());
+    return line.command == config::Command::kAuditTail ? RunAuditTail(**log, line)
+                                                       : RunAuditReport(**log, line);
+  }
   if (line.command == config::Command::kAuditVerify) {
     auto report = audit::RunAuditVerify(options);
     if (!report) return Fail(report.error());

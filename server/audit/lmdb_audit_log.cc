@@ -341,6 +341,35 @@ Status LmdbAuditLog::Prune(EpochMillis now) {
   }
 }
 
+StatusOr<uint64_t> LmdbAuditLog::ReadRecords(uint64_t after, size_t max,
+                                             const RecordVisitor& visit) const {
+  KMS_ASSIGN_OR_RETURN(Txn txn, store_->BeginRead());
+  KMS_ASSIGN_OR_RETURN(Cursor cursor, Cursor::Open(txn, store_->records()));
+  const std::string start = EncodeUint64(after + 1);
+  MDB_val k = ToVal(start);
+  MDB_val v;
+  uint64_t last = after;
+  int rc = cursor.Get(&k, &v, MDB_SET_RANGE);
+  for (size_t read = 0; rc == 0 && read < max; rc = cursor.Get(&k, &v, MDB_NEXT), ++read) {
+    KMS_ASSIGN_OR_RETURN(StoredRecord record, DecodeStoredRecord(FromVal(v)));
+    last = record.sequence;
+    if (!visit(record.sequence, record.entry)) return last;
+  }
+  if (rc != 0 && rc != MDB_NOTFOUND) return lmdb::ErrorFor(rc, "record scan");
+  return last;
+}
+
+StatusOr<uint64_t> LmdbAuditLog::LastSequence() const {
+  KMS_ASSIGN_OR_RETURN(Txn txn, store_->BeginRead());
+  KMS_ASSIGN_OR_RETURN(Cursor cursor, Cursor::Open(txn, store_->records()));
+  MDB_val k;
+  MDB_val v;
+  const int rc = cursor.Get(&k, &v, MDB_LAST);
+  if (rc == MDB_NOTFOUND) return uint64_t{0};
+  if (rc != 0) return lmdb::ErrorFor(rc, "record scan");
+  return ReadBigEndian(FromVal(k));
+}
+
 StatusOr<ExportReport> LmdbAuditLog::ExportCloudTrailFiles(const ExportOptions& options) const {
   return ExportRecords(*store_, options);
 }

@@ -42,6 +42,9 @@ class LmdbAuditLog final : public AuditLog {
                                             EpochMillis now) const override;
   StatusOr<VerifyReport> Verify() const override;
   Status Prune(EpochMillis now) override;
+  StatusOr<uint64_t> ReadRecords(uint64_t after, size_t max,
+                                 const RecordVisitor& visit) const override;
+  StatusOr<uint64_t> LastSequence() const override;
   StatusOr<ExportReport> ExportCloudTrailFiles(const ExportOptions& options) const override;
 
  private:

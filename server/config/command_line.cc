@@ -18,6 +18,10 @@ enum Scope : unsigned {
   kForConfigCheck = 8,
   kForPolicyTest = 16,
   kForPolicyLint = 32,
+  kForTail = 64,
+  kForReport = 128,
+  kForPolicyDiff = 256,
+  kForAll = 511,
 };
 
 struct Option {
@@ -25,12 +29,13 @@ struct Option {
   const char* environment;    // "KMSD_DATA_DIR", or nullptr
   unsigned scope;             // Scope bits
   std::string_view for_whom;  // for the error when used elsewhere
+  bool flag = false;          // takes no value
 };
 
 constexpr Option kOptions[] = {
-    {"--config", "KMSD_CONFIG",
-     kForServe | kForAudit | kForExport | kForConfigCheck | kForPolicyTest | kForPolicyLint, ""},
-    {"--data-dir", "KMSD_DATA_DIR", kForServe | kForAudit | kForExport, "kmsd and kmsd audit"},
+    {"--config", "KMSD_CONFIG", kForAll, ""},
+    {"--data-dir", "KMSD_DATA_DIR", kForServe | kForAudit | kForExport | kForTail | kForReport,
+     "kmsd and kmsd audit"},
     {"--port", "KMSD_PORT", kForServe, "kmsd (serve)"},
     {"--port-file", "KMSD_PORT_FILE", kForServe, "kmsd (serve)"},
     {"--tls-port", "KMSD_TLS_PORT", kForServe, "kmsd (serve)"},
@@ -39,9 +44,16 @@ constexpr Option kOptions[] = {
     {"--seed", "KMSD_SEED", kForServe, "kmsd (serve)"},
     {"--seed-account", "KMSD_SEED_ACCOUNT", kForServe, "kmsd (serve)"},
     {"--seed-region", "KMSD_SEED_REGION", kForServe, "kmsd (serve)"},
-    {"--out", nullptr, kForExport, "kmsd audit export"},
+    {"--out", nullptr, kForExport | kForReport, "kmsd audit export and audit report"},
     {"--junit", nullptr, kForPolicyTest, "kmsd policy test"},
-    {"--account", nullptr, kForPolicyLint, "kmsd policy lint"},
+    {"--account", nullptr, kForPolicyLint | kForPolicyDiff | kForReport,
+     "kmsd policy lint, policy diff and audit report"},
+    {"--fail-on-new-access", nullptr, kForPolicyDiff, "kmsd policy diff", true},
+    {"--follow", nullptr, kForTail, "kmsd audit tail", true},
+    {"--filter", nullptr, kForTail, "kmsd audit tail"},
+    {"--lines", nullptr, kForTail, "kmsd audit tail"},
+    {"--since", nullptr, kForReport, "kmsd audit report"},
+    {"--until", nullptr, kForReport, "kmsd audit report"},
 };
 
 std::unexpected<Status> Wrong(const std::string& message) {
@@ -67,6 +79,11 @@ StatusOr<uint16_t> ParsePort(std::string_view text, std::string_view source) {
 
 Status Set(CommandLine& line, const Option& option, std::string_view value,
            std::string_view source) {
+  if (option.flag) {
+    if (option.name == "--follow") line.follow = true;
+    if (option.name == "--fail-on-new-access") line.fail_on_new_access = true;
+    return OkStatus();
+  }
   if (value.empty()) return Wrong(std::string(source) + " needs a value");
   if (option.name == "--config") {
     line.config_path = value;
@@ -92,6 +109,19 @@ Status Set(CommandLine& line, const Option& option, std::string_view value,
     line.seed_account = value;
   } else if (option.name == "--seed-region") {
     line.seed_region = value;
+  } else if (option.name == "--filter") {
+    line.filters.emplace_back(value);
+  } else if (option.name == "--lines") {
+    const bool digits = value.size() <= 7 &&
+                        std::ranges::all_of(value, [](char c) { return c >= '0' && c <= '9'; });
+    if (!digits)
+      return Wrong(std::string(source) + " must be a number from 0 to 9999999, not '" +
+                   std::string(value) + "'");
+    line.lines = std::strtoul(std::string(value).c_str(), nullptr, 10);
+  } else if (option.name == "--since") {
+    line.since = value;
+  } else if (option.name == "--until") {
+    line.until = value;
   } else if (option.name == "--junit") {
     line.junit_file = value;
   } else if (option.name == "--account") {
@@ -118,6 +148,12 @@ unsigned ScopeOf(Command command) {
       return kForPolicyTest;
     case Command::kPolicyLint:
       return kForPolicyLint;
+    case Command::kPolicyDiff:
+      return kForPolicyDiff;
+    case Command::kAuditTail:
+      return kForTail;
+    case Command::kAuditReport:
+      return kForReport;
     default:
       return kForServe;
   }
@@ -132,14 +168,21 @@ Status ReadCommand(CommandLine& line, const std::vector<std::string_view>& words
   if (words.empty()) return OkStatus();
   if (words[0] == "serve") return extra(1);
   if (words[0] == "audit") {
-    if (words.size() < 2) return Wrong("'kmsd audit' needs a command: verify or export");
-    if (words[1] == "verify") {
-      line.command = Command::kAuditVerify;
-    } else if (words[1] == "export") {
-      line.command = Command::kAuditExport;
-    } else {
-      return Wrong("unknown audit command '" + std::string(words[1]) + "' (verify or export)");
-    }
+    struct Named {
+      std::string_view name;
+      Command command;
+    };
+    constexpr Named kAuditCommands[] = {{"verify", Command::kAuditVerify},
+                                        {"export", Command::kAuditExport},
+                                        {"tail", Command::kAuditTail},
+                                        {"report", Command::kAuditReport}};
+    if (words.size() < 2)
+      return Wrong("'kmsd audit' needs a command: verify, export, tail or report");
+    const auto* it = std::ranges::find(kAuditCommands, words[1], &Named::name);
+    if (it == std::end(kAuditCommands))
+      return Wrong("unknown audit command '" + std::string(words[1]) +
+                   "' (verify, export, tail or report)");
+    line.command = it->command;
     return extra(2);
   }
   if (words[0] == "config") {
@@ -150,8 +193,15 @@ Status ReadCommand(CommandLine& line, const std::vector<std::string_view>& words
     return extra(3);
   }
   if (words[0] == "policy") {
+    if (words.size() >= 2 && words[1] == "diff") {
+      if (words.size() < 4) return Wrong("'kmsd policy diff' needs two key policy files: OLD NEW");
+      line.command = Command::kPolicyDiff;
+      line.policy_file = words[2];
+      line.new_policy_file = words[3];
+      return extra(4);
+    }
     if (words.size() < 2 || (words[1] != "test" && words[1] != "lint"))
-      return Wrong("'kmsd policy' needs a command: test or lint");
+      return Wrong("'kmsd policy' needs a command: test, lint or diff");
     const bool test = words[1] == "test";
     if (words.size() < 3)
       return Wrong(test ? "'kmsd policy test' needs a test file"
@@ -191,7 +241,17 @@ constexpr std::string_view kAuditHelp =
     "kmsd audit verify [--config FILE] [--data-dir DIR]\n"
     "  Checks the audit log's hash chain, signatures and indexes; exit 3 when broken.\n"
     "kmsd audit export --out DIR [--config FILE] [--data-dir DIR]\n"
-    "  Writes the log as CloudTrail log files (gzipped JSON) under DIR.\n";
+    "  Writes the log as CloudTrail log files (gzipped JSON) under DIR.\n"
+    "kmsd audit tail [--follow] [--filter NAME=VALUE]... [--lines N] [--data-dir DIR]\n"
+    "  Prints the last N records (default 10), one line each: time, principal,\n"
+    "  operation, key, outcome; --follow keeps printing them as they are written.\n"
+    "  --filter keeps the records that match (all filters): principal=, operation=,\n"
+    "  key=, account=, region=, source= (a substring, any case), outcome=ok|denied|error.\n"
+    "kmsd audit report --out FILE [--since T] [--until T] [--account ID] [--data-dir DIR]\n"
+    "  Writes one self-contained HTML page: calls over time per key and operation,\n"
+    "  top principals, denied calls and why, calls via services, grants, key\n"
+    "  changes and the hash chain's verification. T: an ISO 8601 time\n"
+    "  (2026-12-07T10:00:00Z) or an age (90m, 12h, 7d).\n";
 
 constexpr std::string_view kConfigHelp =
     "kmsd config check [FILE]\n"
@@ -209,7 +269,13 @@ constexpr std::string_view kPolicyHelp =
     "kmsd policy lint POLICY [--account ID] [--config FILE]\n"
     "  Finds the mistakes that bite people in KMS key policies, each with its line\n"
     "  and a fix (docs/policy-test.md); --account: the key's account (default: the\n"
-    "  config's first). Exit 1 when it finds one, 2 when POLICY is not a key policy.\n";
+    "  config's first). Exit 1 when it finds one, 2 when POLICY is not a key policy.\n"
+    "kmsd policy diff OLD NEW [--account ID] [--config FILE] [--fail-on-new-access]\n"
+    "  Every request whose decision differs between two key policies, for the\n"
+    "  config's principals, other accounts and services, each KMS action and the\n"
+    "  condition values either policy names, grouped by who gains or loses what\n"
+    "  (docs/policy-test.md). Exit 1 with --fail-on-new-access when anything is\n"
+    "  newly allowed, 2 when a file is not a key policy.\n";
 
 constexpr std::string_view kGeneralHelp =
     "  -h, --help         this help (kmsd COMMAND --help: that command's)\n"
@@ -252,7 +318,10 @@ StatusOr<CommandLine> ParseCommandLine(std::span<const std::string_view> args,
     const Option* option = FindOption(name);
     if (option == nullptr) return Wrong("unknown option '" + std::string(name) + "'");
     std::string_view value;
-    if (equals != std::string_view::npos) {
+    if (option->flag) {
+      if (equals != std::string_view::npos)
+        return Wrong(std::string(name) + " takes no value");
+    } else if (equals != std::string_view::npos) {
       value = arg.substr(equals + 1);
     } else if (i + 1 < args.size()) {
       value = args[++i];
@@ -296,6 +365,8 @@ StatusOr<CommandLine> ParseCommandLine(std::span<const std::string_view> args,
   }
   if (line.command == Command::kAuditExport && !line.out_dir)
     return Wrong("kmsd audit export needs --out DIR");
+  if (line.command == Command::kAuditReport && !line.out_dir)
+    return Wrong("kmsd audit report needs --out FILE");
   return line;
 }
 

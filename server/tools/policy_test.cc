@@ -1,21 +1,16 @@
 #include "kms/server/tools/policy_test.h"
 
-#include <stdlib.h>
-
 #include <algorithm>
 #include <filesystem>
 #include <map>
 #include <optional>
 
-#include "kms/clock.h"
-#include "kms/crypto.h"
-#include "kms/server/crypto/key_material.h"
-#include "kms/server/keys/grant_authority.h"
 #include "kms/server/keys/grants.h"
 #include "kms/server/keys/key_specs.h"
-#include "kms/server/keys/services.h"
+#include "kms/server/keys/key_service.h"
 #include "kms/server/policy/policy.h"
 #include "kms/server/seed/yaml_field.h"
+#include "offline_kms.h"
 
 namespace kms::tools {
 namespace {
@@ -25,8 +20,6 @@ using yaml::Field;
 constexpr size_t kMaxFileBytes = size_t{4} << 20;
 constexpr std::string_view kKeyId = "1234abcd-12ab-34cd-56ef-1234567890ab";
 constexpr std::string_view kMultiRegionKeyId = "mrk-1234abcd12ab34cd56ef1234567890ab";
-// Who asks for the explanations: an admin of the tool's own config only.
-constexpr std::string_view kTester = "arn:aws:iam::000000000000:user/kmsd-policy-test";
 
 // Actions that name no key: evaluated with "*" as the resource.
 constexpr std::string_view kKeylessActions[] = {"kms:CreateKey",
@@ -286,29 +279,6 @@ class Reader {
   TestFile file_;
 };
 
-// A data directory of the run's own, removed when the run ends.
-class ScratchDirectory {
- public:
-  static StatusOr<ScratchDirectory> Make() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "kmsd-policy-test-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr)
-      return Error(Code::kInternal, "cannot make a scratch directory under " +
-                                        std::filesystem::temp_directory_path().string());
-    return ScratchDirectory(pattern);
-  }
-  ScratchDirectory(ScratchDirectory&& other) noexcept : path_(std::exchange(other.path_, "")) {}
-  ~ScratchDirectory() {
-    std::error_code ignored;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  explicit ScratchDirectory(std::string path) : path_(std::move(path)) {}
-  std::string path_;
-};
-
 std::string DecisionName(const policy::Decision& decision) {
   if (decision.allowed) return "allow";
   using Reason = policy::Decision::Reason;
@@ -369,7 +339,7 @@ StatusOr<PolicyTestReport> RunPolicyTest(const std::string& path,
   KMS_ASSIGN_OR_RETURN(std::string text, yaml::ReadTextFile(path, kMaxFileBytes, "test file"));
   KMS_ASSIGN_OR_RETURN(TestFile file, ReadTestFile(text, path, server_config));
 
-  // The server's services over a scratch store, with the file's key.
+  // The server's services over a scratch store, with the file's keys.
   config::ServerConfig config = server_config;
   for (config::Identity& identity : config.identities) {
     for (const std::string* name : {&identity.principal.arn, &identity.principal.principal_arn}) {
@@ -377,57 +347,21 @@ StatusOr<PolicyTestReport> RunPolicyTest(const std::string& path,
         identity.policies = it->second;
     }
   }
-  config.admin_principals = {std::string(kTester)};
-  KMS_ASSIGN_OR_RETURN(ScratchDirectory scratch, ScratchDirectory::Make());
-  KMS_ASSIGN_OR_RETURN(std::unique_ptr<KeyStore> store,
-                       OpenLmdbKeyStore({scratch.path(), uint64_t{64} << 20}));
-  KMS_ASSIGN_OR_RETURN(std::unique_ptr<keys::RootKey> root,
-                       keys::RootKey::FromBytes(crypto::RandomSecret(32)));
-  keys::KeyService key_service(*store, std::move(root), SystemClock::Get(),
-                               keys::AwsManagedKeyTemplates(), config.accounts);
-  KMS_ASSIGN_OR_RETURN(std::unique_ptr<keys::Access> access, keys::Access::Create(config, *store));
-  grants::TokenCodec tokens(key_service.root_key().Derive("grant tokens"));
-  keys::StoredGrantAuthority grant_authority(*store, tokens);
-  access->set_grant_authority(&grant_authority);
-  keys::Services services(keys::ServiceDeps{key_service, *store, *access, tokens, config});
-
-  const EpochMillis now = SystemClock::Get().NowMillis();
-  for (auto& entry : file.keys) {
-    const std::string& name = entry.first;
-    TestKey& test_key = entry.second;
-    KeyRecord& key = test_key.record;
-    if (auto parsed = access->ParseKeyPolicy(key.policy); !parsed) {
-      std::string message = path;
-      message.append(": keys.").append(name).append(".policy: ").append(parsed.error().message());
-      return Error(Code::kValidation, message);
-    }
-    SecretBytes material = crypto::RandomSecret(32);
-    if (key.key_spec != "SYMMETRIC_DEFAULT") {
-      KMS_ASSIGN_OR_RETURN(material, crypto::NewKeyMaterial(key.key_spec));
-    }
-    key.creation_date = now;
-    KMS_RETURN_IF_ERROR(store->Update([&](KeyStoreTxn& txn) -> Status {
-      KMS_RETURN_IF_ERROR(key_service.PutKeyWithMaterial(txn, key, std::span(&material, 1)));
-      for (const std::string& alias : test_key.aliases)
-        KMS_RETURN_IF_ERROR(txn.PutAlias({key.account, key.region, alias, key.key_id, now, now}));
-      for (const GrantRecord& grant : test_key.grants) KMS_RETURN_IF_ERROR(txn.PutGrant(grant));
-      return OkStatus();
-    }));
+  KMS_ASSIGN_OR_RETURN(std::unique_ptr<OfflineKms> kms, OfflineKms::Create(std::move(config)));
+  for (auto& [name, test_key] : file.keys) {
+    KMS_RETURN_IF_ERROR(kms->AddKey(test_key.record, test_key.aliases, test_key.grants,
+                                    path + ": keys." + name + ".policy"));
   }
 
   PolicyTestReport report;
   report.file = path;
   for (const TestCase& test : file.cases) {
     // Asked in the key's region (keyless actions: the first key's).
-    auth::Caller tester;
-    tester.principal.arn = std::string(kTester);
-    tester.region = file.keys.begin()->second.record.region;
+    std::string region = file.keys.begin()->second.record.region;
     for (const auto& [name, test_key] : file.keys) {
-      if (test.request.key_id == test_key.record.Arn()) tester.region = test_key.record.region;
+      if (test.request.key_id == test_key.record.Arn()) region = test_key.record.region;
     }
-    keys::CallContext call{
-        tester, {"000000000000", tester.region}, SystemClock::Get().NowMillis(), {}};
-    auto explained = services.explain.Explain(call, test.request);
+    auto explained = kms->Explain(test.request, region);
     if (!explained)
       return Error(Code::kValidation,
                    std::string(path).append(": ").append(test.name).append(": ").append(

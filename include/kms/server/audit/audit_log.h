@@ -192,6 +192,17 @@ class AuditLog {
   // the last one deleted.
   virtual Status Prune(EpochMillis now) = 0;
 
+  // Calls `visit` with each stored record whose sequence number is above
+  // `after`, in sequence order, at most `max` of them, in one read
+  // transaction; stops early when `visit` returns false. Returns the last
+  // sequence number visited (`after` when none). For `kmsd audit tail` and
+  // `kmsd audit report`, which read a log the server may be writing.
+  using RecordVisitor = std::function<bool(uint64_t sequence, const AuditEntry& entry)>;
+  virtual StatusOr<uint64_t> ReadRecords(uint64_t after, size_t max,
+                                         const RecordVisitor& visit) const = 0;
+  // The sequence number of the newest stored record; 0 when there is none.
+  virtual StatusOr<uint64_t> LastSequence() const = 0;
+
   // Writes the stored records as CloudTrail log files:
   // <out_dir>/AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/
   //   <account>_CloudTrail_<region>_<YYYYMMDDTHHmmZ>_<16 hex>.json.gz

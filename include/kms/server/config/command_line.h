@@ -6,6 +6,10 @@
 //                [--tls-port N] [--tls-port-file FILE]
 //   kmsd audit verify [--config FILE] [--data-dir DIR]
 //   kmsd audit export --out DIR [--config FILE] [--data-dir DIR]
+//   kmsd audit tail [--follow] [--filter NAME=VALUE]... [--lines N]
+//   kmsd audit report --out FILE [--since T] [--until T] [--account ID]
+//   kmsd policy test FILE [--junit OUT] | lint POLICY [--account ID]
+//   kmsd policy diff OLD NEW [--account ID] [--fail-on-new-access]
 //   kmsd config check [FILE]
 //   kmsd --help | kmsd COMMAND --help | kmsd --version
 #ifndef KMS_SERVER_CONFIG_COMMAND_LINE_H_
@@ -17,6 +21,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "kms/server/log/log.h"
 #include "kms/status.h"
@@ -27,9 +32,12 @@ enum class Command {
   kServe,
   kAuditVerify,
   kAuditExport,
+  kAuditTail,
+  kAuditReport,
   kConfigCheck,
   kPolicyTest,
   kPolicyLint,
+  kPolicyDiff,
   kHelp,
   kVersion
 };
@@ -47,13 +55,22 @@ struct CommandLine {
   std::optional<uint16_t> tls_port;
   std::optional<std::string> tls_port_file;
   std::optional<log::Level> log_level;
-  std::optional<std::string> out_dir;  // audit export
+  std::optional<std::string> out_dir;  // audit export (a directory), audit report (a file)
   std::optional<std::string> seed_file;
   std::optional<std::string> seed_account;
   std::optional<std::string> seed_region;
-  std::string policy_file;                // kmsd policy test FILE, kmsd policy lint POLICY
-  std::optional<std::string> account;     // --account (policy lint)
+  std::string policy_file;                // kmsd policy test FILE, lint POLICY, diff OLD
+  std::string new_policy_file;            // kmsd policy diff OLD NEW
+  std::optional<std::string> account;     // --account (policy lint and diff, audit report)
   std::optional<std::string> junit_file;  // --junit
+  bool fail_on_new_access = false;        // policy diff
+  // audit tail
+  bool follow = false;
+  std::vector<std::string> filters;  // NAME=VALUE, all of which a record must match
+  std::optional<size_t> lines;
+  // audit report: time bounds as given (an ISO 8601 time, or an age: 30m, 12h, 7d)
+  std::optional<std::string> since;
+  std::optional<std::string> until;
 };
 
 // The value of an environment variable, or nullopt when it is not set.

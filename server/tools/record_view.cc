@@ -1,0 +1,144 @@
+#include "record_view.h"
+
+#include <rapidjson/document.h>
+
+#include "kms/json/reader.h"
+
+namespace kms::tools {
+namespace {
+
+using json::GetString;
+
+// "arn:aws:iam::111122223333:user/alice" -> "111122223333:user/alice".
+std::string ShortPrincipal(std::string_view arn) {
+  for (std::string_view prefix : {"arn:aws:iam::", "arn:aws:sts::"}) {
+    if (arn.starts_with(prefix)) return std::string(arn.substr(prefix.size()));
+  }
+  return std::string(arn);
+}
+
+std::string PrincipalOf(const rapidjson::Value& identity) {
+  if (std::string arn = GetString(identity, "arn"); !arn.empty()) return ShortPrincipal(arn);
+  if (std::string by = GetString(identity, "invokedBy"); !by.empty()) return by;
+  if (std::string account = GetString(identity, "accountId"); !account.empty())
+    return "account " + account;
+  return "unknown";
+}
+
+// "arn:aws:kms:us-east-1:111122223333:key/1234..." -> "1234..."; an alias ARN
+// -> "alias/name".
+std::string KeyOf(std::string_view arn) {
+  if (const size_t at = arn.find(":key/"); at != std::string_view::npos)
+    return std::string(arn.substr(at + 5));
+  if (const size_t at = arn.find(":alias/"); at != std::string_view::npos)
+    return std::string(arn.substr(at + 1));
+  return std::string(arn);
+}
+
+std::string AuthorizationLine(const rapidjson::Value& authorization) {
+  std::string line = GetString(authorization, "decision");
+  line.append(": ").append(GetString(authorization, "reason"));
+  const std::string policy = GetString(authorization, "policy");
+  const std::string statement = GetString(authorization, "statement");
+  if (!policy.empty() || !statement.empty()) {
+    line.append(" (").append(policy);
+    if (!policy.empty() && !statement.empty()) line.append(", ");
+    line.append(statement).append(")");
+  }
+  if (std::string delegating = GetString(authorization, "delegatingStatement");
+      !delegating.empty())
+    line.append("; key policy delegates in ").append(delegating);
+  if (std::string failed = GetString(authorization, "failedCondition"); !failed.empty())
+    line.append("; first failing condition: ").append(failed);
+  return line;
+}
+
+// The grant id, and who a grant is for, of the grant operations.
+void ReadGrant(const rapidjson::Value& record, RecordView& view) {
+  const rapidjson::Value* request = json::FindObject(record, "requestParameters");
+  const rapidjson::Value* response = json::FindObject(record, "responseElements");
+  const rapidjson::Value* additional = json::FindObject(record, "additionalEventData");
+  for (const rapidjson::Value* from : {response, request, additional}) {
+    if (from != nullptr && view.grant_id.empty()) view.grant_id = GetString(*from, "grantId");
+  }
+  if (view.operation == "CreateGrant" && request != nullptr) {
+    view.detail = "to " + ShortPrincipal(GetString(*request, "granteePrincipal"));
+    if (auto operations = json::FindStringList(*request, "operations")) {
+      view.detail += " for";
+      for (const std::string& operation : *operations) view.detail += " " + operation;
+    }
+  }
+}
+
+}  // namespace
+
+std::string_view OutcomeName(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::kOk:
+      return "OK";
+    case Outcome::kDenied:
+      return "DENIED";
+    case Outcome::kError:
+      return "ERROR";
+  }
+  return "ERROR";
+}
+
+StatusOr<RecordView> ViewRecord(const audit::AuditEntry& entry) {
+  rapidjson::Document record;
+  if (!json::ParseObject(entry.record_json, "audit record", &record).ok())
+    return Error(Code::kInternal, "audit record " + entry.event_id + " is not a JSON object");
+  RecordView view;
+  view.time = entry.event_time;
+  view.operation = entry.event_name;
+  view.source = entry.event_source;
+  view.account = entry.account_id;
+  view.region = entry.region;
+  if (const rapidjson::Value* identity = json::FindObject(record, "userIdentity")) {
+    view.principal = PrincipalOf(*identity);
+    view.invoked_by = GetString(*identity, "invokedBy");
+    if (view.invoked_by == audit::kAwsInternal) view.invoked_by.clear();
+  }
+  for (const audit::AuditResource& resource : entry.resources) view.keys.push_back(KeyOf(resource.name));
+  if (view.keys.empty()) {
+    if (const rapidjson::Value* request = json::FindObject(record, "requestParameters")) {
+      if (std::string key = GetString(*request, "keyId"); !key.empty()) view.keys.push_back(KeyOf(key));
+    }
+  }
+  view.error_code = GetString(record, "errorCode");
+  view.error_message = GetString(record, "errorMessage");
+  if (!view.error_code.empty())
+    view.outcome = view.error_code == "AccessDeniedException" ? Outcome::kDenied : Outcome::kError;
+  if (const rapidjson::Value* additional = json::FindObject(record, "additionalEventData")) {
+    if (const rapidjson::Value* authorization = json::FindObject(*additional, "kmsdAuthorization"))
+      view.authorization = AuthorizationLine(*authorization);
+  }
+  if (view.operation == "CreateGrant" || view.operation == "RetireGrant" ||
+      view.operation == "RevokeGrant")
+    ReadGrant(record, view);
+  if (view.operation == "ScheduleKeyDeletion") {
+    if (const rapidjson::Value* request = json::FindObject(record, "requestParameters")) {
+      if (auto days = json::FindInt(*request, "pendingWindowInDays"))
+        view.detail = "in " + std::to_string(*days) + " days";
+    }
+  }
+  return view;
+}
+
+std::string TailLine(const RecordView& view) {
+  auto padded = [](std::string text, size_t width) {
+    if (text.size() < width) text.append(width - text.size(), ' ');
+    return text;
+  };
+  std::string principal = view.principal;
+  if (!view.invoked_by.empty()) principal.append(" via ").append(view.invoked_by);
+  std::string line = FormatIso8601(view.time);
+  line.append("  ").append(padded(principal, 36));
+  line.append("  ").append(padded(view.operation, 24));
+  line.append("  ").append(padded(view.keys.empty() ? "-" : view.keys.front(), 36));
+  line.append("  ").append(OutcomeName(view.outcome));
+  if (!view.error_code.empty()) line.append(" ").append(view.error_code);
+  return line;
+}
+
+}  // namespace kms::tools
