@@ -40,6 +40,7 @@
 #include "kms/server/store/state_environment.h"
 #include "kms/server/tools/audit_report.h"
 #include "kms/server/tools/audit_tail.h"
+#include "kms/server/tools/policy_diff.h"
 #include "kms/server/tools/policy_lint.h"
 #include "kms/server/tools/policy_test.h"
 
@@ -446,6 +447,26 @@ int RunPolicyLint(const config::ServerConfig& config, const config::CommandLine&
   return findings->empty() ? 0 : 1;
 }
 
+// kmsd policy diff: 0, or 1 when --fail-on-new-access and something is newly
+// allowed; 2 when a file is no key policy.
+int RunPolicyDiff(const config::ServerConfig& config, const config::CommandLine& line) {
+  const std::string account =
+      line.account.value_or(config.accounts.empty() ? "111122223333" : config.accounts.front());
+  auto old_text = yaml::ReadTextFile(line.policy_file, policy::kMaxKeyPolicyBytes, "key policy");
+  auto new_text = yaml::ReadTextFile(line.new_policy_file, policy::kMaxKeyPolicyBytes, "key policy");
+  auto diff = !old_text   ? StatusOr<tools::PolicyDiff>(std::unexpected(old_text.error()))
+              : !new_text ? StatusOr<tools::PolicyDiff>(std::unexpected(new_text.error()))
+                          : tools::DiffKeyPolicies(*old_text, *new_text, account, config);
+  if (!diff) {
+    std::fprintf(stderr, "kmsd: %s\n", diff.error().message().c_str());
+    return 2;
+  }
+  std::cout << "kmsd policy diff " << line.policy_file << " " << line.new_policy_file
+            << " (a key of account " << account << ")\n"
+            << tools::FormatPolicyDiff(*diff);
+  return line.fail_on_new_access && !diff->gains.empty() ? 1 : 0;
+}
+
 int Main(int argc, char** argv) {
   const std::vector<std::string_view> args(argv + 1, argv + argc);
   auto line = config::ParseCommandLine(args, config::ProcessEnvironment);
@@ -472,6 +493,7 @@ int Main(int argc, char** argv) {
   if (!config) return Fail(config.error());
   if (line->command == config::Command::kPolicyTest) return RunPolicyTest(*config, *line);
   if (line->command == config::Command::kPolicyLint) return RunPolicyLint(*config, *line);
+  if (line->command == config::Command::kPolicyDiff) return RunPolicyDiff(*config, *line);
   if (line->command == config::Command::kConfigCheck) {
     std::printf("%s: OK (%zu accounts, %zu access keys)\n", config_path->c_str(),
                 config->accounts.size(), config->identities.size());

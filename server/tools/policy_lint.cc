@@ -8,68 +8,12 @@
 #include "kms/server/policy/policy.h"
 #include "kms/server/seed/yaml_field.h"
 #include "kms/text.h"
+#include "policy_tools.h"
 
 namespace kms::tools {
 namespace {
 
 using yaml::Field;
-
-// Every KMS action (the Service Authorization Reference's list for KMS).
-constexpr std::string_view kKmsActions[] = {"CancelKeyDeletion",
-                                            "ConnectCustomKeyStore",
-                                            "CreateAlias",
-                                            "CreateCustomKeyStore",
-                                            "CreateGrant",
-                                            "CreateKey",
-                                            "Decrypt",
-                                            "DeleteAlias",
-                                            "DeleteCustomKeyStore",
-                                            "DeleteImportedKeyMaterial",
-                                            "DeriveSharedSecret",
-                                            "DescribeCustomKeyStores",
-                                            "DescribeKey",
-                                            "DisableKey",
-                                            "DisableKeyRotation",
-                                            "DisconnectCustomKeyStore",
-                                            "EnableKey",
-                                            "EnableKeyRotation",
-                                            "Encrypt",
-                                            "GenerateDataKey",
-                                            "GenerateDataKeyPair",
-                                            "GenerateDataKeyPairWithoutPlaintext",
-                                            "GenerateDataKeyWithoutPlaintext",
-                                            "GenerateMac",
-                                            "GenerateRandom",
-                                            "GetKeyPolicy",
-                                            "GetKeyRotationStatus",
-                                            "GetParametersForImport",
-                                            "GetPublicKey",
-                                            "ImportKeyMaterial",
-                                            "ListAliases",
-                                            "ListGrants",
-                                            "ListKeyPolicies",
-                                            "ListKeyRotations",
-                                            "ListKeys",
-                                            "ListResourceTags",
-                                            "ListRetirableGrants",
-                                            "PutKeyPolicy",
-                                            "ReEncryptFrom",
-                                            "ReEncryptTo",
-                                            "ReplicateKey",
-                                            "RetireGrant",
-                                            "RevokeGrant",
-                                            "RotateKeyOnDemand",
-                                            "ScheduleKeyDeletion",
-                                            "Sign",
-                                            "SynchronizeMultiRegionKey",
-                                            "TagResource",
-                                            "UntagResource",
-                                            "UpdateAlias",
-                                            "UpdateCustomKeyStore",
-                                            "UpdateKeyDescription",
-                                            "UpdatePrimaryRegion",
-                                            "Verify",
-                                            "VerifyMac"};
 
 // KMS's condition keys (AWS KMS Developer Guide, "AWS KMS condition keys") and
 // the global ones a key policy can use (IAM User Guide, "AWS global condition

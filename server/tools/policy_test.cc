@@ -10,6 +10,7 @@
 #include "kms/server/keys/key_service.h"
 #include "kms/server/policy/policy.h"
 #include "kms/server/seed/yaml_field.h"
+#include "policy_tools.h"
 #include "offline_kms.h"
 
 namespace kms::tools {
@@ -20,55 +21,6 @@ using yaml::Field;
 constexpr size_t kMaxFileBytes = size_t{4} << 20;
 constexpr std::string_view kKeyId = "1234abcd-12ab-34cd-56ef-1234567890ab";
 constexpr std::string_view kMultiRegionKeyId = "mrk-1234abcd12ab34cd56ef1234567890ab";
-
-// Actions that name no key: evaluated with "*" as the resource.
-constexpr std::string_view kKeylessActions[] = {"kms:CreateKey",
-                                                "kms:ListKeys",
-                                                "kms:ListAliases",
-                                                "kms:GenerateRandom",
-                                                "kms:ListRetirableGrants",
-                                                "kms:CreateCustomKeyStore",
-                                                "kms:DescribeCustomKeyStores",
-                                                "kms:ConnectCustomKeyStore",
-                                                "kms:DisconnectCustomKeyStore",
-                                                "kms:DeleteCustomKeyStore",
-                                                "kms:UpdateCustomKeyStore"};
-
-// What another account may do with a key (KMS Developer Guide, "Allowing
-// users in other accounts to use a KMS key"); anything else is NotFound to it.
-constexpr std::string_view kCrossAccountActions[] = {"kms:CreateGrant",
-                                                     "kms:Decrypt",
-                                                     "kms:DescribeKey",
-                                                     "kms:DeriveSharedSecret",
-                                                     "kms:Encrypt",
-                                                     "kms:GenerateDataKey",
-                                                     "kms:GenerateDataKeyPair",
-                                                     "kms:GenerateDataKeyPairWithoutPlaintext",
-                                                     "kms:GenerateDataKeyWithoutPlaintext",
-                                                     "kms:GenerateMac",
-                                                     "kms:GetKeyRotationStatus",
-                                                     "kms:GetPublicKey",
-                                                     "kms:ListGrants",
-                                                     "kms:ReEncryptFrom",
-                                                     "kms:ReEncryptTo",
-                                                     "kms:RetireGrant",
-                                                     "kms:RevokeGrant",
-                                                     "kms:Sign",
-                                                     "kms:Verify",
-                                                     "kms:VerifyMac"};
-
-// The account of an IAM or STS principal ARN; empty for a service principal.
-std::string AccountOf(std::string_view principal) {
-  if (!principal.starts_with("arn:")) return "";
-  size_t start = 0;
-  for (int i = 0; i < 4; ++i) {
-    start = principal.find(':', start);
-    if (start == std::string_view::npos) return "";
-    ++start;
-  }
-  const size_t end = principal.find(':', start);
-  return std::string(principal.substr(start, end - start));
-}
 
 struct TestCase {
   std::string name;
@@ -248,7 +200,7 @@ class Reader {
     const Field action = item.Required("action");
     request.action = action.Text();
     if (!request.action.starts_with("kms:")) action.Fail("must be a KMS action like kms:Decrypt");
-    if (std::ranges::find(kKeylessActions, request.action) == std::end(kKeylessActions)) {
+    if (!IsKeylessAction(request.action)) {
       // The file's only key, or the one the case names.
       std::optional<Field> named = item.Member("key");
       if (!named && file_.keys.size() != 1) item.Fail("needs key: one of the file's keys");
@@ -256,9 +208,9 @@ class Reader {
       if (key == file_.keys.end()) named->Fail("is not one of the file's keys");
       const KeyRecord& record = key->second.record;
       request.key_id = record.Arn();
-      const std::string account = AccountOf(*request.principal);
+      const std::string account = PrincipalAccount(*request.principal);
       if (!account.empty() && account != record.account &&
-          std::ranges::find(kCrossAccountActions, request.action) == std::end(kCrossAccountActions))
+          !IsCrossAccountAction(request.action))
         test.not_cross_account = "DENY: " + request.action +
                                  " is not for other accounts: the key is in " + record.account +
                                  " (NotFoundException)";
