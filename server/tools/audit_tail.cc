@@ -19,24 +19,27 @@ bool ContainsIgnoreCase(std::string_view text, std::string_view lowered_part) {
   return ToLower(text).find(lowered_part) != std::string::npos;
 }
 
-// Calls `visit` with the view of each record after `after` that `filter`
-// matches, up to `max` records read; returns the last sequence read.
-StatusOr<uint64_t> ReadMatching(const audit::AuditLog& log, uint64_t after, size_t max,
+// Calls `visit` with the view of each record in (after, through] that
+// `filter` matches; returns the last sequence read.
+StatusOr<uint64_t> ReadMatching(const audit::AuditLog& log, uint64_t after, uint64_t through,
                                 const RecordFilter& filter,
                                 const std::function<void(const RecordView&)>& visit) {
   Status failure;
-  KMS_ASSIGN_OR_RETURN(
-      uint64_t last, log.ReadRecords(after, max, [&](uint64_t, const audit::AuditEntry& entry) {
-        StatusOr<RecordView> view = ViewRecord(entry);
-        if (!view) {
-          failure = view.error();
-          return false;
-        }
-        if (filter.Matches(*view)) visit(*view);
-        return true;
-      }));
-  if (!failure.ok()) return std::unexpected(failure);
-  return last;
+  KMS_ASSIGN_OR_RETURN(uint64_t last,
+                       log.ReadRecords(after, through - after,
+                                       [&](uint64_t sequence, const audit::AuditEntry& entry) {
+                                         // Past a gap left by pruning.
+                                         if (sequence > through) return false;
+                                         StatusOr<RecordView> view = ViewRecord(entry);
+                                         if (!view) {
+                                           failure = view.error();
+                                           return false;
+                                         }
+                                         if (filter.Matches(*view)) visit(*view);
+                                         return true;
+                                       }));
+  KMS_RETURN_IF_ERROR(failure);
+  return std::min(last, through);
 }
 
 }  // namespace
@@ -86,7 +89,7 @@ Status RunAuditTail(const audit::AuditLog& log, const TailOptions& options, std:
   for (uint64_t end = newest; end > 0 && lines.size() < options.lines;) {
     const uint64_t start = end > kChunk ? end - kChunk : 0;
     std::vector<std::string> window;
-    KMS_RETURN_IF_ERROR(ReadMatching(log, start, end - start, options.filter,
+    KMS_RETURN_IF_ERROR(ReadMatching(log, start, end, options.filter,
                                      [&](const RecordView& view) { window.push_back(TailLine(view)); }));
     for (auto it = window.rbegin(); it != window.rend() && lines.size() < options.lines; ++it)
       lines.push_front(*it);
@@ -97,7 +100,7 @@ Status RunAuditTail(const audit::AuditLog& log, const TailOptions& options, std:
   uint64_t after = newest;
   while (options.follow && keep_going()) {
     KMS_ASSIGN_OR_RETURN(const uint64_t last,
-                         ReadMatching(log, after, kChunk, options.filter, [&](const RecordView& view) {
+                         ReadMatching(log, after, after + kChunk, options.filter, [&](const RecordView& view) {
                            out << TailLine(view) << '\n';
                          }));
     out.flush();
