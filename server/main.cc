@@ -453,7 +453,8 @@ int RunPolicyDiff(const config::ServerConfig& config, const config::CommandLine&
   const std::string account =
       line.account.value_or(config.accounts.empty() ? "111122223333" : config.accounts.front());
   auto old_text = yaml::ReadTextFile(line.policy_file, policy::kMaxKeyPolicyBytes, "key policy");
-  auto new_text = yaml::ReadTextFile(line.new_policy_file, policy::kMaxKeyPolicyBytes, "key policy");
+  auto new_text =
+      yaml::ReadTextFile(line.new_policy_file, policy::kMaxKeyPolicyBytes, "key policy");
   auto diff = !old_text   ? StatusOr<tools::PolicyDiff>(std::unexpected(old_text.error()))
               : !new_text ? StatusOr<tools::PolicyDiff>(std::unexpected(new_text.error()))
                           : tools::DiffKeyPolicies(*old_text, *new_text, account, config);

@@ -319,8 +319,7 @@ StatusOr<CommandLine> ParseCommandLine(std::span<const std::string_view> args,
     if (option == nullptr) return Wrong("unknown option '" + std::string(name) + "'");
     std::string_view value;
     if (option->flag) {
-      if (equals != std::string_view::npos)
-        return Wrong(std::string(name) + " takes no value");
+      if (equals != std::string_view::npos) return Wrong(std::string(name) + " takes no value");
     } else if (equals != std::string_view::npos) {
       value = arg.substr(equals + 1);
     } else if (i + 1 < args.size()) {

@@ -55,6 +55,7 @@ std::string Number(uint64_t n) {
 template <typename Map, typename Weight>
 std::vector<typename Map::const_pointer> Busiest(const Map& counts, size_t limit, Weight weight) {
   std::vector<typename Map::const_pointer> order;
+  order.reserve(counts.size());
   for (const auto& entry : counts) order.push_back(&entry);
   std::ranges::stable_sort(order, [&](auto* a, auto* b) { return weight(*a) > weight(*b); });
   if (order.size() > limit) order.resize(limit);
@@ -75,6 +76,7 @@ std::vector<Series> ChartSeries(const Map& map, BucketsOf buckets_of, size_t buc
   };
   const auto busiest = Busiest(map, kChartSeries, total);
   std::vector<Series> series;
+  series.reserve(busiest.size() + 1);
   for (const auto* entry : busiest) series.push_back({entry->first, buckets_of(entry->second)});
   if (map.size() > busiest.size()) {
     Series other{"other (" + Number(map.size() - busiest.size()) + ")", Buckets(bucket_count)};
@@ -132,9 +134,8 @@ std::string Chart(const AuditSummary& summary, const std::vector<Series>& series
     }
   }
   // Axes, the peak and the time range.
-  std::snprintf(buffer, sizeof buffer,
-                "<path d=\"M%d %d V%d H%d\" stroke=\"#888\" fill=\"none\"/>", kLeft, kTop,
-                kHeight - kBottom, kWidth - kRight);
+  std::snprintf(buffer, sizeof buffer, "<path d=\"M%d %d V%d H%d\" stroke=\"#888\" fill=\"none\"/>",
+                kLeft, kTop, kHeight - kBottom, kWidth - kRight);
   svg += buffer;
   svg += "<text x=\"" + std::to_string(kLeft - 6) + "\" y=\"" + std::to_string(kTop + 10) +
          "\" text-anchor=\"end\" class=\"axis\">" + Number(peak) + "</text>";
@@ -319,6 +320,7 @@ void ViaServicesSection(Page& page, const AuditSummary& summary) {
     return;
   }
   std::vector<std::vector<std::string>> rows;
+  rows.reserve(summary.via_services.size());
   for (const auto& [group, counts] : summary.via_services) {
     rows.push_back({group.first, group.second, Number(counts.calls), Number(counts.denied),
                     Number(counts.errors)});
@@ -375,9 +377,10 @@ StatusOr<EpochMillis> ParseTimeBound(std::string_view text, std::string_view opt
   }
   EpochMillis time = 0;
   if (ParseIso8601(text, &time)) return time;
-  return Error(Code::kValidation, std::string(option) + " must be an ISO 8601 time " +
-                                      "(2026-12-07T10:00:00Z) or an age (45s, 90m, 12h, 7d), not '" +
-                                      std::string(text) + "'");
+  return Error(Code::kValidation,
+               std::string(option) + " must be an ISO 8601 time " +
+                   "(2026-12-07T10:00:00Z) or an age (45s, 90m, 12h, 7d), not '" +
+                   std::string(text) + "'");
 }
 
 StatusOr<std::string> BuildAuditReport(const audit::AuditLog& log, const ReportOptions& options,
@@ -385,23 +388,29 @@ StatusOr<std::string> BuildAuditReport(const audit::AuditLog& log, const ReportO
   KMS_ASSIGN_OR_RETURN(const AuditSummary summary, SummarizeAuditLog(log, options));
   Page page;
   page.Raw("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">");
-  page.Raw("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-           "style-src 'unsafe-inline'; img-src data:\">");
-  page.Raw("<title>kmsd audit report</title><style>" + std::string(kStyle) + "</style></head><body>\n");
+  page.Raw(
+      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+      "style-src 'unsafe-inline'; img-src data:\">");
+  page.Raw("<title>kmsd audit report</title><style>" + std::string(kStyle) +
+           "</style></head><body>\n");
   page.Raw("<h1>kmsd audit report</h1>\n");
   std::string meta = "Records from " + FormatIso8601(summary.from) + " to " +
-                     FormatIso8601(summary.to) + (options.account ? ", account " + *options.account : "") +
-                     "; written " + FormatIso8601(now) + ".";
+                     FormatIso8601(summary.to) +
+                     (options.account ? ", account " + *options.account : "") + "; written " +
+                     FormatIso8601(now) + ".";
   page.Raw("<p class=\"meta\">" + Escaped(meta) + "</p>\n");
   SummaryCards(page, summary);
 
   page.Heading("Calls over time", "time");
-  page.Raw(Chart(summary, ChartSeries(summary.operations, [](const Buckets& b) -> const Buckets& { return b; },
-                                      summary.bucket_count),
+  page.Raw(Chart(summary,
+                 ChartSeries(
+                     summary.operations, [](const Buckets& b) -> const Buckets& { return b; },
+                     summary.bucket_count),
                  "Per operation"));
   page.Raw(Chart(summary,
-                 ChartSeries(summary.keys, [](const KeyUse& use) -> const Buckets& { return use.buckets; },
-                             summary.bucket_count),
+                 ChartSeries(
+                     summary.keys, [](const KeyUse& use) -> const Buckets& { return use.buckets; },
+                     summary.bucket_count),
                  "Per key"));
   KeysSection(page, summary, options);
 
@@ -417,10 +426,11 @@ StatusOr<std::string> BuildAuditReport(const audit::AuditLog& log, const ReportO
 
   DeniedSection(page, summary, options);
   ViaServicesSection(page, summary);
-  ChangesSection(page, summary.grant_changes, Rows::kGrants, "Grants created, retired and revoked", "grants",
-                 "No grant was created, retired or revoked.");
-  ChangesSection(page, summary.key_changes, Rows::kKeyChanges, "Key changes", "key-changes",
-                 "No key was created, disabled, scheduled for deletion, rotated or otherwise changed.");
+  ChangesSection(page, summary.grant_changes, Rows::kGrants, "Grants created, retired and revoked",
+                 "grants", "No grant was created, retired or revoked.");
+  ChangesSection(
+      page, summary.key_changes, Rows::kKeyChanges, "Key changes", "key-changes",
+      "No key was created, disabled, scheduled for deletion, rotated or otherwise changed.");
   ChainSection(page, summary);
   page.Raw("</body></html>\n");
   return page.Take();

@@ -9,12 +9,21 @@ constexpr size_t kBucketCount = 60;
 constexpr size_t kChunk = 4096;  // records per read transaction
 
 // The changes to keys the report lists, made by callers or by KMS itself.
-constexpr std::string_view kKeyChanges[] = {
-    "CreateKey",         "DisableKey",          "EnableKey",
-    "ScheduleKeyDeletion", "CancelKeyDeletion", "DeleteKey",
-    "RotateKey",         "RotateKeyOnDemand",   "EnableKeyRotation",
-    "DisableKeyRotation", "PutKeyPolicy",       "ImportKeyMaterial",
-    "DeleteImportedKeyMaterial", "ReplicateKey", "UpdatePrimaryRegion"};
+constexpr std::string_view kKeyChanges[] = {"CreateKey",
+                                            "DisableKey",
+                                            "EnableKey",
+                                            "ScheduleKeyDeletion",
+                                            "CancelKeyDeletion",
+                                            "DeleteKey",
+                                            "RotateKey",
+                                            "RotateKeyOnDemand",
+                                            "EnableKeyRotation",
+                                            "DisableKeyRotation",
+                                            "PutKeyPolicy",
+                                            "ImportKeyMaterial",
+                                            "DeleteImportedKeyMaterial",
+                                            "ReplicateKey",
+                                            "UpdatePrimaryRegion"};
 constexpr std::string_view kGrantChanges[] = {"CreateGrant", "RetireGrant", "RevokeGrant"};
 
 bool Selected(const ReportOptions& options, const audit::AuditEntry& entry) {
@@ -100,7 +109,8 @@ StatusOr<AuditSummary> SummarizeAuditLog(const audit::AuditLog& log, const Repor
   const EpochMillis seconds = (summary.to - summary.from) / 1000 + 1;
   const auto buckets = static_cast<EpochMillis>(kBucketCount);
   summary.bucket_millis = 1000 * ((seconds + buckets - 1) / buckets);
-  summary.bucket_count = static_cast<size_t>((summary.to - summary.from) / summary.bucket_millis + 1);
+  summary.bucket_count =
+      static_cast<size_t>((summary.to - summary.from) / summary.bucket_millis + 1);
 
   Status failure;
   for (uint64_t after = 0;;) {

@@ -67,8 +67,8 @@ struct AuditSummary {
   size_t bucket_count = 1;
 
   CallCounts total;
-  std::map<std::string, KeyUse> keys;          // by key id (or alias)
-  std::map<std::string, Buckets> operations;   // calls per bucket
+  std::map<std::string, KeyUse> keys;         // by key id (or alias)
+  std::map<std::string, Buckets> operations;  // calls per bucket
   std::map<std::string, CallCounts> principals;
   // (invokedBy, operation) -> calls
   std::map<std::pair<std::string, std::string>, CallCounts> via_services;

@@ -57,8 +57,8 @@ StatusOr<RecordFilter> RecordFilter::Parse(const std::vector<std::string>& terms
                        "account, region, source, outcome");
     std::string value = ToLower(term.substr(equals + 1));
     if (name == "outcome" && value != "ok" && value != "denied" && value != "error")
-      return Error(Code::kValidation,
-                   "--filter outcome= takes ok, denied or error, not '" + term.substr(equals + 1) + "'");
+      return Error(Code::kValidation, "--filter outcome= takes ok, denied or error, not '" +
+                                          term.substr(equals + 1) + "'");
     filter.terms_.emplace_back(name, std::move(value));
   }
   return filter;
@@ -69,10 +69,12 @@ bool RecordFilter::Matches(const RecordView& view) const {
     const auto& [name, value] = term;
     if (name == "outcome") return ToLower(OutcomeName(view.outcome)) == value;
     if (name == "key")
-      return std::ranges::any_of(view.keys,
-                                 [&](const std::string& key) { return ContainsIgnoreCase(key, value); });
+      return ContainsIgnoreCase(view.requested_key, value) ||
+             std::ranges::any_of(
+                 view.keys, [&](const std::string& key) { return ContainsIgnoreCase(key, value); });
     if (name == "principal")
-      return ContainsIgnoreCase(view.principal, value) || ContainsIgnoreCase(view.invoked_by, value);
+      return ContainsIgnoreCase(view.principal, value) ||
+             ContainsIgnoreCase(view.invoked_by, value);
     const std::string& text = name == "operation" ? view.operation
                               : name == "account" ? view.account
                               : name == "region"  ? view.region
@@ -89,8 +91,9 @@ Status RunAuditTail(const audit::AuditLog& log, const TailOptions& options, std:
   for (uint64_t end = newest; end > 0 && lines.size() < options.lines;) {
     const uint64_t start = end > kChunk ? end - kChunk : 0;
     std::vector<std::string> window;
-    KMS_RETURN_IF_ERROR(ReadMatching(log, start, end, options.filter,
-                                     [&](const RecordView& view) { window.push_back(TailLine(view)); }));
+    KMS_RETURN_IF_ERROR(ReadMatching(log, start, end, options.filter, [&](const RecordView& view) {
+      window.push_back(TailLine(view));
+    }));
     for (auto it = window.rbegin(); it != window.rend() && lines.size() < options.lines; ++it)
       lines.push_front(*it);
     end = start;
@@ -99,10 +102,10 @@ Status RunAuditTail(const audit::AuditLog& log, const TailOptions& options, std:
   out.flush();
   uint64_t after = newest;
   while (options.follow && keep_going()) {
-    KMS_ASSIGN_OR_RETURN(const uint64_t last,
-                         ReadMatching(log, after, after + kChunk, options.filter, [&](const RecordView& view) {
-                           out << TailLine(view) << '\n';
-                         }));
+    KMS_ASSIGN_OR_RETURN(
+        const uint64_t last,
+        ReadMatching(log, after, after + kChunk, options.filter,
+                     [&](const RecordView& view) { out << TailLine(view) << '\n'; }));
     out.flush();
     if (last == after) std::this_thread::sleep_for(options.poll_interval);
     after = last;

@@ -61,16 +61,18 @@ StatusOr<std::unique_ptr<OfflineKms>> OfflineKms::Create(config::ServerConfig co
   parts->config = std::move(config);
   parts->config.admin_principals = {std::string(kAsker)};
   KMS_ASSIGN_OR_RETURN(parts->scratch, ScratchDirectory::Make());
-  KMS_ASSIGN_OR_RETURN(parts->store, OpenLmdbKeyStore({parts->scratch->path(), uint64_t{64} << 20}));
+  KMS_ASSIGN_OR_RETURN(parts->store,
+                       OpenLmdbKeyStore({parts->scratch->path(), uint64_t{64} << 20}));
   KMS_ASSIGN_OR_RETURN(std::unique_ptr<keys::RootKey> root,
                        keys::RootKey::FromBytes(crypto::RandomSecret(32)));
-  parts->key_service = std::make_unique<keys::KeyService>(
-      *parts->store, std::move(root), SystemClock::Get(), keys::AwsManagedKeyTemplates(),
-      parts->config.accounts);
+  parts->key_service =
+      std::make_unique<keys::KeyService>(*parts->store, std::move(root), SystemClock::Get(),
+                                         keys::AwsManagedKeyTemplates(), parts->config.accounts);
   KMS_ASSIGN_OR_RETURN(parts->access, keys::Access::Create(parts->config, *parts->store));
   parts->tokens =
       std::make_unique<grants::TokenCodec>(parts->key_service->root_key().Derive("grant tokens"));
-  parts->grant_authority = std::make_unique<keys::StoredGrantAuthority>(*parts->store, *parts->tokens);
+  parts->grant_authority =
+      std::make_unique<keys::StoredGrantAuthority>(*parts->store, *parts->tokens);
   parts->access->set_grant_authority(parts->grant_authority.get());
   parts->explain = std::make_unique<keys::ExplainService>(keys::ServiceDeps{
       *parts->key_service, *parts->store, *parts->access, *parts->tokens, parts->config});

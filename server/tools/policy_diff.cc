@@ -30,11 +30,17 @@ constexpr std::string_view kAllowAllKms =
 
 // Condition keys that describe the caller: set by the principal, not by the
 // request, so the principals stand for them.
-constexpr std::string_view kCallerKeys[] = {
-    "aws:principalarn", "aws:principalaccount",      "aws:principaltype",
-    "aws:userid",       "aws:username",              "kms:calleraccount",
-    "aws:principalorgid", "aws:principalorgpaths",   "aws:principalisawsservice",
-    "aws:principalservicename", "aws:principalservicenamelist"};
+constexpr std::string_view kCallerKeys[] = {"aws:principalarn",
+                                            "aws:principalaccount",
+                                            "aws:principaltype",
+                                            "aws:userid",
+                                            "aws:username",
+                                            "kms:calleraccount",
+                                            "aws:principalorgid",
+                                            "aws:principalorgpaths",
+                                            "aws:principalisawsservice",
+                                            "aws:principalservicename",
+                                            "aws:principalservicenamelist"};
 
 // The values one condition key is compared with, in either policy.
 struct Dimension {
@@ -124,15 +130,18 @@ bool IsNumber(std::string_view text) {
 // instantiated), then one outside them all.
 std::vector<std::string> ValuesToTry(const std::string& lowered, const Dimension& dimension) {
   std::vector<std::string> values;
+  values.reserve(dimension.values.size() + 2);
   for (const std::string& value : dimension.values) values.push_back(Instance(value));
-  if (std::ranges::all_of(dimension.values, [](const std::string& v) { return v == "true" || v == "false"; })) {
+  if (std::ranges::all_of(dimension.values,
+                          [](const std::string& v) { return v == "true" || v == "false"; })) {
     for (std::string_view b : {"true", "false"})
       if (std::ranges::find(values, b) == values.end()) values.emplace_back(b);
     return values;
   }
   if (std::ranges::all_of(dimension.values, IsNumber)) {
     uint64_t most = 0;
-    for (const std::string& v : dimension.values) most = std::max<uint64_t>(most, std::stoull(v.substr(0, 18)));
+    for (const std::string& v : dimension.values)
+      most = std::max<uint64_t>(most, std::stoull(v.substr(0, 18)));
     values.push_back(std::to_string(most + 1));
     return values;
   }
@@ -156,7 +165,8 @@ std::vector<Case> Cases(const std::map<std::string, Dimension>& conditions) {
   size_t combinations = 1;
   for (const auto& [lowered, dimension] : conditions) {
     dimensions.emplace_back(dimension.name, ValuesToTry(lowered, dimension));
-    combinations = std::min(kMaxCombinations + 1, combinations * (dimensions.back().second.size() + 1));
+    combinations =
+        std::min(kMaxCombinations + 1, combinations * (dimensions.back().second.size() + 1));
   }
   std::vector<Case> cases(1);  // none set
   if (combinations <= kMaxCombinations) {
@@ -204,7 +214,9 @@ keys::ExplainRequest RequestFor(const std::string& principal, std::string_view a
       request.source_ip = value.substr(0, value.find('/'));
     } else if (lowered.starts_with("kms:encryptioncontext:")) {
       if (!request.encryption_context) request.encryption_context.emplace();
-      (*request.encryption_context)[name.substr(std::string_view("kms:encryptioncontext:").size())] = value;
+      (*request
+            .encryption_context)[name.substr(std::string_view("kms:encryptioncontext:").size())] =
+          value;
     } else if (lowered == "kms:encryptioncontextkeys") {
       if (!request.encryption_context) request.encryption_context.emplace();
       (*request.encryption_context)[value] = "v";
@@ -234,16 +246,19 @@ config::Identity NamedIdentity(const std::string& arn, std::string_view key_acco
     const std::string role(parts.size() > 1 ? parts[1] : "role");
     p.type = PrincipalType::kAssumedRole;
     p.user_name = role;
-    p.session_name = parts.size() > 2 && resource.starts_with("assumed-role/") ? std::string(parts[2])
-                                                                                : "kmsd-policy-diff";
+    p.session_name = parts.size() > 2 && resource.starts_with("assumed-role/")
+                         ? std::string(parts[2])
+                         : "kmsd-policy-diff";
     p.arn = "arn:aws:sts::" + p.account + ":assumed-role/" + role + "/" + p.session_name;
-    if (resource.starts_with("assumed-role/")) p.principal_arn = "arn:aws:iam::" + p.account + ":role/" + role;
+    if (resource.starts_with("assumed-role/"))
+      p.principal_arn = "arn:aws:iam::" + p.account + ":role/" + role;
     p.principal_id = "AROAKMSDDIFF" + std::to_string(n) + ":" + p.session_name;
   } else {
     p.type = PrincipalType::kIamUser;
     p.user_name = resource.substr(resource.rfind('/') + 1);
   }
-  if (p.account != key_account) identity.policies.push_back({"AllowKms", std::string(kAllowAllKms)});
+  if (p.account != key_account)
+    identity.policies.push_back({"AllowKms", std::string(kAllowAllKms)});
   return identity;
 }
 
@@ -292,7 +307,8 @@ std::string DecisionName(const policy::Decision& decision) {
 }
 
 StatusOr<std::unique_ptr<OfflineKms>> KmsWithPolicy(const config::ServerConfig& config,
-                                                    std::string_view account, std::string_view policy,
+                                                    std::string_view account,
+                                                    std::string_view policy,
                                                     std::string_view name) {
   KMS_ASSIGN_OR_RETURN(std::unique_ptr<OfflineKms> kms, OfflineKms::Create(config));
   KeyRecord key;
@@ -311,8 +327,10 @@ StatusOr<PolicyDiff> DiffKeyPolicies(std::string_view old_policy, std::string_vi
   KMS_ASSIGN_OR_RETURN(const PolicyFacts old_facts, ReadFacts(old_policy, "OLD"));
   KMS_ASSIGN_OR_RETURN(const PolicyFacts new_facts, ReadFacts(new_policy, "NEW"));
   const config::ServerConfig config = PrincipalsToTry(base, account, old_facts, new_facts);
-  KMS_ASSIGN_OR_RETURN(std::unique_ptr<OfflineKms> before, KmsWithPolicy(config, account, old_policy, "OLD"));
-  KMS_ASSIGN_OR_RETURN(std::unique_ptr<OfflineKms> after, KmsWithPolicy(config, account, new_policy, "NEW"));
+  KMS_ASSIGN_OR_RETURN(std::unique_ptr<OfflineKms> before,
+                       KmsWithPolicy(config, account, old_policy, "OLD"));
+  KMS_ASSIGN_OR_RETURN(std::unique_ptr<OfflineKms> after,
+                       KmsWithPolicy(config, account, new_policy, "NEW"));
 
   std::map<std::string, Dimension> conditions = old_facts.conditions;
   for (const auto& [lowered, dimension] : new_facts.conditions) {
@@ -322,10 +340,13 @@ StatusOr<PolicyDiff> DiffKeyPolicies(std::string_view old_policy, std::string_vi
   }
   const std::vector<Case> cases = Cases(conditions);
   std::vector<std::string> principals;
-  for (const config::Identity& identity : config.identities) principals.push_back(identity.principal.principal_arn);
-  for (const config::ServicePrincipal& service : config.service_principals) principals.push_back(service.service);
-  const std::string key_arn =
-      "arn:aws:kms:" + std::string(kRegion) + ":" + std::string(account) + ":key/" + std::string(kKeyId);
+  principals.reserve(config.identities.size() + config.service_principals.size());
+  for (const config::Identity& identity : config.identities)
+    principals.push_back(identity.principal.principal_arn);
+  for (const config::ServicePrincipal& service : config.service_principals)
+    principals.push_back(service.service);
+  const std::string key_arn = "arn:aws:kms:" + std::string(kRegion) + ":" + std::string(account) +
+                              ":key/" + std::string(kKeyId);
 
   PolicyDiff diff;
   diff.principals = principals.size();
@@ -340,8 +361,10 @@ StatusOr<PolicyDiff> DiffKeyPolicies(std::string_view old_policy, std::string_vi
         continue;  // NotFound to other accounts, whatever the policy says
       for (const Case& c : cases) {
         const keys::ExplainRequest request = RequestFor(principal, action, c, key_arn);
-        KMS_ASSIGN_OR_RETURN(const keys::Explanation was, before->Explain(request, std::string(kRegion)));
-        KMS_ASSIGN_OR_RETURN(const keys::Explanation now, after->Explain(request, std::string(kRegion)));
+        KMS_ASSIGN_OR_RETURN(const keys::Explanation was,
+                             before->Explain(request, std::string(kRegion)));
+        KMS_ASSIGN_OR_RETURN(const keys::Explanation now,
+                             after->Explain(request, std::string(kRegion)));
         ++diff.requests;
         if (was.decision.allowed == now.decision.allowed) continue;
         DecisionChange change{principal, request.action, Describe(c), DecisionName(was.decision),
@@ -371,8 +394,10 @@ std::string FormatPolicyDiff(const PolicyDiff& diff) {
           line += "in every case tried";
         } else {
           constexpr size_t kShown = 3;
-          for (size_t i = 0; i < whens.size() && i < kShown; ++i) line += (i ? "; " : "") + whens[i];
-          if (whens.size() > kShown) line += "; and " + std::to_string(whens.size() - kShown) + " more cases";
+          for (size_t i = 0; i < whens.size() && i < kShown; ++i)
+            line += (i ? "; " : "") + whens[i];
+          if (whens.size() > kShown)
+            line += "; and " + std::to_string(whens.size() - kShown) + " more cases";
         }
         out.append(line).append("\n");
       }

@@ -6,12 +6,12 @@
 #include <optional>
 
 #include "kms/server/keys/grants.h"
-#include "kms/server/keys/key_specs.h"
 #include "kms/server/keys/key_service.h"
+#include "kms/server/keys/key_specs.h"
 #include "kms/server/policy/policy.h"
 #include "kms/server/seed/yaml_field.h"
-#include "policy_tools.h"
 #include "offline_kms.h"
+#include "policy_tools.h"
 
 namespace kms::tools {
 namespace {
@@ -209,8 +209,7 @@ class Reader {
       const KeyRecord& record = key->second.record;
       request.key_id = record.Arn();
       const std::string account = PrincipalAccount(*request.principal);
-      if (!account.empty() && account != record.account &&
-          !IsCrossAccountAction(request.action))
+      if (!account.empty() && account != record.account && !IsCrossAccountAction(request.action))
         test.not_cross_account = "DENY: " + request.action +
                                  " is not for other accounts: the key is in " + record.account +
                                  " (NotFoundException)";
@@ -301,8 +300,9 @@ StatusOr<PolicyTestReport> RunPolicyTest(const std::string& path,
   }
   KMS_ASSIGN_OR_RETURN(std::unique_ptr<OfflineKms> kms, OfflineKms::Create(std::move(config)));
   for (auto& [name, test_key] : file.keys) {
-    KMS_RETURN_IF_ERROR(kms->AddKey(test_key.record, test_key.aliases, test_key.grants,
-                                    path + ": keys." + name + ".policy"));
+    std::string where = path;
+    where.append(": keys.").append(name).append(".policy");
+    KMS_RETURN_IF_ERROR(kms->AddKey(test_key.record, test_key.aliases, test_key.grants, where));
   }
 
   PolicyTestReport report;

@@ -69,28 +69,42 @@ inline constexpr std::string_view kKmsActions[] = {"CancelKeyDeletion",
 
 // Actions that name no key (evaluated with "*" as the resource), with the
 // "kms:" prefix.
-inline constexpr std::string_view kKeylessActions[] = {
-    "kms:CreateKey",          "kms:ListKeys",
-    "kms:ListAliases",        "kms:GenerateRandom",
-    "kms:ListRetirableGrants", "kms:CreateCustomKeyStore",
-    "kms:DescribeCustomKeyStores", "kms:ConnectCustomKeyStore",
-    "kms:DisconnectCustomKeyStore", "kms:DeleteCustomKeyStore",
-    "kms:UpdateCustomKeyStore"};
+inline constexpr std::string_view kKeylessActions[] = {"kms:CreateKey",
+                                                       "kms:ListKeys",
+                                                       "kms:ListAliases",
+                                                       "kms:GenerateRandom",
+                                                       "kms:ListRetirableGrants",
+                                                       "kms:CreateCustomKeyStore",
+                                                       "kms:DescribeCustomKeyStores",
+                                                       "kms:ConnectCustomKeyStore",
+                                                       "kms:DisconnectCustomKeyStore",
+                                                       "kms:DeleteCustomKeyStore",
+                                                       "kms:UpdateCustomKeyStore"};
 
 // What another account may do with a key (KMS Developer Guide, "Allowing
 // users in other accounts to use a KMS key"), with the "kms:" prefix; anything
 // else is NotFound to it.
 inline constexpr std::string_view kCrossAccountActions[] = {
-    "kms:CreateGrant",         "kms:Decrypt",
-    "kms:DescribeKey",         "kms:DeriveSharedSecret",
-    "kms:Encrypt",             "kms:GenerateDataKey",
-    "kms:GenerateDataKeyPair", "kms:GenerateDataKeyPairWithoutPlaintext",
-    "kms:GenerateDataKeyWithoutPlaintext", "kms:GenerateMac",
-    "kms:GetKeyRotationStatus", "kms:GetPublicKey",
-    "kms:ListGrants",          "kms:ReEncryptFrom",
-    "kms:ReEncryptTo",         "kms:RetireGrant",
-    "kms:RevokeGrant",         "kms:Sign",
-    "kms:Verify",              "kms:VerifyMac"};
+    "kms:CreateGrant",
+    "kms:Decrypt",
+    "kms:DescribeKey",
+    "kms:DeriveSharedSecret",
+    "kms:Encrypt",
+    "kms:GenerateDataKey",
+    "kms:GenerateDataKeyPair",
+    "kms:GenerateDataKeyPairWithoutPlaintext",
+    "kms:GenerateDataKeyWithoutPlaintext",
+    "kms:GenerateMac",
+    "kms:GetKeyRotationStatus",
+    "kms:GetPublicKey",
+    "kms:ListGrants",
+    "kms:ReEncryptFrom",
+    "kms:ReEncryptTo",
+    "kms:RetireGrant",
+    "kms:RevokeGrant",
+    "kms:Sign",
+    "kms:Verify",
+    "kms:VerifyMac"};
 
 inline bool IsKeylessAction(std::string_view action) {
   return std::ranges::find(kKeylessActions, action) != std::end(kKeylessActions);

@@ -1,5 +1,7 @@
 #include "record_view.h"
 
+#include <cstdio>
+
 #include <rapidjson/document.h>
 
 #include "kms/json/reader.h"
@@ -45,8 +47,7 @@ std::string AuthorizationLine(const rapidjson::Value& authorization) {
     if (!policy.empty() && !statement.empty()) line.append(", ");
     line.append(statement).append(")");
   }
-  if (std::string delegating = GetString(authorization, "delegatingStatement");
-      !delegating.empty())
+  if (std::string delegating = GetString(authorization, "delegatingStatement"); !delegating.empty())
     line.append("; key policy delegates in ").append(delegating);
   if (std::string failed = GetString(authorization, "failedCondition"); !failed.empty())
     line.append("; first failing condition: ").append(failed);
@@ -99,11 +100,11 @@ StatusOr<RecordView> ViewRecord(const audit::AuditEntry& entry) {
     view.invoked_by = GetString(*identity, "invokedBy");
     if (view.invoked_by == audit::kAwsInternal) view.invoked_by.clear();
   }
-  for (const audit::AuditResource& resource : entry.resources) view.keys.push_back(KeyOf(resource.name));
+  for (const audit::AuditResource& resource : entry.resources)
+    view.keys.push_back(KeyOf(resource.name));
   if (view.keys.empty()) {
-    if (const rapidjson::Value* request = json::FindObject(record, "requestParameters")) {
-      if (std::string key = GetString(*request, "keyId"); !key.empty()) view.keys.push_back(KeyOf(key));
-    }
+    if (const rapidjson::Value* request = json::FindObject(record, "requestParameters"))
+      view.requested_key = KeyOf(GetString(*request, "keyId"));
   }
   view.error_code = GetString(record, "errorCode");
   view.error_message = GetString(record, "errorMessage");
@@ -126,18 +127,30 @@ StatusOr<RecordView> ViewRecord(const audit::AuditEntry& entry) {
 }
 
 std::string TailLine(const RecordView& view) {
-  auto padded = [](std::string text, size_t width) {
-    if (text.size() < width) text.append(width - text.size(), ' ');
-    return text;
+  auto padded = [](std::string_view text, size_t width) {
+    std::string out;
+    for (const char c : text) {
+      const auto byte = static_cast<unsigned char>(c);
+      if (byte < 0x20 || byte == 0x7f) {
+        char escaped[5];
+        std::snprintf(escaped, sizeof escaped, "\\x%02x", byte);
+        out += escaped;
+      } else {
+        out += c;
+      }
+    }
+    if (out.size() < width) out.append(width - out.size(), ' ');
+    return out;
   };
   std::string principal = view.principal;
   if (!view.invoked_by.empty()) principal.append(" via ").append(view.invoked_by);
   std::string line = FormatIso8601(view.time);
   line.append("  ").append(padded(principal, 36));
   line.append("  ").append(padded(view.operation, 24));
-  line.append("  ").append(padded(view.keys.empty() ? "-" : view.keys.front(), 36));
+  const std::string& key = !view.keys.empty() ? view.keys.front() : view.requested_key;
+  line.append("  ").append(padded(key.empty() ? "-" : key, 36));
   line.append("  ").append(OutcomeName(view.outcome));
-  if (!view.error_code.empty()) line.append(" ").append(view.error_code);
+  if (!view.error_code.empty()) line.append(" ").append(padded(view.error_code, 0));
   return line;
 }
 

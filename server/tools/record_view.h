@@ -24,8 +24,13 @@ struct RecordView {
   // "111122223333:user/alice", "111122223333:assumed-role/DbAdmin/s1", a
   // service principal, or "AWS Internal" for the changes KMS makes itself.
   std::string principal;
-  std::string invoked_by;          // userIdentity.invokedBy of a call via a service
-  std::vector<std::string> keys;   // the key ids (or alias names) the call named
+  std::string invoked_by;  // userIdentity.invokedBy of a call via a service
+  // The key ids (or alias names) of the record's resources: the keys the
+  // call reached.
+  std::vector<std::string> keys;
+  // The KeyId of the request when the record names no resource (a key that
+  // was not found): shown by tail, not counted as a key.
+  std::string requested_key;
   Outcome outcome = Outcome::kOk;  // kDenied: AccessDeniedException
   std::string error_code;
   std::string error_message;
@@ -43,7 +48,9 @@ StatusOr<RecordView> ViewRecord(const audit::AuditEntry& entry);
 std::string_view OutcomeName(Outcome outcome);  // "OK", "DENIED", "ERROR"
 
 // The record as one line for `kmsd audit tail`: time, principal, operation,
-// key, outcome (with the error code).
+// key, outcome (with the error code). Control characters (a caller's
+// choice, in a key id it sent) are shown as \xNN, so that a record is one line
+// and cannot play terminal escapes.
 std::string TailLine(const RecordView& view);
 
 }  // namespace kms::tools

@@ -24,8 +24,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     KMS_CHECK(diff.error().code() == kms::Code::kValidation);
     return 0;
   }
-  for (const auto& change : diff->gains) KMS_CHECK(change.after == "allow" && change.before != "allow");
-  for (const auto& change : diff->losses) KMS_CHECK(change.before == "allow" && change.after != "allow");
+  for (const auto& change : diff->gains)
+    KMS_CHECK(change.after == "allow" && change.before != "allow");
+  for (const auto& change : diff->losses)
+    KMS_CHECK(change.before == "allow" && change.after != "allow");
   (void)kms::tools::FormatPolicyDiff(*diff);
   return 0;
 }
