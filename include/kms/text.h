@@ -35,6 +35,8 @@ std::string SanitizeUtf8(std::string_view text);
 // before `max_bytes` at a UTF-8 sequence boundary, followed by "..." (as
 // CloudTrail shows a value it cut).
 std::string TruncateUtf8(std::string_view text, size_t max_bytes);
+// `text` for HTML or XML text and attribute values: & < > " ' as entities.
+std::string EscapeMarkup(std::string_view text);
 // The number of code points in well-formed UTF-8 `text`.
 size_t CountCodePoints(std::string_view text);
 

@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "audit_summary.h"
+#include "kms/text.h"
 
 namespace kms::tools {
 namespace {
@@ -16,33 +17,6 @@ constexpr std::string_view kPalette[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d627
 constexpr size_t kChartSeries = 7;
 // Lists of at most this many rows are shown unfolded.
 constexpr size_t kOpenRows = 20;
-
-std::string Escaped(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 std::string Number(uint64_t n) {
   std::string digits = std::to_string(n);
@@ -108,7 +82,7 @@ std::string Chart(const AuditSummary& summary, const std::vector<Series>& series
   const double plot_width = kWidth - kLeft - kRight;
   const double plot_height = kHeight - kTop - kBottom;
   const double column = plot_width / static_cast<double>(summary.bucket_count);
-  std::string svg = "<figure><figcaption>" + Escaped(title) + " (calls per " +
+  std::string svg = "<figure><figcaption>" + EscapeMarkup(title) + " (calls per " +
                     Number(static_cast<uint64_t>(summary.bucket_millis / 1000)) +
                     " s)</figcaption>\n<svg role=\"img\" width=\"" + std::to_string(kWidth) +
                     "\" height=\"" + std::to_string(kHeight) + "\" viewBox=\"0 0 " +
@@ -128,7 +102,7 @@ std::string Chart(const AuditSummary& summary, const std::vector<Series>& series
                     std::max(1.0, column - 1.0), height,
                     std::string(kPalette[i % std::size(kPalette)]).c_str());
       svg += buffer;
-      svg += "<title>" + Escaped(series[i].name) + ": " + Number(calls) + " from " +
+      svg += "<title>" + EscapeMarkup(series[i].name) + ": " + Number(calls) + " from " +
              FormatIso8601(summary.from + static_cast<EpochMillis>(b) * summary.bucket_millis) +
              "</title></rect>";
     }
@@ -153,8 +127,8 @@ std::string Chart(const AuditSummary& summary, const std::vector<Series>& series
     const uint64_t total =
         std::accumulate(series[i].buckets.begin(), series[i].buckets.end(), uint64_t{0});
     svg += "<li><span class=\"swatch\" style=\"background:" +
-           std::string(kPalette[i % std::size(kPalette)]) + "\"></span>" + Escaped(series[i].name) +
-           " <b>" + Number(total) + "</b></li>";
+           std::string(kPalette[i % std::size(kPalette)]) + "\"></span>" +
+           EscapeMarkup(series[i].name) + " <b>" + Number(total) + "</b></li>";
   }
   svg += "</ul></figure>\n";
   return svg;
@@ -164,26 +138,26 @@ class Page {
  public:
   void Raw(std::string_view html) { html_ += html; }
   void Heading(std::string_view text, std::string_view id) {
-    html_ += "<h2 id=\"" + std::string(id) + "\">" + Escaped(text) + "</h2>\n";
+    html_ += "<h2 id=\"" + std::string(id) + "\">" + EscapeMarkup(text) + "</h2>\n";
   }
-  void Paragraph(std::string_view text) { html_ += "<p>" + Escaped(text) + "</p>\n"; }
+  void Paragraph(std::string_view text) { html_ += "<p>" + EscapeMarkup(text) + "</p>\n"; }
   // A table; `cells` are escaped text.
   void Table(const std::vector<std::string>& header,
              const std::vector<std::vector<std::string>>& rows) {
     html_ += "<table><thead><tr>";
-    for (const std::string& h : header) html_ += "<th>" + Escaped(h) + "</th>";
+    for (const std::string& h : header) html_ += "<th>" + EscapeMarkup(h) + "</th>";
     html_ += "</tr></thead><tbody>\n";
     for (const auto& row : rows) {
       html_ += "<tr>";
-      for (const std::string& cell : row) html_ += "<td>" + Escaped(cell) + "</td>";
+      for (const std::string& cell : row) html_ += "<td>" + EscapeMarkup(cell) + "</td>";
       html_ += "</tr>\n";
     }
     html_ += "</tbody></table>\n";
   }
   // A folded section: its rows appear when opened (at once when `open`).
   void Folded(std::string_view summary, bool open, const std::function<void()>& body) {
-    html_ += std::string(open ? "<details open>" : "<details>") + "<summary>" + Escaped(summary) +
-             "</summary>\n";
+    html_ += std::string(open ? "<details open>" : "<details>") + "<summary>" +
+             EscapeMarkup(summary) + "</summary>\n";
     body();
     html_ += "</details>\n";
   }
@@ -233,8 +207,8 @@ void SummaryCards(Page& page, const AuditSummary& summary) {
   };
   page.Raw("<div class=\"cards\">");
   for (const auto& [label, value] : cards) {
-    page.Raw("<div class=\"card\"><div class=\"value\">" + Escaped(value) +
-             "</div><div class=\"label\">" + Escaped(label) + "</div></div>");
+    page.Raw("<div class=\"card\"><div class=\"value\">" + EscapeMarkup(value) +
+             "</div><div class=\"label\">" + EscapeMarkup(label) + "</div></div>");
   }
   const bool ok = summary.chain.ok;
   page.Raw(std::string("<div class=\"card ") + (ok ? "ok" : "bad") + "\"><div class=\"value\">" +
@@ -341,7 +315,7 @@ void ChangesSection(Page& page, const NewestRows<RecordView>& changes, Rows kind
 
 void ChainSection(Page& page, const AuditSummary& summary) {
   page.Heading("Hash chain", "chain");
-  page.Raw("<pre>" + Escaped(summary.chain.ToString()) + "</pre>\n");
+  page.Raw("<pre>" + EscapeMarkup(summary.chain.ToString()) + "</pre>\n");
 }
 
 constexpr std::string_view kStyle = R"css(
@@ -398,7 +372,7 @@ StatusOr<std::string> BuildAuditReport(const audit::AuditLog& log, const ReportO
                      FormatIso8601(summary.to) +
                      (options.account ? ", account " + *options.account : "") + "; written " +
                      FormatIso8601(now) + ".";
-  page.Raw("<p class=\"meta\">" + Escaped(meta) + "</p>\n");
+  page.Raw("<p class=\"meta\">" + EscapeMarkup(meta) + "</p>\n");
   SummaryCards(page, summary);
 
   page.Heading("Calls over time", "time");

@@ -10,6 +10,7 @@
 #include "kms/server/keys/key_specs.h"
 #include "kms/server/policy/policy.h"
 #include "kms/server/seed/yaml_field.h"
+#include "kms/text.h"
 #include "offline_kms.h"
 #include "policy_tools.h"
 
@@ -239,29 +240,6 @@ std::string DecisionName(const policy::Decision& decision) {
   return "deny";
 }
 
-std::string XmlEscaped(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
 size_t PolicyTestReport::failures() const {
@@ -344,13 +322,13 @@ std::string PolicyTestJunit(const PolicyTestReport& report) {
   xml += "<testsuite name=\"kmsd policy test\" tests=\"" + std::to_string(report.cases.size()) +
          "\" failures=\"" + std::to_string(report.failures()) + "\">\n";
   for (const PolicyCaseResult& result : report.cases) {
-    xml += "  <testcase classname=\"" + XmlEscaped(report.file) + "\" name=\"" +
-           XmlEscaped(result.name) + "\">";
+    xml += "  <testcase classname=\"" + EscapeMarkup(report.file) + "\" name=\"" +
+           EscapeMarkup(result.name) + "\">";
     if (!result.matched) {
       xml += "<failure message=\"expected " + result.expected + ", got " + result.decision + "\">" +
-             XmlEscaped(result.explanation) + "</failure>";
+             EscapeMarkup(result.explanation) + "</failure>";
     } else {
-      xml += "<system-out>" + XmlEscaped(result.explanation) + "</system-out>";
+      xml += "<system-out>" + EscapeMarkup(result.explanation) + "</system-out>";
     }
     xml += "</testcase>\n";
   }

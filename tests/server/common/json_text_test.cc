@@ -60,5 +60,11 @@ TEST(Utf8Test, ValidatesSanitizesAndTruncatesAtSequenceBoundaries) {
   EXPECT_EQ(TruncateUtf8("ab\xC3\xA9", 3), "ab...");
 }
 
+TEST(TextTest, EscapeMarkupEscapesWhatEndsTextOrAnAttribute) {
+  EXPECT_EQ(EscapeMarkup("<a href=\"x\">R&D's</a>"),
+            "&lt;a href=&quot;x&quot;&gt;R&amp;D&#39;s&lt;/a&gt;");
+  EXPECT_EQ(EscapeMarkup("plain \xC3\xA9"), "plain \xC3\xA9");
+}
+
 }  // namespace
 }  // namespace kms
