@@ -28,6 +28,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   if (line->command == kms::config::Command::kHelp)
     KMS_CHECK(!kms::config::HelpText(line->help_topic).empty());
-  if (line->command == kms::config::Command::kAuditExport) KMS_CHECK(line->out_dir.has_value());
+  if (line->command == kms::config::Command::kAuditExport ||
+      line->command == kms::config::Command::kAuditReport)
+    KMS_CHECK(line->out_dir.has_value());
+  if (line->command == kms::config::Command::kPolicyDiff)
+    KMS_CHECK(!line->policy_file.empty() && !line->new_policy_file.empty());
   return 0;
 }

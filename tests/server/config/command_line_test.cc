@@ -69,13 +69,48 @@ TEST_F(CommandLineTest, NamesWhatItDoesNotKnow) {
   EXPECT_EQ(ErrorFor({"--bogus"}), "unknown option '--bogus'");
   EXPECT_EQ(ErrorFor({"-x"}), "unknown option '-x'");
   EXPECT_EQ(ErrorFor({"frobnicate"}), "unknown command 'frobnicate'");
-  EXPECT_EQ(ErrorFor({"audit"}), "'kmsd audit' needs a command: verify or export");
-  EXPECT_EQ(ErrorFor({"audit", "shred"}), "unknown audit command 'shred' (verify or export)");
+  EXPECT_EQ(ErrorFor({"audit"}), "'kmsd audit' needs a command: verify, export, tail or report");
+  EXPECT_EQ(ErrorFor({"audit", "shred"}),
+            "unknown audit command 'shred' (verify, export, tail or report)");
   EXPECT_EQ(ErrorFor({"serve", "now"}), "unexpected argument 'now'");
   EXPECT_EQ(ErrorFor({"audit", "export"}), "kmsd audit export needs --out DIR");
   EXPECT_THAT(ErrorFor({"audit", "verify", "--port", "1"}),
               HasSubstr("--port is an option of kmsd (serve)"));
   EXPECT_THAT(ErrorFor({"--out", "x"}), HasSubstr("--out is an option of kmsd audit export"));
+}
+
+TEST_F(CommandLineTest, ReadsTheAuditAndPolicyTools) {
+  KMS_ASSERT_OK_AND_ASSIGN(CommandLine tail,
+                           Parse({"audit", "tail", "--follow", "--filter", "outcome=denied",
+                                  "--filter=key=1234", "--lines", "25"}));
+  EXPECT_EQ(tail.command, Command::kAuditTail);
+  EXPECT_TRUE(tail.follow);
+  EXPECT_EQ(tail.filters, (std::vector<std::string>{"outcome=denied", "key=1234"}));
+  EXPECT_EQ(tail.lines, 25u);
+  EXPECT_EQ(ErrorFor({"audit", "tail", "--lines", "-3"}),
+            "--lines must be a number from 0 to 9999999, not '-3'");
+  EXPECT_EQ(ErrorFor({"audit", "tail", "--follow=yes"}), "--follow takes no value");
+  EXPECT_THAT(ErrorFor({"audit", "verify", "--follow"}),
+              HasSubstr("--follow is an option of kmsd audit tail"));
+
+  KMS_ASSERT_OK_AND_ASSIGN(CommandLine report, Parse({"audit", "report", "--out", "r.html",
+                                                      "--since", "2h", "--account", "111122223333"}));
+  EXPECT_EQ(report.command, Command::kAuditReport);
+  EXPECT_EQ(report.out_dir, "r.html");
+  EXPECT_EQ(report.since, "2h");
+  EXPECT_EQ(report.account, "111122223333");
+  EXPECT_EQ(ErrorFor({"audit", "report"}), "kmsd audit report needs --out FILE");
+
+  KMS_ASSERT_OK_AND_ASSIGN(CommandLine diff,
+                           Parse({"policy", "diff", "old.json", "new.json", "--fail-on-new-access"}));
+  EXPECT_EQ(diff.command, Command::kPolicyDiff);
+  EXPECT_EQ(diff.policy_file, "old.json");
+  EXPECT_EQ(diff.new_policy_file, "new.json");
+  EXPECT_TRUE(diff.fail_on_new_access);
+  EXPECT_EQ(ErrorFor({"policy", "diff", "old.json"}),
+            "'kmsd policy diff' needs two key policy files: OLD NEW");
+  EXPECT_EQ(ErrorFor({"policy", "diff", "a", "b", "c"}), "unexpected argument 'c'");
+  EXPECT_EQ(ErrorFor({"policy"}), "'kmsd policy' needs a command: test, lint or diff");
 }
 
 TEST_F(CommandLineTest, HelpAndVersionWinOverEverythingElse) {
