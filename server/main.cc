@@ -139,6 +139,9 @@ int RunAuditReport(const audit::AuditLog& log, const config::CommandLine& line) 
 }
 
 int RunAudit(const config::ServerConfig& config, const config::CommandLine& line) {
+  if (std::error_code ec; !std::filesystem::is_directory(config.data_dir, ec))
+    return Fail(Error(Code::kNotFound, "no data directory " + config.data_dir +
+                                           " (the server's --data-dir or storage.data_dir)"));
   auto root_key = keys::RootKey::LoadOrCreate(config.data_dir + "/root.key");
   if (!root_key) return Fail(root_key.error());
   audit::AuditOptions options = AuditOptionsFor(config, **root_key);
