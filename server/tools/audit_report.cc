@@ -223,12 +223,14 @@ void KeysSection(Page& page, const AuditSummary& summary, const ReportOptions& o
   std::vector<std::vector<std::string>> rows;
   for (const auto* entry : busiest) {
     const KeyUse& use = entry->second;
-    rows.push_back({entry->first, Number(use.counts.calls), Number(use.counts.denied),
+    std::string key = entry->first;
+    for (const std::string& alias : use.aliases) key.append(" ").append(alias);
+    rows.push_back({key, Number(use.counts.calls), Number(use.counts.denied),
                     Number(use.counts.errors), TopList(use.principals, 5),
                     TopList(use.operations, 5)});
   }
   page.Paragraph(Shown(rows.size(), summary.keys.size()) + " keys, the busiest first.");
-  page.Table({"key", "calls", "denied", "errors", "top principals", "operations"}, rows);
+  page.Table({"key (aliases)", "calls", "denied", "errors", "top principals", "operations"}, rows);
 }
 
 enum class Rows { kDenied, kGrants, kKeyChanges };

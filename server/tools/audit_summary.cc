@@ -63,9 +63,15 @@ void Count(AuditSummary& summary, const RecordView& view, size_t max_rows) {
   Buckets& operation = summary.operations[view.operation];
   if (operation.empty()) operation.resize(summary.bucket_count);
   ++operation[bucket];
+  std::vector<const std::string*> aliases;
+  for (const std::string& key : view.keys) {
+    if (key.starts_with("alias/")) aliases.push_back(&key);
+  }
   for (const std::string& key : view.keys) {
     if (key.starts_with("alias/")) continue;
     KeyUse& use = summary.keys[key];
+    if (view.outcome == Outcome::kOk)
+      for (const std::string* alias : aliases) use.aliases.insert(*alias);
     if (use.buckets.empty()) use.buckets.resize(summary.bucket_count);
     use.counts.Add(view.outcome);
     ++use.operations[view.operation];

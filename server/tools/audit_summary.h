@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -29,6 +30,7 @@ struct CallCounts {
 using Buckets = std::vector<uint64_t>;
 
 struct KeyUse {
+  std::set<std::string> aliases;  // named with the key by a record (CreateAlias, ...)
   CallCounts counts;
   std::map<std::string, uint64_t> operations;
   std::map<std::string, uint64_t> principals;
@@ -67,7 +69,7 @@ struct AuditSummary {
   size_t bucket_count = 1;
 
   CallCounts total;
-  std::map<std::string, KeyUse> keys;         // by key id (or alias)
+  std::map<std::string, KeyUse> keys;         // by key id
   std::map<std::string, Buckets> operations;  // calls per bucket
   std::map<std::string, CallCounts> principals;
   // (invokedBy, operation) -> calls

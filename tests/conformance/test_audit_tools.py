@@ -138,7 +138,9 @@ def test_report_in_a_browser_matches_verify_and_cloudtrail(log):
     assert (count(summary["denied"]), count(summary["via services"]), count(summary["grant changes"])) == (1, 1, 4)
     assert verify.stdout.strip() in html.unescape(section(dom, "chain"))
 
-    keys = {row[0]: row for row in rows(section(dom, "keys"))}
+    # The key column: the key id, then the aliases records named it with.
+    keys = {row[0].split()[0]: row for row in rows(section(dom, "keys"))}
+    assert keys[log["k1"]][0] == log["k1"] + " alias/app"
     assert count(keys[log["k1"]][1]) == log["k1_events"], "Keys table: %r, lookup-events: %d events" % (
         keys[log["k1"]], log["k1_events"])
     assert count(keys[log["k1"]][2]) == 1, "one denied call on k1"
