@@ -139,9 +139,12 @@ int RunAuditReport(const audit::AuditLog& log, const config::CommandLine& line) 
 }
 
 int RunAudit(const config::ServerConfig& config, const config::CommandLine& line) {
-  if (std::error_code ec; !std::filesystem::is_directory(config.data_dir, ec))
-    return Fail(Error(Code::kNotFound, "no data directory " + config.data_dir +
-                                           " (the server's --data-dir or storage.data_dir)"));
+  // Reading makes nothing: no root key where kmsd never ran.
+  if (std::error_code ec; std::getenv("KMSD_ROOT_KEY") == nullptr &&
+                          !std::filesystem::exists(config.data_dir + "/root.key", ec))
+    return Fail(
+        Error(Code::kNotFound, "no kmsd data in " + config.data_dir +
+                                   " (no root.key; the server's --data-dir or storage.data_dir)"));
   auto root_key = keys::RootKey::LoadOrCreate(config.data_dir + "/root.key");
   if (!root_key) return Fail(root_key.error());
   audit::AuditOptions options = AuditOptionsFor(config, **root_key);
@@ -455,15 +458,17 @@ int RunPolicyLint(const config::ServerConfig& config, const config::CommandLine&
 int RunPolicyDiff(const config::ServerConfig& config, const config::CommandLine& line) {
   const std::string account =
       line.account.value_or(config.accounts.empty() ? "111122223333" : config.accounts.front());
-  auto old_text = yaml::ReadTextFile(line.policy_file, policy::kMaxKeyPolicyBytes, "key policy");
-  auto new_text =
-      yaml::ReadTextFile(line.new_policy_file, policy::kMaxKeyPolicyBytes, "key policy");
-  auto diff = !old_text   ? StatusOr<tools::PolicyDiff>(std::unexpected(old_text.error()))
-              : !new_text ? StatusOr<tools::PolicyDiff>(std::unexpected(new_text.error()))
-                          : tools::DiffKeyPolicies(*old_text, *new_text, account, config);
+  auto diff = [&]() -> StatusOr<tools::PolicyDiff> {
+    KMS_ASSIGN_OR_RETURN(const std::string old_policy,
+                         yaml::ReadTextFile(line.policy_file, policy::kMaxKeyPolicyBytes, "OLD"));
+    KMS_ASSIGN_OR_RETURN(
+        const std::string new_policy,
+        yaml::ReadTextFile(line.new_policy_file, policy::kMaxKeyPolicyBytes, "NEW"));
+    return tools::DiffKeyPolicies(old_policy, new_policy, account, config);
+  }();
   if (!diff) {
     std::fprintf(stderr, "kmsd: %s\n", diff.error().message().c_str());
-    return 2;
+    return diff.error().code() == Code::kValidation ? 2 : 1;
   }
   std::cout << "kmsd policy diff " << line.policy_file << " " << line.new_policy_file
             << " (a key of account " << account << ")\n"

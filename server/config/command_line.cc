@@ -21,7 +21,7 @@ enum Scope : unsigned {
   kForTail = 64,
   kForReport = 128,
   kForPolicyDiff = 256,
-  kForAll = 511,
+  kForAll = 2 * kForPolicyDiff - 1,  // every bit above
 };
 
 struct Option {

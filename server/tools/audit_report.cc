@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <functional>
+#include <map>
 #include <numeric>
 
 #include "audit_summary.h"
@@ -177,10 +178,11 @@ std::string Principal(const RecordView& view) {
   return view.invoked_by.empty() ? view.principal : view.principal + " via " + view.invoked_by;
 }
 
-// "3 of 5,000 (the newest)" when rows were left out.
-std::string Shown(size_t shown, uint64_t total) {
+// "5,000", or "the newest 1,000 of 5,000" when rows were left out (`which`:
+// "newest", "busiest").
+std::string Shown(size_t shown, uint64_t total, std::string_view which) {
   if (shown == total) return Number(total);
-  return "the newest " + Number(shown) + " of " + Number(total);
+  return "the " + std::string(which) + " " + Number(shown) + " of " + Number(total);
 }
 
 template <typename Map>
@@ -220,16 +222,18 @@ void KeysSection(Page& page, const AuditSummary& summary, const ReportOptions& o
   page.Heading("Keys", "keys");
   const auto busiest = Busiest(summary.keys, options.max_table_rows,
                                [](const auto& entry) { return entry.second.counts.calls; });
+  std::map<std::string, std::string> aliases;  // key id -> " alias/a alias/b"
+  for (const auto& [alias, key] : summary.alias_targets) aliases[key].append(" ").append(alias);
   std::vector<std::vector<std::string>> rows;
   for (const auto* entry : busiest) {
     const KeyUse& use = entry->second;
     std::string key = entry->first;
-    for (const std::string& alias : use.aliases) key.append(" ").append(alias);
+    if (auto it = aliases.find(key); it != aliases.end()) key += it->second;
     rows.push_back({key, Number(use.counts.calls), Number(use.counts.denied),
                     Number(use.counts.errors), TopList(use.principals, 5),
                     TopList(use.operations, 5)});
   }
-  page.Paragraph(Shown(rows.size(), summary.keys.size()) + " keys, the busiest first.");
+  page.Paragraph(Shown(rows.size(), summary.keys.size(), "busiest") + " keys, the busiest first.");
   page.Table({"key (aliases)", "calls", "denied", "errors", "top principals", "operations"}, rows);
 }
 
@@ -272,19 +276,22 @@ void DeniedSection(Page& page, const AuditSummary& summary, const ReportOptions&
     page.Paragraph("No call was denied.");
     return;
   }
+  const auto groups = Busiest(summary.denial_groups, options.max_table_rows,
+                              [](const auto& e) { return e.second; });
   page.Paragraph(Number(summary.denied.total) +
                  (summary.denied.total == 1 ? " call was" : " calls were") +
-                 " denied. Each distinct principal, operation, key and reason:");
+                 " denied. Each distinct principal, operation, key and reason (" +
+                 Shown(groups.size(), summary.denial_groups.size(), "commonest") + "):");
   std::vector<std::vector<std::string>> rows;
-  for (const auto* entry : Busiest(summary.denial_groups, options.max_table_rows,
-                                   [](const auto& e) { return e.second; })) {
+  for (const auto* entry : groups) {
     const DenialGroup& group = entry->first;
     rows.push_back({Number(entry->second), group.principal, group.operation, group.key,
                     group.authorization, group.message});
   }
   page.Table({"calls", "principal", "operation", "key", "kmsd's explanation", "error message"},
              rows);
-  page.Folded("Every denied call (" + Shown(summary.denied.rows.size(), summary.denied.total) + ")",
+  page.Folded("Every denied call (" +
+                  Shown(summary.denied.rows.size(), summary.denied.total, "newest") + ")",
               summary.denied.rows.size() <= kOpenRows,
               [&] { RecordRows(page, summary.denied.rows, Rows::kDenied); });
 }
@@ -311,7 +318,7 @@ void ChangesSection(Page& page, const NewestRows<RecordView>& changes, Rows kind
     page.Paragraph(none);
     return;
   }
-  page.Folded(std::string(title) + " (" + Shown(changes.rows.size(), changes.total) + ")",
+  page.Folded(std::string(title) + " (" + Shown(changes.rows.size(), changes.total, "newest") + ")",
               changes.rows.size() <= kOpenRows, [&] { RecordRows(page, changes.rows, kind); });
 }
 
@@ -370,24 +377,31 @@ StatusOr<std::string> BuildAuditReport(const audit::AuditLog& log, const ReportO
   page.Raw("<title>kmsd audit report</title><style>" + std::string(kStyle) +
            "</style></head><body>\n");
   page.Raw("<h1>kmsd audit report</h1>\n");
-  std::string meta = "Records from " + FormatIso8601(summary.from) + " to " +
-                     FormatIso8601(summary.to) +
-                     (options.account ? ", account " + *options.account : "") + "; written " +
-                     FormatIso8601(now) + ".";
+  std::string meta = summary.total.calls == 0 ? "No record was selected"
+                                              : "Records from " + FormatIso8601(summary.from) +
+                                                    " to " + FormatIso8601(summary.to);
+  if (options.since) meta += ", since " + FormatIso8601(*options.since);
+  if (options.until) meta += ", until " + FormatIso8601(*options.until);
+  if (options.account) meta += ", account " + *options.account;
+  meta += "; written " + FormatIso8601(now) + ".";
   page.Raw("<p class=\"meta\">" + EscapeMarkup(meta) + "</p>\n");
   SummaryCards(page, summary);
 
   page.Heading("Calls over time", "time");
-  page.Raw(Chart(summary,
-                 ChartSeries(
-                     summary.operations, [](const Buckets& b) -> const Buckets& { return b; },
-                     summary.bucket_count),
-                 "Per operation"));
-  page.Raw(Chart(summary,
-                 ChartSeries(
-                     summary.keys, [](const KeyUse& use) -> const Buckets& { return use.buckets; },
-                     summary.bucket_count),
-                 "Per key"));
+  if (summary.total.calls == 0) page.Paragraph("No calls.");
+  if (summary.total.calls > 0)
+    page.Raw(Chart(summary,
+                   ChartSeries(
+                       summary.operations, [](const Buckets& b) -> const Buckets& { return b; },
+                       summary.bucket_count),
+                   "Per operation"));
+  if (summary.total.calls > 0)
+    page.Raw(
+        Chart(summary,
+              ChartSeries(
+                  summary.keys, [](const KeyUse& use) -> const Buckets& { return use.buckets; },
+                  summary.bucket_count),
+              "Per key"));
   KeysSection(page, summary, options);
 
   page.Heading("Principals", "principals");
@@ -397,7 +411,8 @@ StatusOr<std::string> BuildAuditReport(const audit::AuditLog& log, const ReportO
     rows.push_back({entry->first, Number(entry->second.calls), Number(entry->second.denied),
                     Number(entry->second.errors)});
   }
-  page.Paragraph(Shown(rows.size(), summary.principals.size()) + " principals, the busiest first.");
+  page.Paragraph(Shown(rows.size(), summary.principals.size(), "busiest") +
+                 " principals, the busiest first.");
   page.Table({"principal", "calls", "denied", "errors"}, rows);
 
   DeniedSection(page, summary, options);

@@ -6,7 +6,6 @@ namespace kms::tools {
 namespace {
 
 constexpr size_t kBucketCount = 60;
-constexpr size_t kChunk = 4096;  // records per read transaction
 
 // The changes to keys the report lists, made by callers or by KMS itself.
 constexpr std::string_view kKeyChanges[] = {"CreateKey",
@@ -32,28 +31,29 @@ bool Selected(const ReportOptions& options, const audit::AuditEntry& entry) {
          (!options.account || entry.account_id == *options.account);
 }
 
-// The first and last event times of the selected records, from one read of
-// each end of the log (records are in sequence order, which is near enough
-// time order for the axis).
-StatusOr<std::pair<EpochMillis, EpochMillis>> TimeRange(const audit::AuditLog& log,
-                                                        const ReportOptions& options) {
-  EpochMillis first = 0;
-  EpochMillis last = 0;
-  KMS_ASSIGN_OR_RETURN(const uint64_t newest, log.LastSequence());
-  auto time_of = [&](uint64_t after, EpochMillis& time) {
-    return log.ReadRecords(after, 1, [&](uint64_t, const audit::AuditEntry& entry) {
-      time = entry.event_time;
-      return false;
-    });
-  };
-  if (newest > 0) {
-    KMS_RETURN_IF_ERROR(time_of(0, first));
-    KMS_RETURN_IF_ERROR(time_of(newest - 1, last));
+// The first and last event times of the selected records up to `newest`,
+// from a pass over the stored attributes (no JSON is read); nullopt when none
+// is selected.
+StatusOr<std::optional<std::pair<EpochMillis, EpochMillis>>> TimeRange(const audit::AuditLog& log,
+                                                                       const ReportOptions& options,
+                                                                       uint64_t newest) {
+  std::optional<std::pair<EpochMillis, EpochMillis>> range;
+  for (uint64_t after = 0; after < newest;) {
+    KMS_ASSIGN_OR_RETURN(const uint64_t last,
+                         log.ReadRecords(after, std::min<uint64_t>(kRecordsPerRead, newest - after),
+                                         [&](uint64_t, const audit::AuditEntry& entry) {
+                                           if (!Selected(options, entry)) return true;
+                                           if (!range)
+                                             range.emplace(entry.event_time, entry.event_time);
+                                           range->first = std::min(range->first, entry.event_time);
+                                           range->second =
+                                               std::max(range->second, entry.event_time);
+                                           return true;
+                                         }));
+    if (last == after) break;
+    after = last;
   }
-  if (options.since) first = std::max(first, *options.since);
-  if (options.until && *options.until < last) last = *options.until;
-  if (last < first) last = first;
-  return std::pair(first, last);
+  return range;
 }
 
 void Count(AuditSummary& summary, const RecordView& view, size_t max_rows) {
@@ -63,15 +63,9 @@ void Count(AuditSummary& summary, const RecordView& view, size_t max_rows) {
   Buckets& operation = summary.operations[view.operation];
   if (operation.empty()) operation.resize(summary.bucket_count);
   ++operation[bucket];
-  std::vector<const std::string*> aliases;
-  for (const std::string& key : view.keys) {
-    if (key.starts_with("alias/")) aliases.push_back(&key);
-  }
   for (const std::string& key : view.keys) {
     if (key.starts_with("alias/")) continue;
     KeyUse& use = summary.keys[key];
-    if (view.outcome == Outcome::kOk)
-      for (const std::string* alias : aliases) use.aliases.insert(*alias);
     if (use.buckets.empty()) use.buckets.resize(summary.bucket_count);
     use.counts.Add(view.outcome);
     ++use.operations[view.operation];
@@ -87,6 +81,13 @@ void Count(AuditSummary& summary, const RecordView& view, size_t max_rows) {
     summary.denied.Add(view, max_rows);
   }
   if (view.outcome != Outcome::kOk) return;
+  if (!view.alias_name.empty()) {
+    if (view.alias_target.empty()) {
+      summary.alias_targets.erase(view.alias_name);
+    } else {
+      summary.alias_targets[view.alias_name] = view.alias_target;
+    }
+  }
   if (std::ranges::find(kGrantChanges, view.operation) != std::end(kGrantChanges))
     summary.grant_changes.Add(view, max_rows);
   if (std::ranges::find(kKeyChanges, view.operation) != std::end(kKeyChanges))
@@ -109,7 +110,13 @@ size_t BucketOf(const AuditSummary& summary, EpochMillis time) {
 
 StatusOr<AuditSummary> SummarizeAuditLog(const audit::AuditLog& log, const ReportOptions& options) {
   AuditSummary summary;
-  KMS_ASSIGN_OR_RETURN(std::tie(summary.from, summary.to), TimeRange(log, options));
+  // What was stored when the report began: records the server writes
+  // meanwhile are left out, not piled into the last bucket.
+  KMS_ASSIGN_OR_RETURN(const uint64_t newest, log.LastSequence());
+  KMS_ASSIGN_OR_RETURN(const auto range, TimeRange(log, options, newest));
+  KMS_ASSIGN_OR_RETURN(summary.chain, log.Verify());
+  if (!range) return summary;
+  std::tie(summary.from, summary.to) = *range;
   summary.from -= summary.from % 1000;
   // Up to kBucketCount buckets of whole seconds, covering from..to.
   const EpochMillis seconds = (summary.to - summary.from) / 1000 + 1;
@@ -118,25 +125,18 @@ StatusOr<AuditSummary> SummarizeAuditLog(const audit::AuditLog& log, const Repor
   summary.bucket_count =
       static_cast<size_t>((summary.to - summary.from) / summary.bucket_millis + 1);
 
-  Status failure;
-  for (uint64_t after = 0;;) {
+  for (uint64_t after = 0; after < newest;) {
     KMS_ASSIGN_OR_RETURN(
         const uint64_t last,
-        log.ReadRecords(after, kChunk, [&](uint64_t, const audit::AuditEntry& entry) {
-          if (!Selected(options, entry)) return true;
-          StatusOr<RecordView> view = ViewRecord(entry);
-          if (!view) {
-            failure = view.error();
-            return false;
-          }
-          Count(summary, *view, options.max_rows);
-          return true;
-        }));
-    KMS_RETURN_IF_ERROR(failure);
+        ForEachView(
+            log, after, std::min(newest, after + kRecordsPerRead),
+            [&](uint64_t, const audit::AuditEntry&, const RecordView& view) {
+              Count(summary, view, options.max_rows);
+            },
+            [&](const audit::AuditEntry& entry) { return Selected(options, entry); }));
     if (last == after) break;
     after = last;
   }
-  KMS_ASSIGN_OR_RETURN(summary.chain, log.Verify());
   return summary;
 }
 

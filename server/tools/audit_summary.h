@@ -6,7 +6,6 @@
 #include <cstdint>
 #include <deque>
 #include <map>
-#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -30,7 +29,6 @@ struct CallCounts {
 using Buckets = std::vector<uint64_t>;
 
 struct KeyUse {
-  std::set<std::string> aliases;  // named with the key by a record (CreateAlias, ...)
   CallCounts counts;
   std::map<std::string, uint64_t> operations;
   std::map<std::string, uint64_t> principals;
@@ -69,7 +67,10 @@ struct AuditSummary {
   size_t bucket_count = 1;
 
   CallCounts total;
-  std::map<std::string, KeyUse> keys;         // by key id
+  std::map<std::string, KeyUse> keys;  // by key id
+  // Each alias and the key it names after the last CreateAlias, UpdateAlias
+  // or DeleteAlias read.
+  std::map<std::string, std::string> alias_targets;
   std::map<std::string, Buckets> operations;  // calls per bucket
   std::map<std::string, CallCounts> principals;
   // (invokedBy, operation) -> calls

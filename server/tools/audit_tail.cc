@@ -12,8 +12,6 @@ namespace {
 
 constexpr std::string_view kFilterNames[] = {"principal", "operation", "key",    "account",
                                              "region",    "source",    "outcome"};
-// Records read per read transaction.
-constexpr size_t kChunk = 4096;
 
 bool ContainsIgnoreCase(std::string_view text, std::string_view lowered_part) {
   return ToLower(text).find(lowered_part) != std::string::npos;
@@ -24,22 +22,10 @@ bool ContainsIgnoreCase(std::string_view text, std::string_view lowered_part) {
 StatusOr<uint64_t> ReadMatching(const audit::AuditLog& log, uint64_t after, uint64_t through,
                                 const RecordFilter& filter,
                                 const std::function<void(const RecordView&)>& visit) {
-  Status failure;
-  KMS_ASSIGN_OR_RETURN(uint64_t last,
-                       log.ReadRecords(after, through - after,
-                                       [&](uint64_t sequence, const audit::AuditEntry& entry) {
-                                         // Past a gap left by pruning.
-                                         if (sequence > through) return false;
-                                         StatusOr<RecordView> view = ViewRecord(entry);
-                                         if (!view) {
-                                           failure = view.error();
-                                           return false;
-                                         }
-                                         if (filter.Matches(*view)) visit(*view);
-                                         return true;
-                                       }));
-  KMS_RETURN_IF_ERROR(failure);
-  return std::min(last, through);
+  return ForEachView(log, after, through,
+                     [&](uint64_t, const audit::AuditEntry&, const RecordView& view) {
+                       if (filter.Matches(view)) visit(view);
+                     });
 }
 
 }  // namespace
@@ -86,10 +72,10 @@ bool RecordFilter::Matches(const RecordView& view) const {
 Status RunAuditTail(const audit::AuditLog& log, const TailOptions& options, std::ostream& out,
                     const std::function<bool()>& keep_going) {
   KMS_ASSIGN_OR_RETURN(const uint64_t newest, log.LastSequence());
-  // The newest matching lines: windows of kChunk records, walking back.
+  // The newest matching lines: windows of kRecordsPerRead records, walking back.
   std::deque<std::string> lines;
   for (uint64_t end = newest; end > 0 && lines.size() < options.lines;) {
-    const uint64_t start = end > kChunk ? end - kChunk : 0;
+    const uint64_t start = end > kRecordsPerRead ? end - kRecordsPerRead : 0;
     std::vector<std::string> window;
     KMS_RETURN_IF_ERROR(ReadMatching(log, start, end, options.filter, [&](const RecordView& view) {
       window.push_back(TailLine(view));
@@ -104,7 +90,7 @@ Status RunAuditTail(const audit::AuditLog& log, const TailOptions& options, std:
   while (options.follow && keep_going()) {
     KMS_ASSIGN_OR_RETURN(
         const uint64_t last,
-        ReadMatching(log, after, after + kChunk, options.filter,
+        ReadMatching(log, after, after + kRecordsPerRead, options.filter,
                      [&](const RecordView& view) { out << TailLine(view) << '\n'; }));
     out.flush();
     if (last == after) std::this_thread::sleep_for(options.poll_interval);

@@ -14,7 +14,6 @@
 namespace kms::tools {
 namespace {
 
-constexpr std::string_view kKeyId = "1234abcd-12ab-34cd-56ef-1234567890ab";
 constexpr std::string_view kRegion = "us-east-1";
 // The account no policy names: what anybody else gets.
 constexpr std::string_view kOutsideAccount = "999999999999";
@@ -29,18 +28,19 @@ constexpr std::string_view kAllowAllKms =
     R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:*","Resource":"*"}]})";
 
 // Condition keys that describe the caller: set by the principal, not by the
-// request, so the principals stand for them.
-constexpr std::string_view kCallerKeys[] = {"aws:principalarn",
-                                            "aws:principalaccount",
-                                            "aws:principaltype",
+// request, so the principals stand for them (those that name principals or
+// accounts add them to the principals tried: kPrincipalNamingKeys).
+constexpr std::string_view kCallerKeys[] = {"aws:principaltype",
                                             "aws:userid",
                                             "aws:username",
-                                            "kms:calleraccount",
                                             "aws:principalorgid",
                                             "aws:principalorgpaths",
                                             "aws:principalisawsservice",
                                             "aws:principalservicename",
                                             "aws:principalservicenamelist"};
+// Condition keys whose values name principals or accounts.
+constexpr std::string_view kPrincipalNamingKeys[] = {"aws:principalarn", "aws:principalaccount",
+                                                     "kms:calleraccount"};
 
 // The values one condition key is compared with, in either policy.
 struct Dimension {
@@ -72,8 +72,9 @@ std::vector<std::string> Texts(const rapidjson::Value& value) {
 
 void ReadStatement(const rapidjson::Value& statement, PolicyFacts& facts) {
   if (!statement.IsObject()) return;
-  if (const auto principal = statement.FindMember("Principal");
-      principal != statement.MemberEnd() && principal->value.IsObject()) {
+  for (const char* member : {"Principal", "NotPrincipal"}) {
+    const auto principal = statement.FindMember(member);
+    if (principal == statement.MemberEnd() || !principal->value.IsObject()) continue;
     for (const auto& [kind, names] : principal->value.GetObject()) {
       for (std::string& name : Texts(names)) {
         if (name == "*") continue;
@@ -89,6 +90,10 @@ void ReadStatement(const rapidjson::Value& statement, PolicyFacts& facts) {
     for (const auto& [key, values] : keys.GetObject()) {
       const std::string name(key.GetString(), key.GetStringLength());
       const std::string lowered = ToLower(name);
+      if (std::ranges::find(kPrincipalNamingKeys, lowered) != std::end(kPrincipalNamingKeys)) {
+        for (std::string& value : Texts(values)) facts.principals.insert(std::move(value));
+        continue;
+      }
       if (std::ranges::find(kCallerKeys, lowered) != std::end(kCallerKeys) ||
           lowered.starts_with("aws:principaltag/"))
         continue;
@@ -139,10 +144,9 @@ std::vector<std::string> ValuesToTry(const std::string& lowered, const Dimension
     return values;
   }
   if (std::ranges::all_of(dimension.values, IsNumber)) {
-    uint64_t most = 0;
-    for (const std::string& v : dimension.values)
-      most = std::max<uint64_t>(most, std::stoull(v.substr(0, 18)));
-    values.push_back(std::to_string(most + 1));
+    // Ten times the longest number, plus one: above every number named.
+    const auto longest = std::ranges::max(dimension.values, {}, &std::string::size);
+    values.push_back(longest + "1");
     return values;
   }
   if (lowered == "kms:viaservice") {
@@ -219,7 +223,7 @@ keys::ExplainRequest RequestFor(const std::string& principal, std::string_view a
           value;
     } else if (lowered == "kms:encryptioncontextkeys") {
       if (!request.encryption_context) request.encryption_context.emplace();
-      (*request.encryption_context)[value] = "v";
+      request.encryption_context->try_emplace(value, "v");
     } else {
       request.conditions[name].push_back(value);
     }
@@ -297,22 +301,13 @@ config::ServerConfig PrincipalsToTry(const config::ServerConfig& base, std::stri
   return config;
 }
 
-std::string DecisionName(const policy::Decision& decision) {
-  using Reason = policy::Decision::Reason;
-  if (decision.allowed) return "allow";
-  return decision.reason == Reason::kExplicitDenyInKeyPolicy ||
-                 decision.reason == Reason::kExplicitDenyInIdentityPolicy
-             ? "explicit-deny"
-             : "deny";
-}
-
 StatusOr<std::unique_ptr<OfflineKms>> KmsWithPolicy(const config::ServerConfig& config,
                                                     std::string_view account,
                                                     std::string_view policy,
                                                     std::string_view name) {
   KMS_ASSIGN_OR_RETURN(std::unique_ptr<OfflineKms> kms, OfflineKms::Create(config));
   KeyRecord key;
-  key.key_id = std::string(kKeyId);
+  key.key_id = std::string(kExampleKeyId);
   key.account = std::string(account);
   key.region = std::string(kRegion);
   key.policy = std::string(policy);
@@ -339,14 +334,16 @@ StatusOr<PolicyDiff> DiffKeyPolicies(std::string_view old_policy, std::string_vi
     merged.values.insert(dimension.values.begin(), dimension.values.end());
   }
   const std::vector<Case> cases = Cases(conditions);
+  // Each identity once, by the ARN its calls carry (an assumed role's session).
   std::vector<std::string> principals;
-  principals.reserve(config.identities.size() + config.service_principals.size());
-  for (const config::Identity& identity : config.identities)
-    principals.push_back(identity.principal.principal_arn);
+  for (const config::Identity& identity : config.identities) {
+    if (std::ranges::find(principals, identity.principal.arn) == principals.end())
+      principals.push_back(identity.principal.arn);
+  }
   for (const config::ServicePrincipal& service : config.service_principals)
     principals.push_back(service.service);
   const std::string key_arn = "arn:aws:kms:" + std::string(kRegion) + ":" + std::string(account) +
-                              ":key/" + std::string(kKeyId);
+                              ":key/" + std::string(kExampleKeyId);
 
   PolicyDiff diff;
   diff.principals = principals.size();

@@ -20,7 +20,6 @@ namespace {
 using yaml::Field;
 
 constexpr size_t kMaxFileBytes = size_t{4} << 20;
-constexpr std::string_view kKeyId = "1234abcd-12ab-34cd-56ef-1234567890ab";
 constexpr std::string_view kMultiRegionKeyId = "mrk-1234abcd12ab34cd56ef1234567890ab";
 
 struct TestCase {
@@ -78,7 +77,7 @@ class Reader {
 
   // A key id of the file's own: the key's position in its last digits.
   std::string NewKeyId(bool multi_region) const {
-    std::string id(multi_region ? kMultiRegionKeyId : kKeyId);
+    std::string id(multi_region ? kMultiRegionKeyId : kExampleKeyId);
     const std::string number = std::to_string(file_.keys.size());
     id.replace(id.size() - number.size(), number.size(), number);
     return id;
@@ -230,15 +229,6 @@ class Reader {
   const config::ServerConfig& config_;
   TestFile file_;
 };
-
-std::string DecisionName(const policy::Decision& decision) {
-  if (decision.allowed) return "allow";
-  using Reason = policy::Decision::Reason;
-  if (decision.reason == Reason::kExplicitDenyInKeyPolicy ||
-      decision.reason == Reason::kExplicitDenyInIdentityPolicy)
-    return "explicit-deny";
-  return "deny";
-}
 
 }  // namespace
 

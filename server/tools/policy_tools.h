@@ -1,11 +1,14 @@
-// What the policy tools share: the KMS actions, and the account of a
-// principal ARN. Internal to server/tools.
+// What the policy tools share: the KMS actions, the account of a principal
+// ARN, the key id of the keys they make and how they name decisions.
+// Internal to server/tools.
 #ifndef KMS_SERVER_TOOLS_POLICY_TOOLS_H_
 #define KMS_SERVER_TOOLS_POLICY_TOOLS_H_
 
 #include <algorithm>
 #include <string>
 #include <string_view>
+
+#include "kms/server/policy/policy.h"
 
 namespace kms::tools {
 
@@ -111,6 +114,19 @@ inline bool IsKeylessAction(std::string_view action) {
 }
 inline bool IsCrossAccountAction(std::string_view action) {
   return std::ranges::find(kCrossAccountActions, action) != std::end(kCrossAccountActions);
+}
+
+// The id of the keys the tools make (the documentation's example id).
+inline constexpr std::string_view kExampleKeyId = "1234abcd-12ab-34cd-56ef-1234567890ab";
+
+// "allow", "deny" (no statement allows) or "explicit-deny".
+inline std::string DecisionName(const policy::Decision& decision) {
+  using Reason = policy::Decision::Reason;
+  if (decision.allowed) return "allow";
+  return decision.reason == Reason::kExplicitDenyInKeyPolicy ||
+                 decision.reason == Reason::kExplicitDenyInIdentityPolicy
+             ? "explicit-deny"
+             : "deny";
 }
 
 // The account of an IAM or STS principal ARN; empty for a service principal.

@@ -1,5 +1,6 @@
 #include "record_view.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include <rapidjson/document.h>
@@ -71,7 +72,61 @@ void ReadGrant(const rapidjson::Value& record, RecordView& view) {
   }
 }
 
+// The length of a UTF-8 sequence at text[i] that a terminal acts on rather
+// than shows: a C1 control (U+0080-U+009F) or a bidirectional override or
+// isolate (U+202A-U+202E, U+2066-U+2069); 0 for anything else.
+size_t ControlSequenceLength(std::string_view text, size_t i) {
+  const auto at = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
+  if (at(i) == 0xC2 && i + 1 < text.size() && at(i + 1) >= 0x80 && at(i + 1) <= 0x9F) return 2;
+  if (at(i) == 0xE2 && i + 2 < text.size() &&
+      ((at(i + 1) == 0x80 && at(i + 2) >= 0xAA && at(i + 2) <= 0xAE) ||
+       (at(i + 1) == 0x81 && at(i + 2) >= 0xA6 && at(i + 2) <= 0xA9)))
+    return 3;
+  return 0;
+}
+
 }  // namespace
+
+std::string TerminalSafe(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size();) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    size_t length = byte < 0x20 || byte == 0x7f ? 1 : ControlSequenceLength(text, i);
+    if (length == 0) {
+      out += text[i++];
+      continue;
+    }
+    for (; length > 0; --length, ++i) {
+      char escaped[5];
+      std::snprintf(escaped, sizeof escaped, "\\x%02x", static_cast<unsigned char>(text[i]));
+      out += escaped;
+    }
+  }
+  return out;
+}
+
+StatusOr<uint64_t> ForEachView(
+    const audit::AuditLog& log, uint64_t after, uint64_t through,
+    const std::function<void(uint64_t, const audit::AuditEntry&, const RecordView&)>& visit,
+    const std::function<bool(const audit::AuditEntry&)>& wanted) {
+  Status failure;
+  KMS_ASSIGN_OR_RETURN(const uint64_t last,
+                       log.ReadRecords(after, through - after,
+                                       [&](uint64_t sequence, const audit::AuditEntry& entry) {
+                                         if (sequence > through) return false;  // past a gap
+                                         if (wanted && !wanted(entry)) return true;
+                                         StatusOr<RecordView> view = ViewRecord(entry);
+                                         if (!view) {
+                                           failure = view.error();
+                                           return false;
+                                         }
+                                         visit(sequence, entry, *view);
+                                         return true;
+                                       }));
+  KMS_RETURN_IF_ERROR(failure);
+  return std::min(last, through);
+}
 
 std::string_view OutcomeName(Outcome outcome) {
   switch (outcome) {
@@ -97,7 +152,10 @@ StatusOr<RecordView> ViewRecord(const audit::AuditEntry& entry) {
   view.region = entry.region;
   if (const rapidjson::Value* identity = json::FindObject(record, "userIdentity")) {
     view.principal = PrincipalOf(*identity);
-    view.invoked_by = GetString(*identity, "invokedBy");
+    // A service calling with its own credentials (AWSService) is the
+    // principal, not a service acting for one.
+    if (GetString(*identity, "type") != "AWSService")
+      view.invoked_by = GetString(*identity, "invokedBy");
     if (view.invoked_by == audit::kAwsInternal) view.invoked_by.clear();
   }
   for (const audit::AuditResource& resource : entry.resources)
@@ -117,6 +175,13 @@ StatusOr<RecordView> ViewRecord(const audit::AuditEntry& entry) {
   if (view.operation == "CreateGrant" || view.operation == "RetireGrant" ||
       view.operation == "RevokeGrant")
     ReadGrant(record, view);
+  if (view.operation == "CreateAlias" || view.operation == "UpdateAlias" ||
+      view.operation == "DeleteAlias") {
+    if (const rapidjson::Value* request = json::FindObject(record, "requestParameters")) {
+      view.alias_name = GetString(*request, "aliasName");
+      view.alias_target = KeyOf(GetString(*request, "targetKeyId"));
+    }
+  }
   if (view.operation == "ScheduleKeyDeletion") {
     if (const rapidjson::Value* request = json::FindObject(record, "requestParameters")) {
       if (auto days = json::FindInt(*request, "pendingWindowInDays"))
@@ -128,17 +193,7 @@ StatusOr<RecordView> ViewRecord(const audit::AuditEntry& entry) {
 
 std::string TailLine(const RecordView& view) {
   auto padded = [](std::string_view text, size_t width) {
-    std::string out;
-    for (const char c : text) {
-      const auto byte = static_cast<unsigned char>(c);
-      if (byte < 0x20 || byte == 0x7f) {
-        char escaped[5];
-        std::snprintf(escaped, sizeof escaped, "\\x%02x", byte);
-        out += escaped;
-      } else {
-        out += c;
-      }
-    }
+    std::string out = TerminalSafe(text);
     if (out.size() < width) out.append(width - out.size(), ' ');
     return out;
   };

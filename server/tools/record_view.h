@@ -3,17 +3,24 @@
 #ifndef KMS_SERVER_TOOLS_RECORD_VIEW_H_
 #define KMS_SERVER_TOOLS_RECORD_VIEW_H_
 
+#include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "kms/clock.h"
 #include "kms/server/audit/audit_event.h"
+#include "kms/server/audit/audit_log.h"
 #include "kms/status.h"
 
 namespace kms::tools {
 
 enum class Outcome { kOk, kDenied, kError };
+
+// Records read per read transaction: the tools read a log the server may be
+// writing, and a long read would hold pages LMDB could otherwise reuse.
+inline constexpr size_t kRecordsPerRead = 4096;
 
 struct RecordView {
   EpochMillis time = 0;
@@ -39,18 +46,36 @@ struct RecordView {
   // when the record has none.
   std::string authorization;
   std::string grant_id;  // of CreateGrant, RetireGrant and RevokeGrant
-  std::string detail;    // what else a person wants to see (the grantee, the deletion window)
+  // Of CreateAlias, UpdateAlias and DeleteAlias: the alias, and the key it
+  // now names (empty for DeleteAlias).
+  std::string alias_name;
+  std::string alias_target;
+  std::string detail;  // what else a person wants to see (the grantee, the deletion window)
 };
 
 // The view of `entry`. kInternal when its JSON is not a CloudTrail record.
 StatusOr<RecordView> ViewRecord(const audit::AuditEntry& entry);
 
+// Calls `visit` with each record of `log` in (after, through] that `wanted`
+// accepts (every one when it is empty), and its view, reading them in one
+// read transaction. Returns the last sequence number read (at most
+// `through`). Errors when the log cannot be read or a record is not
+// CloudTrail JSON.
+StatusOr<uint64_t> ForEachView(
+    const audit::AuditLog& log, uint64_t after, uint64_t through,
+    const std::function<void(uint64_t sequence, const audit::AuditEntry& entry,
+                             const RecordView& view)>& visit,
+    const std::function<bool(const audit::AuditEntry& entry)>& wanted = {});
+
+// `text` with what a terminal would act on rather than show (C0 and C1
+// controls, DEL, bidirectional overrides) as \xNN bytes.
+std::string TerminalSafe(std::string_view text);
+
 std::string_view OutcomeName(Outcome outcome);  // "OK", "DENIED", "ERROR"
 
 // The record as one line for `kmsd audit tail`: time, principal, operation,
-// key, outcome (with the error code). Control characters (a caller's
-// choice, in a key id it sent) are shown as \xNN, so that a record is one line
-// and cannot play terminal escapes.
+// key, outcome (with the error code), each TerminalSafe (a key id is the
+// caller's choice): one record, one line, no terminal escapes.
 std::string TailLine(const RecordView& view);
 
 }  // namespace kms::tools

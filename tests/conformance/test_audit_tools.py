@@ -304,12 +304,15 @@ def test_tail_follow_prints_new_records_as_they_are_written(server):
 def test_a_callers_control_characters_stay_inside_one_tail_line(server):
     """A KeyId a caller chose is shown escaped: it cannot add lines (a forged
     record) or terminal escapes to the tail, nor count as a key in the report."""
-    forged = "x\n2026-12-07T14:00:00Z  111122223333:user/root  DisableKey  k  OK\x1b[31m"
+    forged = "x\n2026-12-07T14:00:00Z  111122223333:user/root  DisableKey  k  OK\x1b[31m\u009b\u202e"
     resp = server.raw("DescribeKey", {"KeyId": forged}, who="bob")
     assert resp.error_type == "NotFoundException", resp.body
     lines = tail(server, "--lines", "5")
     assert len(lines) == 1, lines
     assert "\x1b" not in lines[0] and "x\\x0a2026-12-07T14:00:00Z" in lines[0] and "\\x1b[31m" in lines[0]
+    # A C1 control (CSI) and a right-to-left override, as their UTF-8 bytes.
+    assert "\u009b" not in lines[0] and "\u202e" not in lines[0]
+    assert "[31m\\xc2\\x9b\\xe2\\x80\\xae" in lines[0]
     assert lines[0].endswith("ERROR NotFoundException")
     assert tail(server, "--filter", "key=root  DisableKey") == lines
     _, page = report(server, "forged")

@@ -4,6 +4,7 @@ principal, a dropped condition, a wildcard action), narrow, and change nothing
 gains and who loses what; --fail-on-new-access; a file that is no key policy;
 and one gain replayed against a running kmsd."""
 
+import json
 import os
 import re
 import subprocess
@@ -55,6 +56,26 @@ def test_a_new_principal_gains_what_its_statement_allows():
         ("gains", CAROL_ROOT): {"kms:Decrypt": every, "kms:Encrypt": every},
         ("gains", CAROL): {"kms:Decrypt": every, "kms:Encrypt": every},
     }, run.stdout
+
+
+def test_an_account_named_only_in_a_condition_is_tried():
+    """Principal "*" narrowed by kms:CallerAccount: that account's principals gain."""
+    run = diff("caller_account.json", "--fail-on-new-access")
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert groups(run.stdout) == {
+        ("gains", "arn:aws:iam::777788889999:root"): {"kms:Decrypt": "in every case tried"}}, run.stdout
+
+
+def test_a_session_and_its_role_are_each_tried_once(tmp_path):
+    session = "arn:aws:sts::444455556666:assumed-role/Dev/s1"
+    policy = json.load(open(os.path.join(FIXTURES, "base.json")))
+    policy["Statement"].append({"Sid": "Session", "Effect": "Allow", "Principal": {"AWS": session},
+                                "Action": "kms:Decrypt", "Resource": "*"})
+    new = tmp_path / "session.json"
+    new.write_text(json.dumps(policy))
+    run = diff(str(new))
+    assert groups(run.stdout) == {("gains", session): {"kms:Decrypt": "in every case tried"}}, run.stdout
+    assert summary(run.stdout)[:2] == ("3", "0")
 
 
 def test_a_dropped_condition_lets_calls_outside_it_through():

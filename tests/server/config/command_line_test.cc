@@ -93,16 +93,17 @@ TEST_F(CommandLineTest, ReadsTheAuditAndPolicyTools) {
   EXPECT_THAT(ErrorFor({"audit", "verify", "--follow"}),
               HasSubstr("--follow is an option of kmsd audit tail"));
 
-  KMS_ASSERT_OK_AND_ASSIGN(CommandLine report, Parse({"audit", "report", "--out", "r.html",
-                                                      "--since", "2h", "--account", "111122223333"}));
+  KMS_ASSERT_OK_AND_ASSIGN(
+      CommandLine report,
+      Parse({"audit", "report", "--out", "r.html", "--since", "2h", "--account", "111122223333"}));
   EXPECT_EQ(report.command, Command::kAuditReport);
   EXPECT_EQ(report.out_dir, "r.html");
   EXPECT_EQ(report.since, "2h");
   EXPECT_EQ(report.account, "111122223333");
   EXPECT_EQ(ErrorFor({"audit", "report"}), "kmsd audit report needs --out FILE");
 
-  KMS_ASSERT_OK_AND_ASSIGN(CommandLine diff,
-                           Parse({"policy", "diff", "old.json", "new.json", "--fail-on-new-access"}));
+  KMS_ASSERT_OK_AND_ASSIGN(
+      CommandLine diff, Parse({"policy", "diff", "old.json", "new.json", "--fail-on-new-access"}));
   EXPECT_EQ(diff.command, Command::kPolicyDiff);
   EXPECT_EQ(diff.policy_file, "old.json");
   EXPECT_EQ(diff.new_policy_file, "new.json");
