@@ -66,7 +66,11 @@ StatusOr<NewKeyKind> CheckNewKeyKind(const CreateKeyRequest& request) {
       request.key_spec.value_or(request.customer_master_key_spec.value_or("SYMMETRIC_DEFAULT"));
   const std::span<const std::string_view> usages = UsagesOf(spec);
   if (usages.empty()) {
-    return Error(Code::kUnsupportedOperation, "kmsd does not support KeySpec " + spec + ".");
+    // What AWS answers where a spec is not offered (SM2 outside its China
+    // Regions, as reported from us-east-1); kmsd cannot make these anywhere
+    // (ML-DSA is not in OpenSSL 3.0): docs/key-types.md.
+    return Error(Code::kUnsupportedOperation,
+                 "KeySpec " + spec + " is not supported in this Region");
   }
   if (!request.key_usage && spec != "SYMMETRIC_DEFAULT") {
     return Error(Code::kValidation,
