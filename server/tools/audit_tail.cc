@@ -92,7 +92,8 @@ Status RunAuditTail(const audit::AuditLog& log, const TailOptions& options, std:
         const uint64_t last,
         ReadMatching(log, after, after + kRecordsPerRead, options.filter,
                      [&](const RecordView& view) { out << TailLine(view) << '\n'; }));
-    out.flush();
+    // A reader that went away (with SIGPIPE ignored) ends the tail.
+    if (!out.flush()) return Error(Code::kInternal, "audit tail: cannot write its output");
     if (last == after) std::this_thread::sleep_for(options.poll_interval);
     after = last;
   }
