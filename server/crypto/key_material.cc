@@ -4,9 +4,12 @@
 #include <string>
 
 #include <openssl/bio.h>
+#include <openssl/bn.h>
 #include <openssl/core_names.h>
+#include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/obj_mac.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
@@ -58,6 +61,13 @@ StatusOr<Pkey> ParsePrivateKey(const SecretBytes& der) {
 
 // Pure Ed25519 (RFC 8032), which hashes the message itself with SHA-512.
 constexpr std::string_view kEd25519 = "ED25519_SHA_512";
+// SM2 signatures with SM3 (GB/T 32918), and SM2 public key encryption.
+constexpr std::string_view kSm2Dsa = "SM2DSA";
+constexpr std::string_view kSm2Pke = "SM2PKE";
+// The distinguishing ID KMS signs with (GM/T 0009's default).
+constexpr std::string_view kSm2DefaultId = "1234567812345678";
+// The most plaintext SM2PKE takes, as KMS states it.
+constexpr size_t kSm2MaxPlaintext = 1024;
 
 struct EdDsaCtx {
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
@@ -85,6 +95,7 @@ size_t SpecBits(std::string_view key_spec) {
 
 // The digest a KMS algorithm name ends with: "..._SHA_256" -> "SHA256".
 const char* DigestName(std::string_view algorithm) {
+  if (algorithm == kSm2Dsa) return "SM3";
   if (algorithm.ends_with("SHA_224")) return "SHA224";
   if (algorithm.ends_with("SHA_256")) return "SHA256";
   if (algorithm.ends_with("SHA_384")) return "SHA384";
@@ -126,6 +137,57 @@ StatusOr<Bytes> DigestToSign(std::string_view algorithm, ByteView message, bool 
   return digest;
 }
 
+// An EVP_MD_CTX whose signing context carries SM2's distinguishing ID.
+class Sm2MessageCtx {
+ public:
+  Sm2MessageCtx() : md_(EVP_MD_CTX_new()) {}
+  ~Sm2MessageCtx() {
+    EVP_MD_CTX_free(md_);
+    EVP_PKEY_CTX_free(pkey_ctx_);
+  }
+  Sm2MessageCtx(const Sm2MessageCtx&) = delete;
+  Sm2MessageCtx& operator=(const Sm2MessageCtx&) = delete;
+
+  // Ready to sign (or verify) with SM3 and the default ID.
+  bool Init(EVP_PKEY* key, bool for_signing) {
+    pkey_ctx_ = EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr);
+    if (md_ == nullptr || pkey_ctx_ == nullptr ||
+        EVP_PKEY_CTX_set1_id(pkey_ctx_, kSm2DefaultId.data(), kSm2DefaultId.size()) != 1)
+      return false;
+    EVP_MD_CTX_set_pkey_ctx(md_, pkey_ctx_);  // md_ does not own it
+    const EVP_MD* sm3 = EVP_get_digestbyname("SM3");
+    return for_signing ? EVP_DigestSignInit(md_, nullptr, sm3, nullptr, key) == 1
+                       : EVP_DigestVerifyInit(md_, nullptr, sm3, nullptr, key) == 1;
+  }
+  EVP_MD_CTX* get() const { return md_; }
+
+ private:
+  EVP_MD_CTX* md_;
+  EVP_PKEY_CTX* pkey_ctx_ = nullptr;
+};
+
+StatusOr<Bytes> Sm2SignMessage(EVP_PKEY* key, ByteView message) {
+  Sm2MessageCtx ctx;
+  size_t size = 0;
+  if (!ctx.Init(key, true) ||
+      EVP_DigestSign(ctx.get(), nullptr, &size, message.data(), message.size()) != 1)
+    return OpenSslError("SM2 signing");
+  Bytes signature(size);
+  if (EVP_DigestSign(ctx.get(), signature.data(), &size, message.data(), message.size()) != 1)
+    return OpenSslError("SM2 signing");
+  signature.resize(size);
+  return signature;
+}
+
+bool Sm2VerifyMessage(EVP_PKEY* key, ByteView message, ByteView signature) {
+  Sm2MessageCtx ctx;
+  const bool valid =
+      ctx.Init(key, false) && EVP_DigestVerify(ctx.get(), signature.data(), signature.size(),
+                                               message.data(), message.size()) == 1;
+  ERR_clear_error();
+  return valid;
+}
+
 }  // namespace
 
 StatusOr<SecretBytes> NewKeyMaterial(std::string_view key_spec) {
@@ -138,6 +200,8 @@ StatusOr<SecretBytes> NewKeyMaterial(std::string_view key_spec) {
   Pkey key;
   if (key_spec == "ECC_NIST_EDWARDS25519") {
     key.reset(EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"));
+  } else if (key_spec == "SM2") {
+    key.reset(EVP_PKEY_Q_keygen(nullptr, nullptr, "SM2"));
   } else if (key_spec.starts_with("RSA_")) {
     const size_t bits = SpecBits(key_spec);
     if (bits == 0) return Error(Code::kInternal, "no key material for " + std::string(key_spec));
@@ -174,6 +238,8 @@ StatusOr<PrivateKey> DescribePrivateKey(const EVP_PKEY* key) {
                                           " bits; KMS has RSA_2048, RSA_3072 and RSA_4096");
   } else if (EVP_PKEY_is_a(key, "ED25519")) {
     spec = "ECC_NIST_EDWARDS25519";
+  } else if (EVP_PKEY_is_a(key, "SM2")) {
+    spec = "SM2";
   } else if (EVP_PKEY_is_a(key, "EC")) {
     char curve[64] = {};
     size_t length = 0;
@@ -243,14 +309,14 @@ StatusOr<SecretBytes> UnwrapImportedMaterial(const SecretBytes& wrapping_private
   const bool sha256 = wrapping_algorithm.ends_with("SHA_256");
   const std::string_view oaep = sha256 ? "RSAES_OAEP_SHA_256" : "RSAES_OAEP_SHA_1";
   if (wrapping_algorithm.starts_with("RSAES_OAEP_"))
-    return RsaOaepDecrypt(wrapping_private_key, oaep, encrypted);
+    return PrivateKeyDecrypt(wrapping_private_key, oaep, encrypted);
   if (!wrapping_algorithm.starts_with("RSA_AES_KEY_WRAP_"))
     return Error(Code::kInternal, "unknown wrapping algorithm " + std::string(wrapping_algorithm));
   KMS_ASSIGN_OR_RETURN(Pkey key, ParsePrivateKey(wrapping_private_key));
   const size_t modulus = static_cast<size_t>(EVP_PKEY_get_size(key.get()));
   if (encrypted.size() <= modulus) return Error(Code::kInvalidCiphertext);
-  KMS_ASSIGN_OR_RETURN(SecretBytes aes_key,
-                       RsaOaepDecrypt(wrapping_private_key, oaep, encrypted.subspan(0, modulus)));
+  KMS_ASSIGN_OR_RETURN(SecretBytes aes_key, PrivateKeyDecrypt(wrapping_private_key, oaep,
+                                                              encrypted.subspan(0, modulus)));
   return AesKeyUnwrapPad(aes_key, encrypted.subspan(modulus));
 }
 
@@ -283,6 +349,7 @@ StatusOr<Bytes> Sign(const SecretBytes& private_key, std::string_view signing_al
       return OpenSslError("Ed25519 signing");
     return signature;
   }
+  if (signing_algorithm == kSm2Dsa && !is_digest) return Sm2SignMessage(key.get(), message);
   KMS_ASSIGN_OR_RETURN(PkeyCtx ctx, SigningContext(key.get(), signing_algorithm, true));
   KMS_ASSIGN_OR_RETURN(Bytes digest, DigestToSign(signing_algorithm, message, is_digest));
   size_t size = 0;
@@ -307,6 +374,8 @@ StatusOr<bool> Verify(const SecretBytes& private_key, std::string_view signing_a
     ERR_clear_error();
     return valid;
   }
+  if (signing_algorithm == kSm2Dsa && !is_digest)
+    return Sm2VerifyMessage(key.get(), message, signature);
   KMS_ASSIGN_OR_RETURN(PkeyCtx ctx, SigningContext(key.get(), signing_algorithm, false));
   KMS_ASSIGN_OR_RETURN(Bytes digest, DigestToSign(signing_algorithm, message, is_digest));
   // 1: valid; 0 or a negative value: not a valid signature (a malformed one
@@ -319,13 +388,16 @@ StatusOr<bool> Verify(const SecretBytes& private_key, std::string_view signing_a
 
 namespace {
 
-// A context for RSAES-OAEP with `algorithm`'s hash, for encryption or decryption.
-StatusOr<PkeyCtx> OaepContext(EVP_PKEY* key, std::string_view algorithm, bool encrypt) {
-  const EVP_MD* md = EVP_get_digestbyname(algorithm.ends_with("SHA_1") ? "SHA1" : "SHA256");
+// A context for `algorithm` (RSAES-OAEP with its hash, or SM2PKE with SM3),
+// for encryption or decryption.
+StatusOr<PkeyCtx> EncryptionContext(EVP_PKEY* key, std::string_view algorithm, bool encrypt) {
   PkeyCtx ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr));
-  if (!ctx) return OpenSslError("an RSA context");
-  if ((encrypt ? EVP_PKEY_encrypt_init(ctx.get()) : EVP_PKEY_decrypt_init(ctx.get())) != 1 ||
-      EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_OAEP_PADDING) != 1 ||
+  if (!ctx) return OpenSslError("an encryption context");
+  if ((encrypt ? EVP_PKEY_encrypt_init(ctx.get()) : EVP_PKEY_decrypt_init(ctx.get())) != 1)
+    return OpenSslError("an encryption context");
+  if (algorithm == kSm2Pke) return ctx;  // SM3 is SM2PKE's default digest
+  const EVP_MD* md = EVP_get_digestbyname(algorithm.ends_with("SHA_1") ? "SHA1" : "SHA256");
+  if (EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_OAEP_PADDING) != 1 ||
       EVP_PKEY_CTX_set_rsa_oaep_md(ctx.get(), md) != 1 ||
       EVP_PKEY_CTX_set_rsa_mgf1_md(ctx.get(), md) != 1)
     return OpenSslError("RSAES-OAEP parameters");
@@ -334,31 +406,33 @@ StatusOr<PkeyCtx> OaepContext(EVP_PKEY* key, std::string_view algorithm, bool en
 
 }  // namespace
 
-size_t RsaOaepMaxPlaintext(std::string_view key_spec, std::string_view encryption_algorithm) {
+size_t MaxPlaintext(std::string_view key_spec, std::string_view encryption_algorithm) {
+  if (encryption_algorithm == kSm2Pke) return key_spec == "SM2" ? kSm2MaxPlaintext : 0;
   const size_t modulus_bytes = key_spec.starts_with("RSA_") ? SpecBits(key_spec) / 8 : 0;
   const size_t digest_bytes = encryption_algorithm.ends_with("SHA_1") ? 20 : 32;
   return modulus_bytes > 2 * digest_bytes + 2 ? modulus_bytes - 2 * digest_bytes - 2 : 0;
 }
 
-StatusOr<Bytes> RsaOaepEncrypt(const SecretBytes& private_key,
-                               std::string_view encryption_algorithm, ByteView plaintext) {
+StatusOr<Bytes> PublicKeyEncrypt(const SecretBytes& private_key,
+                                 std::string_view encryption_algorithm, ByteView plaintext) {
   KMS_ASSIGN_OR_RETURN(Pkey key, ParsePrivateKey(private_key));
-  KMS_ASSIGN_OR_RETURN(PkeyCtx ctx, OaepContext(key.get(), encryption_algorithm, true));
+  KMS_ASSIGN_OR_RETURN(PkeyCtx ctx, EncryptionContext(key.get(), encryption_algorithm, true));
   size_t size = 0;
   if (EVP_PKEY_encrypt(ctx.get(), nullptr, &size, plaintext.data(), plaintext.size()) != 1)
-    return OpenSslError("RSA encryption");
+    return OpenSslError("public key encryption");
   Bytes ciphertext(size);
   if (EVP_PKEY_encrypt(ctx.get(), ciphertext.data(), &size, plaintext.data(), plaintext.size()) !=
       1)
-    return OpenSslError("RSA encryption");
+    return OpenSslError("public key encryption");
   ciphertext.resize(size);
   return ciphertext;
 }
 
-StatusOr<SecretBytes> RsaOaepDecrypt(const SecretBytes& private_key,
-                                     std::string_view encryption_algorithm, ByteView ciphertext) {
+StatusOr<SecretBytes> PrivateKeyDecrypt(const SecretBytes& private_key,
+                                        std::string_view encryption_algorithm,
+                                        ByteView ciphertext) {
   KMS_ASSIGN_OR_RETURN(Pkey key, ParsePrivateKey(private_key));
-  KMS_ASSIGN_OR_RETURN(PkeyCtx ctx, OaepContext(key.get(), encryption_algorithm, false));
+  KMS_ASSIGN_OR_RETURN(PkeyCtx ctx, EncryptionContext(key.get(), encryption_algorithm, false));
   size_t size = 0;
   if (EVP_PKEY_decrypt(ctx.get(), nullptr, &size, ciphertext.data(), ciphertext.size()) != 1) {
     ERR_clear_error();
@@ -374,10 +448,64 @@ StatusOr<SecretBytes> RsaOaepDecrypt(const SecretBytes& private_key,
   return plaintext;
 }
 
+namespace {
+
+struct BnFree {
+  void operator()(BIGNUM* n) const { BN_clear_free(n); }
+};
+struct EcGroupFree {
+  void operator()(EC_GROUP* g) const { EC_GROUP_free(g); }
+};
+struct EcPointFree {
+  void operator()(EC_POINT* p) const { EC_POINT_clear_free(p); }
+};
+
+// ECDH on the SM2 curve, which OpenSSL 3.0's key exchange does not offer for
+// SM2 keys: the x coordinate of d * Q, from the curve arithmetic OpenSSL
+// exports. kValidation (no message) when the peer's key is not an SM2 point.
+StatusOr<SecretBytes> Sm2Ecdh(EVP_PKEY* key, EVP_PKEY* peer) {
+  unsigned char point[133];
+  size_t point_size = 0;
+  BIGNUM* scalar = nullptr;
+  const bool read = EVP_PKEY_is_a(peer, "SM2") &&
+                    EVP_PKEY_get_octet_string_param(peer, OSSL_PKEY_PARAM_PUB_KEY, point,
+                                                    sizeof point, &point_size) == 1 &&
+                    EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_PRIV_KEY, &scalar) == 1;
+  const std::unique_ptr<BIGNUM, BnFree> d(scalar);
+  const std::unique_ptr<EC_GROUP, EcGroupFree> group(EC_GROUP_new_by_curve_name(NID_sm2));
+  const std::unique_ptr<EC_POINT, EcPointFree> q(group ? EC_POINT_new(group.get()) : nullptr);
+  const std::unique_ptr<EC_POINT, EcPointFree> shared(group ? EC_POINT_new(group.get()) : nullptr);
+  const std::unique_ptr<BIGNUM, BnFree> x(BN_new());
+  // oct2point refuses a point that is not on the curve.
+  if (!read || !q || !shared || !x ||
+      EC_POINT_oct2point(group.get(), q.get(), point, point_size, nullptr) != 1 ||
+      EC_POINT_is_at_infinity(group.get(), q.get()) == 1) {
+    ERR_clear_error();
+    return Error(Code::kValidation);
+  }
+  if (EC_POINT_mul(group.get(), shared.get(), nullptr, q.get(), d.get(), nullptr) != 1 ||
+      EC_POINT_is_at_infinity(group.get(), shared.get()) == 1 ||
+      EC_POINT_get_affine_coordinates(group.get(), shared.get(), x.get(), nullptr, nullptr) != 1)
+    return OpenSslError("SM2 ECDH");
+  SecretBytes secret(32);
+  if (BN_bn2binpad(x.get(), secret.data(), static_cast<int>(secret.size())) != 32)
+    return OpenSslError("SM2 ECDH");
+  return secret;
+}
+
+}  // namespace
+
 StatusOr<SecretBytes> EcdhSharedSecret(const SecretBytes& private_key, ByteView peer_public_key) {
   KMS_ASSIGN_OR_RETURN(Pkey key, ParsePrivateKey(private_key));
   const unsigned char* in = peer_public_key.data();
   Pkey peer(d2i_PUBKEY(nullptr, &in, static_cast<long>(peer_public_key.size())));
+  if (EVP_PKEY_is_a(key.get(), "SM2")) {
+    if (!peer || in != peer_public_key.data() + peer_public_key.size()) {
+      ERR_clear_error();
+      return Error(Code::kValidation);
+    }
+    return Sm2Ecdh(key.get(), peer.get());
+  }
   // Only an EC key on the same named curve, before any check that costs
   // (set_peer validates the peer's key, which for a large RSA or DH key is
   // expensive); explicit curve parameters have no name and are refused.

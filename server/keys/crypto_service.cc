@@ -88,7 +88,7 @@ Status CryptoService::CheckFits(const KeyRecord& key, const std::string& algorit
         Code::kValidation,
         "EncryptionContext is not supported with asymmetric KMS keys (" + key.key_spec + ").");
   }
-  const size_t most = crypto::RsaOaepMaxPlaintext(key.key_spec, algorithm);
+  const size_t most = crypto::MaxPlaintext(key.key_spec, algorithm);
   if (plaintext_size <= most) return OkStatus();
   return Error(Code::kValidation, "Algorithm " + algorithm + " and key spec " + key.key_spec +
                                       " cannot encrypt data larger than " + std::to_string(most) +
@@ -99,14 +99,14 @@ StatusOr<Bytes> CryptoService::EncryptUnder(const KeyRecord& key, const std::str
                                             ByteView plaintext, const EncryptionContext& context) {
   if (key.key_spec == "SYMMETRIC_DEFAULT") return deps_.keys.Encrypt(key, plaintext, context);
   KMS_ASSIGN_OR_RETURN(auto private_key, deps_.keys.CurrentMaterial(key));
-  return crypto::RsaOaepEncrypt(*private_key, algorithm, plaintext);
+  return crypto::PublicKeyEncrypt(*private_key, algorithm, plaintext);
 }
 
 StatusOr<SecretBytes> CryptoService::DecryptWithKeyPair(const KeyRecord& key,
                                                         const std::string& algorithm,
                                                         ByteView ciphertext) {
   KMS_ASSIGN_OR_RETURN(auto private_key, deps_.keys.CurrentMaterial(key));
-  return crypto::RsaOaepDecrypt(*private_key, algorithm, ciphertext);
+  return crypto::PrivateKeyDecrypt(*private_key, algorithm, ciphertext);
 }
 
 StatusOr<CryptoService::Source> CryptoService::IdentifySource(
@@ -247,9 +247,11 @@ StatusOr<GenerateDataKeyPairResult> CryptoService::GenerateDataKeyPair(
                       std::move(pair_spec)));
   KMS_RETURN_IF_ERROR(CheckKeyState(*key.key, KeyUse::kCryptographic));
   KMS_RETURN_IF_ERROR(CheckEncryptionAlgorithm(*key.key, operation, "SYMMETRIC_DEFAULT"));
-  if (!IsAsymmetric(request.key_pair_spec)) {
+  if (!IsAsymmetric(request.key_pair_spec) ||
+      !IsOfferedIn(request.key_pair_spec, call.scope.region)) {
+    // SM2 outside the China Regions: as CreateKey answers for the KeySpec.
     return Error(Code::kUnsupportedOperation,
-                 "KeyPairSpec " + request.key_pair_spec + " is not supported by kmsd.");
+                 "KeyPairSpec " + request.key_pair_spec + " is not supported in this Region");
   }
   if (request.dry_run) return DryRunSucceeded();
   KMS_ASSIGN_OR_RETURN(SecretBytes private_key, crypto::NewKeyMaterial(request.key_pair_spec));

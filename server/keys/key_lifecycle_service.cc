@@ -58,17 +58,17 @@ struct NewKeyKind {
 
 // The spec and usage of a new key, or the error for what KMS refuses or
 // kmsd cannot create.
-StatusOr<NewKeyKind> CheckNewKeyKind(const CreateKeyRequest& request) {
+StatusOr<NewKeyKind> CheckNewKeyKind(const CreateKeyRequest& request, std::string_view region) {
   if (request.key_spec && request.customer_master_key_spec) {
     return Error(Code::kValidation, "You cannot specify both KeySpec and CustomerMasterKeySpec.");
   }
   const std::string spec =
       request.key_spec.value_or(request.customer_master_key_spec.value_or("SYMMETRIC_DEFAULT"));
   const std::span<const std::string_view> usages = UsagesOf(spec);
-  if (usages.empty()) {
+  if (usages.empty() || !IsOfferedIn(spec, region)) {
     // What AWS answers where a spec is not offered (SM2 outside its China
-    // Regions, as reported from us-east-1); kmsd cannot make these anywhere
-    // (ML-DSA is not in OpenSSL 3.0): docs/key-types.md.
+    // Regions, as reported from us-east-1); kmsd cannot make ML-DSA keys
+    // anywhere (not in OpenSSL 3.0): docs/key-types.md.
     return Error(Code::kUnsupportedOperation,
                  "KeySpec " + spec + " is not supported in this Region");
   }
@@ -121,7 +121,7 @@ StatusOr<std::string> AuthorizeNewKey(Access& access, CallContext& call,
 }
 
 StatusOr<Key> KeyLifecycleService::CreateKey(CallContext& call, const CreateKeyRequest& request) {
-  KMS_ASSIGN_OR_RETURN(const NewKeyKind kind, CheckNewKeyKind(request));
+  KMS_ASSIGN_OR_RETURN(const NewKeyKind kind, CheckNewKeyKind(request, call.scope.region));
   KMS_RETURN_IF_ERROR(CheckTags(request.tags, {}));
   KeyRecord prospective;
   prospective.key_id = "00000000-0000-4000-8000-000000000000";

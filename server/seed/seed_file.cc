@@ -298,6 +298,11 @@ class Parser {
       pem.Fail(std::string("holds ") + (is_rsa ? "an RSA" : "an elliptic-curve") +
                " key; it belongs under " + (is_rsa ? "Rsa" : "Ecc"));
     key.key_spec = parsed->key_spec;
+    if (!keys::IsOfferedIn(key.key_spec, key.region))
+      pem.Fail(
+          "holds an SM2 key, which AWS offers only in its China Regions (cn-north-1, "
+          "cn-northwest-1), not in " +
+          key.region);
     if (std::optional<Field> spec = metadata.Member("KeySpec");
         spec && spec->Text() != key.key_spec)
       spec->Fail("is " + spec->Text() + " but the private key is " + key.key_spec);

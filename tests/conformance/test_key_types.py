@@ -565,3 +565,135 @@ def test_ed25519_keys_sign_raw_messages(kms, keys):
                         SigningAlgorithm="ED25519_PH_SHA_512")[0] == "UnsupportedOperationException"
     assert client_error(kms.sign, KeyId=key["KeyId"], Message=MESSAGE,
                         SigningAlgorithm="ECDSA_SHA_256")[0] == "InvalidKeyUsageException"
+
+
+def openssl(*args, data=None):
+    proc = subprocess.run(["openssl", *args], input=data, capture_output=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr.decode()
+    return proc.stdout
+
+
+def test_sm2_keys_exist_only_in_the_china_regions_and_do_what_aws_lists(kmsd, kms):
+    china = kmsd.client(region="cn-north-1")
+    algorithms = {"SIGN_VERIFY": ("SigningAlgorithms", ["SM2DSA"]),
+                  "ENCRYPT_DECRYPT": ("EncryptionAlgorithms", ["SM2PKE"])}
+    for usage, (member, listed) in algorithms.items():
+        key = china.create_key(KeySpec="SM2", KeyUsage=usage)["KeyMetadata"]
+        assert (key["KeySpec"], key["CustomerMasterKeySpec"], key[member]) == ("SM2", "SM2", listed)
+    agreeing = kmsd.raw("CreateKey", {"KeySpec": "SM2", "KeyUsage": "KEY_AGREEMENT"}, region="cn-northwest-1")
+    assert agreeing.json()["KeyMetadata"]["KeyAgreementAlgorithms"] == ["ECDH"], agreeing.body
+    # Elsewhere, what AWS answers where a spec is not offered.
+    assert client_error(kms.create_key, KeySpec="SM2", KeyUsage="SIGN_VERIFY") == (
+        "UnsupportedOperationException", "KeySpec SM2 is not supported in this Region")
+    symmetric = kms.create_key()["KeyMetadata"]["KeyId"]
+    assert client_error(kms.generate_data_key_pair, KeyId=symmetric, KeyPairSpec="SM2") == (
+        "UnsupportedOperationException", "KeyPairSpec SM2 is not supported in this Region")
+
+
+def test_sm2_signatures_verify_with_openssl_and_digests_are_z_hashes(kmsd, tmp_path):
+    china = kmsd.client(region="cn-north-1")
+    key = china.create_key(KeySpec="SM2", KeyUsage="SIGN_VERIFY")["KeyMetadata"]["KeyId"]
+    public = tmp_path / "public.pem"
+    public.write_bytes(openssl("pkey", "-pubin", "-inform", "DER",
+                               data=china.get_public_key(KeyId=key)["PublicKey"]))
+    signature = china.sign(KeyId=key, Message=MESSAGE, SigningAlgorithm="SM2DSA")["Signature"]
+    (tmp_path / "signature").write_bytes(signature)
+    (tmp_path / "message").write_bytes(MESSAGE)
+    # OpenSSL's SM2 with SM3 and GM/T 0009's default distinguishing ID.
+    assert b"Verified OK" in openssl("dgst", "-sm3", "-verify", str(public), "-sigopt",
+                                     "distid:1234567812345678", "-signature",
+                                     str(tmp_path / "signature"), str(tmp_path / "message"))
+    (tmp_path / "message").write_bytes(MESSAGE + b"!")
+    tampered = subprocess.run(["openssl", "dgst", "-sm3", "-verify", str(public), "-sigopt",
+                               "distid:1234567812345678", "-signature", str(tmp_path / "signature"),
+                               str(tmp_path / "message")], capture_output=True)
+    assert tampered.returncode != 0
+    # A signature made by OpenSSL with a key of its own does not verify.
+    (tmp_path / "other.pem").write_bytes(openssl("genpkey", "-algorithm", "SM2"))
+    foreign = openssl("dgst", "-sm3", "-sign", str(tmp_path / "other.pem"), "-sigopt",
+                      "distid:1234567812345678", data=MESSAGE)
+    assert client_error(china.verify, KeyId=key, Message=MESSAGE, Signature=foreign,
+                        SigningAlgorithm="SM2DSA")[0] == "KMSInvalidSignatureException"
+    # DIGEST is SM3 over Z and the message, not SM3 of the message alone.
+    plain = hashlib.new("sm3", MESSAGE).digest() if "sm3" in hashlib.algorithms_available else \
+        bytes.fromhex(openssl("dgst", "-sm3", "-r", data=MESSAGE).split()[0].decode())
+    assert client_error(china.verify, KeyId=key, Message=plain, MessageType="DIGEST",
+                        Signature=signature, SigningAlgorithm="SM2DSA")[0] == "KMSInvalidSignatureException"
+    digest_signature = china.sign(KeyId=key, Message=plain, MessageType="DIGEST",
+                                  SigningAlgorithm="SM2DSA")["Signature"]
+    assert china.verify(KeyId=key, Message=plain, MessageType="DIGEST", Signature=digest_signature,
+                        SigningAlgorithm="SM2DSA")["SignatureValid"]
+    assert client_error(china.sign, KeyId=key, Message=b"d" * 31, MessageType="DIGEST",
+                        SigningAlgorithm="SM2DSA")[0] == "ValidationException"
+    assert client_error(china.sign, KeyId=key, Message=MESSAGE,
+                        SigningAlgorithm="ECDSA_SHA_256")[0] == "InvalidKeyUsageException"
+
+
+def test_sm2_encryption_round_trips_with_openssl(kmsd, tmp_path):
+    china = kmsd.client(region="cn-north-1")
+    key = china.create_key(KeySpec="SM2", KeyUsage="ENCRYPT_DECRYPT")["KeyMetadata"]["KeyId"]
+    public = tmp_path / "public.pem"
+    public.write_bytes(openssl("pkey", "-pubin", "-inform", "DER",
+                               data=china.get_public_key(KeyId=key)["PublicKey"]))
+    ciphertext = openssl("pkeyutl", "-encrypt", "-pubin", "-inkey", str(public), data=b"from openssl")
+    assert china.decrypt(KeyId=key, CiphertextBlob=ciphertext,
+                         EncryptionAlgorithm="SM2PKE")["Plaintext"] == b"from openssl"
+    blob = china.encrypt(KeyId=key, Plaintext=b"x" * 1024, EncryptionAlgorithm="SM2PKE")["CiphertextBlob"]
+    assert china.decrypt(KeyId=key, CiphertextBlob=blob,
+                         EncryptionAlgorithm="SM2PKE")["Plaintext"] == b"x" * 1024
+    assert client_error(china.encrypt, KeyId=key, Plaintext=b"x" * 1025,
+                        EncryptionAlgorithm="SM2PKE") == (
+        "ValidationException",
+        "Algorithm SM2PKE and key spec SM2 cannot encrypt data larger than 1024 bytes.")
+    assert client_error(china.decrypt, KeyId=key, CiphertextBlob=blob[:-1] + bytes([blob[-1] ^ 1]),
+                        EncryptionAlgorithm="SM2PKE")[0] == "InvalidCiphertextException"
+    assert client_error(china.encrypt, KeyId=key, Plaintext=b"x",
+                        EncryptionAlgorithm="RSAES_OAEP_SHA_256")[0] == "InvalidKeyUsageException"
+
+
+def test_sm2_key_agreement_and_data_key_pairs(kmsd, tmp_path):
+    china = kmsd.client(region="cn-north-1")
+    ours, theirs = (china.create_key(KeySpec="SM2", KeyUsage="KEY_AGREEMENT")["KeyMetadata"]["KeyId"]
+                    for _ in range(2))
+    public = {key: china.get_public_key(KeyId=key)["PublicKey"] for key in (ours, theirs)}
+
+    def derive(key, peer):
+        resp = kmsd.raw("DeriveSharedSecret", {"KeyId": key, "KeyAgreementAlgorithm": "ECDH",
+                                               "PublicKey": base64.b64encode(peer).decode()},
+                        region="cn-north-1")
+        assert resp.status == 200, resp.body
+        return base64.b64decode(resp.json()["SharedSecret"])
+
+    secret = derive(ours, public[theirs])
+    assert len(secret) == 32 and secret == derive(theirs, public[ours])
+    p256 = ec.generate_private_key(ec.SECP256R1()).public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    resp = kmsd.raw("DeriveSharedSecret", {"KeyId": ours, "KeyAgreementAlgorithm": "ECDH",
+                                           "PublicKey": base64.b64encode(p256).decode()},
+                    region="cn-north-1")
+    assert resp.error_type == "ValidationException"
+    # An SM2 data key pair: its private key signs with OpenSSL, its public key verifies.
+    wrapping = china.create_key()["KeyMetadata"]["KeyId"]
+    pair = china.generate_data_key_pair(KeyId=wrapping, KeyPairSpec="SM2")
+    (tmp_path / "private.pem").write_bytes(
+        openssl("pkey", "-inform", "DER", data=pair["PrivateKeyPlaintext"]))
+    (tmp_path / "public.pem").write_bytes(openssl("pkey", "-pubin", "-inform", "DER",
+                                                  data=pair["PublicKey"]))
+    (tmp_path / "message").write_bytes(MESSAGE)
+    (tmp_path / "signature").write_bytes(openssl(
+        "dgst", "-sm3", "-sign", str(tmp_path / "private.pem"), "-sigopt",
+        "distid:1234567812345678", str(tmp_path / "message")))
+    assert b"Verified OK" in openssl("dgst", "-sm3", "-verify", str(tmp_path / "public.pem"),
+                                     "-sigopt", "distid:1234567812345678", "-signature",
+                                     str(tmp_path / "signature"), str(tmp_path / "message"))
+    assert china.decrypt(CiphertextBlob=pair["PrivateKeyCiphertextBlob"])["Plaintext"] == \
+        pair["PrivateKeyPlaintext"]
+
+
+def test_an_sm2_key_stays_in_the_china_regions(kmsd):
+    china = kmsd.client(region="cn-north-1")
+    key = china.create_key(KeySpec="SM2", KeyUsage="SIGN_VERIFY", MultiRegion=True)["KeyMetadata"]
+    assert china.replicate_key(KeyId=key["KeyId"], ReplicaRegion="cn-northwest-1")[
+        "ReplicaKeyMetadata"]["KeySpec"] == "SM2"
+    assert client_error(china.replicate_key, KeyId=key["KeyId"], ReplicaRegion="us-east-1") == (
+        "UnsupportedOperationException", "KeySpec SM2 is not supported in this Region")

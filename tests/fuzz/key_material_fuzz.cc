@@ -1,6 +1,6 @@
 // Fuzz target for the untrusted bytes kmsd hands OpenSSL with a KMS key:
-// Verify's signature, DeriveSharedSecret's peer public key (DER), an RSA
-// ciphertext, ImportKeyMaterial's wrapped material and what it unwraps to
+// Verify's signature, DeriveSharedSecret's peer public key (DER), an RSA or
+// SM2 ciphertext, ImportKeyMaterial's wrapped material and what it unwraps to
 // (a PKCS#8 private key), and a seed file's PEM key. None may crash; a forged
 // signature or ciphertext never passes.
 #include <cstddef>
@@ -10,10 +10,12 @@
 
 namespace {
 
+// The key for an algorithm or spec: ECDSA/ECC, SM2..., else RSA.
 const kms::SecretBytes& Key(const char* spec) {
   static const kms::SecretBytes kEcc = kms::crypto::NewKeyMaterial("ECC_NIST_P256").value();
+  static const kms::SecretBytes kSm2 = kms::crypto::NewKeyMaterial("SM2").value();
   static const kms::SecretBytes kRsa = kms::crypto::NewKeyMaterial("RSA_2048").value();
-  return spec[0] == 'E' ? kEcc : kRsa;
+  return spec[0] == 'E' ? kEcc : spec[0] == 'S' ? kSm2 : kRsa;
 }
 
 }  // namespace
@@ -22,14 +24,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const kms::ByteView input(data, size);
   static const kms::Bytes kMessage = {'m', 's', 'g'};
   for (const char* algorithm :
-       {"ECDSA_SHA_256", "RSASSA_PSS_SHA_256", "RSASSA_PKCS1_V1_5_SHA_256"}) {
+       {"ECDSA_SHA_256", "RSASSA_PSS_SHA_256", "RSASSA_PKCS1_V1_5_SHA_256", "SM2DSA"}) {
     auto valid = kms::crypto::Verify(Key(algorithm), algorithm, kMessage, false, input);
     KMS_CHECK(valid.has_value() && !*valid);
   }
-  auto secret = kms::crypto::EcdhSharedSecret(Key("ECC"), input);
-  KMS_CHECK(secret.has_value() || secret.error().code() == kms::Code::kValidation);
-  auto plaintext = kms::crypto::RsaOaepDecrypt(Key("RSA"), "RSAES_OAEP_SHA_256", input);
-  KMS_CHECK(!plaintext.has_value() && plaintext.error().code() == kms::Code::kInvalidCiphertext);
+  for (const char* spec : {"ECC", "SM2"}) {
+    auto secret = kms::crypto::EcdhSharedSecret(Key(spec), input);
+    KMS_CHECK(secret.has_value() || secret.error().code() == kms::Code::kValidation);
+  }
+  for (const char* algorithm : {"RSAES_OAEP_SHA_256", "SM2PKE"}) {
+    auto plaintext = kms::crypto::PrivateKeyDecrypt(Key(algorithm), algorithm, input);
+    KMS_CHECK(!plaintext.has_value() && plaintext.error().code() == kms::Code::kInvalidCiphertext);
+  }
   for (const char* wrapping : {"RSAES_OAEP_SHA_1", "RSA_AES_KEY_WRAP_SHA_256"}) {
     auto unwrapped = kms::crypto::UnwrapImportedMaterial(Key("RSA"), wrapping, input);
     KMS_CHECK(!unwrapped.has_value() && unwrapped.error().code() == kms::Code::kInvalidCiphertext);

@@ -47,7 +47,8 @@ TEST(KeyMaterialTest, EverySigningAlgorithmSignsAndVerifies) {
                                  {"ECC_NIST_P256", "ECDSA_SHA_256"},
                                  {"ECC_NIST_P521", "ECDSA_SHA_512"},
                                  {"ECC_SECG_P256K1", "ECDSA_SHA_256"},
-                                 {"ECC_NIST_EDWARDS25519", "ED25519_SHA_512"}}) {
+                                 {"ECC_NIST_EDWARDS25519", "ED25519_SHA_512"},
+                                 {"SM2", "SM2DSA"}}) {
     KMS_ASSERT_OK_AND_ASSIGN(SecretBytes key, NewKeyMaterial(spec));
     KMS_ASSERT_OK_AND_ASSIGN(Bytes signature, Sign(key, algorithm, kMessage, false));
     EXPECT_TRUE(Verified(key, algorithm, kMessage, signature)) << algorithm;
@@ -58,19 +59,50 @@ TEST(KeyMaterialTest, EverySigningAlgorithmSignsAndVerifies) {
   }
   EXPECT_EQ(DigestLength("ECDSA_SHA_384"), 48u);
   EXPECT_EQ(DigestLength("RSASSA_PSS_SHA_256"), 32u);
+  EXPECT_EQ(DigestLength("SM2DSA"), 32u);
+}
+
+TEST(KeyMaterialTest, Sm2KeysDescribeThemselvesAndSignDigestsApart) {
+  KMS_ASSERT_OK_AND_ASSIGN(SecretBytes key, NewKeyMaterial("SM2"));
+  KMS_ASSERT_OK_AND_ASSIGN(PrivateKey described, PrivateKeyFromDer(key));
+  EXPECT_EQ(described.key_spec, "SM2");
+  // A DIGEST is SM3 over the signer's Z value and the message: a signature of
+  // the RAW message is no signature of SM3(message) alone.
+  KMS_ASSERT_OK_AND_ASSIGN(Bytes signature, Sign(key, "SM2DSA", kMessage, false));
+  const Bytes plain_sm3 =
+      HexDecode("becbbfaae6548b8bf0cfcad5a27183cd1be6093b1cceccc303d9c61d0a645268")
+          .value_or(Bytes{});
+  KMS_ASSERT_OK_AND_ASSIGN(bool as_digest, Verify(key, "SM2DSA", plain_sm3, true, signature));
+  EXPECT_FALSE(as_digest);
+  const Bytes digest(32, 7);
+  KMS_ASSERT_OK_AND_ASSIGN(Bytes digest_signature, Sign(key, "SM2DSA", digest, true));
+  KMS_ASSERT_OK_AND_ASSIGN(bool valid, Verify(key, "SM2DSA", digest, true, digest_signature));
+  EXPECT_TRUE(valid);
 }
 
 TEST(KeyMaterialTest, RsaOaepRoundTripsAndRefusesAnythingElse) {
   KMS_ASSERT_OK_AND_ASSIGN(SecretBytes key, NewKeyMaterial("RSA_2048"));
-  EXPECT_EQ(RsaOaepMaxPlaintext("RSA_2048", "RSAES_OAEP_SHA_1"), 214u);
-  EXPECT_EQ(RsaOaepMaxPlaintext("RSA_4096", "RSAES_OAEP_SHA_256"), 446u);
-  KMS_ASSERT_OK_AND_ASSIGN(Bytes ciphertext, RsaOaepEncrypt(key, "RSAES_OAEP_SHA_256", kMessage));
+  EXPECT_EQ(MaxPlaintext("RSA_2048", "RSAES_OAEP_SHA_1"), 214u);
+  EXPECT_EQ(MaxPlaintext("RSA_4096", "RSAES_OAEP_SHA_256"), 446u);
+  KMS_ASSERT_OK_AND_ASSIGN(Bytes ciphertext, PublicKeyEncrypt(key, "RSAES_OAEP_SHA_256", kMessage));
   EXPECT_EQ(ciphertext.size(), 256u);
   KMS_ASSERT_OK_AND_ASSIGN(SecretBytes plaintext,
-                           RsaOaepDecrypt(key, "RSAES_OAEP_SHA_256", ciphertext));
+                           PrivateKeyDecrypt(key, "RSAES_OAEP_SHA_256", ciphertext));
   EXPECT_EQ(plaintext, SecretBytes(kMessage));
-  EXPECT_THAT(RsaOaepDecrypt(key, "RSAES_OAEP_SHA_1", ciphertext),
+  EXPECT_THAT(PrivateKeyDecrypt(key, "RSAES_OAEP_SHA_1", ciphertext),
               StatusIs(Code::kInvalidCiphertext));
+}
+
+TEST(KeyMaterialTest, Sm2PkeRoundTripsAndRefusesAnythingElse) {
+  KMS_ASSERT_OK_AND_ASSIGN(SecretBytes key, NewKeyMaterial("SM2"));
+  EXPECT_EQ(MaxPlaintext("SM2", "SM2PKE"), 1024u);
+  EXPECT_EQ(MaxPlaintext("RSA_2048", "SM2PKE"), 0u);
+  KMS_ASSERT_OK_AND_ASSIGN(Bytes ciphertext, PublicKeyEncrypt(key, "SM2PKE", kMessage));
+  KMS_ASSERT_OK_AND_ASSIGN(SecretBytes plaintext, PrivateKeyDecrypt(key, "SM2PKE", ciphertext));
+  EXPECT_EQ(plaintext, SecretBytes(kMessage));
+  ciphertext.back() ^= 1;
+  EXPECT_THAT(PrivateKeyDecrypt(key, "SM2PKE", ciphertext), StatusIs(Code::kInvalidCiphertext));
+  EXPECT_THAT(PrivateKeyDecrypt(key, "SM2PKE", Bytes{1, 2, 3}), StatusIs(Code::kInvalidCiphertext));
 }
 
 TEST(KeyMaterialTest, EcdhAgreesFromBothSides) {
@@ -85,6 +117,22 @@ TEST(KeyMaterialTest, EcdhAgreesFromBothSides) {
   KMS_ASSERT_OK_AND_ASSIGN(SecretBytes p256, NewKeyMaterial("ECC_NIST_P256"));
   KMS_ASSERT_OK_AND_ASSIGN(Bytes p256_public, PublicKeyOf(p256));
   EXPECT_THAT(EcdhSharedSecret(ours, p256_public), StatusIs(Code::kValidation));
+  EXPECT_THAT(EcdhSharedSecret(ours, Bytes{1, 2, 3}), StatusIs(Code::kValidation));
+}
+
+TEST(KeyMaterialTest, Sm2EcdhAgreesFromBothSidesAndOnlyOnItsCurve) {
+  KMS_ASSERT_OK_AND_ASSIGN(SecretBytes ours, NewKeyMaterial("SM2"));
+  KMS_ASSERT_OK_AND_ASSIGN(SecretBytes theirs, NewKeyMaterial("SM2"));
+  KMS_ASSERT_OK_AND_ASSIGN(Bytes our_public, PublicKeyOf(ours));
+  KMS_ASSERT_OK_AND_ASSIGN(Bytes their_public, PublicKeyOf(theirs));
+  KMS_ASSERT_OK_AND_ASSIGN(SecretBytes one, EcdhSharedSecret(ours, their_public));
+  KMS_ASSERT_OK_AND_ASSIGN(SecretBytes two, EcdhSharedSecret(theirs, our_public));
+  EXPECT_EQ(one, two);
+  EXPECT_EQ(one.size(), 32u);
+  KMS_ASSERT_OK_AND_ASSIGN(SecretBytes p256, NewKeyMaterial("ECC_NIST_P256"));
+  KMS_ASSERT_OK_AND_ASSIGN(Bytes p256_public, PublicKeyOf(p256));
+  EXPECT_THAT(EcdhSharedSecret(ours, p256_public), StatusIs(Code::kValidation));
+  EXPECT_THAT(EcdhSharedSecret(p256, their_public), StatusIs(Code::kValidation));
   EXPECT_THAT(EcdhSharedSecret(ours, Bytes{1, 2, 3}), StatusIs(Code::kValidation));
 }
 

@@ -105,6 +105,27 @@ TEST(SeedFileTest, ReadsASec1EcKeyAndDerivesItsSpec) {
                                                     "Ecc")));
 }
 
+// A test key (SM2, PKCS#8), made for this test.
+constexpr std::string_view kSm2Pem =
+    "          -----BEGIN PRIVATE KEY-----\n"
+    "          MIGHAgEAMBMGByqGSM49AgEGCCqBHM9VAYItBG0wawIBAQQgxHvLwgoEjnaoxDi7\n"
+    "          oHpn9c7z+XD8uUqwOVd93r4A8dOhRANCAAQ+St1NWKErEiWfW+/KhVvkL2bh8ax1\n"
+    "          7CBFz5BVodR9r03psZ0sxGmetQHZIV8r2dWrP4EUGUNtpBdkHaRD80sN\n"
+    "          -----END PRIVATE KEY-----\n";
+
+TEST(SeedFileTest, AnSm2KeyIsSeededOnlyInAChinaRegion) {
+  const std::string sm2 =
+      "Keys:\n  Asymmetric:\n    Ecc:\n      - Metadata:\n          KeyId: " + std::string(kAesId) +
+      "\n          Region: cn-north-1\n" + "        PrivateKeyPem: |\n" + std::string(kSm2Pem);
+  KMS_ASSERT_OK_AND_ASSIGN(Seed seed, Parse(sm2));
+  EXPECT_EQ(seed.keys[0].record.key_spec, "SM2");
+  std::string elsewhere = sm2;
+  elsewhere.replace(elsewhere.find("cn-north-1"), 10, "us-east-1");
+  EXPECT_THAT(Parse(elsewhere),
+              StatusIs(Code::kValidation, HasSubstr("holds an SM2 key, which AWS offers only in "
+                                                    "its China Regions")));
+}
+
 TEST(SeedFileTest, RefusesAPemThatIsNotAPrivateKeyWithoutQuotingIt) {
   const std::string bad =
       "Keys:\n  Asymmetric:\n    Ecc:\n      - Metadata:\n          KeyId: " + std::string(kAesId) +

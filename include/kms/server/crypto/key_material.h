@@ -1,5 +1,5 @@
 // The cryptography of KMS keys other than SYMMETRIC_DEFAULT: HMAC keys and
-// RSA and elliptic-curve key pairs. Private keys travel as PKCS#8 DER in
+// RSA, elliptic-curve and SM2 key pairs. Private keys travel as PKCS#8 DER in
 // SecretBytes (what the key store wraps); public keys as DER
 // SubjectPublicKeyInfo (what GetPublicKey returns). Names are KMS's
 // (KeySpec, SigningAlgorithm, MacAlgorithm). Thread-safe.
@@ -15,7 +15,7 @@
 namespace kms::crypto {
 
 // New key material for `key_spec`: random bytes of the HMAC_* spec's size, or
-// a new RSA_* / ECC_* private key (ECC_NIST_EDWARDS25519: Ed25519) as PKCS#8 DER. kInternal
+// a new RSA_* / ECC_* / SM2 private key (ECC_NIST_EDWARDS25519: Ed25519) as PKCS#8 DER. kInternal
 // for another spec (SYMMETRIC_DEFAULT material is the key service's own 32 bytes).
 StatusOr<SecretBytes> NewKeyMaterial(std::string_view key_spec);
 
@@ -51,33 +51,36 @@ StatusOr<SecretBytes> UnwrapImportedMaterial(const SecretBytes& wrapping_private
 StatusOr<Bytes> PublicKeyOf(const SecretBytes& private_key);
 
 // The digest length `signing_algorithm` expects of a DIGEST message (32 for
-// *_SHA_256, 48 for *_SHA_384, 64 for *_SHA_512).
+// *_SHA_256 and SM2DSA, 48 for *_SHA_384, 64 for *_SHA_512).
 size_t DigestLength(std::string_view signing_algorithm);
 
 // Signs `message` (a RAW message, hashed here, or its digest when
 // `is_digest`) with RSASSA-PSS (salt as long as the digest, MGF1 with the
-// same hash), RSASSA-PKCS1-v1_5, ECDSA (a DER ECDSA-Sig-Value) or, for
-// ED25519_SHA_512, pure Ed25519 of a RAW message (64 bytes), as KMS does.
+// same hash), RSASSA-PKCS1-v1_5, ECDSA (a DER ECDSA-Sig-Value), SM2DSA (a DER
+// signature with SM3; a RAW message is hashed with the signer's Z value for
+// the default distinguishing ID 1234567812345678, a DIGEST is that hash) or,
+// for ED25519_SHA_512, pure Ed25519 of a RAW message (64 bytes), as KMS does.
 StatusOr<Bytes> Sign(const SecretBytes& private_key, std::string_view signing_algorithm,
                      ByteView message, bool is_digest);
 // Whether `signature` is a valid signature of `message` by the key.
 StatusOr<bool> Verify(const SecretBytes& private_key, std::string_view signing_algorithm,
                       ByteView message, bool is_digest, ByteView signature);
 
-// The most plaintext RSAES_OAEP_SHA_1 / _256 encrypts under an RSA key of
-// `key_spec`: the modulus' bytes less twice the digest and 2 (RSA_2048 with
-// SHA-1: 214).
-size_t RsaOaepMaxPlaintext(std::string_view key_spec, std::string_view encryption_algorithm);
-// RSAES-OAEP with MGF1 over the same hash and no label, as KMS does; the
-// ciphertext is the raw RSA output.
-StatusOr<Bytes> RsaOaepEncrypt(const SecretBytes& private_key,
-                               std::string_view encryption_algorithm, ByteView plaintext);
+// The most plaintext `encryption_algorithm` encrypts under a key of
+// `key_spec`: for RSAES_OAEP_SHA_1 / _256 the modulus' bytes less twice the
+// digest and 2 (RSA_2048 with SHA-1: 214); for SM2PKE 1024, as KMS states it.
+size_t MaxPlaintext(std::string_view key_spec, std::string_view encryption_algorithm);
+// RSAES-OAEP with MGF1 over the same hash and no label (the ciphertext is the
+// raw RSA output), or SM2PKE (SM2 public key encryption with SM3, the DER
+// C1C3C2 ciphertext of GM/T 0009), as KMS does.
+StatusOr<Bytes> PublicKeyEncrypt(const SecretBytes& private_key,
+                                 std::string_view encryption_algorithm, ByteView plaintext);
 // kInvalidCiphertext (no message) when the ciphertext does not decrypt.
-StatusOr<SecretBytes> RsaOaepDecrypt(const SecretBytes& private_key,
-                                     std::string_view encryption_algorithm, ByteView ciphertext);
+StatusOr<SecretBytes> PrivateKeyDecrypt(const SecretBytes& private_key,
+                                        std::string_view encryption_algorithm, ByteView ciphertext);
 
-// The ECDH shared secret of an EC private key and a peer's public key (DER
-// SubjectPublicKeyInfo): the x coordinate of the shared point, as KMS's
+// The ECDH shared secret of an EC or SM2 private key and a peer's public key
+// (DER SubjectPublicKeyInfo): the x coordinate of the shared point, as KMS's
 // DeriveSharedSecret returns it. kValidation (no message) when the peer's key
 // does not parse or is not on the private key's curve.
 StatusOr<SecretBytes> EcdhSharedSecret(const SecretBytes& private_key, ByteView peer_public_key);

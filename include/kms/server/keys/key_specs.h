@@ -10,8 +10,12 @@
 namespace kms::keys {
 
 // The usages a key spec allows, in the order AWS lists them; empty for a spec
-// kmsd cannot create (SM2, ML_DSA_*) or does not know.
+// kmsd cannot create (ML_DSA_*) or does not know.
 std::span<const std::string_view> UsagesOf(std::string_view key_spec);
+
+// Whether AWS offers keys (and data key pairs) of `key_spec` in `region`: SM2
+// only in its China Regions (cn-north-1, cn-northwest-1).
+bool IsOfferedIn(std::string_view key_spec, std::string_view region);
 
 // The algorithms of a key of `key_spec` and `key_usage`, as DescribeKey lists
 // them; only the list of the key's usage is non-empty.
@@ -23,7 +27,7 @@ struct KeyAlgorithms {
 };
 KeyAlgorithms AlgorithmsOf(std::string_view key_spec, std::string_view key_usage);
 
-// RSA_* and ECC_*: keys with a public key.
+// RSA_*, ECC_* and SM2: keys with a public key.
 bool IsAsymmetric(std::string_view key_spec);
 
 }  // namespace kms::keys
