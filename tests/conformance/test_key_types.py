@@ -573,6 +573,12 @@ def openssl(*args, data=None):
     return proc.stdout
 
 
+def public_pem(path, der):
+    """Writes a DER public key (GetPublicKey's) as PEM at `path`; returns the path."""
+    path.write_bytes(openssl("pkey", "-pubin", "-inform", "DER", data=der))
+    return path
+
+
 def test_sm2_keys_exist_only_in_the_china_regions_and_do_what_aws_lists(kmsd, kms):
     china = kmsd.client(region="cn-north-1")
     algorithms = {"SIGN_VERIFY": ("SigningAlgorithms", ["SM2DSA"]),
@@ -593,9 +599,7 @@ def test_sm2_keys_exist_only_in_the_china_regions_and_do_what_aws_lists(kmsd, km
 def test_sm2_signatures_verify_with_openssl_and_digests_are_z_hashes(kmsd, tmp_path):
     china = kmsd.client(region="cn-north-1")
     key = china.create_key(KeySpec="SM2", KeyUsage="SIGN_VERIFY")["KeyMetadata"]["KeyId"]
-    public = tmp_path / "public.pem"
-    public.write_bytes(openssl("pkey", "-pubin", "-inform", "DER",
-                               data=china.get_public_key(KeyId=key)["PublicKey"]))
+    public = public_pem(tmp_path / "public.pem", china.get_public_key(KeyId=key)["PublicKey"])
     signature = china.sign(KeyId=key, Message=MESSAGE, SigningAlgorithm="SM2DSA")["Signature"]
     (tmp_path / "signature").write_bytes(signature)
     (tmp_path / "message").write_bytes(MESSAGE)
@@ -632,9 +636,7 @@ def test_sm2_signatures_verify_with_openssl_and_digests_are_z_hashes(kmsd, tmp_p
 def test_sm2_encryption_round_trips_with_openssl(kmsd, tmp_path):
     china = kmsd.client(region="cn-north-1")
     key = china.create_key(KeySpec="SM2", KeyUsage="ENCRYPT_DECRYPT")["KeyMetadata"]["KeyId"]
-    public = tmp_path / "public.pem"
-    public.write_bytes(openssl("pkey", "-pubin", "-inform", "DER",
-                               data=china.get_public_key(KeyId=key)["PublicKey"]))
+    public = public_pem(tmp_path / "public.pem", china.get_public_key(KeyId=key)["PublicKey"])
     ciphertext = openssl("pkeyutl", "-encrypt", "-pubin", "-inkey", str(public), data=b"from openssl")
     assert china.decrypt(KeyId=key, CiphertextBlob=ciphertext,
                          EncryptionAlgorithm="SM2PKE")["Plaintext"] == b"from openssl"
@@ -677,8 +679,7 @@ def test_sm2_key_agreement_and_data_key_pairs(kmsd, tmp_path):
     pair = china.generate_data_key_pair(KeyId=wrapping, KeyPairSpec="SM2")
     (tmp_path / "private.pem").write_bytes(
         openssl("pkey", "-inform", "DER", data=pair["PrivateKeyPlaintext"]))
-    (tmp_path / "public.pem").write_bytes(openssl("pkey", "-pubin", "-inform", "DER",
-                                                  data=pair["PublicKey"]))
+    public_pem(tmp_path / "public.pem", pair["PublicKey"])
     (tmp_path / "message").write_bytes(MESSAGE)
     (tmp_path / "signature").write_bytes(openssl(
         "dgst", "-sm3", "-sign", str(tmp_path / "private.pem"), "-sigopt",
