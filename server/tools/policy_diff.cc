@@ -108,7 +108,8 @@ StatusOr<PolicyFacts> ReadFacts(std::string_view text, std::string_view name) {
   rapidjson::Document policy;
   KMS_RETURN_IF_ERROR(json::ParseObject(text, name, &policy));
   PolicyFacts facts;
-  if (const auto statements = policy.FindMember("Statement"); statements != policy.MemberEnd()) {
+  const rapidjson::Value& root = policy;
+  if (const auto statements = root.FindMember("Statement"); statements != root.MemberEnd()) {
     if (statements->value.IsArray()) {
       for (const rapidjson::Value& statement : statements->value.GetArray())
         ReadStatement(statement, facts);
