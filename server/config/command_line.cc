@@ -194,7 +194,8 @@ Status ReadCommand(CommandLine& line, const std::vector<std::string_view>& words
   }
   if (words[0] == "policy") {
     if (words.size() >= 2 && words[1] == "diff") {
-      if (words.size() < 4) return Wrong("'kmsd policy diff' needs two key policy files: OLD NEW");
+      if (words.size() < 4 || words[2].empty() || words[3].empty())
+        return Wrong("'kmsd policy diff' needs two key policy files: OLD NEW");
       line.command = Command::kPolicyDiff;
       line.policy_file = words[2];
       line.new_policy_file = words[3];

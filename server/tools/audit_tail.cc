@@ -52,7 +52,9 @@ StatusOr<RecordFilter> RecordFilter::Parse(const std::vector<std::string>& terms
 
 bool RecordFilter::Matches(const RecordView& view) const {
   return std::ranges::all_of(terms_, [&](const auto& term) {
-    const auto& [name, value] = term;
+    // Named references: clang 14's lambdas cannot capture structured bindings.
+    const std::string& name = term.first;
+    const std::string& value = term.second;
     if (name == "outcome") return ToLower(OutcomeName(view.outcome)) == value;
     if (name == "key")
       return ContainsIgnoreCase(view.requested_key, value) ||

@@ -111,6 +111,8 @@ TEST_F(CommandLineTest, ReadsTheAuditAndPolicyTools) {
   EXPECT_EQ(ErrorFor({"policy", "diff", "old.json"}),
             "'kmsd policy diff' needs two key policy files: OLD NEW");
   EXPECT_EQ(ErrorFor({"policy", "diff", "a", "b", "c"}), "unexpected argument 'c'");
+  EXPECT_EQ(ErrorFor({"policy", "diff", "a", ""}),
+            "'kmsd policy diff' needs two key policy files: OLD NEW");
   EXPECT_EQ(ErrorFor({"policy"}), "'kmsd policy' needs a command: test, lint or diff");
 }
 
