@@ -4,12 +4,6 @@ namespace kms::keys {
 namespace {
 
 // Authorizes an action that names no key (the caller's IAM policies decide).
-Status AuthorizeAction(Access& access, CallContext& call, std::string_view action) {
-  AccessRequest request;
-  request.action = std::string(action);
-  return access.Authorize(call, std::move(request));
-}
-
 Status Require(bool present, std::string_view member, std::string_view type) {
   if (present) return OkStatus();
   return Error(Code::kValidation, std::string(member) + " is required for custom key stores " +
@@ -25,7 +19,7 @@ std::unexpected<Status> CustomKeyStoreNotFound(std::string_view id) {
 
 Status CustomKeyStoreService::Create(CallContext& call,
                                      const CreateCustomKeyStoreRequest& request) {
-  KMS_RETURN_IF_ERROR(AuthorizeAction(deps_.access, call, "kms:CreateCustomKeyStore"));
+  KMS_RETURN_IF_ERROR(AuthorizeKeyless(deps_.access, call, "kms:CreateCustomKeyStore"));
   if (request.type == "AWS_CLOUDHSM") {
     KMS_RETURN_IF_ERROR(
         Require(request.cloud_hsm_cluster_id.has_value(), "CloudHsmClusterId", request.type));
@@ -48,7 +42,7 @@ Status CustomKeyStoreService::Create(CallContext& call,
 
 Status CustomKeyStoreService::Describe(CallContext& call,
                                        const DescribeCustomKeyStoresRequest& request) {
-  KMS_RETURN_IF_ERROR(AuthorizeAction(deps_.access, call, "kms:DescribeCustomKeyStores"));
+  KMS_RETURN_IF_ERROR(AuthorizeKeyless(deps_.access, call, "kms:DescribeCustomKeyStores"));
   if (request.id) return CustomKeyStoreNotFound(*request.id);
   if (request.name) return CustomKeyStoreNotFound(*request.name);
   return OkStatus();
@@ -56,7 +50,7 @@ Status CustomKeyStoreService::Describe(CallContext& call,
 
 Status CustomKeyStoreService::ForStore(CallContext& call, std::string_view action,
                                        std::string_view id) {
-  KMS_RETURN_IF_ERROR(AuthorizeAction(deps_.access, call, action));
+  KMS_RETURN_IF_ERROR(AuthorizeKeyless(deps_.access, call, action));
   return CustomKeyStoreNotFound(id);
 }
 

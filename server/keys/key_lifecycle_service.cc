@@ -318,14 +318,7 @@ StatusOr<Key> KeyLifecycleService::RotateKeyOnDemand(CallContext& call,
 
 StatusOr<ListPage<KeyRotation>> KeyLifecycleService::ListKeyRotations(
     CallContext& call, const ListKeyRotationsRequest& request) {
-  uint32_t after = 0;
-  if (request.page.marker) {
-    const std::string& position = request.page.after;
-    if (position.empty() || position.size() > 6 ||
-        position.find_first_not_of("0123456789") != std::string::npos)
-      return request.page.InvalidMarker();
-    after = static_cast<uint32_t>(std::stoul(position));
-  }
+  KMS_ASSIGN_OR_RETURN(const size_t after, request.page.NumericPosition());
   KMS_ASSIGN_OR_RETURN(ResolvedKey resolved, ResolveOwnKey(deps_.keys, call, request.key_id));
   KMS_RETURN_IF_ERROR(AuthorizeKey(deps_.access, call, "kms:ListKeyRotations", *resolved.key));
   const KeyRecord& key = *resolved.key;

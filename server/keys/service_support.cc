@@ -10,6 +10,14 @@ std::unexpected<Status> PageRequest::InvalidMarker() const {
   return Error(Code::kInvalidMarker, "Invalid marker: " + marker.value_or(""));
 }
 
+StatusOr<size_t> PageRequest::NumericPosition() const {
+  if (!marker) return size_t{0};
+  if (after.empty() || after.size() > 6 ||
+      after.find_first_not_of("0123456789") != std::string::npos)
+    return InvalidMarker();
+  return static_cast<size_t>(std::stoul(after));
+}
+
 StatusOr<ResolvedKey> ResolveKey(KeyService& keys, CallContext& call, std::string_view key_id,
                                  KeyIdForms forms) {
   KMS_ASSIGN_OR_RETURN(ResolvedKey resolved, keys.Resolve(call.scope, key_id, forms));
@@ -32,6 +40,12 @@ Status AuthorizeKey(Access& access, CallContext& call, std::string_view action,
   AccessRequest request;
   request.action = std::string(action);
   request.key = &key;
+  return access.Authorize(call, std::move(request));
+}
+
+Status AuthorizeKeyless(Access& access, CallContext& call, std::string_view action) {
+  AccessRequest request;
+  request.action = std::string(action);
   return access.Authorize(call, std::move(request));
 }
 

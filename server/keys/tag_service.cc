@@ -77,15 +77,7 @@ Status TagService::UntagResource(CallContext& call, const UntagResourceRequest& 
 
 StatusOr<ListPage<Tag>> TagService::ListResourceTags(CallContext& call,
                                                      const ListResourceTagsRequest& request) {
-  size_t start = 0;
-  if (request.page.marker) {
-    const std::string& position = request.page.after;
-    if (position.empty() || position.find_first_not_of("0123456789") != std::string::npos ||
-        position.size() > 6) {
-      return request.page.InvalidMarker();
-    }
-    start = std::stoul(position);
-  }
+  KMS_ASSIGN_OR_RETURN(const size_t start, request.page.NumericPosition());
   KMS_ASSIGN_OR_RETURN(ResolvedKey resolved, ResolveOwnKey(deps_.keys, call, request.key_id));
   KMS_RETURN_IF_ERROR(AuthorizeKey(deps_.access, call, "kms:ListResourceTags", *resolved.key));
   const std::vector<Tag>& tags = resolved.key->tags;

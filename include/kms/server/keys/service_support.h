@@ -46,6 +46,10 @@ struct PageRequest {
   }
   // kInvalidMarker "Invalid marker: <marker>".
   std::unexpected<Status> InvalidMarker() const;
+  // The position of a page that continues a list by number (0 for the first
+  // page): the marker's text must be 1 to 6 decimal digits, else
+  // InvalidMarker().
+  StatusOr<size_t> NumericPosition() const;
 };
 
 // A position within a list: the items and where the next page starts (empty
@@ -69,6 +73,9 @@ StatusOr<ResolvedKey> ResolveOwnKey(KeyService& keys, CallContext& call, std::st
 // Authorizes `action` on `key` with no request-specific condition keys.
 Status AuthorizeKey(Access& access, CallContext& call, std::string_view action,
                     const KeyRecord& key);
+// Authorizes an action that names no key (CreateCustomKeyStore, CloudTrail's
+// LookupEvents) by the caller's IAM policies.
+Status AuthorizeKeyless(Access& access, CallContext& call, std::string_view action);
 
 // The DryRunOperationException of a request that passed every check.
 std::unexpected<Status> DryRunSucceeded();

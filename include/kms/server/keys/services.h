@@ -39,10 +39,8 @@ struct Services {
 
   // Authorizes an action that names no key by the caller's IAM policies
   // (CloudTrail's cloudtrail:LookupEvents).
-  Status AuthorizeAction(CallContext& call, std::string action) {
-    AccessRequest request;
-    request.action = std::move(action);
-    return access_.Authorize(call, std::move(request));
+  Status AuthorizeAction(CallContext& call, std::string_view action) {
+    return AuthorizeKeyless(access_, call, action);
   }
 
   KeyLifecycleService lifecycle;
