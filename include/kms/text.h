@@ -35,6 +35,10 @@ std::string SanitizeUtf8(std::string_view text);
 // before `max_bytes` at a UTF-8 sequence boundary, followed by "..." (as
 // CloudTrail shows a value it cut).
 std::string TruncateUtf8(std::string_view text, size_t max_bytes);
+// Whether `text` is one or more ASCII digits, 0 to 9 (no sign, no space).
+bool IsAsciiDigits(std::string_view text);
+// An AWS account id: exactly 12 ASCII digits.
+bool IsAccountId(std::string_view text);
 // `text` for HTML or XML text and attribute values: & < > " ' as entities.
 std::string EscapeMarkup(std::string_view text);
 // The number of code points in well-formed UTF-8 `text`.

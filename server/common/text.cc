@@ -115,6 +115,13 @@ std::string TruncateUtf8(std::string_view text, size_t max_bytes) {
   return out;
 }
 
+bool IsAsciiDigits(std::string_view text) {
+  return !text.empty() &&
+         std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+bool IsAccountId(std::string_view text) { return text.size() == 12 && IsAsciiDigits(text); }
+
 std::string EscapeMarkup(std::string_view text) {
   std::string out;
   out.reserve(text.size());

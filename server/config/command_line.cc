@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <vector>
 
+#include "kms/text.h"
+
 namespace kms::config {
 
 const std::string_view kInstalledConfigPath = KMSD_INSTALLED_CONFIG;
@@ -67,8 +69,7 @@ const Option* FindOption(std::string_view name) {
 
 // A port: decimal digits only, 0 to 65535.
 StatusOr<uint16_t> ParsePort(std::string_view text, std::string_view source) {
-  const bool digits = !text.empty() && text.size() <= 5 &&
-                      std::ranges::all_of(text, [](char c) { return c >= '0' && c <= '9'; });
+  const bool digits = text.size() <= 5 && IsAsciiDigits(text);
   const unsigned long value = digits ? std::strtoul(std::string(text).c_str(), nullptr, 10) : 0;
   if (!digits || value > 65535) {
     return Wrong(std::string(source) + " must be a number from 0 to 65535, not '" +
@@ -112,9 +113,7 @@ Status Set(CommandLine& line, const Option& option, std::string_view value,
   } else if (option.name == "--filter") {
     line.filters.emplace_back(value);
   } else if (option.name == "--lines") {
-    const bool digits = value.size() <= 7 &&
-                        std::ranges::all_of(value, [](char c) { return c >= '0' && c <= '9'; });
-    if (!digits)
+    if (value.size() > 7 || !IsAsciiDigits(value))
       return Wrong(std::string(source) + " must be a number from 0 to 9999999, not '" +
                    std::string(value) + "'");
     line.lines = std::strtoul(std::string(value).c_str(), nullptr, 10);
@@ -125,8 +124,7 @@ Status Set(CommandLine& line, const Option& option, std::string_view value,
   } else if (option.name == "--junit") {
     line.junit_file = value;
   } else if (option.name == "--account") {
-    if (value.size() != 12 ||
-        !std::ranges::all_of(value, [](char c) { return c >= '0' && c <= '9'; }))
+    if (!IsAccountId(value))
       return Wrong(std::string(source) + " must be a 12-digit account id, not '" +
                    std::string(value) + "'");
     line.account = value;

@@ -18,6 +18,7 @@
 #include <rapidjson/writer.h>
 
 #include "kms/json_text.h"
+#include "kms/text.h"
 
 namespace kms::config {
 namespace {
@@ -69,13 +70,6 @@ std::string Serialize(const Value& value) {
   rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
   value.Accept(writer);
   return std::string(buffer.GetString(), buffer.GetSize());
-}
-
-bool IsAccountId(std::string_view id) {
-  if (id.size() != 12) return false;
-  for (char c : id)
-    if (c < '0' || c > '9') return false;
-  return true;
 }
 
 // "policies": {"name": {policy object} | "policy text", ...}

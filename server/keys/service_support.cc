@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "kms/server/keys/key_specs.h"
+#include "kms/text.h"
 
 namespace kms::keys {
 
@@ -12,9 +13,7 @@ std::unexpected<Status> PageRequest::InvalidMarker() const {
 
 StatusOr<size_t> PageRequest::NumericPosition() const {
   if (!marker) return size_t{0};
-  if (after.empty() || after.size() > 6 ||
-      after.find_first_not_of("0123456789") != std::string::npos)
-    return InvalidMarker();
+  if (after.size() > 6 || !IsAsciiDigits(after)) return InvalidMarker();
   return static_cast<size_t>(std::stoul(after));
 }
 

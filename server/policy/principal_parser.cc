@@ -3,20 +3,13 @@
 #include <array>
 #include <optional>
 
+#include "kms/text.h"
 #include "parser_util.h"
 
 namespace kms::policy::internal {
 namespace {
 
 using Kind = PrincipalEntry::Kind;
-
-bool IsAccountId(std::string_view text) {
-  if (text.size() != 12) return false;
-  for (char c : text) {
-    if (c < '0' || c > '9') return false;
-  }
-  return true;
-}
 
 bool HasWildcardOrSpace(std::string_view text) {
   return text.find_first_of("*? \t\r\n") != std::string_view::npos;

@@ -14,6 +14,7 @@
 #include "kms/server/keys/key_specs.h"
 #include "kms/server/policy/policy.h"
 #include "kms/server/seed/yaml_field.h"
+#include "kms/text.h"
 
 namespace kms::seed {
 namespace {
@@ -34,11 +35,6 @@ bool IsKeyId(std::string_view id) {
     if (dash ? id[i] != '-' : !IsLowerHex(id[i])) return false;
   }
   return true;
-}
-
-bool IsAccount(std::string_view account) {
-  return account.size() == 12 &&
-         std::ranges::all_of(account, [](char c) { return c >= '0' && c <= '9'; });
 }
 
 bool IsRegion(std::string_view region) {
@@ -84,7 +80,7 @@ class Parser {
   static void ReadPlacement(const Field& parent, std::string& account, std::string& region) {
     if (std::optional<Field> f = parent.Member("Account")) {
       account = f->Text();
-      if (!IsAccount(account)) f->Fail("must be a 12-digit account id");
+      if (!IsAccountId(account)) f->Fail("must be a 12-digit account id");
     }
     if (std::optional<Field> f = parent.Member("Region")) {
       region = f->Text();

@@ -354,8 +354,7 @@ StatusOr<EpochMillis> ParseTimeBound(std::string_view text, std::string_view opt
   if (text.size() >= 2 && text.size() <= 8) {
     const auto* unit = std::ranges::find(kUnits, text.back(), &std::pair<char, EpochMillis>::first);
     const std::string_view digits = text.substr(0, text.size() - 1);
-    if (unit != std::end(kUnits) &&
-        std::ranges::all_of(digits, [](char c) { return c >= '0' && c <= '9'; }))
+    if (unit != std::end(kUnits) && IsAsciiDigits(digits))
       return now - std::stoll(std::string(digits)) * unit->second;
   }
   EpochMillis time = 0;

@@ -128,10 +128,6 @@ std::string Instance(std::string_view pattern) {
   return out;
 }
 
-bool IsNumber(std::string_view text) {
-  return !text.empty() && std::ranges::all_of(text, [](char c) { return c >= '0' && c <= '9'; });
-}
-
 // The values tried for one key: each the policies name (wildcards
 // instantiated), then one outside them all.
 std::vector<std::string> ValuesToTry(const std::string& lowered, const Dimension& dimension) {
@@ -144,7 +140,8 @@ std::vector<std::string> ValuesToTry(const std::string& lowered, const Dimension
       if (std::ranges::find(values, b) == values.end()) values.emplace_back(b);
     return values;
   }
-  if (std::ranges::all_of(dimension.values, IsNumber)) {
+  if (std::ranges::all_of(dimension.values,
+                          [](const std::string& v) { return IsAsciiDigits(v); })) {
     // Ten times the longest number, plus one: above every number named.
     const auto longest = std::ranges::max(dimension.values, {}, &std::string::size);
     values.push_back(longest + "1");
@@ -281,7 +278,7 @@ config::ServerConfig PrincipalsToTry(const config::ServerConfig& base, std::stri
   std::set<std::string> named;
   for (const PolicyFacts* facts : {&old_facts, &new_facts}) {
     for (const std::string& principal : facts->principals) {
-      if (IsNumber(principal) && principal.size() == 12) {
+      if (IsAccountId(principal)) {
         named.insert("arn:aws:iam::" + principal + ":root");
       } else if (!PrincipalAccount(principal).empty()) {
         named.insert(Instance(principal));

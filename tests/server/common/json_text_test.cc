@@ -60,6 +60,15 @@ TEST(Utf8Test, ValidatesSanitizesAndTruncatesAtSequenceBoundaries) {
   EXPECT_EQ(TruncateUtf8("ab\xC3\xA9", 3), "ab...");
 }
 
+TEST(TextTest, DigitsAndAccountIds) {
+  EXPECT_TRUE(IsAsciiDigits("0123456789"));
+  for (std::string_view not_digits : {"", " 1", "+1", "-1", "1a", "\xD9\xA1"})
+    EXPECT_FALSE(IsAsciiDigits(not_digits)) << not_digits;
+  EXPECT_TRUE(IsAccountId("111122223333"));
+  for (std::string_view not_account : {"11112222333", "1111222233334", "11112222333x", ""})
+    EXPECT_FALSE(IsAccountId(not_account)) << not_account;
+}
+
 TEST(TextTest, EscapeMarkupEscapesWhatEndsTextOrAnAttribute) {
   EXPECT_EQ(EscapeMarkup("<a href=\"x\">R&D's</a>"),
             "&lt;a href=&quot;x&quot;&gt;R&amp;D&#39;s&lt;/a&gt;");
