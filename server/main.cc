@@ -70,9 +70,16 @@ void PrintVersion() {
 }
 
 // A command line is not a KMS client: the message alone, not an AWS error type.
-int Fail(const Status& status) {
+// Exit status 1, or `exit_code` (2 for what the user gave wrong).
+int Fail(const Status& status, int exit_code = 1) {
   std::fprintf(stderr, "kmsd: %s\n", status.message().c_str());
-  return 1;
+  return exit_code;
+}
+
+// The account of the key the policy tools evaluate: --account, else the
+// config's first.
+std::string KeyAccount(const config::ServerConfig& config, const config::CommandLine& line) {
+  return line.account.value_or(config.accounts.empty() ? "111122223333" : config.accounts.front());
 }
 
 // The state environment holds the keys and the audit log: room for both.
@@ -99,10 +106,7 @@ audit::AuditOptions AuditOptionsFor(const config::ServerConfig& config,
 // kmsd audit tail: 0, or 1 when the log cannot be read; 2 for a wrong filter.
 int RunAuditTail(const audit::AuditLog& log, const config::CommandLine& line) {
   auto filter = tools::RecordFilter::Parse(line.filters);
-  if (!filter) {
-    std::fprintf(stderr, "kmsd: %s\n", filter.error().message().c_str());
-    return 2;
-  }
+  if (!filter) return Fail(filter.error(), 2);
   tools::TailOptions options;
   options.lines = line.lines.value_or(options.lines);
   options.follow = line.follow;
@@ -120,10 +124,7 @@ int RunAuditReport(const audit::AuditLog& log, const config::CommandLine& line) 
                                     std::tuple(&line.until, &options.until, "--until")}) {
     if (!*given) continue;
     auto time = tools::ParseTimeBound(**given, name, now);
-    if (!time) {
-      std::fprintf(stderr, "kmsd: %s\n", time.error().message().c_str());
-      return 2;
-    }
+    if (!time) return Fail(time.error(), 2);
     *bound = *time;
   }
   auto page = tools::BuildAuditReport(log, options, now);
@@ -420,10 +421,7 @@ int Serve(const config::ServerConfig& config, const config::CommandLine& line) {
 // one does not, 2 when the file is wrong.
 int RunPolicyTest(const config::ServerConfig& config, const config::CommandLine& line) {
   auto report = tools::RunPolicyTest(line.policy_file, config);
-  if (!report) {
-    std::fprintf(stderr, "kmsd: %s\n", report.error().message().c_str());
-    return 2;
-  }
+  if (!report) return Fail(report.error(), 2);
   tools::PrintPolicyTestReport(*report, std::cout);
   if (line.junit_file) {
     std::ofstream junit(*line.junit_file, std::ios::binary | std::ios::trunc);
@@ -439,15 +437,13 @@ int RunPolicyTest(const config::ServerConfig& config, const config::CommandLine&
 // kmsd policy lint: 0 when nothing is found, 1 when something is, 2 when the
 // file is no key policy.
 int RunPolicyLint(const config::ServerConfig& config, const config::CommandLine& line) {
-  const std::string account =
-      line.account.value_or(config.accounts.empty() ? "111122223333" : config.accounts.front());
-  auto text = yaml::ReadTextFile(line.policy_file, policy::kMaxKeyPolicyBytes, "key policy");
-  auto findings = text ? tools::LintKeyPolicy(*text, line.policy_file, account)
-                       : StatusOr<std::vector<tools::LintFinding>>(std::unexpected(text.error()));
-  if (!findings) {
-    std::fprintf(stderr, "kmsd: %s\n", findings.error().message().c_str());
-    return 2;
-  }
+  auto findings = [&]() -> StatusOr<std::vector<tools::LintFinding>> {
+    KMS_ASSIGN_OR_RETURN(
+        const std::string text,
+        yaml::ReadTextFile(line.policy_file, policy::kMaxKeyPolicyBytes, "key policy"));
+    return tools::LintKeyPolicy(text, line.policy_file, KeyAccount(config, line));
+  }();
+  if (!findings) return Fail(findings.error(), 2);
   std::cout << tools::FormatLintFindings(*findings);
   if (findings->empty()) std::cout << line.policy_file << ": no findings\n";
   return findings->empty() ? 0 : 1;
@@ -456,8 +452,7 @@ int RunPolicyLint(const config::ServerConfig& config, const config::CommandLine&
 // kmsd policy diff: 0, or 1 when --fail-on-new-access and something is newly
 // allowed; 2 when a file is no key policy.
 int RunPolicyDiff(const config::ServerConfig& config, const config::CommandLine& line) {
-  const std::string account =
-      line.account.value_or(config.accounts.empty() ? "111122223333" : config.accounts.front());
+  const std::string account = KeyAccount(config, line);
   auto diff = [&]() -> StatusOr<tools::PolicyDiff> {
     KMS_ASSIGN_OR_RETURN(const std::string old_policy,
                          yaml::ReadTextFile(line.policy_file, policy::kMaxKeyPolicyBytes, "OLD"));
@@ -466,10 +461,7 @@ int RunPolicyDiff(const config::ServerConfig& config, const config::CommandLine&
         yaml::ReadTextFile(line.new_policy_file, policy::kMaxKeyPolicyBytes, "NEW"));
     return tools::DiffKeyPolicies(old_policy, new_policy, account, config);
   }();
-  if (!diff) {
-    std::fprintf(stderr, "kmsd: %s\n", diff.error().message().c_str());
-    return diff.error().code() == Code::kValidation ? 2 : 1;
-  }
+  if (!diff) return Fail(diff.error(), diff.error().code() == Code::kValidation ? 2 : 1);
   std::cout << "kmsd policy diff " << line.policy_file << " " << line.new_policy_file
             << " (a key of account " << account << ")\n"
             << tools::FormatPolicyDiff(*diff);

@@ -299,15 +299,19 @@ config::ServerConfig PrincipalsToTry(const config::ServerConfig& base, std::stri
   return config;
 }
 
-StatusOr<std::unique_ptr<OfflineKms>> KmsWithPolicy(const config::ServerConfig& config,
-                                                    std::string_view account,
-                                                    std::string_view policy,
-                                                    std::string_view name) {
-  KMS_ASSIGN_OR_RETURN(std::unique_ptr<OfflineKms> kms, OfflineKms::Create(config));
+// The key both policies are put on.
+KeyRecord DiffKey(std::string_view account) {
   KeyRecord key;
   key.key_id = std::string(kExampleKeyId);
   key.account = std::string(account);
   key.region = std::string(kRegion);
+  return key;
+}
+
+StatusOr<std::unique_ptr<OfflineKms>> KmsWithPolicy(const config::ServerConfig& config,
+                                                    KeyRecord key, std::string_view policy,
+                                                    std::string_view name) {
+  KMS_ASSIGN_OR_RETURN(std::unique_ptr<OfflineKms> kms, OfflineKms::Create(config));
   key.policy = std::string(policy);
   KMS_RETURN_IF_ERROR(kms->AddKey(key, {}, {}, name));
   return kms;
@@ -320,10 +324,11 @@ StatusOr<PolicyDiff> DiffKeyPolicies(std::string_view old_policy, std::string_vi
   KMS_ASSIGN_OR_RETURN(const PolicyFacts old_facts, ReadFacts(old_policy, "OLD"));
   KMS_ASSIGN_OR_RETURN(const PolicyFacts new_facts, ReadFacts(new_policy, "NEW"));
   const config::ServerConfig config = PrincipalsToTry(base, account, old_facts, new_facts);
+  const KeyRecord key = DiffKey(account);
   KMS_ASSIGN_OR_RETURN(std::unique_ptr<OfflineKms> before,
-                       KmsWithPolicy(config, account, old_policy, "OLD"));
+                       KmsWithPolicy(config, key, old_policy, "OLD"));
   KMS_ASSIGN_OR_RETURN(std::unique_ptr<OfflineKms> after,
-                       KmsWithPolicy(config, account, new_policy, "NEW"));
+                       KmsWithPolicy(config, key, new_policy, "NEW"));
 
   std::map<std::string, Dimension> conditions = old_facts.conditions;
   for (const auto& [lowered, dimension] : new_facts.conditions) {
@@ -340,8 +345,7 @@ StatusOr<PolicyDiff> DiffKeyPolicies(std::string_view old_policy, std::string_vi
   }
   for (const config::ServicePrincipal& service : config.service_principals)
     principals.push_back(service.service);
-  const std::string key_arn = "arn:aws:kms:" + std::string(kRegion) + ":" + std::string(account) +
-                              ":key/" + std::string(kExampleKeyId);
+  const std::string key_arn = key.Arn();
 
   PolicyDiff diff;
   diff.principals = principals.size();
@@ -350,16 +354,11 @@ StatusOr<PolicyDiff> DiffKeyPolicies(std::string_view old_policy, std::string_vi
     if (IsKeylessAction("kms:" + std::string(action))) continue;
     ++diff.actions;
     for (const std::string& principal : principals) {
-      const std::string principal_account = PrincipalAccount(principal);
-      if (!principal_account.empty() && principal_account != account &&
-          !IsCrossAccountAction("kms:" + std::string(action)))
-        continue;  // NotFound to other accounts, whatever the policy says
+      if (IsNotFoundToOtherAccount(principal, account, "kms:" + std::string(action))) continue;
       for (const Case& c : cases) {
         const keys::ExplainRequest request = RequestFor(principal, action, c, key_arn);
-        KMS_ASSIGN_OR_RETURN(const keys::Explanation was,
-                             before->Explain(request, std::string(kRegion)));
-        KMS_ASSIGN_OR_RETURN(const keys::Explanation now,
-                             after->Explain(request, std::string(kRegion)));
+        KMS_ASSIGN_OR_RETURN(const keys::Explanation was, before->Explain(request, key.region));
+        KMS_ASSIGN_OR_RETURN(const keys::Explanation now, after->Explain(request, key.region));
         ++diff.requests;
         if (was.decision.allowed == now.decision.allowed) continue;
         DecisionChange change{principal, request.action, Describe(c), DecisionName(was.decision),

@@ -208,8 +208,7 @@ class Reader {
       if (key == file_.keys.end()) named->Fail("is not one of the file's keys");
       const KeyRecord& record = key->second.record;
       request.key_id = record.Arn();
-      const std::string account = PrincipalAccount(*request.principal);
-      if (!account.empty() && account != record.account && !IsCrossAccountAction(request.action))
+      if (IsNotFoundToOtherAccount(*request.principal, record.account, request.action))
         test.not_cross_account = "DENY: " + request.action +
                                  " is not for other accounts: the key is in " + record.account +
                                  " (NotFoundException)";

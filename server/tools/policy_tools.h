@@ -142,6 +142,15 @@ inline std::string PrincipalAccount(std::string_view principal) {
   return std::string(principal.substr(start, end - start));
 }
 
+// Whether `action` ("kms:Decrypt") on a key of `key_account` is
+// NotFoundException to `principal` whatever the policies say: a principal of
+// another account, and an action other accounts may not use.
+inline bool IsNotFoundToOtherAccount(std::string_view principal, std::string_view key_account,
+                                     std::string_view action) {
+  const std::string account = PrincipalAccount(principal);
+  return !account.empty() && account != key_account && !IsCrossAccountAction(action);
+}
+
 }  // namespace kms::tools
 
 #endif  // KMS_SERVER_TOOLS_POLICY_TOOLS_H_
