@@ -112,17 +112,16 @@ std::string Chart(const AuditSummary& summary, const std::vector<Series>& series
   std::snprintf(buffer, sizeof buffer, "<path d=\"M%d %d V%d H%d\" stroke=\"#888\" fill=\"none\"/>",
                 kLeft, kTop, kHeight - kBottom, kWidth - kRight);
   svg += buffer;
-  svg += "<text x=\"" + std::to_string(kLeft - 6) + "\" y=\"" + std::to_string(kTop + 10) +
-         "\" text-anchor=\"end\" class=\"axis\">" + Number(peak) + "</text>";
-  svg += "<text x=\"" + std::to_string(kLeft - 6) + "\" y=\"" + std::to_string(kHeight - kBottom) +
-         "\" text-anchor=\"end\" class=\"axis\">0</text>";
-  svg += "<text x=\"" + std::to_string(kLeft) + "\" y=\"" + std::to_string(kHeight - 8) +
-         "\" class=\"axis\">" + FormatIso8601(summary.from) + "</text>";
-  svg += "<text x=\"" + std::to_string(kWidth - kRight) + "\" y=\"" + std::to_string(kHeight - 8) +
-         "\" text-anchor=\"end\" class=\"axis\">" +
-         FormatIso8601(summary.from +
-                       static_cast<EpochMillis>(summary.bucket_count) * summary.bucket_millis) +
-         "</text>";
+  const auto label = [&](int x, int y, bool right_aligned, const std::string& text) {
+    svg += "<text x=\"" + std::to_string(x) + "\" y=\"" + std::to_string(y) + "\"" +
+           (right_aligned ? " text-anchor=\"end\"" : "") + " class=\"axis\">" + text + "</text>";
+  };
+  label(kLeft - 6, kTop + 10, true, Number(peak));
+  label(kLeft - 6, kHeight - kBottom, true, "0");
+  label(kLeft, kHeight - 8, false, FormatIso8601(summary.from));
+  label(kWidth - kRight, kHeight - 8, true,
+        FormatIso8601(summary.from +
+                      static_cast<EpochMillis>(summary.bucket_count) * summary.bucket_millis));
   svg += "</svg>\n<ul class=\"legend\">";
   for (size_t i = 0; i < series.size(); ++i) {
     const uint64_t total =
@@ -172,10 +171,6 @@ std::string Keys(const RecordView& view) {
   std::string keys;
   for (const std::string& key : view.keys) keys += (keys.empty() ? "" : " ") + key;
   return keys.empty() ? "-" : keys;
-}
-
-std::string Principal(const RecordView& view) {
-  return view.invoked_by.empty() ? view.principal : view.principal + " via " + view.invoked_by;
 }
 
 // "5,000", or "the newest 1,000 of 5,000" when rows were left out (`which`:
@@ -244,7 +239,7 @@ void RecordRows(Page& page, const std::deque<RecordView>& records, Rows kind) {
   std::vector<std::vector<std::string>> rows;
   for (auto it = records.rbegin(); it != records.rend(); ++it) {
     const RecordView& view = *it;
-    std::vector<std::string> row = {FormatIso8601(view.time), Principal(view), view.operation,
+    std::vector<std::string> row = {FormatIso8601(view.time), CallerOf(view), view.operation,
                                     Keys(view)};
     if (kind == Rows::kDenied) {
       row.push_back(view.authorization);
@@ -387,20 +382,21 @@ StatusOr<std::string> BuildAuditReport(const audit::AuditLog& log, const ReportO
   SummaryCards(page, summary);
 
   page.Heading("Calls over time", "time");
-  if (summary.total.calls == 0) page.Paragraph("No calls.");
-  if (summary.total.calls > 0)
+  if (summary.total.calls == 0) {
+    page.Paragraph("No calls.");
+  } else {
     page.Raw(Chart(summary,
                    ChartSeries(
                        summary.operations, [](const Buckets& b) -> const Buckets& { return b; },
                        summary.bucket_count),
                    "Per operation"));
-  if (summary.total.calls > 0)
     page.Raw(
         Chart(summary,
               ChartSeries(
                   summary.keys, [](const KeyUse& use) -> const Buckets& { return use.buckets; },
                   summary.bucket_count),
               "Per key"));
+  }
   KeysSection(page, summary, options);
 
   page.Heading("Principals", "principals");

@@ -38,21 +38,13 @@ StatusOr<std::optional<std::pair<EpochMillis, EpochMillis>>> TimeRange(const aud
                                                                        const ReportOptions& options,
                                                                        uint64_t newest) {
   std::optional<std::pair<EpochMillis, EpochMillis>> range;
-  for (uint64_t after = 0; after < newest;) {
-    KMS_ASSIGN_OR_RETURN(const uint64_t last,
-                         log.ReadRecords(after, std::min<uint64_t>(kRecordsPerRead, newest - after),
-                                         [&](uint64_t, const audit::AuditEntry& entry) {
-                                           if (!Selected(options, entry)) return true;
-                                           if (!range)
-                                             range.emplace(entry.event_time, entry.event_time);
-                                           range->first = std::min(range->first, entry.event_time);
-                                           range->second =
-                                               std::max(range->second, entry.event_time);
-                                           return true;
-                                         }));
-    if (last == after) break;
-    after = last;
-  }
+  KMS_RETURN_IF_ERROR(ForEachStored(log, 0, newest, [&](const audit::AuditEntry& entry) {
+    if (!Selected(options, entry)) return true;
+    if (!range) range.emplace(entry.event_time, entry.event_time);
+    range->first = std::min(range->first, entry.event_time);
+    range->second = std::max(range->second, entry.event_time);
+    return true;
+  }));
   return range;
 }
 
@@ -125,18 +117,9 @@ StatusOr<AuditSummary> SummarizeAuditLog(const audit::AuditLog& log, const Repor
   summary.bucket_count =
       static_cast<size_t>((summary.to - summary.from) / summary.bucket_millis + 1);
 
-  for (uint64_t after = 0; after < newest;) {
-    KMS_ASSIGN_OR_RETURN(
-        const uint64_t last,
-        ForEachView(
-            log, after, std::min(newest, after + kRecordsPerRead),
-            [&](uint64_t, const audit::AuditEntry&, const RecordView& view) {
-              Count(summary, view, options.max_rows);
-            },
-            [&](const audit::AuditEntry& entry) { return Selected(options, entry); }));
-    if (last == after) break;
-    after = last;
-  }
+  KMS_RETURN_IF_ERROR(ForEachView(
+      log, 0, newest, [&](const RecordView& view) { Count(summary, view, options.max_rows); },
+      [&](const audit::AuditEntry& entry) { return Selected(options, entry); }));
   return summary;
 }
 

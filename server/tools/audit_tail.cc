@@ -22,10 +22,9 @@ bool ContainsIgnoreCase(std::string_view text, std::string_view lowered_part) {
 StatusOr<uint64_t> ReadMatching(const audit::AuditLog& log, uint64_t after, uint64_t through,
                                 const RecordFilter& filter,
                                 const std::function<void(const RecordView&)>& visit) {
-  return ForEachView(log, after, through,
-                     [&](uint64_t, const audit::AuditEntry&, const RecordView& view) {
-                       if (filter.Matches(view)) visit(view);
-                     });
+  return ForEachView(log, after, through, [&](const RecordView& view) {
+    if (filter.Matches(view)) visit(view);
+  });
 }
 
 }  // namespace

@@ -55,9 +55,9 @@ std::string AuthorizationLine(const rapidjson::Value& authorization) {
   return line;
 }
 
-// The grant id, and who a grant is for, of the grant operations.
-void ReadGrant(const rapidjson::Value& record, RecordView& view) {
-  const rapidjson::Value* request = json::FindObject(record, "requestParameters");
+// The grant id, and who a grant is for, of the grant operations (`request`:
+// the record's requestParameters, when it has them).
+void ReadGrant(const rapidjson::Value& record, const rapidjson::Value* request, RecordView& view) {
   const rapidjson::Value* response = json::FindObject(record, "responseElements");
   const rapidjson::Value* additional = json::FindObject(record, "additionalEventData");
   for (const rapidjson::Value* from : {response, request, additional}) {
@@ -106,26 +106,46 @@ std::string TerminalSafe(std::string_view text) {
   return out;
 }
 
-StatusOr<uint64_t> ForEachView(
-    const audit::AuditLog& log, uint64_t after, uint64_t through,
-    const std::function<void(uint64_t, const audit::AuditEntry&, const RecordView&)>& visit,
-    const std::function<bool(const audit::AuditEntry&)>& wanted) {
+StatusOr<uint64_t> ForEachStored(const audit::AuditLog& log, uint64_t after, uint64_t through,
+                                 const std::function<bool(const audit::AuditEntry&)>& visit) {
+  while (after < through) {
+    bool stopped = false;
+    KMS_ASSIGN_OR_RETURN(
+        const uint64_t last,
+        log.ReadRecords(after, std::min<uint64_t>(kRecordsPerRead, through - after),
+                        [&](uint64_t sequence, const audit::AuditEntry& entry) {
+                          // Past `through` (after a gap left by pruning), or told to stop.
+                          stopped = sequence > through || !visit(entry);
+                          return !stopped;
+                        }));
+    if (last == after) break;  // nothing stored beyond
+    after = std::min(last, through);
+    if (stopped) break;
+  }
+  return after;
+}
+
+StatusOr<uint64_t> ForEachView(const audit::AuditLog& log, uint64_t after, uint64_t through,
+                               const std::function<void(const RecordView&)>& visit,
+                               const std::function<bool(const audit::AuditEntry&)>& wanted) {
   Status failure;
   KMS_ASSIGN_OR_RETURN(const uint64_t last,
-                       log.ReadRecords(after, through - after,
-                                       [&](uint64_t sequence, const audit::AuditEntry& entry) {
-                                         if (sequence > through) return false;  // past a gap
-                                         if (wanted && !wanted(entry)) return true;
-                                         StatusOr<RecordView> view = ViewRecord(entry);
-                                         if (!view) {
-                                           failure = view.error();
-                                           return false;
-                                         }
-                                         visit(sequence, entry, *view);
-                                         return true;
-                                       }));
+                       ForEachStored(log, after, through, [&](const audit::AuditEntry& entry) {
+                         if (wanted && !wanted(entry)) return true;
+                         StatusOr<RecordView> view = ViewRecord(entry);
+                         if (!view) {
+                           failure = view.error();
+                           return false;
+                         }
+                         visit(*view);
+                         return true;
+                       }));
   KMS_RETURN_IF_ERROR(failure);
-  return std::min(last, through);
+  return last;
+}
+
+std::string CallerOf(const RecordView& view) {
+  return view.invoked_by.empty() ? view.principal : view.principal + " via " + view.invoked_by;
 }
 
 std::string_view OutcomeName(Outcome outcome) {
@@ -160,10 +180,10 @@ StatusOr<RecordView> ViewRecord(const audit::AuditEntry& entry) {
   }
   for (const audit::AuditResource& resource : entry.resources)
     view.keys.push_back(KeyOf(resource.name));
-  if (view.keys.empty()) {
-    if (const rapidjson::Value* request = json::FindObject(record, "requestParameters"))
-      view.requested_key = KeyOf(GetString(*request, "keyId"));
-  }
+  static const rapidjson::Value kNoParameters(rapidjson::kObjectType);
+  const rapidjson::Value* parameters = json::FindObject(record, "requestParameters");
+  const rapidjson::Value& request = parameters != nullptr ? *parameters : kNoParameters;
+  if (view.keys.empty()) view.requested_key = KeyOf(GetString(request, "keyId"));
   view.error_code = GetString(record, "errorCode");
   view.error_message = GetString(record, "errorMessage");
   if (!view.error_code.empty())
@@ -174,19 +194,15 @@ StatusOr<RecordView> ViewRecord(const audit::AuditEntry& entry) {
   }
   if (view.operation == "CreateGrant" || view.operation == "RetireGrant" ||
       view.operation == "RevokeGrant")
-    ReadGrant(record, view);
+    ReadGrant(record, parameters, view);
   if (view.operation == "CreateAlias" || view.operation == "UpdateAlias" ||
       view.operation == "DeleteAlias") {
-    if (const rapidjson::Value* request = json::FindObject(record, "requestParameters")) {
-      view.alias_name = GetString(*request, "aliasName");
-      view.alias_target = KeyOf(GetString(*request, "targetKeyId"));
-    }
+    view.alias_name = GetString(request, "aliasName");
+    view.alias_target = KeyOf(GetString(request, "targetKeyId"));
   }
   if (view.operation == "ScheduleKeyDeletion") {
-    if (const rapidjson::Value* request = json::FindObject(record, "requestParameters")) {
-      if (auto days = json::FindInt(*request, "pendingWindowInDays"))
-        view.detail = "in " + std::to_string(*days) + " days";
-    }
+    if (auto days = json::FindInt(request, "pendingWindowInDays"))
+      view.detail = "in " + std::to_string(*days) + " days";
   }
   return view;
 }
@@ -197,10 +213,8 @@ std::string TailLine(const RecordView& view) {
     if (out.size() < width) out.append(width - out.size(), ' ');
     return out;
   };
-  std::string principal = view.principal;
-  if (!view.invoked_by.empty()) principal.append(" via ").append(view.invoked_by);
   std::string line = FormatIso8601(view.time);
-  line.append("  ").append(padded(principal, 36));
+  line.append("  ").append(padded(CallerOf(view), 36));
   line.append("  ").append(padded(view.operation, 24));
   const std::string& key = !view.keys.empty() ? view.keys.front() : view.requested_key;
   line.append("  ").append(padded(key.empty() ? "-" : key, 36));

@@ -56,16 +56,21 @@ struct RecordView {
 // The view of `entry`. kInternal when its JSON is not a CloudTrail record.
 StatusOr<RecordView> ViewRecord(const audit::AuditEntry& entry);
 
-// Calls `visit` with each record of `log` in (after, through] that `wanted`
-// accepts (every one when it is empty), and its view, reading them in one
-// read transaction. Returns the last sequence number read (at most
-// `through`). Errors when the log cannot be read or a record is not
-// CloudTrail JSON.
-StatusOr<uint64_t> ForEachView(
-    const audit::AuditLog& log, uint64_t after, uint64_t through,
-    const std::function<void(uint64_t sequence, const audit::AuditEntry& entry,
-                             const RecordView& view)>& visit,
-    const std::function<bool(const audit::AuditEntry& entry)>& wanted = {});
+// Calls `visit` with each stored record of `log` in (after, through], in
+// sequence order, kRecordsPerRead of them per read transaction; stops when
+// `visit` returns false. Returns the sequence number read up to (at most
+// `through`). Errors when the log cannot be read.
+StatusOr<uint64_t> ForEachStored(const audit::AuditLog& log, uint64_t after, uint64_t through,
+                                 const std::function<bool(const audit::AuditEntry&)>& visit);
+// As ForEachStored, with the view of each record that `wanted` accepts (every
+// one when it is empty). Errors also when a record is not CloudTrail JSON.
+StatusOr<uint64_t> ForEachView(const audit::AuditLog& log, uint64_t after, uint64_t through,
+                               const std::function<void(const RecordView&)>& visit,
+                               const std::function<bool(const audit::AuditEntry&)>& wanted = {});
+
+// Who made the call: the principal, and "via <service>" for a call a service
+// made for it.
+std::string CallerOf(const RecordView& view);
 
 // `text` with what a terminal would act on rather than show (C0 and C1
 // controls, DEL, bidirectional overrides) as \xNN bytes.
