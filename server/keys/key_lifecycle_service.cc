@@ -65,13 +65,7 @@ StatusOr<NewKeyKind> CheckNewKeyKind(const CreateKeyRequest& request, std::strin
   const std::string spec =
       request.key_spec.value_or(request.customer_master_key_spec.value_or("SYMMETRIC_DEFAULT"));
   const std::span<const std::string_view> usages = UsagesOf(spec);
-  if (usages.empty() || !IsOfferedIn(spec, region)) {
-    // What AWS answers where a spec is not offered (SM2 outside its China
-    // Regions, as reported from us-east-1); kmsd cannot make ML-DSA keys
-    // anywhere (not in OpenSSL 3.0): docs/key-types.md.
-    return Error(Code::kUnsupportedOperation,
-                 "KeySpec " + spec + " is not supported in this Region");
-  }
+  KMS_RETURN_IF_ERROR(CheckKeySpecOffered(spec, region));
   if (!request.key_usage && spec != "SYMMETRIC_DEFAULT") {
     return Error(Code::kValidation,
                  "You must specify a KeyUsage value for all KMS keys except for symmetric "

@@ -33,6 +33,12 @@ bool IsOfferedIn(std::string_view key_spec, std::string_view region) {
   return key_spec != "SM2" || region.starts_with("cn-");
 }
 
+Status CheckKeySpecOffered(std::string_view key_spec, std::string_view region) {
+  if (!UsagesOf(key_spec).empty() && IsOfferedIn(key_spec, region)) return OkStatus();
+  return Error(Code::kUnsupportedOperation,
+               "KeySpec " + std::string(key_spec) + " is not supported in this Region");
+}
+
 bool IsAsymmetric(std::string_view key_spec) {
   return key_spec.starts_with("RSA_") || key_spec.starts_with("ECC_") || key_spec == "SM2";
 }

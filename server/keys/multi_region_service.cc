@@ -31,9 +31,7 @@ StatusOr<Key> MultiRegionService::ReplicateKey(CallContext& call,
   KMS_RETURN_IF_ERROR(deps_.access.Authorize(
       call, ActionOn("kms:ReplicateKey", &primary, "kms:ReplicaRegion", request.replica_region)));
   if (!primary.multi_region || primary.is_replica()) return NotAMultiRegionPrimary(primary);
-  if (!IsOfferedIn(primary.key_spec, request.replica_region))
-    return Error(Code::kUnsupportedOperation,
-                 "KeySpec " + primary.key_spec + " is not supported in this Region");
+  KMS_RETURN_IF_ERROR(CheckKeySpecOffered(primary.key_spec, request.replica_region));
 
   // The replica is created in its own region: the caller's IAM policies
   // decide there, as for CreateKey.

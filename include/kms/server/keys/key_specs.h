@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "kms/status.h"
+
 namespace kms::keys {
 
 // The usages a key spec allows, in the order AWS lists them; empty for a spec
@@ -16,6 +18,11 @@ std::span<const std::string_view> UsagesOf(std::string_view key_spec);
 // Whether AWS offers keys (and data key pairs) of `key_spec` in `region`: SM2
 // only in its China Regions (cn-north-1, cn-northwest-1).
 bool IsOfferedIn(std::string_view key_spec, std::string_view region);
+// OK when kmsd makes keys of `key_spec` in `region`; else what AWS answers
+// where a spec is not offered (reported from us-east-1 for SM2):
+// UnsupportedOperationException "KeySpec SM2 is not supported in this Region".
+// kmsd makes no ML_DSA_* key anywhere (not in OpenSSL 3.0).
+Status CheckKeySpecOffered(std::string_view key_spec, std::string_view region);
 
 // The algorithms of a key of `key_spec` and `key_usage`, as DescribeKey lists
 // them; only the list of the key's usage is non-empty.
