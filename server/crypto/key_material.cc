@@ -69,14 +69,6 @@ constexpr std::string_view kSm2DefaultId = "1234567812345678";
 // The most plaintext SM2PKE takes, as KMS states it.
 constexpr size_t kSm2MaxPlaintext = 1024;
 
-struct EdDsaCtx {
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  ~EdDsaCtx() { EVP_MD_CTX_free(ctx); }
-  EdDsaCtx() = default;
-  EdDsaCtx(const EdDsaCtx&) = delete;
-  EdDsaCtx& operator=(const EdDsaCtx&) = delete;
-};
-
 // The bits of an RSA_* or HMAC_* spec (RSA_2048: 2048); 0 for another.
 size_t SpecBits(std::string_view key_spec) {
   for (auto [suffix, bits] : {std::pair{"_224", 224},
@@ -137,27 +129,39 @@ StatusOr<Bytes> DigestToSign(std::string_view algorithm, ByteView message, bool 
   return digest;
 }
 
-// An EVP_MD_CTX whose signing context carries SM2's distinguishing ID.
-class Sm2MessageCtx {
+// Whether `algorithm` signs the whole message in one call (EVP_DigestSign):
+// pure Ed25519, which hashes it itself, and SM2DSA of a RAW message, hashed
+// with SM3 over the signer's Z value.
+bool SignsWholeMessage(std::string_view algorithm, bool is_digest) {
+  return algorithm == kEd25519 || (algorithm == kSm2Dsa && !is_digest);
+}
+
+// The context of a whole-message signature; for SM2DSA its signing context
+// carries the distinguishing ID.
+class MessageSigningCtx {
  public:
-  Sm2MessageCtx() : md_(EVP_MD_CTX_new()) {}
-  ~Sm2MessageCtx() {
+  MessageSigningCtx() : md_(EVP_MD_CTX_new()) {}
+  ~MessageSigningCtx() {
     EVP_MD_CTX_free(md_);
     EVP_PKEY_CTX_free(pkey_ctx_);
   }
-  Sm2MessageCtx(const Sm2MessageCtx&) = delete;
-  Sm2MessageCtx& operator=(const Sm2MessageCtx&) = delete;
+  MessageSigningCtx(const MessageSigningCtx&) = delete;
+  MessageSigningCtx& operator=(const MessageSigningCtx&) = delete;
 
-  // Ready to sign (or verify) with SM3 and the default ID.
-  bool Init(EVP_PKEY* key, bool for_signing) {
-    pkey_ctx_ = EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr);
-    if (md_ == nullptr || pkey_ctx_ == nullptr ||
-        EVP_PKEY_CTX_set1_id(pkey_ctx_, kSm2DefaultId.data(), kSm2DefaultId.size()) != 1)
-      return false;
-    EVP_MD_CTX_set_pkey_ctx(md_, pkey_ctx_);  // md_ does not own it
-    const EVP_MD* sm3 = EVP_get_digestbyname("SM3");
-    return for_signing ? EVP_DigestSignInit(md_, nullptr, sm3, nullptr, key) == 1
-                       : EVP_DigestVerifyInit(md_, nullptr, sm3, nullptr, key) == 1;
+  // Ready to sign (or verify) with `algorithm`.
+  bool Init(EVP_PKEY* key, std::string_view algorithm, bool for_signing) {
+    if (md_ == nullptr) return false;
+    const EVP_MD* digest = nullptr;  // Ed25519 hashes the message itself
+    if (algorithm == kSm2Dsa) {
+      pkey_ctx_ = EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr);
+      if (pkey_ctx_ == nullptr ||
+          EVP_PKEY_CTX_set1_id(pkey_ctx_, kSm2DefaultId.data(), kSm2DefaultId.size()) != 1)
+        return false;
+      EVP_MD_CTX_set_pkey_ctx(md_, pkey_ctx_);  // md_ does not own it
+      digest = EVP_get_digestbyname("SM3");
+    }
+    return for_signing ? EVP_DigestSignInit(md_, nullptr, digest, nullptr, key) == 1
+                       : EVP_DigestVerifyInit(md_, nullptr, digest, nullptr, key) == 1;
   }
   EVP_MD_CTX* get() const { return md_; }
 
@@ -166,24 +170,25 @@ class Sm2MessageCtx {
   EVP_PKEY_CTX* pkey_ctx_ = nullptr;
 };
 
-StatusOr<Bytes> Sm2SignMessage(EVP_PKEY* key, ByteView message) {
-  Sm2MessageCtx ctx;
+StatusOr<Bytes> SignMessage(EVP_PKEY* key, std::string_view algorithm, ByteView message) {
+  MessageSigningCtx ctx;
   size_t size = 0;
-  if (!ctx.Init(key, true) ||
+  if (!ctx.Init(key, algorithm, true) ||
       EVP_DigestSign(ctx.get(), nullptr, &size, message.data(), message.size()) != 1)
-    return OpenSslError("SM2 signing");
+    return OpenSslError(std::string(algorithm) + " signing");
   Bytes signature(size);
   if (EVP_DigestSign(ctx.get(), signature.data(), &size, message.data(), message.size()) != 1)
-    return OpenSslError("SM2 signing");
+    return OpenSslError(std::string(algorithm) + " signing");
   signature.resize(size);
   return signature;
 }
 
-bool Sm2VerifyMessage(EVP_PKEY* key, ByteView message, ByteView signature) {
-  Sm2MessageCtx ctx;
-  const bool valid =
-      ctx.Init(key, false) && EVP_DigestVerify(ctx.get(), signature.data(), signature.size(),
-                                               message.data(), message.size()) == 1;
+bool VerifyMessage(EVP_PKEY* key, std::string_view algorithm, ByteView message,
+                   ByteView signature) {
+  MessageSigningCtx ctx;
+  const bool valid = ctx.Init(key, algorithm, false) &&
+                     EVP_DigestVerify(ctx.get(), signature.data(), signature.size(), message.data(),
+                                      message.size()) == 1;
   ERR_clear_error();
   return valid;
 }
@@ -338,18 +343,8 @@ size_t DigestLength(std::string_view signing_algorithm) {
 StatusOr<Bytes> Sign(const SecretBytes& private_key, std::string_view signing_algorithm,
                      ByteView message, bool is_digest) {
   KMS_ASSIGN_OR_RETURN(Pkey key, ParsePrivateKey(private_key));
-  if (signing_algorithm == kEd25519) {
-    EdDsaCtx ctx;
-    size_t size = 0;
-    if (!ctx.ctx || EVP_DigestSignInit(ctx.ctx, nullptr, nullptr, nullptr, key.get()) != 1 ||
-        EVP_DigestSign(ctx.ctx, nullptr, &size, message.data(), message.size()) != 1)
-      return OpenSslError("Ed25519 signing");
-    Bytes signature(size);
-    if (EVP_DigestSign(ctx.ctx, signature.data(), &size, message.data(), message.size()) != 1)
-      return OpenSslError("Ed25519 signing");
-    return signature;
-  }
-  if (signing_algorithm == kSm2Dsa && !is_digest) return Sm2SignMessage(key.get(), message);
+  if (SignsWholeMessage(signing_algorithm, is_digest))
+    return SignMessage(key.get(), signing_algorithm, message);
   KMS_ASSIGN_OR_RETURN(PkeyCtx ctx, SigningContext(key.get(), signing_algorithm, true));
   KMS_ASSIGN_OR_RETURN(Bytes digest, DigestToSign(signing_algorithm, message, is_digest));
   size_t size = 0;
@@ -365,17 +360,8 @@ StatusOr<Bytes> Sign(const SecretBytes& private_key, std::string_view signing_al
 StatusOr<bool> Verify(const SecretBytes& private_key, std::string_view signing_algorithm,
                       ByteView message, bool is_digest, ByteView signature) {
   KMS_ASSIGN_OR_RETURN(Pkey key, ParsePrivateKey(private_key));
-  if (signing_algorithm == kEd25519) {
-    EdDsaCtx ctx;
-    const bool valid = ctx.ctx &&
-                       EVP_DigestVerifyInit(ctx.ctx, nullptr, nullptr, nullptr, key.get()) == 1 &&
-                       EVP_DigestVerify(ctx.ctx, signature.data(), signature.size(), message.data(),
-                                        message.size()) == 1;
-    ERR_clear_error();
-    return valid;
-  }
-  if (signing_algorithm == kSm2Dsa && !is_digest)
-    return Sm2VerifyMessage(key.get(), message, signature);
+  if (SignsWholeMessage(signing_algorithm, is_digest))
+    return VerifyMessage(key.get(), signing_algorithm, message, signature);
   KMS_ASSIGN_OR_RETURN(PkeyCtx ctx, SigningContext(key.get(), signing_algorithm, false));
   KMS_ASSIGN_OR_RETURN(Bytes digest, DigestToSign(signing_algorithm, message, is_digest));
   // 1: valid; 0 or a negative value: not a valid signature (a malformed one
