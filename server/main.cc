@@ -141,12 +141,7 @@ int RunAuditReport(const audit::AuditLog& log, const config::CommandLine& line) 
 
 int RunAudit(const config::ServerConfig& config, const config::CommandLine& line) {
   // Reading makes nothing: no root key where kmsd never ran.
-  if (std::error_code ec; std::getenv("KMSD_ROOT_KEY") == nullptr &&
-                          !std::filesystem::exists(config.data_dir + "/root.key", ec))
-    return Fail(
-        Error(Code::kNotFound, "no kmsd data in " + config.data_dir +
-                                   " (no root.key; the server's --data-dir or storage.data_dir)"));
-  auto root_key = keys::RootKey::LoadOrCreate(config.data_dir + "/root.key");
+  auto root_key = keys::RootKey::Load(config.data_dir + "/root.key");
   if (!root_key) return Fail(root_key.error());
   audit::AuditOptions options = AuditOptionsFor(config, **root_key);
   options.read_only = true;

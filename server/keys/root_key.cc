@@ -73,6 +73,14 @@ std::optional<Bytes> TakeRootKeyFromEnvironment(bool* present) {
 }  // namespace
 
 StatusOr<std::unique_ptr<RootKey>> RootKey::LoadOrCreate(const std::string& path) {
+  return Open(path, /*create=*/true);
+}
+
+StatusOr<std::unique_ptr<RootKey>> RootKey::Load(const std::string& path) {
+  return Open(path, /*create=*/false);
+}
+
+StatusOr<std::unique_ptr<RootKey>> RootKey::Open(const std::string& path, bool create) {
   bool from_environment = false;
   std::optional<Bytes> bytes = TakeRootKeyFromEnvironment(&from_environment);
   if (from_environment) {
@@ -93,6 +101,9 @@ StatusOr<std::unique_ptr<RootKey>> RootKey::LoadOrCreate(const std::string& path
     return Error(Code::kInternal, "root key: " + path + " is open to other users (mode " + mode +
                                       "); make it private with: chmod 600 " + path);
   }
+  if (!exists && !create)
+    return Error(Code::kNotFound,
+                 "root key: " + path + " does not exist (has kmsd run with this data directory?)");
   StatusOr<SecretBytes> key = exists ? ReadKeyFile(path) : CreateKeyFile(path);
   if (!key) return std::unexpected(key.error());
   return FromBytes(*key);

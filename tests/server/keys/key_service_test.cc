@@ -312,6 +312,20 @@ TEST(RootKeyTest, FileIsCreatedWithMode0600AndReused) {
   EXPECT_THAT(second->Unwrap(wrapped, "arn:other", 1), StatusIs(Code::kInternal));
 }
 
+TEST(RootKeyTest, LoadReadsButNeverCreates) {
+  testing::TempDir dir;
+  const std::string path = dir.Sub("root.key");
+  EXPECT_THAT(RootKey::Load(path), StatusIs(Code::kNotFound));
+  struct stat st;
+  EXPECT_NE(::stat(path.c_str(), &st), 0);  // no file was made
+  KMS_ASSERT_OK_AND_ASSIGN(auto created, RootKey::LoadOrCreate(path));
+  KMS_ASSERT_OK_AND_ASSIGN(auto loaded, RootKey::Load(path));
+  SecretBytes material = crypto::RandomSecret(32);
+  KMS_ASSERT_OK_AND_ASSIGN(Bytes wrapped, created->Wrap(material, "arn:k", 1));
+  KMS_ASSERT_OK_AND_ASSIGN(SecretBytes unwrapped, loaded->Unwrap(wrapped, "arn:k", 1));
+  EXPECT_TRUE(unwrapped == material);
+}
+
 TEST(RootKeyTest, TheEnvironmentKeyIsWipedAndRemoved) {
   testing::TempDir dir;
   ASSERT_EQ(::setenv("KMSD_ROOT_KEY", std::string(64, 'a').c_str(), 1), 0);

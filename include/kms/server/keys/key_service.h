@@ -73,6 +73,9 @@ class RootKey {
   // and removes KMSD_ROOT_KEY from the environment in either case: call it
   // before other threads start.
   static StatusOr<std::unique_ptr<RootKey>> LoadOrCreate(const std::string& path);
+  // As LoadOrCreate, but never creates `path`: kNotFound when neither
+  // KMSD_ROOT_KEY nor the file is there (for the commands that only read).
+  static StatusOr<std::unique_ptr<RootKey>> Load(const std::string& path);
   static StatusOr<std::unique_ptr<RootKey>> FromBytes(const SecretBytes& key);
 
   StatusOr<Bytes> Wrap(const SecretBytes& material, std::string_view key_arn,
@@ -83,6 +86,7 @@ class RootKey {
 
  private:
   explicit RootKey(SecretBytes key) : key_(std::move(key)) {}
+  static StatusOr<std::unique_ptr<RootKey>> Open(const std::string& path, bool create);
   SecretBytes key_;
 };
 
