@@ -9,6 +9,7 @@ namespace {
 
 constexpr std::string_view kStoredBytesKey = "bytes";
 constexpr std::string_view kKeyCheckKey = "key_check";
+constexpr std::string_view kJournalAppliedKey = "journal";
 constexpr size_t kSignedLinkSize = 8 + 32 + 32;
 
 std::string_view MetaKey(LinkKind kind) { return kind == LinkKind::kHead ? "head" : "checkpoint"; }
@@ -68,17 +69,34 @@ StatusOr<ChainLink> ReadChainEnd(const Txn& txn, const AuditStore& store, ByteVi
   return checkpoint.value_or(ChainLink());
 }
 
-StatusOr<uint64_t> ReadStoredBytes(const Txn& txn, const AuditStore& store) {
-  KMS_ASSIGN_OR_RETURN(std::optional<std::string_view> value,
-                       txn.Get(store.meta(), kStoredBytesKey));
+namespace {
+
+// A count in meta (0 when absent); kInternal "audit log: malformed `what`".
+StatusOr<uint64_t> ReadCount(const Txn& txn, const AuditStore& store, std::string_view key,
+                             std::string_view what) {
+  KMS_ASSIGN_OR_RETURN(std::optional<std::string_view> value, txn.Get(store.meta(), key));
   if (!value) return uint64_t{0};
-  std::optional<uint64_t> bytes = DecodeUint64(*value);
-  if (!bytes) return Error(Code::kInternal, "audit log: malformed byte count");
-  return *bytes;
+  std::optional<uint64_t> count = DecodeUint64(*value);
+  if (!count) return Error(Code::kInternal, "audit log: malformed " + std::string(what));
+  return *count;
+}
+
+}  // namespace
+
+StatusOr<uint64_t> ReadStoredBytes(const Txn& txn, const AuditStore& store) {
+  return ReadCount(txn, store, kStoredBytesKey, "byte count");
 }
 
 Status WriteStoredBytes(Txn& txn, const AuditStore& store, uint64_t bytes) {
   return txn.Put(store.meta(), kStoredBytesKey, EncodeUint64(bytes));
+}
+
+StatusOr<uint64_t> ReadJournalApplied(const Txn& txn, const AuditStore& store) {
+  return ReadCount(txn, store, kJournalAppliedKey, "journal position");
+}
+
+Status WriteJournalApplied(Txn& txn, const AuditStore& store, uint64_t position) {
+  return txn.Put(store.meta(), kJournalAppliedKey, EncodeUint64(position));
 }
 
 Status CheckLogKey(Txn& txn, const AuditStore& store, ByteView key, bool record_when_absent) {

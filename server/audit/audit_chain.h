@@ -45,6 +45,11 @@ StatusOr<ChainLink> ReadChainEnd(const Txn& txn, const AuditStore& store, ByteVi
 StatusOr<uint64_t> ReadStoredBytes(const Txn& txn, const AuditStore& store);
 Status WriteStoredBytes(Txn& txn, const AuditStore& store, uint64_t bytes);
 
+// How far the journal has been moved into the log: the position after the
+// last journal frame whose records are stored (0 when none).
+StatusOr<uint64_t> ReadJournalApplied(const Txn& txn, const AuditStore& store);
+Status WriteJournalApplied(Txn& txn, const AuditStore& store, uint64_t position);
+
 // Whether `key` is the key the log was made with (a keyed check value in
 // meta, "key_check"): kInternal naming the wrong root key when it is not.
 // A log without the check value gets it when `record_when_absent`, once its

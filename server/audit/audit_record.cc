@@ -172,6 +172,14 @@ std::string EncodeStoredRecord(uint64_t sequence, const crypto::Sha256Digest& pr
   return out;
 }
 
+void SetChainFields(std::string& stored, uint64_t sequence,
+                    const crypto::Sha256Digest& previous_hash) {
+  const std::string sequence_bytes = EncodeUint64(sequence);
+  stored.replace(1, sequence_bytes.size(), sequence_bytes);
+  stored.replace(1 + sequence_bytes.size(), previous_hash.size(),
+                 reinterpret_cast<const char*>(previous_hash.data()), previous_hash.size());
+}
+
 StatusOr<StoredRecord> DecodeStoredRecord(std::string_view bytes) {
   const auto malformed = [] { return Error(Code::kInternal, "audit log: malformed record"); };
   Reader reader(bytes);

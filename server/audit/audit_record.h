@@ -31,6 +31,11 @@ struct StoredRecord {
 std::string EncodeStoredRecord(uint64_t sequence, const crypto::Sha256Digest& previous_hash,
                                const AuditEntry& entry);
 
+// Sets the sequence and previous hash of `stored`, an encoding made before
+// the record's place in the chain was known (with 0 and zeros).
+void SetChainFields(std::string& stored, uint64_t sequence,
+                    const crypto::Sha256Digest& previous_hash);
+
 // kInternal "audit log: malformed record" unless `bytes` is exactly one
 // well-formed encoding.
 StatusOr<StoredRecord> DecodeStoredRecord(std::string_view bytes);

@@ -32,6 +32,11 @@ StatusOr<std::unique_ptr<AuditStore>> AuditStore::Attach(std::shared_ptr<lmdb::E
   return store;
 }
 
+std::string AuditStore::directory() const {
+  const char* path = nullptr;
+  return mdb_env_get_path(env_->get(), &path) == 0 && path != nullptr ? path : "";
+}
+
 Status AuditStore::OpenDatabases(bool read_only) {
   KMS_ASSIGN_OR_RETURN(records_, env_->OpenDb("records", 0));
   KMS_ASSIGN_OR_RETURN(index_, env_->OpenDb("index", MDB_DUPSORT | MDB_DUPFIXED));

@@ -45,6 +45,8 @@ class AuditStore {
   // The longest key (and DUPSORT value) LMDB accepts.
   size_t max_key_size() const { return env_->max_key_size(); }
   StatusOr<lmdb::Env::Usage> CurrentUsage() const { return env_->CurrentUsage(); }
+  // The environment's directory.
+  std::string directory() const;
   // Whether `txn` is a transaction of this store's environment.
   bool Holds(const Txn& txn) const { return mdb_txn_env(txn.get()) == env_->get(); }
 

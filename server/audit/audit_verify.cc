@@ -125,6 +125,10 @@ std::string VerifyReport::ToString() const {
   if (records_checked > 0) out << "sequence: " << first_sequence << " to " << last_sequence << "\n";
   if (checkpoint_sequence > 0) out << "pruned through: " << checkpoint_sequence << "\n";
   if (!ok) out << "first break at record " << break_sequence << ": " << problem << "\n";
+  if (journal_records > 0) {
+    out << "journaled, not yet in the chain: " << journal_records
+        << " records (kmsd moves them in when it runs)\n";
+  }
   return out.str();
 }
 

@@ -21,6 +21,14 @@ namespace {
 // Records deleted per retention transaction, so that one run neither holds
 // the writer for long nor overflows an LMDB transaction.
 constexpr size_t kPruneBatch = 10000;
+// The applier gathers journaled records for up to this long (unless someone
+// waits for them, or kApplyBatch are queued): fewer, larger LMDB commits.
+constexpr std::chrono::milliseconds kApplyDelay{20};
+constexpr size_t kApplyBatch = 4096;
+// How long a batch waits for room in the journal, and a lookup for the
+// records journaled before it, while the applier cannot move records.
+constexpr std::chrono::seconds kJournalRoomWait{10};
+constexpr std::chrono::seconds kAppliedWait{5};
 
 Status ValidateOptions(const AuditOptions& options) {
   if (options.hmac_key.empty()) return Error(Code::kValidation, "audit log: hmac_key is required");
@@ -76,13 +84,21 @@ StatusOr<std::unique_ptr<AuditLog>> LmdbAuditLog::Open(const AuditOptions& optio
     if (!read_only) KMS_RETURN_IF_ERROR(txn.Commit());
   }
   if (!read_only) KMS_RETURN_IF_ERROR(CheckAppendPoint(*store, options.hmac_key.view()));
-  std::unique_ptr<LmdbAuditLog> log(new LmdbAuditLog(options, read_only, std::move(store)));
-  if (!read_only) log->writer_ = std::thread(&LmdbAuditLog::WriterLoop, log.get());
+  KMS_ASSIGN_OR_RETURN(std::unique_ptr<AuditJournal> journal,
+                       AuditJournal::Open(store->directory() + "/audit-journal",
+                                          options.hmac_key.view(), read_only));
+  std::unique_ptr<LmdbAuditLog> log(
+      new LmdbAuditLog(options, read_only, std::move(store), std::move(journal)));
+  if (!read_only) {
+    KMS_RETURN_IF_ERROR(log->RecoverJournal());
+    log->writer_ = std::thread(&LmdbAuditLog::WriterLoop, log.get());
+    log->applier_ = std::thread(&LmdbAuditLog::ApplierLoop, log.get());
+  }
   return log;
 }
 
 LmdbAuditLog::LmdbAuditLog(const AuditOptions& options, bool read_only,
-                           std::unique_ptr<AuditStore> store)
+                           std::unique_ptr<AuditStore> store, std::unique_ptr<AuditJournal> journal)
     : read_only_(read_only),
       max_batch_(options.max_batch),
       max_queue_(options.max_queue),
@@ -92,6 +108,7 @@ LmdbAuditLog::LmdbAuditLog(const AuditOptions& options, bool read_only,
       clock_(options.clock != nullptr ? *options.clock : SystemClock::Get()),
       key_(options.hmac_key.Clone()),
       store_(std::move(store)),
+      journal_(std::move(journal)),
       tokens_(key_) {}
 
 LmdbAuditLog::~LmdbAuditLog() {
@@ -100,7 +117,53 @@ LmdbAuditLog::~LmdbAuditLog() {
     stopping_ = true;
   }
   work_cv_.notify_all();
+  applied_cv_.notify_all();
   if (writer_.joinable()) writer_.join();
+  {
+    std::lock_guard lock(mu_);
+    writer_done_ = true;
+  }
+  apply_cv_.notify_all();
+  if (applier_.joinable()) applier_.join();
+}
+
+Status LmdbAuditLog::RecoverJournal() {
+  uint64_t applied = 0;
+  {
+    KMS_ASSIGN_OR_RETURN(Txn txn, store_->BeginRead());
+    KMS_ASSIGN_OR_RETURN(applied, ReadJournalApplied(txn, *store_));
+  }
+  size_t recovered = 0;
+  KMS_ASSIGN_OR_RETURN(
+      const uint64_t end,
+      journal_->Replay(applied,
+                       [&](std::vector<std::string> records, uint64_t frame_end) -> Status {
+                         auto frame = std::make_shared<Journaled>();
+                         frame->end = frame_end;
+                         frame->entries.reserve(records.size());
+                         for (const std::string& record : records) {
+                           KMS_ASSIGN_OR_RETURN(StoredRecord stored, DecodeStoredRecord(record));
+                           frame->entries.push_back(std::move(stored.entry));
+                         }
+                         frame->records = std::move(records);
+                         recovered += frame->records.size();
+                         std::lock_guard lock(mu_);
+                         journaled_records_ += frame->records.size();
+                         journaled_.push_back(std::move(frame));
+                         return OkStatus();
+                       }));
+  {
+    std::lock_guard lock(mu_);
+    applied_ = applied;
+    journal_end_ = end;
+  }
+  if (recovered == 0) return OkStatus();
+  log::Info("the audit journal held " + std::to_string(recovered) +
+            " records not yet in the log (kmsd stopped without closing it); moving them in");
+  // If that fails now (a full store), the applier keeps trying.
+  const Status applied_now = ApplyQueued();
+  if (!applied_now.ok()) log::Error("the audit journal's records: " + applied_now.ToString());
+  return OkStatus();
 }
 
 void LmdbAuditLog::Append(AuditEntry entry, DurableCallback on_durable) {
@@ -128,10 +191,25 @@ void LmdbAuditLog::Append(AuditEntry entry, DurableCallback on_durable) {
 }
 
 Status LmdbAuditLog::Flush() {
-  std::unique_lock lock(mu_);
-  const uint64_t target = accepted_;
-  done_cv_.wait(lock, [&] { return completed_ >= target; });
+  {
+    std::unique_lock lock(mu_);
+    const uint64_t target = accepted_;
+    done_cv_.wait(lock, [&] { return completed_ >= target; });
+  }
+  WaitApplied();
+  std::lock_guard lock(mu_);
+  if (flush_error_.ok() && applied_ < journal_end_) return apply_error_;
   return std::exchange(flush_error_, OkStatus());
+}
+
+void LmdbAuditLog::WaitApplied() const {
+  std::unique_lock lock(mu_);
+  const uint64_t target = journal_end_;
+  if (applied_ >= target || read_only_) return;
+  ++apply_waiters_;
+  apply_cv_.notify_one();
+  applied_cv_.wait_for(lock, kAppliedWait, [&] { return applied_ >= target; });
+  --apply_waiters_;
 }
 
 Status LmdbAuditLog::CheckWritable() const {
@@ -155,9 +233,21 @@ void LmdbAuditLog::AddMetrics(metrics::Registry& registry) const {
                       std::lock_guard lock(mu_);
                       return static_cast<double>(queue_.size());
                     });
-  registry.AddHistogram("kmsd_audit_commit_batch_size", "Records per group commit.", &batch_sizes_);
+  registry.AddHistogram("kmsd_audit_commit_batch_size",
+                        "Records per group commit (one journal write and fdatasync).",
+                        &batch_sizes_);
   registry.AddHistogram("kmsd_audit_commit_duration_seconds",
-                        "Time of one group commit (write and fsync).", &commit_seconds_);
+                        "Time of one group commit (journal write and fdatasync).",
+                        &commit_seconds_);
+  registry.AddHistogram("kmsd_audit_apply_batch_size",
+                        "Journaled records moved into the log's LMDB store per transaction.",
+                        &apply_sizes_);
+  registry.AddValue("kmsd_audit_journal_records",
+                    "Records durable in the audit journal, not yet moved into the LMDB store.",
+                    [this] {
+                      std::lock_guard lock(mu_);
+                      return static_cast<double>(journaled_records_);
+                    });
   registry.AddValue("kmsd_state_store_used_bytes",
                     "Bytes in use in the state store (keys and audit log; LMDB environment "
                     "data/state).",
@@ -172,15 +262,96 @@ void LmdbAuditLog::AddMetrics(metrics::Registry& registry) const {
 
 void LmdbAuditLog::WriterLoop() {
   pthread_setname_np(pthread_self(), "kmsd-audit");
+  for (;;) {
+    std::vector<Pending> batch = NextBatch();
+    if (!batch.empty()) {
+      StoreBatch(batch);
+      continue;
+    }
+    std::lock_guard lock(mu_);
+    if (stopping_ && queue_.empty()) return;
+  }
+}
+
+void LmdbAuditLog::StoreBatch(std::vector<Pending>& batch) {
+  const auto start = std::chrono::steady_clock::now();
+  const Status status = JournalBatch(batch);
+  const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+  batch_sizes_.Observe(static_cast<double>(batch.size()));
+  commit_seconds_.Observe(took.count());
+  if (!status.ok()) {
+    log::Error("the audit log could not store " + std::to_string(batch.size()) +
+               " records (their calls fail): " + status.ToString());
+  }
+  if (status.ok() || batch.size() == 1) return FinishBatch(batch, status);
+  for (Pending& pending : batch) {
+    std::span<Pending> one(&pending, 1);
+    FinishBatch(one, JournalBatch(one));
+  }
+}
+
+Status LmdbAuditLog::JournalBatch(std::span<Pending> batch) {
+  auto frame = std::make_shared<Journaled>();
+  frame->records.reserve(batch.size());
+  for (const Pending& pending : batch)
+    frame->records.push_back(EncodeStoredRecord(0, crypto::Sha256Digest{}, pending.entry));
+  uint64_t position = 0;
+  {
+    std::lock_guard lock(mu_);
+    position = journal_end_;  // only this thread moves it
+  }
+  KMS_RETURN_IF_ERROR(WaitForJournalRoom(journal_->EndOf(position, frame->records)));
+  KMS_ASSIGN_OR_RETURN(frame->end, journal_->Write(position, frame->records));
+  frame->entries.reserve(batch.size());
+  for (Pending& pending : batch) frame->entries.push_back(std::move(pending.entry));
+  {
+    std::lock_guard lock(mu_);
+    journal_end_ = frame->end;
+    journaled_records_ += frame->records.size();
+    journaled_.push_back(std::move(frame));
+  }
+  apply_cv_.notify_one();
+  return OkStatus();
+}
+
+Status LmdbAuditLog::WaitForJournalRoom(uint64_t end) {
+  std::unique_lock lock(mu_);
+  const auto has_room = [&] { return end - applied_ <= journal_->size(); };
+  if (has_room()) return OkStatus();
+  ++apply_waiters_;
+  apply_cv_.notify_one();
+  const bool room = applied_cv_.wait_for(lock, kJournalRoomWait, has_room);
+  --apply_waiters_;
+  if (room) return OkStatus();
+  return Error(Code::kStoreFull,
+               "the audit journal is full: its records cannot be moved into the log (" +
+                   apply_error_.ToString() + ")");
+}
+
+void LmdbAuditLog::ApplierLoop() {
+  pthread_setname_np(pthread_self(), "kmsd-audit-lmdb");
   PruneIfDue(/*force=*/true);
   UpdateRoom(OkStatus());
   for (;;) {
-    std::vector<Pending> batch = NextBatch();
-    if (batch.empty()) {
-      {
-        std::lock_guard lock(mu_);
-        if (stopping_ && queue_.empty()) return;
+    bool stopping = false;
+    {
+      std::unique_lock lock(mu_);
+      apply_cv_.wait_for(lock, std::chrono::seconds(1),
+                         [this] { return !journaled_.empty() || writer_done_; });
+      stopping = writer_done_;
+      if (journaled_.empty() && stopping) return;
+      if (!journaled_.empty() && !stopping) {
+        // Gather more, unless someone waits for them.
+        apply_cv_.wait_for(lock, kApplyDelay, [this] {
+          return apply_waiters_ > 0 || writer_done_ || journaled_records_ >= kApplyBatch;
+        });
       }
+    }
+    const bool idle = [&] {
+      std::lock_guard lock(mu_);
+      return journaled_.empty();
+    }();
+    if (idle) {
       // A second without appends. The store may still be filling, with the
       // changes recorded in their own transactions: look at the room left,
       // and while full, try to free some.
@@ -188,28 +359,81 @@ void LmdbAuditLog::WriterLoop() {
       UpdateRoom(OkStatus());
       continue;
     }
-    StoreBatch(batch);
-    PruneIfDue(/*force=*/false);
+    const Status applied = ApplyQueued();
+    UpdateRoom(applied);
+    if (applied.ok()) {
+      PruneIfDue(/*force=*/false);
+      continue;
+    }
+    // Left in the journal, durable; the next start moves them in.
+    if (stopping) return;
+    std::unique_lock lock(mu_);
+    apply_cv_.wait_for(lock, std::chrono::milliseconds(200), [this] { return writer_done_; });
   }
 }
 
-void LmdbAuditLog::StoreBatch(std::vector<Pending>& batch) {
-  const auto start = std::chrono::steady_clock::now();
-  const Status status = CommitBatch(batch);
-  const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
-  batch_sizes_.Observe(static_cast<double>(batch.size()));
-  commit_seconds_.Observe(took.count());
-  UpdateRoom(status);
-  if (!status.ok()) {
-    log::Error("the audit log could not store " + std::to_string(batch.size()) +
-               " records (their calls fail): " + status.ToString());
+Status LmdbAuditLog::ApplyQueued() {
+  Status status = [&]() -> Status {
+    KMS_ASSIGN_OR_RETURN(Txn txn, store_->BeginWrite());
+    KMS_ASSIGN_OR_RETURN(const uint64_t applied, ApplyJournaled(txn));
+    uint64_t before = 0;
+    {
+      std::lock_guard lock(mu_);
+      before = applied_;
+    }
+    if (applied != before) KMS_RETURN_IF_ERROR(txn.Commit());
+    size_t moved = 0;
+    {
+      std::lock_guard lock(mu_);
+      applied_ = std::max(applied_, applied);
+      while (!journaled_.empty() && journaled_.front()->end <= applied_) {
+        moved += journaled_.front()->records.size();
+        journaled_records_ -= journaled_.front()->records.size();
+        journaled_.pop_front();
+      }
+      apply_error_ = OkStatus();
+    }
+    apply_sizes_.Observe(static_cast<double>(moved));
+    applied_cv_.notify_all();
+    return OkStatus();
+  }();
+  if (status.ok()) {
+    if (apply_failing_) log::Info("the audit journal's records are moved into the log again");
+    apply_failing_ = false;
+    return status;
   }
-  if (status.ok() || batch.size() == 1) return FinishBatch(batch, status);
-  for (Pending& pending : batch) {
-    const Status one = CommitBatch(std::span<const Pending>(&pending, 1));
-    UpdateRoom(one);
-    FinishBatch(std::span<Pending>(&pending, 1), one);
+  {
+    std::lock_guard lock(mu_);
+    apply_error_ = status;
   }
+  if (!apply_failing_) {
+    log::Error(
+        "the audit log cannot move journaled records into its store (they stay durable in "
+        "the journal; calls fail once it is full): " +
+        status.ToString());
+  }
+  apply_failing_ = true;
+  return status;
+}
+
+StatusOr<uint64_t> LmdbAuditLog::ApplyJournaled(Txn& txn) {
+  KMS_ASSIGN_OR_RETURN(const uint64_t stored, ReadJournalApplied(txn, *store_));
+  std::vector<std::shared_ptr<const Journaled>> frames;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& frame : journaled_) {
+      if (frame->end > stored) frames.push_back(frame);
+    }
+  }
+  if (frames.empty()) return stored;
+  std::vector<Unplaced> records;
+  for (const auto& frame : frames) {
+    for (size_t i = 0; i < frame->records.size(); ++i)
+      records.push_back({&frame->entries[i], frame->records[i]});
+  }
+  KMS_RETURN_IF_ERROR(ExtendChain(txn, records));
+  KMS_RETURN_IF_ERROR(WriteJournalApplied(txn, *store_, frames.back()->end));
+  return frames.back()->end;
 }
 
 void LmdbAuditLog::UpdateRoom(const Status& last_commit) {
@@ -262,35 +486,35 @@ std::vector<LmdbAuditLog::Pending> LmdbAuditLog::NextBatch() {
   return batch;
 }
 
-Status LmdbAuditLog::CommitBatch(std::span<const Pending> batch) {
-  KMS_ASSIGN_OR_RETURN(Txn txn, store_->BeginWrite());
-  std::vector<const AuditEntry*> entries;
-  entries.reserve(batch.size());
-  for (const Pending& pending : batch) entries.push_back(&pending.entry);
-  KMS_RETURN_IF_ERROR(ExtendChain(txn, entries));
-  return txn.Commit();
-}
-
 Status LmdbAuditLog::AppendInTransaction(lmdb::Txn& txn, std::span<const AuditEntry> entries) {
   if (read_only_) return Error(Code::kInternal, "audit log: opened read-only");
   if (!store_->Holds(txn))
     return Error(Code::kInternal, "audit log: the transaction is not the log's environment");
-  std::vector<const AuditEntry*> pointers;
-  pointers.reserve(entries.size());
-  for (const AuditEntry& entry : entries) pointers.push_back(&entry);
-  return ExtendChain(txn, pointers);
+  // The records journaled before these come first.
+  KMS_RETURN_IF_ERROR(ApplyJournaled(txn));
+  std::vector<std::string> bytes;
+  bytes.reserve(entries.size());
+  std::vector<Unplaced> records;
+  records.reserve(entries.size());
+  for (const AuditEntry& entry : entries) {
+    bytes.push_back(EncodeStoredRecord(0, crypto::Sha256Digest{}, entry));
+    records.push_back({&entry, bytes.back()});
+  }
+  return ExtendChain(txn, records);
 }
 
-Status LmdbAuditLog::ExtendChain(Txn& txn, std::span<const AuditEntry* const> entries) {
+Status LmdbAuditLog::ExtendChain(Txn& txn, std::span<const Unplaced> records) {
   KMS_ASSIGN_OR_RETURN(ChainLink head, ReadAppendPoint(txn, *store_, key_.view()));
   KMS_ASSIGN_OR_RETURN(uint64_t stored_bytes, ReadStoredBytes(txn, *store_));
-  for (const AuditEntry* entry : entries) {
+  std::string bytes;
+  for (const Unplaced& record : records) {
     const uint64_t sequence = head.sequence + 1;
-    const std::string bytes = EncodeStoredRecord(sequence, head.hash, *entry);
+    bytes.assign(record.record);
+    SetChainFields(bytes, sequence, head.hash);
     // MDB_APPEND: sequences only grow; a stored sequence above the head fails
     // the commit rather than being overwritten.
     KMS_RETURN_IF_ERROR(txn.Put(store_->records(), EncodeUint64(sequence), bytes, MDB_APPEND));
-    KMS_RETURN_IF_ERROR(PutIndexEntries(txn, *store_, *entry, sequence));
+    KMS_RETURN_IF_ERROR(PutIndexEntries(txn, *store_, *record.entry, sequence));
     head = ChainLink{sequence, RecordHash(bytes)};
     stored_bytes += bytes.size();
   }
@@ -327,13 +551,45 @@ void LmdbAuditLog::PruneIfDue(bool force) {
 StatusOr<LookupEventsResult> LmdbAuditLog::LookupEvents(const LookupScope& scope,
                                                         const LookupEventsQuery& query,
                                                         EpochMillis now) const {
+  WaitApplied();
   return RunLookupEvents(*store_, tokens_, scope, query, now, lookup_window_days_);
 }
 
-StatusOr<VerifyReport> LmdbAuditLog::Verify() const { return VerifyChain(*store_, key_.view()); }
+StatusOr<VerifyReport> LmdbAuditLog::Verify() const {
+  WaitApplied();
+  KMS_ASSIGN_OR_RETURN(VerifyReport report, VerifyChain(*store_, key_.view()));
+  if (read_only_) {
+    KMS_ASSIGN_OR_RETURN(Txn txn, store_->BeginRead());
+    KMS_ASSIGN_OR_RETURN(std::vector<StoredRecord> unapplied, ReadUnapplied(txn));
+    report.journal_records = unapplied.size();
+  }
+  return report;
+}
+
+StatusOr<std::vector<StoredRecord>> LmdbAuditLog::ReadUnapplied(const Txn& txn) const {
+  std::vector<StoredRecord> records;
+  if (!read_only_) return records;
+  KMS_ASSIGN_OR_RETURN(const uint64_t applied, ReadJournalApplied(txn, *store_));
+  // Numbered on from a head that does not verify, they would not be what
+  // kmsd stores: `kmsd audit verify` reports the head.
+  const StatusOr<ChainLink> head = ReadChainEnd(txn, *store_, key_.view());
+  if (!head) return records;
+  const auto number = [&](std::vector<std::string> frame, uint64_t) -> Status {
+    for (const std::string& bytes : frame) {
+      KMS_ASSIGN_OR_RETURN(StoredRecord record, DecodeStoredRecord(bytes));
+      record.sequence = head->sequence + records.size() + 1;
+      records.push_back(std::move(record));
+    }
+    return OkStatus();
+  };
+  KMS_ASSIGN_OR_RETURN(const uint64_t end, journal_->Replay(applied, number));
+  static_cast<void>(end);
+  return records;
+}
 
 Status LmdbAuditLog::Prune(EpochMillis now) {
   if (read_only_) return Error(Code::kInternal, "audit log: opened read-only");
+  WaitApplied();
   for (;;) {
     KMS_ASSIGN_OR_RETURN(size_t deleted,
                          PruneOldest(*store_, retention_, now, kPruneBatch, key_.view()));
@@ -343,6 +599,7 @@ Status LmdbAuditLog::Prune(EpochMillis now) {
 
 StatusOr<uint64_t> LmdbAuditLog::ReadRecords(uint64_t after, size_t max,
                                              const RecordVisitor& visit) const {
+  WaitApplied();
   KMS_ASSIGN_OR_RETURN(Txn txn, store_->BeginRead());
   KMS_ASSIGN_OR_RETURN(Cursor cursor, Cursor::Open(txn, store_->records()));
   const std::string start = EncodeUint64(after + 1);
@@ -350,27 +607,41 @@ StatusOr<uint64_t> LmdbAuditLog::ReadRecords(uint64_t after, size_t max,
   MDB_val v;
   uint64_t last = after;
   int rc = cursor.Get(&k, &v, MDB_SET_RANGE);
-  for (size_t read = 0; rc == 0 && read < max; rc = cursor.Get(&k, &v, MDB_NEXT), ++read) {
+  size_t read = 0;
+  for (; rc == 0 && read < max; rc = cursor.Get(&k, &v, MDB_NEXT), ++read) {
     KMS_ASSIGN_OR_RETURN(StoredRecord record, DecodeStoredRecord(FromVal(v)));
     last = record.sequence;
     if (!visit(record.sequence, record.entry)) return last;
   }
   if (rc != 0 && rc != MDB_NOTFOUND) return lmdb::ErrorFor(rc, "record scan");
+  if (rc == 0) return last;
+  // Past the stored records: those a running (or stopped) kmsd journaled.
+  KMS_ASSIGN_OR_RETURN(std::vector<StoredRecord> unapplied, ReadUnapplied(txn));
+  for (const StoredRecord& record : unapplied) {
+    if (read == max) break;
+    if (record.sequence <= after) continue;
+    last = record.sequence;
+    ++read;
+    if (!visit(record.sequence, record.entry)) break;
+  }
   return last;
 }
 
 StatusOr<uint64_t> LmdbAuditLog::LastSequence() const {
+  WaitApplied();
   KMS_ASSIGN_OR_RETURN(Txn txn, store_->BeginRead());
   KMS_ASSIGN_OR_RETURN(Cursor cursor, Cursor::Open(txn, store_->records()));
   MDB_val k;
   MDB_val v;
   const int rc = cursor.Get(&k, &v, MDB_LAST);
-  if (rc == MDB_NOTFOUND) return uint64_t{0};
-  if (rc != 0) return lmdb::ErrorFor(rc, "record scan");
-  return ReadBigEndian(FromVal(k));
+  if (rc != 0 && rc != MDB_NOTFOUND) return lmdb::ErrorFor(rc, "record scan");
+  KMS_ASSIGN_OR_RETURN(std::vector<StoredRecord> unapplied, ReadUnapplied(txn));
+  if (!unapplied.empty()) return unapplied.back().sequence;
+  return rc == MDB_NOTFOUND ? uint64_t{0} : ReadBigEndian(FromVal(k));
 }
 
 StatusOr<ExportReport> LmdbAuditLog::ExportCloudTrailFiles(const ExportOptions& options) const {
+  WaitApplied();
   return ExportRecords(*store_, options);
 }
 

@@ -13,6 +13,8 @@
 #include <thread>
 #include <vector>
 
+#include "audit_journal.h"
+#include "audit_record.h"
 #include "audit_store.h"
 #include "kms/server/audit/audit_log.h"
 #include "kms/server/metrics/metrics.h"
@@ -20,11 +22,17 @@
 
 namespace kms::audit {
 
-// Appends go to a bounded queue; one writer thread takes up to max_batch of
-// them at a time, stores them in one LMDB write transaction (extending the
-// hash chain from the signed head it reads there, and re-signing the head),
-// commits with a full sync, then runs their callbacks. Lookups, Verify and export use read
-// transactions and run concurrently with the writer.
+// Appends go to a bounded queue. The writer thread takes up to max_batch of
+// them at a time, writes them to the journal with one fdatasync (durable),
+// then runs their callbacks. The applier thread moves journaled records into
+// LMDB in larger transactions: the hash chain (extended from the signed head
+// it reads there, which it re-signs), the lookup indexes and the journal
+// position they reach, committed together. A change's own records
+// (AppendInTransaction) first take the journaled records not yet moved, so
+// sequence order is journal order. Lookups, Verify and export wait until
+// what was journaled before them is moved, then use read transactions
+// concurrently with both threads. At start, the journal's frames past the
+// stored position are moved in (what a crash left there).
 class LmdbAuditLog final : public AuditLog {
  public:
   // As AuditLog::Open, but `read_only` overrides options.read_only.
@@ -52,23 +60,51 @@ class LmdbAuditLog final : public AuditLog {
     AuditEntry entry;
     DurableCallback on_durable;
   };
+  // Journaled records, waiting to be moved into LMDB.
+  struct Journaled {
+    uint64_t end = 0;  // the journal position after them
+    std::vector<AuditEntry> entries;
+    std::vector<std::string> records;  // their stored bytes, chain fields not yet set
+  };
+  // A record as ExtendChain takes it.
+  struct Unplaced {
+    const AuditEntry* entry = nullptr;
+    std::string_view record;  // EncodeStoredRecord bytes without its place in the chain
+  };
 
-  LmdbAuditLog(const AuditOptions& options, bool read_only, std::unique_ptr<AuditStore> store);
+  LmdbAuditLog(const AuditOptions& options, bool read_only, std::unique_ptr<AuditStore> store,
+               std::unique_ptr<AuditJournal> journal);
+
+  // Queues the journal's frames past the stored position, then moves them in.
+  Status RecoverJournal();
 
   void WriterLoop();
   // Waits for appends (for at most a second); takes up to max_batch of them.
   // Empty when stopping with nothing queued, or when the wait ended with
   // nothing queued.
   std::vector<Pending> NextBatch();
-  // Commits the batch in one transaction; when that fails, commits its
-  // records one by one, so that a record that cannot be stored (or does not
-  // fit) fails alone.
+  // Journals the batch; when that fails, each record alone, so that a record
+  // that cannot be written fails alone.
   void StoreBatch(std::vector<Pending>& batch);
-  Status CommitBatch(std::span<const Pending> batch);
-  // Appends `entries` to the chain in `txn` (records, index entries, the
-  // re-signed head, the stored-bytes count).
-  Status ExtendChain(Txn& txn, std::span<const AuditEntry* const> entries);
+  Status JournalBatch(std::span<Pending> batch);
+  // Until the journal has room up to `end`; kStoreFull when it does not get it.
+  Status WaitForJournalRoom(uint64_t end);
   void FinishBatch(std::span<Pending> batch, const Status& status);
+
+  void ApplierLoop();
+  // Moves the queued journal records into LMDB in one transaction.
+  Status ApplyQueued();
+  // Appends the queued journal records past the position stored in `txn` to
+  // the chain there; returns the position they reach.
+  StatusOr<uint64_t> ApplyJournaled(Txn& txn);
+  // Appends `records` to the chain in `txn` (records, index entries, the
+  // re-signed head, the stored-bytes count).
+  Status ExtendChain(Txn& txn, std::span<const Unplaced> records);
+  // Until what was journaled before the call is in LMDB (or 5 s passed).
+  void WaitApplied() const;
+  // Read-only: the records in the journal past the position stored in
+  // `txn`, numbered on from its head, as kmsd will store them.
+  StatusOr<std::vector<StoredRecord>> ReadUnapplied(const Txn& txn) const;
   // Sets full_ from the store's usage (or from a commit that found it full).
   void UpdateRoom(const Status& last_commit);
   // Logs, once, that the store is 75 % full: before calls are refused.
@@ -86,27 +122,40 @@ class LmdbAuditLog final : public AuditLog {
   const Clock& clock_;
   const SecretBytes key_;
   const std::unique_ptr<AuditStore> store_;
+  const std::unique_ptr<AuditJournal> journal_;
   const NextTokenCodec tokens_;
 
-  uint64_t commits_since_prune_ = 0;        // touched by the writer thread only
-  std::atomic<bool> full_{false};           // written by the writer thread only
-  std::atomic<uint64_t> used_bytes_{0};     // written by the writer thread only
-  std::atomic<uint64_t> map_bytes_{0};      // written by the writer thread only
-  std::atomic<uint64_t> ceiling_bytes_{0};  // written by the writer thread only; 0: not measured
-  bool warned_ = false;                     // touched by the writer thread only
+  uint64_t commits_since_prune_ = 0;        // touched by the applier thread only
+  bool apply_failing_ = false;              // touched by the applier thread only
+  std::atomic<bool> full_{false};           // written by the applier thread only
+  std::atomic<uint64_t> used_bytes_{0};     // written by the applier thread only
+  std::atomic<uint64_t> map_bytes_{0};      // written by the applier thread only
+  std::atomic<uint64_t> ceiling_bytes_{0};  // written by the applier thread only; 0: not measured
+  bool warned_ = false;                     // touched by the applier thread only
 
   metrics::Histogram batch_sizes_{{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024}};
   metrics::Histogram commit_seconds_{metrics::LatencyBuckets()};
+  metrics::Histogram apply_sizes_{{16, 64, 256, 1024, 4096, 16384, 65536}};
 
   mutable std::mutex mu_;
-  std::condition_variable work_cv_;  // the writer waits for appends
-  std::condition_variable done_cv_;  // Flush waits for commits
-  std::deque<Pending> queue_;        // guarded by mu_
-  bool stopping_ = false;            // guarded by mu_
-  uint64_t accepted_ = 0;            // guarded by mu_: appends queued
-  uint64_t completed_ = 0;           // guarded by mu_: callbacks run
-  Status flush_error_;               // guarded by mu_
+  std::condition_variable work_cv_;             // the writer waits for appends
+  std::condition_variable done_cv_;             // Flush waits for callbacks
+  mutable std::condition_variable apply_cv_;    // the applier waits for journaled records
+  mutable std::condition_variable applied_cv_;  // waits for records moved into LMDB
+  std::deque<Pending> queue_;                   // guarded by mu_
+  bool stopping_ = false;                       // guarded by mu_
+  bool writer_done_ = false;                    // guarded by mu_
+  uint64_t accepted_ = 0;                       // guarded by mu_: appends queued
+  uint64_t completed_ = 0;                      // guarded by mu_: callbacks run
+  Status flush_error_;                          // guarded by mu_
+  std::deque<std::shared_ptr<const Journaled>> journaled_;  // guarded by mu_
+  size_t journaled_records_ = 0;                            // guarded by mu_
+  uint64_t journal_end_ = 0;       // guarded by mu_: where the next batch goes
+  uint64_t applied_ = 0;           // guarded by mu_: journal position in LMDB
+  Status apply_error_;             // guarded by mu_: the last move's, if it failed
+  mutable int apply_waiters_ = 0;  // guarded by mu_
   std::thread writer_;
+  std::thread applier_;
 };
 
 }  // namespace kms::audit

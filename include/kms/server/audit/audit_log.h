@@ -82,6 +82,9 @@ struct VerifyReport {
   uint64_t first_sequence = 0;
   uint64_t last_sequence = 0;
   uint64_t checkpoint_sequence = 0;
+  // Records durable in the journal that kmsd has not moved into the chain
+  // yet (it stopped without closing the log, or is running): read-only only.
+  uint64_t journal_records = 0;
   // When !ok: the sequence number where the chain first breaks, and what
   // did not match there.
   uint64_t break_sequence = 0;
