@@ -21,7 +21,7 @@ src_dir=${SRC_DIR:-$repo_root}
 build_dir=${BUILD_DIR:-$repo_root/build-fuzz}
 seconds=${FUZZ_SECONDS:-15}
 jobs=${JOBS:-1}
-read -r -a fuzzers <<<"${FUZZERS:-policy_parser_fuzz:policy_parser ciphertext_blob_fuzz:ciphertext_blob sigv4_fuzz:sigv4 request_body_fuzz:request_body config_fuzz:config command_line_fuzz:command_line lookup_events_fuzz:lookup_events http_request_fuzz:http_request volume_header_fuzz:volume_header rds_config_fuzz:rds_config stored_record_fuzz:stored_record key_material_fuzz:key_material seed_file_fuzz:seed_file key_record_fuzz:key_record policy_test_file_fuzz:policy_test_file policy_lint_fuzz:policy_lint policy_diff_fuzz:policy_diff audit_record_view_fuzz:audit_record_view}"
+read -r -a fuzzers <<<"${FUZZERS:-policy_parser_fuzz:policy_parser ciphertext_blob_fuzz:ciphertext_blob sigv4_fuzz:sigv4 request_body_fuzz:request_body config_fuzz:config command_line_fuzz:command_line lookup_events_fuzz:lookup_events http_request_fuzz:http_request volume_header_fuzz:volume_header rds_config_fuzz:rds_config stored_record_fuzz:stored_record audit_journal_fuzz:audit_journal key_material_fuzz:key_material seed_file_fuzz:seed_file key_record_fuzz:key_record policy_test_file_fuzz:policy_test_file policy_lint_fuzz:policy_lint policy_diff_fuzz:policy_diff audit_record_view_fuzz:audit_record_view}"
 
 # -O1 and line tables build fast enough for CI. NDEBUG as in the server's own
 # builds: Beast 1.81 has a debug-only assertion in its chunk parser that is
