@@ -574,7 +574,7 @@ StatusOr<std::vector<StoredRecord>> LmdbAuditLog::ReadUnapplied(const Txn& txn) 
   // kmsd stores: `kmsd audit verify` reports the head.
   const StatusOr<ChainLink> head = ReadChainEnd(txn, *store_, key_.view());
   if (!head) return records;
-  const auto number = [&](std::vector<std::string> frame, uint64_t) -> Status {
+  const auto number = [&](const std::vector<std::string>& frame, uint64_t) -> Status {
     for (const std::string& bytes : frame) {
       KMS_ASSIGN_OR_RETURN(StoredRecord record, DecodeStoredRecord(bytes));
       record.sequence = head->sequence + records.size() + 1;

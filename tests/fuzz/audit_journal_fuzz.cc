@@ -61,23 +61,23 @@ std::vector<std::string> ReplayAll(const kms::audit::AuditJournal& journal, uint
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static const std::string path = JournalPath();
-  static auto journal = kms::audit::AuditJournal::Open(path, kKey.view(), false, kSize);
+  static const std::string kPath = JournalPath();
+  static auto journal = kms::audit::AuditJournal::Open(kPath, kKey.view(), false, kSize);
   KMS_CHECK(journal.has_value());
-  static const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-  KMS_CHECK(fd >= 0);
+  static const int kFd = ::open(kPath.c_str(), O_WRONLY | O_CLOEXEC);
+  KMS_CHECK(kFd >= 0);
   const std::string_view input(reinterpret_cast<const char*>(data), std::min<size_t>(size, kSize));
   const std::string zeros(kSize, '\0');
 
-  KMS_CHECK(::pwrite(fd, zeros.data(), zeros.size(), 0) == static_cast<ssize_t>(zeros.size()));
-  KMS_CHECK(::pwrite(fd, input.data(), input.size(), 0) == static_cast<ssize_t>(input.size()));
+  KMS_CHECK(::pwrite(kFd, zeros.data(), zeros.size(), 0) == static_cast<ssize_t>(zeros.size()));
+  KMS_CHECK(::pwrite(kFd, input.data(), input.size(), 0) == static_cast<ssize_t>(input.size()));
   uint64_t end = 0;
   ReplayAll(**journal, &end);
 
   if (input.empty()) return 0;
   const std::string frame = SignedFrame(static_cast<uint8_t>(input[0]), input.substr(1));
   if (frame.size() > kSize) return 0;
-  KMS_CHECK(::pwrite(fd, frame.data(), frame.size(), 0) == static_cast<ssize_t>(frame.size()));
+  KMS_CHECK(::pwrite(kFd, frame.data(), frame.size(), 0) == static_cast<ssize_t>(frame.size()));
   const std::vector<std::string> records = ReplayAll(**journal, &end);
   if (records.empty()) return 0;
   // What replays is exactly one frame, and written again, replays the same.
