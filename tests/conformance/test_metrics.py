@@ -63,6 +63,13 @@ def test_counters_move_with_the_calls():
         assert moved("kmsd_audit_commit_batch_size_sum") >= 5
         assert moved("kmsd_audit_commit_duration_seconds_count") >= 1
         assert value(after, "kmsd_audit_queue_depth") == 0
+        # Then the journal's records move into LMDB; a lookup waits for them.
+        server.client(service="cloudtrail").lookup_events(MaxResults=1)
+        moved_in = scrape(server)
+        # (but the lookup's own record, made after it looked)
+        assert value(moved_in, "kmsd_audit_journal_records") <= 1
+        assert value(moved_in, "kmsd_audit_apply_batch_size_sum") - value(
+            before, "kmsd_audit_apply_batch_size_sum") >= 5
         assert 0 < value(after, "kmsd_state_store_used_bytes") <= value(
             after, "kmsd_state_store_map_bytes") <= value(after, "kmsd_state_store_ceiling_bytes")
         # The process's own figures, as /proc has them (CPU time counts in
