@@ -21,10 +21,16 @@ namespace {
 // Records deleted per retention transaction, so that one run neither holds
 // the writer for long nor overflows an LMDB transaction.
 constexpr size_t kPruneBatch = 10000;
+// Records deleted per transaction while the store is full: a nearly full
+// map fails larger deletions (measured: 500 records at 91 % of 16 MiB).
+constexpr size_t kFullPruneBatch = 50;
 // The applier gathers journaled records for up to this long (unless someone
 // waits for them, or kApplyBatch are queued): fewer, larger LMDB commits.
 constexpr std::chrono::milliseconds kApplyDelay{20};
 constexpr size_t kApplyBatch = 4096;
+// The most record bytes the applier moves in one transaction (at least one
+// batch): what a store with little room left can still take.
+constexpr size_t kApplyBytes = size_t{1} << 20;
 // How long a batch waits for room in the journal, and a lookup for the
 // records journaled before it, while the applier cannot move records.
 constexpr std::chrono::seconds kJournalRoomWait{10};
@@ -355,10 +361,12 @@ void LmdbAuditLog::ApplierLoop() {
       // A second without appends. The store may still be filling, with the
       // changes recorded in their own transactions: look at the room left,
       // and while full, try to free some.
-      if (full_.load(std::memory_order_relaxed)) PruneIfDue(/*force=*/true);
+      if (full_.load(std::memory_order_relaxed)) FreeRoom();
       UpdateRoom(OkStatus());
       continue;
     }
+    // Past 90 %, room for pruning first: a full LMDB map cannot even delete.
+    if (full_.load(std::memory_order_relaxed)) FreeRoom();
     const Status applied = ApplyQueued();
     UpdateRoom(applied);
     if (applied.ok()) {
@@ -367,6 +375,8 @@ void LmdbAuditLog::ApplierLoop() {
     }
     // Left in the journal, durable; the next start moves them in.
     if (stopping) return;
+    // Retention may free the room they need.
+    if (applied.code() == Code::kStoreFull) FreeRoom();
     std::unique_lock lock(mu_);
     apply_cv_.wait_for(lock, std::chrono::milliseconds(200), [this] { return writer_done_; });
   }
@@ -375,7 +385,12 @@ void LmdbAuditLog::ApplierLoop() {
 Status LmdbAuditLog::ApplyQueued() {
   Status status = [&]() -> Status {
     KMS_ASSIGN_OR_RETURN(Txn txn, store_->BeginWrite());
-    KMS_ASSIGN_OR_RETURN(const uint64_t applied, ApplyJournaled(txn));
+    // Small steps in a small store: each stays well within the 10 % kept free.
+    const uint64_t map_bytes = map_bytes_.load(std::memory_order_relaxed);
+    const size_t max_bytes =
+        map_bytes == 0 ? kApplyBytes
+                       : std::clamp<size_t>(map_bytes / 64, size_t{16} << 10, kApplyBytes);
+    KMS_ASSIGN_OR_RETURN(const uint64_t applied, ApplyJournaled(txn, max_bytes));
     uint64_t before = 0;
     {
       std::lock_guard lock(mu_);
@@ -416,13 +431,17 @@ Status LmdbAuditLog::ApplyQueued() {
   return status;
 }
 
-StatusOr<uint64_t> LmdbAuditLog::ApplyJournaled(Txn& txn) {
+StatusOr<uint64_t> LmdbAuditLog::ApplyJournaled(Txn& txn, size_t max_bytes) {
   KMS_ASSIGN_OR_RETURN(const uint64_t stored, ReadJournalApplied(txn, *store_));
   std::vector<std::shared_ptr<const Journaled>> frames;
   {
     std::lock_guard lock(mu_);
+    size_t bytes = 0;
     for (const auto& frame : journaled_) {
-      if (frame->end > stored) frames.push_back(frame);
+      if (frame->end <= stored) continue;
+      if (!frames.empty() && bytes >= max_bytes) break;
+      frames.push_back(frame);
+      for (const std::string& record : frame->records) bytes += record.size();
     }
   }
   if (frames.empty()) return stored;
@@ -491,7 +510,7 @@ Status LmdbAuditLog::AppendInTransaction(lmdb::Txn& txn, std::span<const AuditEn
   if (!store_->Holds(txn))
     return Error(Code::kInternal, "audit log: the transaction is not the log's environment");
   // The records journaled before these come first.
-  KMS_RETURN_IF_ERROR(ApplyJournaled(txn));
+  KMS_RETURN_IF_ERROR(ApplyJournaled(txn, SIZE_MAX));
   std::vector<std::string> bytes;
   bytes.reserve(entries.size());
   std::vector<Unplaced> records;
@@ -546,6 +565,26 @@ void LmdbAuditLog::PruneIfDue(bool force) {
   // A failed run changes nothing and is retried at the next interval; appends
   // do not depend on it.
   static_cast<void>(PruneOldest(*store_, retention_, clock_.NowMillis(), kPruneBatch, key_.view()));
+}
+
+void LmdbAuditLog::FreeRoom() {
+  if (!HasRetentionLimit(retention_)) return;
+  // In small steps (a nearly full map has no room for the pages a large
+  // deletion touches), until the store is no longer full.
+  for (;;) {
+    const StatusOr<size_t> deleted =
+        PruneOldest(*store_, retention_, clock_.NowMillis(), kFullPruneBatch, key_.view());
+    if (!deleted || *deleted == 0 || !ReleaseFreedPages().ok()) return;
+    UpdateRoom(OkStatus());
+    if (!full_.load(std::memory_order_relaxed)) return;
+  }
+}
+
+Status LmdbAuditLog::ReleaseFreedPages() {
+  KMS_ASSIGN_OR_RETURN(Txn txn, store_->BeginWrite());
+  KMS_ASSIGN_OR_RETURN(const uint64_t bytes, ReadStoredBytes(txn, *store_));
+  KMS_RETURN_IF_ERROR(WriteStoredBytes(txn, *store_, bytes));
+  return txn.Commit();
 }
 
 StatusOr<LookupEventsResult> LmdbAuditLog::LookupEvents(const LookupScope& scope,

@@ -95,8 +95,9 @@ class LmdbAuditLog final : public AuditLog {
   // Moves the queued journal records into LMDB in one transaction.
   Status ApplyQueued();
   // Appends the queued journal records past the position stored in `txn` to
-  // the chain there; returns the position they reach.
-  StatusOr<uint64_t> ApplyJournaled(Txn& txn);
+  // the chain there, whole batches up to about `max_bytes`; returns the
+  // position they reach.
+  StatusOr<uint64_t> ApplyJournaled(Txn& txn, size_t max_bytes);
   // Appends `records` to the chain in `txn` (records, index entries, the
   // re-signed head, the stored-bytes count).
   Status ExtendChain(Txn& txn, std::span<const Unplaced> records);
@@ -112,6 +113,13 @@ class LmdbAuditLog final : public AuditLog {
   // Applies the retention policy when it is due (every prune_every_commits
   // commits, and when `force`).
   void PruneIfDue(bool force);
+  // While the store is full: prunes now, in small steps, and makes the room
+  // each frees usable.
+  void FreeRoom();
+  // LMDB reuses the pages a transaction frees from the second transaction
+  // after it on: one more (changing nothing) makes the room pruning freed
+  // usable by the next.
+  Status ReleaseFreedPages();
 
   const bool read_only_;
   const size_t max_batch_;

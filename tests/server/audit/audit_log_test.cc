@@ -242,6 +242,34 @@ TEST_F(AuditLogTest, AFullLogRefusesNewCallsAndRecoversWhenRetentionFreesRoom) {
   EXPECT_TRUE(report.ok) << report.ToString();
 }
 
+// Records already durable in the journal when the store fills wait there
+// until retention makes room for them, while the log runs.
+TEST_F(AuditLogTest, JournaledRecordsThatDoNotFitWaitForRetentionToMakeRoom) {
+  AuditOptions options = TestOptions(dir_.path(), &clock_);
+  options.map_size = size_t{16} << 20;
+  options.retention.max_records = 50;
+  options.prune_every_commits = 1000000;  // only when the store is full
+  options.max_batch = 256;                // journal batches of a few % of the store
+  std::unique_ptr<AuditLog> log = OpenLog(options);
+  // ~25 MB all-in (records, indexes, pages) into a 16 MiB store, appended
+  // faster than they are moved in; each small enough to need no run of free
+  // pages of its own.
+  constexpr int kRecords = 10000;
+  std::atomic<int> failed{0};
+  for (int i = 0; i < kRecords; ++i) {
+    AuditEntry entry = MakeEntry("Encrypt", kT0 + i);
+    entry.record_json.insert(entry.record_json.size() - 1,
+                             ",\"padding\":\"" + HexEncode(crypto::RandomBytes(500)) + "\"");
+    log->Append(std::move(entry), [&](Status status) { failed += status.ok() ? 0 : 1; });
+  }
+  ASSERT_THAT(log->Flush(), IsOk());
+  EXPECT_EQ(failed.load(), 0);
+  KMS_ASSERT_OK_AND_ASSIGN(VerifyReport report, log->Verify());
+  EXPECT_TRUE(report.ok) << report.ToString();
+  EXPECT_EQ(report.last_sequence, static_cast<uint64_t>(kRecords));
+  EXPECT_LT(report.records_checked, static_cast<uint64_t>(kRecords));
+}
+
 TEST_F(AuditLogTest, OneRecordThatCannotBeStoredFailsAlone) {
   std::unique_ptr<AuditLog> log = OpenLog(TestOptions(dir_.path(), &clock_));
   // A record larger than the map stands for any record the store refuses.
