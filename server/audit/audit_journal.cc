@@ -191,7 +191,9 @@ StatusOr<std::optional<std::vector<std::string>>> AuditJournal::ReadFrame(uint64
     return Missing();
   const uint64_t count = ReadBigEndian(header.substr(kMacSize + 4, 4));
   const uint64_t payload = ReadBigEndian(header.substr(kMacSize + 16, 8));
-  if (payload > size_ / 4 || size_ - position % size_ < kHeaderSize + payload) return Missing();
+  // A frame is at most a quarter of the journal, as Write makes them.
+  if (kHeaderSize + payload > size_ / 4 || size_ - position % size_ < kHeaderSize + payload)
+    return Missing();
   frame.resize(kHeaderSize + payload);
   if (::pread(fd_, frame.data() + kHeaderSize, payload, offset + static_cast<off_t>(kHeaderSize)) !=
       static_cast<ssize_t>(payload))

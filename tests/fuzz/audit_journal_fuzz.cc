@@ -6,8 +6,10 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <string_view>
@@ -22,17 +24,24 @@ namespace {
 constexpr uint64_t kSize = uint64_t{1} << 20;
 const kms::SecretBytes kKey(kms::AsBytes("journal fuzz key, 32 bytes long!"));
 
-char directory[] = "/tmp/audit-journal-fuzz-XXXXXX";
+char directory[64];
 
 void RemoveJournal() {
   ::unlink((std::string(directory) + "/audit-journal").c_str());
   ::rmdir(directory);
 }
 
+// In memory where there is /dev/shm: each round trip syncs.
 std::string JournalPath() {
-  KMS_CHECK(::mkdtemp(directory) != nullptr);
-  std::atexit(RemoveJournal);
-  return std::string(directory) + "/audit-journal";
+  for (const char* base : {"/dev/shm", "/tmp"}) {
+    std::snprintf(directory, sizeof(directory), "%s/audit-journal-fuzz-XXXXXX", base);
+    if (::mkdtemp(directory) != nullptr) {
+      std::atexit(RemoveJournal);
+      return std::string(directory) + "/audit-journal";
+    }
+  }
+  KMS_CHECK(false);
+  return "";
 }
 
 // A frame at position 0 with `count` records claimed and `payload`, signed.
@@ -67,9 +76,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const int kFd = ::open(kPath.c_str(), O_WRONLY | O_CLOEXEC);
   KMS_CHECK(kFd >= 0);
   const std::string_view input(reinterpret_cast<const char*>(data), std::min<size_t>(size, kSize));
-  const std::string zeros(kSize, '\0');
-
+  // What the previous input wrote is cleared (the rest is still zeros).
+  static size_t written = kSize;
+  const std::string zeros(written, '\0');
   KMS_CHECK(::pwrite(kFd, zeros.data(), zeros.size(), 0) == static_cast<ssize_t>(zeros.size()));
+  written = input.size() + 64;
   KMS_CHECK(::pwrite(kFd, input.data(), input.size(), 0) == static_cast<ssize_t>(input.size()));
   uint64_t end = 0;
   ReplayAll(**journal, &end);
@@ -77,6 +88,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (input.empty()) return 0;
   const std::string frame = SignedFrame(static_cast<uint8_t>(input[0]), input.substr(1));
   if (frame.size() > kSize) return 0;
+  written = std::max(written, frame.size());
   KMS_CHECK(::pwrite(kFd, frame.data(), frame.size(), 0) == static_cast<ssize_t>(frame.size()));
   const std::vector<std::string> records = ReplayAll(**journal, &end);
   if (records.empty()) return 0;
