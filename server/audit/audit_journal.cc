@@ -150,6 +150,7 @@ Status AuditJournal::WriteAt(uint64_t position, std::string_view bytes) {
 
 StatusOr<uint64_t> AuditJournal::Write(uint64_t position, std::span<const std::string> records) {
   if (fd_ < 0) return Error(Code::kInternal, "audit journal: opened read-only");
+  if (records.empty()) return position;
   for (const std::string& record : records) {
     if (kHeaderSize + 4 + record.size() > size_ / 4)
       return Error(Code::kInternal, "audit journal: a record of " + std::to_string(record.size()) +
@@ -172,7 +173,8 @@ StatusOr<uint64_t> AuditJournal::Write(uint64_t position, std::span<const std::s
   // after a crash. Overwriting the first header ends the journal before them
   // (the next batch is written over them anyway).
   const std::string zeros(kHeaderSize, '\0');
-  if (WriteAt(position, zeros).ok()) static_cast<void>(::fdatasync(fd_));
+  const uint64_t first = frames.front().lap_marker.value_or(frames.front().position);
+  if (WriteAt(first, zeros).ok()) static_cast<void>(::fdatasync(fd_));
   return std::unexpected(written);
 }
 
