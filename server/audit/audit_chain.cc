@@ -12,6 +12,16 @@ constexpr std::string_view kKeyCheckKey = "key_check";
 constexpr std::string_view kJournalAppliedKey = "journal";
 constexpr size_t kSignedLinkSize = 8 + 32 + 32;
 
+// A count in meta (0 when absent); kInternal "audit log: malformed `what`".
+StatusOr<uint64_t> ReadCount(const Txn& txn, const AuditStore& store, std::string_view key,
+                             std::string_view what) {
+  KMS_ASSIGN_OR_RETURN(std::optional<std::string_view> value, txn.Get(store.meta(), key));
+  if (!value) return uint64_t{0};
+  std::optional<uint64_t> count = DecodeUint64(*value);
+  if (!count) return Error(Code::kInternal, "audit log: malformed " + std::string(what));
+  return *count;
+}
+
 std::string_view MetaKey(LinkKind kind) { return kind == LinkKind::kHead ? "head" : "checkpoint"; }
 
 std::string_view SignatureLabel(LinkKind kind) {
@@ -68,20 +78,6 @@ StatusOr<ChainLink> ReadChainEnd(const Txn& txn, const AuditStore& store, ByteVi
                        ReadLink(txn, store, LinkKind::kCheckpoint, key));
   return checkpoint.value_or(ChainLink());
 }
-
-namespace {
-
-// A count in meta (0 when absent); kInternal "audit log: malformed `what`".
-StatusOr<uint64_t> ReadCount(const Txn& txn, const AuditStore& store, std::string_view key,
-                             std::string_view what) {
-  KMS_ASSIGN_OR_RETURN(std::optional<std::string_view> value, txn.Get(store.meta(), key));
-  if (!value) return uint64_t{0};
-  std::optional<uint64_t> count = DecodeUint64(*value);
-  if (!count) return Error(Code::kInternal, "audit log: malformed " + std::string(what));
-  return *count;
-}
-
-}  // namespace
 
 StatusOr<uint64_t> ReadStoredBytes(const Txn& txn, const AuditStore& store) {
   return ReadCount(txn, store, kStoredBytesKey, "byte count");

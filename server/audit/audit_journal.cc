@@ -25,10 +25,6 @@ std::unexpected<Status> IoError(const std::string& what) {
   return Error(Code::kInternal, "audit journal: " + what + ": " + std::strerror(errno));
 }
 
-void AppendUint32(std::string& out, uint32_t value) {
-  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>(value >> shift));
-}
-
 uint64_t NextLap(uint64_t position, uint64_t size) { return (position / size + 1) * size; }
 
 // Makes `path` as `size` zero bytes, synced, through a temporary file renamed

@@ -67,10 +67,6 @@ std::optional<std::string> Decompress(std::string_view compressed) {
   return out;
 }
 
-void AppendUint32(std::string& out, uint32_t value) {
-  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>(value >> shift));
-}
-
 void AppendString(std::string& out, std::string_view s) {
   AppendUint32(out, static_cast<uint32_t>(s.size()));
   out.append(s);

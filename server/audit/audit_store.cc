@@ -50,6 +50,10 @@ Status AuditStore::OpenDatabases(bool read_only) {
   return txn.Commit();
 }
 
+void AppendUint32(std::string& out, uint32_t value) {
+  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>(value >> shift));
+}
+
 std::string EncodeUint64(uint64_t value) {
   std::string out(8, '\0');
   for (int i = 7; i >= 0; --i) {

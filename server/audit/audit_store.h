@@ -62,6 +62,9 @@ class AuditStore {
 
 // Big-endian 8-byte integers, as keys and meta values.
 std::string EncodeUint64(uint64_t value);
+// Appends `value` as 4 big-endian bytes (lengths and counts in records and
+// journal frames).
+void AppendUint32(std::string& out, uint32_t value);
 // nullopt unless `bytes` is exactly 8 bytes.
 std::optional<uint64_t> DecodeUint64(std::string_view bytes);
 // The big-endian integer in `bytes` (at most 8 of them).

@@ -123,7 +123,6 @@ LmdbAuditLog::~LmdbAuditLog() {
     stopping_ = true;
   }
   work_cv_.notify_all();
-  applied_cv_.notify_all();
   if (writer_.joinable()) writer_.join();
   {
     std::lock_guard lock(mu_);
@@ -139,30 +138,27 @@ Status LmdbAuditLog::RecoverJournal() {
     KMS_ASSIGN_OR_RETURN(Txn txn, store_->BeginRead());
     KMS_ASSIGN_OR_RETURN(applied, ReadJournalApplied(txn, *store_));
   }
-  size_t recovered = 0;
-  KMS_ASSIGN_OR_RETURN(
-      const uint64_t end,
-      journal_->Replay(applied,
-                       [&](std::vector<std::string> records, uint64_t frame_end) -> Status {
-                         auto frame = std::make_shared<Journaled>();
-                         frame->end = frame_end;
-                         frame->entries.reserve(records.size());
-                         for (const std::string& record : records) {
-                           KMS_ASSIGN_OR_RETURN(StoredRecord stored, DecodeStoredRecord(record));
-                           frame->entries.push_back(std::move(stored.entry));
-                         }
-                         frame->records = std::move(records);
-                         recovered += frame->records.size();
-                         std::lock_guard lock(mu_);
-                         journaled_records_ += frame->records.size();
-                         journaled_.push_back(std::move(frame));
-                         return OkStatus();
-                       }));
   {
     std::lock_guard lock(mu_);
     applied_ = applied;
-    journal_end_ = end;
+    journal_end_ = applied;
   }
+  size_t recovered = 0;
+  const auto queue = [&](std::vector<std::string> records, uint64_t end) -> Status {
+    auto frame = std::make_shared<Journaled>();
+    frame->end = end;
+    frame->entries.reserve(records.size());
+    for (const std::string& record : records) {
+      KMS_ASSIGN_OR_RETURN(StoredRecord stored, DecodeStoredRecord(record));
+      frame->entries.push_back(std::move(stored.entry));
+    }
+    frame->records = std::move(records);
+    recovered += frame->records.size();
+    QueueJournaled(std::move(frame));
+    return OkStatus();
+  };
+  if (auto replayed = journal_->Replay(applied, queue); !replayed)
+    return std::unexpected(replayed.error());
   if (recovered == 0) return OkStatus();
   log::Info("the audit journal held " + std::to_string(recovered) +
             " records not yet in the log (kmsd stopped without closing it); moving them in");
@@ -310,14 +306,16 @@ Status LmdbAuditLog::JournalBatch(std::span<Pending> batch) {
   KMS_ASSIGN_OR_RETURN(frame->end, journal_->Write(position, frame->records));
   frame->entries.reserve(batch.size());
   for (Pending& pending : batch) frame->entries.push_back(std::move(pending.entry));
-  {
-    std::lock_guard lock(mu_);
-    journal_end_ = frame->end;
-    journaled_records_ += frame->records.size();
-    journaled_.push_back(std::move(frame));
-  }
+  QueueJournaled(std::move(frame));
   apply_cv_.notify_one();
   return OkStatus();
+}
+
+void LmdbAuditLog::QueueJournaled(std::shared_ptr<const Journaled> frame) {
+  std::lock_guard lock(mu_);
+  journal_end_ = frame->end;
+  journaled_records_ += frame->records.size();
+  journaled_.push_back(std::move(frame));
 }
 
 Status LmdbAuditLog::WaitForJournalRoom(uint64_t end) {
@@ -391,12 +389,9 @@ Status LmdbAuditLog::ApplyQueued() {
         map_bytes == 0 ? kApplyBytes
                        : std::clamp<size_t>(map_bytes / 64, size_t{16} << 10, kApplyBytes);
     KMS_ASSIGN_OR_RETURN(const uint64_t applied, ApplyJournaled(txn, max_bytes));
-    uint64_t before = 0;
-    {
-      std::lock_guard lock(mu_);
-      before = applied_;
-    }
-    if (applied != before) KMS_RETURN_IF_ERROR(txn.Commit());
+    // Nothing to write when a change's transaction moved them in (LMDB then
+    // commits without I/O).
+    KMS_RETURN_IF_ERROR(txn.Commit());
     size_t moved = 0;
     {
       std::lock_guard lock(mu_);
@@ -406,28 +401,25 @@ Status LmdbAuditLog::ApplyQueued() {
         journaled_records_ -= journaled_.front()->records.size();
         journaled_.pop_front();
       }
-      apply_error_ = OkStatus();
     }
     apply_sizes_.Observe(static_cast<double>(moved));
     applied_cv_.notify_all();
     return OkStatus();
   }();
-  if (status.ok()) {
-    if (apply_failing_) log::Info("the audit journal's records are moved into the log again");
-    apply_failing_ = false;
-    return status;
-  }
+  bool was_failing = false;
   {
     std::lock_guard lock(mu_);
+    was_failing = !apply_error_.ok();
     apply_error_ = status;
   }
-  if (!apply_failing_) {
+  if (status.ok() && was_failing) {
+    log::Info("the audit journal's records are moved into the log again");
+  } else if (!status.ok() && !was_failing) {
     log::Error(
         "the audit log cannot move journaled records into its store (they stay durable in "
         "the journal; calls fail once it is full): " +
         status.ToString());
   }
-  apply_failing_ = true;
   return status;
 }
 
@@ -621,8 +613,8 @@ StatusOr<std::vector<StoredRecord>> LmdbAuditLog::ReadUnapplied(const Txn& txn) 
     }
     return OkStatus();
   };
-  KMS_ASSIGN_OR_RETURN(const uint64_t end, journal_->Replay(applied, number));
-  static_cast<void>(end);
+  if (auto replayed = journal_->Replay(applied, number); !replayed)
+    return std::unexpected(replayed.error());
   return records;
 }
 

@@ -89,6 +89,8 @@ class LmdbAuditLog final : public AuditLog {
   Status JournalBatch(std::span<Pending> batch);
   // Until the journal has room up to `end`; kStoreFull when it does not get it.
   Status WaitForJournalRoom(uint64_t end);
+  // Queues a written frame for the applier; the journal continues after it.
+  void QueueJournaled(std::shared_ptr<const Journaled> frame);
   void FinishBatch(std::span<Pending> batch, const Status& status);
 
   void ApplierLoop();
@@ -134,7 +136,6 @@ class LmdbAuditLog final : public AuditLog {
   const NextTokenCodec tokens_;
 
   uint64_t commits_since_prune_ = 0;        // touched by the applier thread only
-  bool apply_failing_ = false;              // touched by the applier thread only
   std::atomic<bool> full_{false};           // written by the applier thread only
   std::atomic<uint64_t> used_bytes_{0};     // written by the applier thread only
   std::atomic<uint64_t> map_bytes_{0};      // written by the applier thread only
@@ -160,7 +161,7 @@ class LmdbAuditLog final : public AuditLog {
   size_t journaled_records_ = 0;                            // guarded by mu_
   uint64_t journal_end_ = 0;       // guarded by mu_: where the next batch goes
   uint64_t applied_ = 0;           // guarded by mu_: journal position in LMDB
-  Status apply_error_;             // guarded by mu_: the last move's, if it failed
+  Status apply_error_;             // guarded by mu_: the last move's outcome
   mutable int apply_waiters_ = 0;  // guarded by mu_
   std::thread writer_;
   std::thread applier_;
