@@ -7,6 +7,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   libboost1.81-dev rapidjson-dev liblmdb-dev lmdb-utils libssl-dev zlib1g-dev libzstd-dev libyaml-cpp-dev
+  libsodium-dev
   libgtest-dev libgmock-dev
 )
 if [[ "${1:-}" == "--use" || "${1:-}" == "--test" ]]; then
@@ -17,7 +18,7 @@ if [[ "${1:-}" == "--test" ]]; then
   # Real clients for the integration tests, clang for the fuzzers, the
   # style checks (scripts/check-style.sh), and headless Chromium (with a font)
   # to render `kmsd audit report`'s page.
-  packages+=(awscli python3-boto3 python3-pytest python3-yaml python3-lmdb python3-prometheus-client python3-cryptography openssl systemd ruby-aws-sdk-kms golang-go golang-github-aws-aws-sdk-go-v2-dev clang libclang-rt-14-dev
+  packages+=(awscli python3-boto3 python3-pytest python3-yaml python3-lmdb python3-prometheus-client python3-cryptography python3-nacl openssl systemd ruby-aws-sdk-kms golang-go golang-github-aws-aws-sdk-go-v2-dev clang libclang-rt-14-dev
     clang-format-16 clang-tidy-16 chromium fonts-dejavu-core)
 fi
 

@@ -7,9 +7,12 @@ namespace kms::api {
 namespace {
 
 constexpr std::array<std::string_view, 2> kDataKeySpecs = {"AES_256", "AES_128"};
-constexpr std::array<std::string_view, 8> kDataKeyPairSpecs = {
-    "RSA_2048",      "RSA_3072",      "RSA_4096",        "ECC_NIST_P256",
-    "ECC_NIST_P384", "ECC_NIST_P521", "ECC_SECG_P256K1", "SM2"};
+// ML_KEM_* are names AWS has and OpenSSL 3.0 cannot make (CryptoService
+// refuses them as not offered).
+constexpr std::array<std::string_view, 12> kDataKeyPairSpecs = {
+    "RSA_2048",      "RSA_3072",        "RSA_4096", "ECC_NIST_P256",         "ECC_NIST_P384",
+    "ECC_NIST_P521", "ECC_SECG_P256K1", "SM2",      "ECC_NIST_EDWARDS25519", "ML_KEM_512",
+    "ML_KEM_768",    "ML_KEM_1024"};
 constexpr BlobRule kCiphertextRule{.required = true, .min_length = 1, .max_length = 6144};
 
 EncryptionContext ReadContext(RequestReader& in, const char* member) {

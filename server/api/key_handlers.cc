@@ -10,7 +10,7 @@ namespace {
 // Enum lists in the order AWS prints them in validation messages.
 // The twelve AWS's 2023 validation message lists, in its order, then the
 // specs added since.
-constexpr std::array<std::string_view, 17> kKeySpecs = {"RSA_2048",
+constexpr std::array<std::string_view, 20> kKeySpecs = {"RSA_2048",
                                                         "ECC_NIST_P384",
                                                         "ECC_NIST_P256",
                                                         "ECC_NIST_P521",
@@ -26,7 +26,10 @@ constexpr std::array<std::string_view, 17> kKeySpecs = {"RSA_2048",
                                                         "ML_DSA_44",
                                                         "ML_DSA_65",
                                                         "ML_DSA_87",
-                                                        "ECC_NIST_EDWARDS25519"};
+                                                        "ECC_NIST_EDWARDS25519",
+                                                        "ML_KEM_512",
+                                                        "ML_KEM_768",
+                                                        "ML_KEM_1024"};
 constexpr std::array<std::string_view, 4> kKeyUsages = {"ENCRYPT_DECRYPT", "SIGN_VERIFY",
                                                         "GENERATE_VERIFY_MAC", "KEY_AGREEMENT"};
 constexpr std::array<std::string_view, 4> kOrigins = {"AWS_KMS", "EXTERNAL", "AWS_CLOUDHSM",

@@ -15,6 +15,7 @@
 #include <openssl/x509.h>
 
 #include "kms/crypto.h"
+#include "kms/server/crypto/ed25519ph.h"
 
 namespace kms::crypto {
 namespace {
@@ -61,6 +62,8 @@ StatusOr<Pkey> ParsePrivateKey(const SecretBytes& der) {
 
 // Pure Ed25519 (RFC 8032), which hashes the message itself with SHA-512.
 constexpr std::string_view kEd25519 = "ED25519_SHA_512";
+// Ed25519ph: Ed25519 of the message's SHA-512 digest (ed25519ph.h).
+constexpr std::string_view kEd25519ph = "ED25519_PH_SHA_512";
 // SM2 signatures with SM3 (GB/T 32918), and SM2 public key encryption.
 constexpr std::string_view kSm2Dsa = "SM2DSA";
 constexpr std::string_view kSm2Pke = "SM2PKE";
@@ -191,6 +194,17 @@ bool VerifyMessage(EVP_PKEY* key, std::string_view algorithm, ByteView message,
                                       message.size()) == 1;
   ERR_clear_error();
   return valid;
+}
+
+// An Ed25519 key's raw private (seed) or public key.
+StatusOr<SecretBytes> RawEd25519Key(EVP_PKEY* key, bool private_part) {
+  SecretBytes raw(private_part ? kEd25519SeedBytes : kEd25519PublicKeyBytes);
+  size_t size = raw.size();
+  if ((private_part ? EVP_PKEY_get_raw_private_key(key, raw.data(), &size)
+                    : EVP_PKEY_get_raw_public_key(key, raw.data(), &size)) != 1 ||
+      size != raw.size())
+    return OpenSslError("reading an Ed25519 key");
+  return raw;
 }
 
 }  // namespace
@@ -345,8 +359,12 @@ StatusOr<Bytes> Sign(const SecretBytes& private_key, std::string_view signing_al
   KMS_ASSIGN_OR_RETURN(Pkey key, ParsePrivateKey(private_key));
   if (SignsWholeMessage(signing_algorithm, is_digest))
     return SignMessage(key.get(), signing_algorithm, message);
-  KMS_ASSIGN_OR_RETURN(PkeyCtx ctx, SigningContext(key.get(), signing_algorithm, true));
   KMS_ASSIGN_OR_RETURN(Bytes digest, DigestToSign(signing_algorithm, message, is_digest));
+  if (signing_algorithm == kEd25519ph) {
+    KMS_ASSIGN_OR_RETURN(SecretBytes seed, RawEd25519Key(key.get(), /*private_part=*/true));
+    return Ed25519phSign(seed, digest);
+  }
+  KMS_ASSIGN_OR_RETURN(PkeyCtx ctx, SigningContext(key.get(), signing_algorithm, true));
   size_t size = 0;
   if (EVP_PKEY_sign(ctx.get(), nullptr, &size, digest.data(), digest.size()) != 1)
     return OpenSslError("signing");
@@ -362,8 +380,12 @@ StatusOr<bool> Verify(const SecretBytes& private_key, std::string_view signing_a
   KMS_ASSIGN_OR_RETURN(Pkey key, ParsePrivateKey(private_key));
   if (SignsWholeMessage(signing_algorithm, is_digest))
     return VerifyMessage(key.get(), signing_algorithm, message, signature);
-  KMS_ASSIGN_OR_RETURN(PkeyCtx ctx, SigningContext(key.get(), signing_algorithm, false));
   KMS_ASSIGN_OR_RETURN(Bytes digest, DigestToSign(signing_algorithm, message, is_digest));
+  if (signing_algorithm == kEd25519ph) {
+    KMS_ASSIGN_OR_RETURN(SecretBytes public_key, RawEd25519Key(key.get(), /*private_part=*/false));
+    return Ed25519phVerify(public_key.view(), digest, signature);
+  }
+  KMS_ASSIGN_OR_RETURN(PkeyCtx ctx, SigningContext(key.get(), signing_algorithm, false));
   // 1: valid; 0 or a negative value: not a valid signature (a malformed one
   // included), which is the caller's answer, not a failure.
   const int valid =

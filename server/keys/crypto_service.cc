@@ -249,7 +249,8 @@ StatusOr<GenerateDataKeyPairResult> CryptoService::GenerateDataKeyPair(
   KMS_RETURN_IF_ERROR(CheckEncryptionAlgorithm(*key.key, operation, "SYMMETRIC_DEFAULT"));
   if (!IsAsymmetric(request.key_pair_spec) ||
       !IsOfferedIn(request.key_pair_spec, call.scope.region)) {
-    // SM2 outside the China Regions: as CreateKey answers for the KeySpec.
+    // SM2 outside the China Regions, and ML-KEM (not in OpenSSL 3.0): as
+    // CreateKey answers for the KeySpec.
     return Error(Code::kUnsupportedOperation,
                  "KeyPairSpec " + request.key_pair_spec + " is not supported in this Region");
   }

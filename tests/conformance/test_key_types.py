@@ -113,11 +113,14 @@ def test_create_key_refuses_what_aws_refuses(kms):
         "1 validation error detected: Value 'HMAC_random' at 'keySpec' failed to satisfy "
         "constraint: Member must satisfy enum value set: [RSA_2048, ECC_NIST_P384, ECC_NIST_P256, "
         "ECC_NIST_P521, HMAC_384, RSA_3072, ECC_SECG_P256K1, RSA_4096, SYMMETRIC_DEFAULT, HMAC_256, "
-        "HMAC_224, HMAC_512, SM2, ML_DSA_44, ML_DSA_65, ML_DSA_87, ECC_NIST_EDWARDS25519]")
-    # Specs AWS has and kmsd cannot make: SM2 (China Regions only), ML-DSA (not in
-    # OpenSSL 3.0). AWS's answer where a spec is not offered, as reported from us-east-1.
-    for spec in ("SM2", "ML_DSA_44", "ML_DSA_87"):
-        assert client_error(kms.create_key, KeySpec=spec, KeyUsage="SIGN_VERIFY") == (
+        "HMAC_224, HMAC_512, SM2, ML_DSA_44, ML_DSA_65, ML_DSA_87, ECC_NIST_EDWARDS25519, "
+        "ML_KEM_512, ML_KEM_768, ML_KEM_1024]")
+    # Specs AWS has and kmsd cannot make: SM2 (China Regions only), ML-DSA and
+    # ML-KEM (not in OpenSSL 3.0). AWS's answer where a spec is not offered, as
+    # reported from us-east-1.
+    for spec, usage in (("SM2", "SIGN_VERIFY"), ("ML_DSA_44", "SIGN_VERIFY"),
+                        ("ML_DSA_87", "SIGN_VERIFY"), ("ML_KEM_768", "KEY_AGREEMENT")):
+        assert client_error(kms.create_key, KeySpec=spec, KeyUsage=usage) == (
             "UnsupportedOperationException", "KeySpec %s is not supported in this Region" % spec)
 
 
@@ -440,7 +443,8 @@ def test_re_encrypt_moves_data_between_rsa_and_symmetric_keys(kms, keys):
                        EncryptionAlgorithm="RSAES_OAEP_SHA_1")["Plaintext"] == b"moving"
 
 
-@pytest.mark.parametrize("pair_spec", ["RSA_2048", "ECC_NIST_P256", "ECC_SECG_P256K1"])
+@pytest.mark.parametrize("pair_spec", ["RSA_2048", "ECC_NIST_P256", "ECC_SECG_P256K1",
+                                       "ECC_NIST_EDWARDS25519"])
 def test_data_key_pairs_sign_and_their_private_key_decrypts_with_the_context(kms, pair_spec):
     key = kms.create_key()["KeyMetadata"]
     context = {"purpose": "offline-signing"}
@@ -451,7 +455,9 @@ def test_data_key_pairs_sign_and_their_private_key_decrypts_with_the_context(kms
     assert private.public_key().public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo) == pair["PublicKey"]
     public = serialization.load_der_public_key(pair["PublicKey"])
-    if pair_spec.startswith("RSA"):
+    if pair_spec == "ECC_NIST_EDWARDS25519":
+        public.verify(private.sign(MESSAGE), MESSAGE)
+    elif pair_spec.startswith("RSA"):
         signature = private.sign(MESSAGE, padding.PKCS1v15(), hashes.SHA256())
         public.verify(signature, MESSAGE, padding.PKCS1v15(), hashes.SHA256())
     else:
@@ -485,6 +491,9 @@ def test_data_key_pairs_refuse_what_aws_refuses(kmsd, kms, keys):
     bob.generate_data_key_pair(KeyId=restricted["Arn"], KeyPairSpec="ECC_NIST_P256")
     assert client_error(bob.generate_data_key_pair, KeyId=restricted["Arn"],
                         KeyPairSpec="RSA_2048")[0] == "AccessDeniedException"
+    # ML-KEM key pairs: in AWS's list, not in OpenSSL 3.0.
+    assert client_error(kms.generate_data_key_pair, KeyId=key["KeyId"], KeyPairSpec="ML_KEM_512") == (
+        "UnsupportedOperationException", "KeyPairSpec ML_KEM_512 is not supported in this Region")
 
 
 def test_derive_shared_secret_matches_ecdh_computed_locally(kmsd, kms, keys):
@@ -559,12 +568,65 @@ def test_ed25519_keys_sign_raw_messages(kms, keys):
                       SigningAlgorithm="ED25519_SHA_512")["SignatureValid"]
     assert client_error(kms.verify, KeyId=key["KeyId"], Message=MESSAGE + b"!", Signature=signature,
                         SigningAlgorithm="ED25519_SHA_512")[0] == "KMSInvalidSignatureException"
+    # Real KMS's texts, as floci-io/floci#2930 measured them.
     assert client_error(kms.sign, KeyId=key["KeyId"], Message=b"d" * 64, MessageType="DIGEST",
-                        SigningAlgorithm="ED25519_SHA_512")[0] == "ValidationException"
-    assert client_error(kms.sign, KeyId=key["KeyId"], Message=b"d" * 64, MessageType="DIGEST",
-                        SigningAlgorithm="ED25519_PH_SHA_512")[0] == "UnsupportedOperationException"
+                        SigningAlgorithm="ED25519_SHA_512") == (
+        "ValidationException", "Message type DIGEST is incompatible with algorithm ED25519_SHA_512.")
+    assert client_error(kms.sign, KeyId=key["KeyId"], Message=MESSAGE, MessageType="RAW",
+                        SigningAlgorithm="ED25519_PH_SHA_512") == (
+        "ValidationException", "Message type RAW is incompatible with algorithm ED25519_PH_SHA_512.")
+    assert client_error(kms.sign, KeyId=key["KeyId"], Message=MESSAGE,
+                        SigningAlgorithm="ECDSA_SHA_512") == (
+        "InvalidKeyUsageException", "Algorithm ECDSA_SHA_512 is incompatible with key spec ECC_NIST_EDWARDS25519.")
     assert client_error(kms.sign, KeyId=key["KeyId"], Message=MESSAGE,
                         SigningAlgorithm="ECDSA_SHA_256")[0] == "InvalidKeyUsageException"
+
+
+def test_ed25519ph_signatures_of_digests_verify_with_libsodium(kms, keys):
+    # ED25519_PH_SHA_512 is RFC 8032's Ed25519ph of a SHA-512 DIGEST; PyNaCl
+    # (libsodium) checks it against the message.
+    from nacl import bindings, exceptions
+    key = keys("ECC_NIST_EDWARDS25519", "SIGN_VERIFY")
+    public = kms.get_public_key(KeyId=key["KeyId"])
+    assert public["SigningAlgorithms"] == ["ED25519_SHA_512", "ED25519_PH_SHA_512"]
+    raw_public = serialization.load_der_public_key(public["PublicKey"]).public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+    def libsodium_verifies(signature, message):
+        state = bindings.crypto_sign_ed25519ph_state()
+        bindings.crypto_sign_ed25519ph_update(state, message)
+        try:
+            return bindings.crypto_sign_ed25519ph_final_verify(state, signature, raw_public)
+        except exceptions.BadSignatureError:
+            return False
+
+    def verify(signature):
+        return kms.verify(KeyId=key["KeyId"], Message=digest, MessageType="DIGEST",
+                          Signature=signature, SigningAlgorithm="ED25519_PH_SHA_512")
+
+    digest = hashlib.sha512(MESSAGE).digest()
+    signature = kms.sign(KeyId=key["KeyId"], Message=digest, MessageType="DIGEST",
+                         SigningAlgorithm="ED25519_PH_SHA_512")["Signature"]
+    assert len(signature) == 64
+    assert libsodium_verifies(signature, MESSAGE)
+    assert not libsodium_verifies(signature, MESSAGE + b"!")
+    assert verify(signature)["SignatureValid"]
+    # A signature libsodium made with a key of its own, and pure Ed25519's
+    # signature of the message, are not this key's Ed25519ph signature.
+    _, other_secret = bindings.crypto_sign_keypair()
+    state = bindings.crypto_sign_ed25519ph_state()
+    bindings.crypto_sign_ed25519ph_update(state, MESSAGE)
+    forged = bindings.crypto_sign_ed25519ph_final_create(state, other_secret)
+    pure = kms.sign(KeyId=key["KeyId"], Message=MESSAGE, SigningAlgorithm="ED25519_SHA_512")["Signature"]
+    for wrong in (forged, pure):
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            verify(wrong)
+        assert error_code(e.value) == "KMSInvalidSignatureException"
+    for call in (kms.sign, kms.verify):
+        extra = {"Signature": signature} if call == kms.verify else {}
+        assert client_error(call, KeyId=key["KeyId"], Message=digest[:32], MessageType="DIGEST",
+                            SigningAlgorithm="ED25519_PH_SHA_512", **extra) == (
+            "ValidationException", "Digest is invalid length for algorithm ED25519_PH_SHA_512.")
 
 
 def openssl(*args, data=None):

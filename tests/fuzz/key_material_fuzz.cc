@@ -1,8 +1,8 @@
-// Fuzz target for the untrusted bytes kmsd hands OpenSSL with a KMS key:
-// Verify's signature, DeriveSharedSecret's peer public key (DER), an RSA or
-// SM2 ciphertext, ImportKeyMaterial's wrapped material and what it unwraps to
-// (a PKCS#8 private key), and a seed file's PEM key. None may crash; a forged
-// signature or ciphertext never passes.
+// Fuzz target for the untrusted bytes kmsd hands OpenSSL (and libsodium, for
+// Ed25519ph) with a KMS key: Verify's signature (and an Ed25519ph DIGEST), DeriveSharedSecret's
+// peer public key (DER), an RSA or SM2 ciphertext, ImportKeyMaterial's wrapped material and what it
+// unwraps to (a PKCS#8 private key), and a seed file's PEM key. None may crash; a forged signature
+// or ciphertext never passes.
 #include <cstddef>
 #include <cstdint>
 
@@ -26,6 +26,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (const char* algorithm :
        {"ECDSA_SHA_256", "RSASSA_PSS_SHA_256", "RSASSA_PKCS1_V1_5_SHA_256", "SM2DSA"}) {
     auto valid = kms::crypto::Verify(Key(algorithm), algorithm, kMessage, false, input);
+    KMS_CHECK(valid.has_value() && !*valid);
+  }
+  static const kms::SecretBytes kEd25519 =
+      kms::crypto::NewKeyMaterial("ECC_NIST_EDWARDS25519").value();
+  for (const char* algorithm : {"ED25519_SHA_512", "ED25519_PH_SHA_512"}) {
+    auto valid = kms::crypto::Verify(kEd25519, algorithm, kMessage, false, input);
+    KMS_CHECK(valid.has_value() && !*valid);
+  }
+  if (size >= 128) {  // a 64-byte digest, then a signature of it
+    auto valid = kms::crypto::Verify(kEd25519, "ED25519_PH_SHA_512", input.first(64), true,
+                                     input.subspan(64));
     KMS_CHECK(valid.has_value() && !*valid);
   }
   for (const char* spec : {"ECC", "SM2"}) {

@@ -48,6 +48,7 @@ TEST(KeyMaterialTest, EverySigningAlgorithmSignsAndVerifies) {
                                  {"ECC_NIST_P521", "ECDSA_SHA_512"},
                                  {"ECC_SECG_P256K1", "ECDSA_SHA_256"},
                                  {"ECC_NIST_EDWARDS25519", "ED25519_SHA_512"},
+                                 {"ECC_NIST_EDWARDS25519", "ED25519_PH_SHA_512"},
                                  {"SM2", "SM2DSA"}}) {
     KMS_ASSERT_OK_AND_ASSIGN(SecretBytes key, NewKeyMaterial(spec));
     KMS_ASSERT_OK_AND_ASSIGN(Bytes signature, Sign(key, algorithm, kMessage, false));
@@ -60,6 +61,25 @@ TEST(KeyMaterialTest, EverySigningAlgorithmSignsAndVerifies) {
   EXPECT_EQ(DigestLength("ECDSA_SHA_384"), 48u);
   EXPECT_EQ(DigestLength("RSASSA_PSS_SHA_256"), 32u);
   EXPECT_EQ(DigestLength("SM2DSA"), 32u);
+}
+
+TEST(KeyMaterialTest, Ed25519phSignsAMessageOrItsSha512DigestAlike) {
+  KMS_ASSERT_OK_AND_ASSIGN(SecretBytes key, NewKeyMaterial("ECC_NIST_EDWARDS25519"));
+  const Bytes message = ToBytes("abc");
+  const Bytes digest = HexDecode(
+                           "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a"
+                           "2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f")
+                           .value();  // SHA-512("abc")
+  KMS_ASSERT_OK_AND_ASSIGN(Bytes of_message, Sign(key, "ED25519_PH_SHA_512", message, false));
+  KMS_ASSERT_OK_AND_ASSIGN(Bytes of_digest, Sign(key, "ED25519_PH_SHA_512", digest, true));
+  EXPECT_EQ(of_message, of_digest);  // Ed25519ph is deterministic
+  KMS_ASSERT_OK_AND_ASSIGN(bool valid, Verify(key, "ED25519_PH_SHA_512", digest, true, of_message));
+  EXPECT_TRUE(valid);
+  // Not pure Ed25519's signature of the same message.
+  KMS_ASSERT_OK_AND_ASSIGN(Bytes pure, Sign(key, "ED25519_SHA_512", message, false));
+  EXPECT_NE(pure, of_message);
+  EXPECT_FALSE(Verified(key, "ED25519_PH_SHA_512", message, pure));
+  EXPECT_EQ(DigestLength("ED25519_PH_SHA_512"), 64u);
 }
 
 TEST(KeyMaterialTest, Sm2KeysDescribeThemselvesAndSignDigestsApart) {
