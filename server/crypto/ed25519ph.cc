@@ -5,14 +5,14 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <string_view>
 
 namespace kms::crypto {
 namespace {
 
-// dom2(1, ""): RFC 8032's prefix for Ed25519ph with an empty context.
-constexpr std::array<uint8_t, 34> kDom2 = {
-    'S', 'i', 'g', 'E', 'd', '2', '5', '5', '1', '9', ' ', 'n', 'o', ' ', 'E', 'd', '2',
-    '5', '5', '1', '9', ' ', 'c', 'o', 'l', 'l', 'i', 's', 'i', 'o', 'n', 's', 1,   0};
+// dom2(1, ""), RFC 8032's prefix for Ed25519ph: a fixed string, the prehash
+// flag 1, then the length (0) of an empty context.
+constexpr std::string_view kDom2("SigEd25519 no Ed25519 collisions\x01\x00", 34);
 
 using Scalar = std::array<uint8_t, crypto_core_ed25519_SCALARBYTES>;
 using Point = std::array<uint8_t, crypto_core_ed25519_BYTES>;
@@ -33,7 +33,7 @@ void HashToScalar(ByteView first, ByteView second, ByteView prehash, uint8_t* sc
   crypto_hash_sha512_state state;
   Wiped<crypto_hash_sha512_BYTES> digest;
   crypto_hash_sha512_init(&state);
-  crypto_hash_sha512_update(&state, kDom2.data(), kDom2.size());
+  crypto_hash_sha512_update(&state, AsBytes(kDom2).data(), kDom2.size());
   for (ByteView part : {first, second, prehash}) {
     if (!part.empty()) crypto_hash_sha512_update(&state, part.data(), part.size());
   }
@@ -42,9 +42,9 @@ void HashToScalar(ByteView first, ByteView second, ByteView prehash, uint8_t* sc
   crypto_core_ed25519_scalar_reduce(scalar_out, digest.data());
 }
 
-// Whether a 32-byte scalar is below the group order (canonical).
+// Whether a (public) 32-byte scalar is below the group order: canonical.
 bool IsCanonicalScalar(ByteView scalar) {
-  Wiped<crypto_core_ed25519_NONREDUCEDSCALARBYTES> wide{};
+  std::array<uint8_t, crypto_core_ed25519_NONREDUCEDSCALARBYTES> wide{};
   std::copy(scalar.begin(), scalar.end(), wide.begin());
   Scalar reduced;
   crypto_core_ed25519_scalar_reduce(reduced.data(), wide.data());
