@@ -293,6 +293,11 @@ void Dispatcher::HandleKms(const http::Request& request, std::string_view operat
   rapidjson::Document body;
   Status parsed = ParseBody(request.body, &body);
   StatusOr<std::string> result = parsed.ok() ? op->second.run(call, body) : std::unexpected(parsed);
+  if (!Records()) {
+    return CommitThenRespond(std::move(result), request_id, std::move(changes),
+                             call.context.caller.principal.arn, call.context.trace.resources,
+                             std::move(respond));
+  }
 
   audit::CloudTrailEvent event = EventFor(call, operation, request_id);
   event.request_parameters =
@@ -334,6 +339,10 @@ void Dispatcher::HandleLookupEvents(const http::Request& request, const std::str
                        request.body, audit::LookupScope{caller->principal.account, caller->region},
                        call.context.now);
   }
+  if (!Records()) {
+    return CommitThenRespond(std::move(result), request_id, nullptr, caller->principal.arn, {},
+                             std::move(respond));
+  }
   // CloudTrail records its own management calls too.
   audit::CloudTrailEvent event = EventFor(call, "LookupEvents", request_id);
   event.event_source = std::string(audit::kCloudTrailEventSource);
@@ -344,6 +353,8 @@ void Dispatcher::HandleLookupEvents(const http::Request& request, const std::str
   event.read_only = true;
   RecordThenRespond(std::move(event), std::move(result), request_id, nullptr, std::move(respond));
 }
+
+bool Dispatcher::Records() const { return audit_ != nullptr && audit_->Stores(); }
 
 Status Dispatcher::AuditWritable() const {
   return audit_ == nullptr ? OkStatus() : audit_->CheckWritable();
@@ -394,19 +405,40 @@ std::vector<std::string> RecipientAccounts(const audit::CloudTrailEvent& event) 
 }
 }  // namespace
 
+namespace {
+// `respond`, naming the call's caller and (first) key in the request log's
+// line when that line is written.
+http::Respond NamingTheCall(http::Respond respond, const std::string& caller,
+                            const std::vector<std::string>& resources) {
+  if (!log::Enabled(log::Level::kInfo)) return respond;
+  return [respond = std::move(respond), caller,
+          key = resources.empty() ? std::string() : resources.front()](http::Response response) {
+    response.logged_caller = caller;
+    response.logged_key = key;
+    respond(std::move(response));
+  };
+}
+}  // namespace
+
+void Dispatcher::CommitThenRespond(StatusOr<std::string> result, const std::string& request_id,
+                                   std::unique_ptr<CallChanges> changes, const std::string& caller,
+                                   const std::vector<std::string>& resources,
+                                   http::Respond respond) const {
+  respond = NamingTheCall(std::move(respond), caller, resources);
+  if (!result) return respond(ErrorResponse(result.error(), request_id));  // changes nothing
+  const Status committed = changes != nullptr ? changes->Commit() : OkStatus();
+  changes.reset();
+  if (committed.ok()) return respond(JsonResponse(200, std::move(*result), request_id));
+  log::Error("request " + request_id + " changed nothing: " + committed.ToString(),
+             {{"request_id", request_id}});
+  respond(ErrorResponse(Status(committed.code(), ""), request_id));
+}
+
 void Dispatcher::RecordThenRespond(audit::CloudTrailEvent event, StatusOr<std::string> result,
                                    const std::string& request_id,
                                    std::unique_ptr<CallChanges> changes, http::Respond respond,
                                    std::vector<audit::CloudTrailEvent> other_regions) {
-  if (log::Enabled(log::Level::kInfo)) {
-    respond = [respond = std::move(respond), caller = event.principal.arn,
-               key = event.resource_arns.empty() ? std::string() : event.resource_arns.front()](
-                  http::Response response) {
-      response.logged_caller = caller;
-      response.logged_key = key;
-      respond(std::move(response));
-    };
-  }
+  respond = NamingTheCall(std::move(respond), event.principal.arn, event.resource_arns);
   http::Response response = result ? JsonResponse(200, std::move(*result), request_id)
                                    : ErrorResponse(result.error(), request_id);
   if (!result) {
@@ -414,14 +446,6 @@ void Dispatcher::RecordThenRespond(audit::CloudTrailEvent event, StatusOr<std::s
     event.error_message = result.error().message();
     changes.reset();  // a failed call changes nothing
     other_regions.clear();
-  }
-  if (audit_ == nullptr || !audit_->Stores()) {  // no log: nothing to wait for
-    const Status committed = changes != nullptr ? changes->Commit() : OkStatus();
-    changes.reset();
-    if (committed.ok()) return respond(std::move(response));
-    log::Error("request " + request_id + " changed nothing: " + committed.ToString(),
-               {{"request_id", request_id}});
-    return respond(ErrorResponse(Status(committed.code(), ""), request_id));
   }
   std::vector<audit::AuditEntry> entries;
   other_regions.insert(other_regions.begin(), std::move(event));

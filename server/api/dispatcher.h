@@ -47,11 +47,21 @@ class Dispatcher final : public http::Handler {
   // The parts of a call's CloudTrail record every call shares.
   audit::CloudTrailEvent EventFor(const Call& call, std::string_view operation,
                                   const std::string& request_id) const;
+  // Whether calls are recorded: with no audit log (or one that stores
+  // nothing) no record is built at all.
+  bool Records() const;
+  // Answers an unrecorded call with `result`, its `changes` committed first
+  // (dropped when it failed). `caller` and `resources` name it in the
+  // request log.
+  void CommitThenRespond(StatusOr<std::string> result, const std::string& request_id,
+                         std::unique_ptr<CallChanges> changes, const std::string& caller,
+                         const std::vector<std::string>& resources, http::Respond respond) const;
   // Appends the record (with the error of `result`, if any), then answers
   // with `result` once it is durable, or with an error if it cannot be.
   // The call's `changes` (null when it could change nothing) commit with the
   // record, in one transaction, or not at all: a failed call's are dropped.
   // `other_regions`: the records a successful call leaves in other Regions.
+  // Only when Records().
   void RecordThenRespond(audit::CloudTrailEvent event, StatusOr<std::string> result,
                          const std::string& request_id, std::unique_ptr<CallChanges> changes,
                          http::Respond respond,

@@ -1,7 +1,9 @@
 #include "kms/clock.h"
 
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
+#include <string>
 
 namespace kms {
 namespace {
@@ -146,6 +148,22 @@ Fields FieldsOf(EpochMillis time) {
                 static_cast<int>(((days % 7) + 7) % 7)};
 }
 
+// The text of a date format for one second, kept per thread: a busy server
+// formats the same second many times (a response's Date, aws:CurrentTime).
+struct SecondCache {
+  int64_t second = INT64_MIN;
+  std::string text;
+};
+template <class Format>
+std::string CachedBySecond(SecondCache& cache, EpochMillis time, Format format) {
+  const int64_t second = time >= 0 ? time / 1000 : (time - 999) / 1000;
+  if (second != cache.second) {
+    cache.text = format(FieldsOf(time));
+    cache.second = second;
+  }
+  return cache.text;
+}
+
 }  // namespace
 
 EpochMillis SystemClock::NowMillis() const {
@@ -160,12 +178,14 @@ const SystemClock& SystemClock::Get() {
 }
 
 std::string FormatIso8601(EpochMillis time) {
-  const Fields f = FieldsOf(time);
-  char buf[80];
-  std::snprintf(buf, sizeof buf, "%04lld-%02d-%02dT%02d:%02d:%02dZ",
-                static_cast<long long>(f.date.year), f.date.month, f.date.day, f.hour, f.minute,
-                f.second);
-  return buf;
+  thread_local SecondCache cache;
+  return CachedBySecond(cache, time, [](const Fields& f) {
+    char buf[80];
+    std::snprintf(buf, sizeof buf, "%04lld-%02d-%02dT%02d:%02d:%02dZ",
+                  static_cast<long long>(f.date.year), f.date.month, f.date.day, f.hour, f.minute,
+                  f.second);
+    return std::string(buf);
+  });
 }
 
 std::string FormatAmzDate(EpochMillis time) {
@@ -178,12 +198,14 @@ std::string FormatAmzDate(EpochMillis time) {
 }
 
 std::string FormatHttpDate(EpochMillis time) {
-  const Fields f = FieldsOf(time);
-  char buf[80];
-  std::snprintf(buf, sizeof buf, "%s, %02d %s %04lld %02d:%02d:%02d GMT", kWeekdays[f.weekday],
-                f.date.day, kMonths[f.date.month - 1], static_cast<long long>(f.date.year), f.hour,
-                f.minute, f.second);
-  return buf;
+  thread_local SecondCache cache;
+  return CachedBySecond(cache, time, [](const Fields& f) {
+    char buf[80];
+    std::snprintf(buf, sizeof buf, "%s, %02d %s %04lld %02d:%02d:%02d GMT", kWeekdays[f.weekday],
+                  f.date.day, kMonths[f.date.month - 1], static_cast<long long>(f.date.year),
+                  f.hour, f.minute, f.second);
+    return std::string(buf);
+  });
 }
 
 std::string FormatCloudTrailDate(EpochMillis time) {

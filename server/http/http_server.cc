@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
 
 #include <boost/asio/dispatch.hpp>
@@ -20,6 +21,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -87,6 +89,27 @@ Response InternalErrorResponse(Handler& handler) {
     response.body = R"({"__type":"KMSInternalException"})";
     return response;
   }
+}
+
+// `response` as HTTP/1.1 bytes, into `out` (its capacity reused): the status
+// line, the headers in order, Content-Length, and "Connection: close" unless
+// `keep_alive`, as Beast's serializer writes them. A header with a line break
+// in its name or value (none of kmsd's has one) is left out rather than let
+// it split the response.
+void SerializeResponse(const Response& response, bool keep_alive, std::string* out) {
+  const auto splits = [](std::string_view text) {
+    return text.find_first_of("\r\n") != std::string_view::npos;
+  };
+  out->clear();
+  out->append("HTTP/1.1 ").append(std::to_string(response.status)).append(" ");
+  out->append(bhttp::obsolete_reason(static_cast<bhttp::status>(response.status))).append("\r\n");
+  for (const auto& [name, value] : response.headers) {
+    if (splits(name) || splits(value)) continue;
+    out->append(name).append(": ").append(value).append("\r\n");
+  }
+  out->append("Content-Length: ").append(std::to_string(response.body.size())).append("\r\n");
+  if (!keep_alive) out->append("Connection: close\r\n");
+  out->append("\r\n").append(response.body);
 }
 
 std::string_view RequestIdOf(const Response& response) {
@@ -242,18 +265,14 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     respond(std::move(response));
   }
 
+  // Writes the response as one buffer (at most one is in flight: the next
+  // request is read once this one is written).
   void Send(Response response) {
-    auto message = std::make_shared<bhttp::response<bhttp::string_body>>();
-    message->version(11);
-    message->result(static_cast<unsigned>(response.status));
-    for (auto& [name, value] : response.headers) message->insert(name, value);
-    message->body() = std::move(response.body);
-    message->keep_alive(keep_alive_);
-    message->prepare_payload();
+    SerializeResponse(response, keep_alive_, &write_buffer_);
     tcp_stream().expires_after(std::chrono::seconds(state_.options.read_timeout_seconds));
-    bhttp::async_write(
-        stream_, *message,
-        [self = shared_from_this(), message](beast::error_code ec, size_t) { self->OnWrite(ec); });
+    net::async_write(
+        stream_, net::buffer(write_buffer_),
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnWrite(ec); });
   }
 
   void OnWrite(beast::error_code ec) {
@@ -303,6 +322,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
   ServerState& state_;
   std::string remote_address_;  // the peer's address, read once
   bool keep_alive_ = true;
+  std::string write_buffer_;  // the response being written
   std::vector<char> drain_buffer_;
   size_t drained_ = 0;
 };
