@@ -21,10 +21,13 @@ using Sha256Digest = std::array<uint8_t, 32>;
 // no safe way to continue without randomness.
 void RandomBytes(std::span<uint8_t> out);
 Bytes RandomBytes(size_t size);
+// Secret random bytes (keys), from OpenSSL's private DRBG.
 SecretBytes RandomSecret(size_t size);
 // The same, for bytes that are not secret once used (identifiers, salts,
-// nonces): served from a per-thread buffer that RandomBytes refills 4 KiB at
-// a time, so that a request does not pay the CSPRNG's per-call cost for each.
+// nonces), from the public DRBG.
+// Both are served from a per-thread buffer refilled 4 KiB at a time and wiped
+// as it is used, so that a request does not pay the CSPRNG's per-call cost
+// for each value.
 void RandomPublicBytes(std::span<uint8_t> out);
 
 Sha256Digest Sha256(ByteView data);

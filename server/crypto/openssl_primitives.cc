@@ -1,6 +1,8 @@
 // OpenSSL-backed primitives. Algorithms are fetched once per process and
 // contexts are reused per thread, which keeps the per-call cost near the cost
 // of the cipher itself.
+#include <unistd.h>
+
 #include <array>
 #include <cstring>
 
@@ -89,19 +91,49 @@ void RandomBytes(std::span<uint8_t> out) {
   KMS_CHECK(RAND_bytes(out.data(), AsInt(out.size())) == 1);
 }
 
-void RandomPublicBytes(std::span<uint8_t> out) {
-  struct Pool {
-    std::array<uint8_t, 4096> bytes;
-    size_t used = 4096;
-  };
-  thread_local Pool pool;
-  if (out.size() > pool.bytes.size()) return RandomBytes(out);
-  if (pool.bytes.size() - pool.used < out.size()) {
-    RandomBytes(pool.bytes);
-    pool.used = 0;
+namespace {
+
+// Secret random bytes, from OpenSSL's DRBG for private values.
+void RandomPrivateBytes(std::span<uint8_t> out) {
+  if (out.empty()) return;
+  KMS_CHECK(RAND_priv_bytes(out.data(), AsInt(out.size())) == 1);
+}
+
+// A per-thread pool of CSPRNG bytes that `Fill` refills 4 KiB at a time, so
+// that a request does not pay the CSPRNG's per-call cost (locks, parameters,
+// reseed checks) for each value. What is handed out is wiped from the pool at
+// once, and the rest when the thread ends; a forked child refills before
+// taking, so that it never repeats its parent's bytes.
+template <void (*Fill)(std::span<uint8_t>)>
+class RandomPool {
+ public:
+  ~RandomPool() { SecureWipe(bytes_); }
+
+  void Take(std::span<uint8_t> out) {
+    if (out.size() > bytes_.size()) return Fill(out);
+    const pid_t pid = getpid();
+    if (pid != pid_ || bytes_.size() - used_ < out.size()) {
+      Fill(bytes_);
+      used_ = 0;
+      pid_ = pid;
+    }
+    const std::span<uint8_t> taken(bytes_.data() + used_, out.size());
+    std::memcpy(out.data(), taken.data(), taken.size());
+    SecureWipe(taken);
+    used_ += out.size();
   }
-  std::memcpy(out.data(), pool.bytes.data() + pool.used, out.size());
-  pool.used += out.size();
+
+ private:
+  std::array<uint8_t, 4096> bytes_;
+  size_t used_ = bytes_.size();
+  pid_t pid_ = 0;
+};
+
+}  // namespace
+
+void RandomPublicBytes(std::span<uint8_t> out) {
+  thread_local RandomPool<RandomBytes> pool;
+  pool.Take(out);
 }
 
 Bytes RandomBytes(size_t size) {
@@ -111,8 +143,9 @@ Bytes RandomBytes(size_t size) {
 }
 
 SecretBytes RandomSecret(size_t size) {
+  thread_local RandomPool<RandomPrivateBytes> pool;
   SecretBytes out(size);
-  RandomBytes(out.mutable_view());
+  pool.Take(out.mutable_view());
   return out;
 }
 

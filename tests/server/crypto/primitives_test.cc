@@ -1,3 +1,11 @@
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <set>
+#include <span>
+#include <string>
+
 #include <gtest/gtest.h>
 
 #include "kms/crypto.h"
@@ -29,6 +37,43 @@ TEST(HkdfSha256Test, MatchesRfc5869Case1) {
   KMS_ASSERT_OK_AND_ASSIGN(SecretBytes okm, HkdfSha256(ikm, salt, info, 42));
   EXPECT_EQ(HexEncode(okm.view()),
             "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865");
+}
+
+// What the per-thread pools hand out never repeats: not across the 4 KiB
+// refill, not beyond the pool's size, not in a forked child.
+TEST(RandomTest, PooledBytesNeverRepeat) {
+  std::set<std::string> seen;
+  for (int i = 0; i < 300; ++i) {  // 300 * 32 bytes: two refills
+    EXPECT_TRUE(seen.insert(std::string(AsString(RandomSecret(32).view()))).second);
+    Bytes id(16);
+    RandomPublicBytes(id);
+    EXPECT_TRUE(seen.insert(std::string(AsString(id))).second);
+  }
+  EXPECT_TRUE(seen.insert(std::string(AsString(RandomSecret(5000).view()))).second);
+
+  RandomSecret(1);  // the pools are filled
+  Bytes one(1);
+  RandomPublicBytes(one);
+  int pipe_fds[2];
+  ASSERT_EQ(pipe(pipe_fds), 0);
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  Bytes drawn(32 + 16);
+  std::memcpy(drawn.data(), RandomSecret(32).data(), 32);
+  RandomPublicBytes(std::span<uint8_t>(drawn.data() + 32, 16));
+  if (child == 0) {
+    _exit(write(pipe_fds[1], drawn.data(), drawn.size()) == static_cast<ssize_t>(drawn.size()) ? 0
+                                                                                               : 1);
+  }
+  Bytes childs(drawn.size());
+  ASSERT_EQ(read(pipe_fds[0], childs.data(), childs.size()), static_cast<ssize_t>(childs.size()));
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  EXPECT_EQ(status, 0);
+  close(pipe_fds[0]);
+  close(pipe_fds[1]);
+  EXPECT_NE(HexEncode(ByteView(drawn).first(32)), HexEncode(ByteView(childs).first(32)));
+  EXPECT_NE(HexEncode(ByteView(drawn).last(16)), HexEncode(ByteView(childs).last(16)));
 }
 
 TEST(Aes256GcmTest, RoundTripsWithAssociatedData) {
