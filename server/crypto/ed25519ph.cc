@@ -25,7 +25,7 @@ struct Wiped : std::array<uint8_t, N> {
 
 void InitSodium() {
   // Thread-safe and idempotent; picks the CPU's implementations.
-  [[maybe_unused]] static const int initialized = sodium_init();
+  [[maybe_unused]] static const int kInitialized = sodium_init();
 }
 
 // SHA-512(dom2 || first || second || prehash) reduced modulo the group order.

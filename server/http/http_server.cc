@@ -267,7 +267,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
 
   // Writes the response as one buffer (at most one is in flight: the next
   // request is read once this one is written).
-  void Send(Response response) {
+  void Send(const Response& response) {
     SerializeResponse(response, keep_alive_, &write_buffer_);
     tcp_stream().expires_after(std::chrono::seconds(state_.options.read_timeout_seconds));
     net::async_write(

@@ -21,9 +21,9 @@ Bytes Sha512(ByteView message) {
 
 // RFC 8032, section 7.3: Ed25519ph of "abc".
 const SecretBytes& RfcSeed() {
-  static const SecretBytes seed(
+  static const SecretBytes kSeed(
       Hex("833fe62409237b9d62ec77587520911e9a759cec1d19755b7da901b96dca3d42"));
-  return seed;
+  return kSeed;
 }
 const Bytes kRfcPublicKey = Hex("ec172b93ad5e563bf4932c70e1245034c35467ef2efd4d64ebf819683467e2bf");
 const Bytes kRfcSignature =
