@@ -403,9 +403,7 @@ std::vector<std::string> RecipientAccounts(const audit::CloudTrailEvent& event) 
   }
   return accounts;
 }
-}  // namespace
 
-namespace {
 // `respond`, naming the call's caller and (first) key in the request log's
 // line when that line is written.
 http::Respond NamingTheCall(http::Respond respond, const std::string& caller,

@@ -41,6 +41,8 @@ using tcp = net::ip::tcp;
 constexpr size_t kRefusedConnectionSlack = 64;
 // How long accepting pauses when the process is out of file descriptors.
 constexpr auto kAcceptBackoff = std::chrono::milliseconds(100);
+// The most a connection's response buffer keeps between responses.
+constexpr size_t kKeptWriteBufferBytes = 64 << 10;
 // How long Stop() waits for requests in flight to be answered.
 constexpr auto kStopGracePeriod = std::chrono::seconds(5);
 
@@ -276,6 +278,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
   }
 
   void OnWrite(beast::error_code ec) {
+    // An idle connection keeps at most a small buffer (a LookupEvents page
+    // can be hundreds of KiB).
+    if (write_buffer_.capacity() > kKeptWriteBufferBytes) std::string().swap(write_buffer_);
     state_.owed_responses.Settle();
     if (ec) return Close();
     if (!keep_alive_) return LingeringClose();
