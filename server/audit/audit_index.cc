@@ -11,19 +11,25 @@ constexpr char kAllRecords = '*';
 constexpr char kRawValue = '=';
 constexpr char kHashedValue = '#';
 
-// Every index key of `entry`, paired with a description for reports.
-struct KeyedList {
+// One index list of `entry`: the attribute it lists (none: all records) and
+// its key.
+struct IndexList {
+  std::optional<LookupAttribute> attribute;
   std::string key;
-  std::string description;
+
+  std::string Description() const {
+    if (!attribute) return "all records";
+    return std::string(LookupAttributeKeyName(attribute->key)) + "=" + attribute->value;
+  }
 };
 
-std::vector<KeyedList> IndexLists(const AuditEntry& entry, size_t max_key_size) {
+std::vector<IndexList> IndexLists(const AuditEntry& entry, size_t max_key_size) {
   const LookupScope scope{entry.account_id, entry.region};
-  std::vector<KeyedList> lists;
-  lists.push_back({IndexKey(scope, std::nullopt, "", max_key_size), "all records"});
-  for (const LookupAttribute& attribute : IndexedAttributes(entry)) {
-    lists.push_back({IndexKey(scope, attribute.key, attribute.value, max_key_size),
-                     std::string(LookupAttributeKeyName(attribute.key)) + "=" + attribute.value});
+  std::vector<IndexList> lists;
+  lists.push_back({std::nullopt, IndexKey(scope, std::nullopt, "", max_key_size)});
+  for (LookupAttribute& attribute : IndexedAttributes(entry)) {
+    std::string key = IndexKey(scope, attribute.key, attribute.value, max_key_size);
+    lists.push_back({std::move(attribute), std::move(key)});
   }
   return lists;
 }
@@ -120,19 +126,25 @@ std::vector<LookupAttribute> IndexedAttributes(const AuditEntry& entry) {
   return unique;
 }
 
-Status PutIndexEntries(Txn& txn, const AuditStore& store, const AuditEntry& entry,
-                       uint64_t sequence) {
+void AddIndexEntries(const AuditEntry& entry, uint64_t sequence, size_t max_key_size,
+                     std::vector<IndexEntry>& out) {
   const std::string position = EncodePosition({IndexTime(entry.event_time), sequence});
-  for (const KeyedList& list : IndexLists(entry, store.max_key_size())) {
-    KMS_RETURN_IF_ERROR(txn.Put(store.index(), list.key, position));
-  }
+  for (IndexList& list : IndexLists(entry, max_key_size))
+    out.push_back({std::move(list.key), position});
+}
+
+Status PutIndexEntries(Txn& txn, const AuditStore& store, std::vector<IndexEntry> entries) {
+  std::ranges::sort(entries);
+  KMS_ASSIGN_OR_RETURN(Cursor cursor, Cursor::Open(txn, store.index()));
+  for (const IndexEntry& entry : entries)
+    KMS_RETURN_IF_ERROR(cursor.Put(entry.key, entry.position));
   return OkStatus();
 }
 
 Status DeleteIndexEntries(Txn& txn, const AuditStore& store, const AuditEntry& entry,
                           uint64_t sequence) {
   const std::string position = EncodePosition({IndexTime(entry.event_time), sequence});
-  for (const KeyedList& list : IndexLists(entry, store.max_key_size())) {
+  for (const IndexList& list : IndexLists(entry, store.max_key_size())) {
     KMS_RETURN_IF_ERROR(txn.Delete(store.index(), list.key, position));
   }
   return OkStatus();
@@ -143,11 +155,11 @@ StatusOr<std::optional<std::string>> FindMissingIndexEntry(const Txn& txn, const
                                                            uint64_t sequence) {
   const std::string position = EncodePosition({IndexTime(entry.event_time), sequence});
   KMS_ASSIGN_OR_RETURN(Cursor cursor, Cursor::Open(txn, store.index()));
-  for (KeyedList& list : IndexLists(entry, store.max_key_size())) {
+  for (const IndexList& list : IndexLists(entry, store.max_key_size())) {
     MDB_val key = ToVal(list.key);
     MDB_val value = ToVal(position);
     const int rc = cursor.Get(&key, &value, MDB_GET_BOTH);
-    if (rc == MDB_NOTFOUND) return std::optional<std::string>(std::move(list.description));
+    if (rc == MDB_NOTFOUND) return std::optional<std::string>(list.Description());
     if (rc != 0) return lmdb::ErrorFor(rc, "index get");
   }
   return std::optional<std::string>();

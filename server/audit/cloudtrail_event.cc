@@ -153,7 +153,8 @@ StatusOr<std::string> BuildCloudTrailRecord(const CloudTrailEvent& event) {
   KMS_RETURN_IF_ERROR(CheckFragment("responseElements", event.response_elements));
   KMS_RETURN_IF_ERROR(CheckFragment("additionalEventData", event.additional_event_data));
 
-  json::Writer writer;
+  // A GenerateDataKey record takes about 1.3 KB.
+  json::Writer writer(/*capacity=*/2048);
   writer.StartObject();
   writer.Field("eventVersion", kEventVersion);
   WriteUserIdentity(writer, event);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 
 namespace kms {
 
@@ -69,7 +70,15 @@ size_t Utf8SequenceLength(std::string_view text, size_t pos) {
 
 bool IsValidUtf8(std::string_view text) {
   for (size_t pos = 0; pos < text.size();) {
-    // ASCII runs are the common case.
+    // ASCII runs are the common case: 8 bytes at a time.
+    uint64_t word = 0;
+    if (pos + sizeof(word) <= text.size()) {
+      std::memcpy(&word, text.data() + pos, sizeof(word));
+      if ((word & 0x8080808080808080ULL) == 0) {
+        pos += sizeof(word);
+        continue;
+      }
+    }
     if (static_cast<uint8_t>(text[pos]) < 0x80) {
       ++pos;
       continue;

@@ -1,9 +1,10 @@
 // OpenSSL-backed primitives. Algorithms are fetched once per process and
 // contexts are reused per thread, which keeps the per-call cost near the cost
 // of the cipher itself.
-#include <unistd.h>
+#include <pthread.h>
 
 #include <array>
+#include <atomic>
 #include <cstring>
 
 #include <openssl/core_names.h>
@@ -99,6 +100,20 @@ void RandomPrivateBytes(std::span<uint8_t> out) {
   KMS_CHECK(RAND_priv_bytes(out.data(), AsInt(out.size())) == 1);
 }
 
+// Counts the forks this process's line has made: a child sees a number its
+// parent never had. (Read per value instead of getpid(), which glibc 2.36
+// makes a system call each time.)
+std::atomic<uint64_t> fork_count{0};
+
+uint64_t ForkCount() {
+  static const bool kCounting = [] {
+    KMS_CHECK(pthread_atfork(nullptr, nullptr, [] { fork_count.fetch_add(1); }) == 0);
+    return true;
+  }();
+  static_cast<void>(kCounting);
+  return fork_count.load(std::memory_order_relaxed);
+}
+
 // A per-thread pool of CSPRNG bytes that `Fill` refills 4 KiB at a time, so
 // that a request does not pay the CSPRNG's per-call cost (locks, parameters,
 // reseed checks) for each value. What is handed out is wiped from the pool at
@@ -111,11 +126,11 @@ class RandomPool {
 
   void Take(std::span<uint8_t> out) {
     if (out.size() > bytes_.size()) return Fill(out);
-    const pid_t pid = getpid();
-    if (pid != pid_ || bytes_.size() - used_ < out.size()) {
+    const uint64_t forks = ForkCount();
+    if (forks != forks_ || bytes_.size() - used_ < out.size()) {
       Fill(bytes_);
       used_ = 0;
-      pid_ = pid;
+      forks_ = forks;
     }
     const std::span<uint8_t> taken(bytes_.data() + used_, out.size());
     std::memcpy(out.data(), taken.data(), taken.size());
@@ -126,7 +141,7 @@ class RandomPool {
  private:
   std::array<uint8_t, 4096> bytes_;
   size_t used_ = bytes_.size();
-  pid_t pid_ = 0;
+  uint64_t forks_ = 0;
 };
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include <pthread.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -100,7 +101,7 @@ Response InternalErrorResponse(Handler& handler) {
 // it split the response.
 void SerializeResponse(const Response& response, bool keep_alive, std::string* out) {
   const auto splits = [](std::string_view text) {
-    return text.find_first_of("\r\n") != std::string_view::npos;
+    return std::ranges::any_of(text, [](char c) { return c == '\r' || c == '\n'; });
   };
   out->clear();
   out->append("HTTP/1.1 ").append(std::to_string(response.status)).append(" ");

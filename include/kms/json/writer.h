@@ -26,7 +26,8 @@ namespace kms::json {
 
 class Writer {
  public:
-  Writer() : writer_(buffer_) {}
+  // `capacity`: the bytes the text is expected to take (it grows past them).
+  explicit Writer(size_t capacity = 512) : buffer_(nullptr, capacity), writer_(buffer_) {}
   ~Writer();
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;
