@@ -126,18 +126,12 @@ std::vector<LookupAttribute> IndexedAttributes(const AuditEntry& entry) {
   return unique;
 }
 
-void AddIndexEntries(const AuditEntry& entry, uint64_t sequence, size_t max_key_size,
-                     std::vector<IndexEntry>& out) {
+Status PutIndexEntries(Txn& txn, const AuditStore& store, const AuditEntry& entry,
+                       uint64_t sequence) {
   const std::string position = EncodePosition({IndexTime(entry.event_time), sequence});
-  for (IndexList& list : IndexLists(entry, max_key_size))
-    out.push_back({std::move(list.key), position});
-}
-
-Status PutIndexEntries(Txn& txn, const AuditStore& store, std::vector<IndexEntry> entries) {
-  std::ranges::sort(entries);
-  KMS_ASSIGN_OR_RETURN(Cursor cursor, Cursor::Open(txn, store.index()));
-  for (const IndexEntry& entry : entries)
-    KMS_RETURN_IF_ERROR(cursor.Put(entry.key, entry.position));
+  for (const IndexList& list : IndexLists(entry, store.max_key_size())) {
+    KMS_RETURN_IF_ERROR(txn.Put(store.index(), list.key, position));
+  }
   return OkStatus();
 }
 

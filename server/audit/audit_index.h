@@ -56,21 +56,9 @@ bool EntryHasAttribute(const AuditEntry& entry, const LookupAttribute& attribute
 // without duplicates. Empty values are not listed: no lookup can ask for them.
 std::vector<LookupAttribute> IndexedAttributes(const AuditEntry& entry);
 
-// One index entry: an index list's key and a record's position in it.
-struct IndexEntry {
-  std::string key;
-  std::string position;
-  auto operator<=>(const IndexEntry&) const = default;
-};
-
-// Appends the entries that list `entry` (stored at `sequence`) in all its
-// index lists to `out`.
-void AddIndexEntries(const AuditEntry& entry, uint64_t sequence, size_t max_key_size,
-                     std::vector<IndexEntry>& out);
-// Puts `entries`, sorted first: LMDB then finds most of them on the page
-// where the one before went.
-Status PutIndexEntries(Txn& txn, const AuditStore& store, std::vector<IndexEntry> entries);
-// Removes `entry` (stored at `sequence`) from all its index lists.
+// Lists `entry` (stored at `sequence`) in all its index lists, or removes it.
+Status PutIndexEntries(Txn& txn, const AuditStore& store, const AuditEntry& entry,
+                       uint64_t sequence);
 Status DeleteIndexEntries(Txn& txn, const AuditStore& store, const AuditEntry& entry,
                           uint64_t sequence);
 

@@ -518,7 +518,6 @@ Status LmdbAuditLog::ExtendChain(Txn& txn, std::span<const Unplaced> records) {
   KMS_ASSIGN_OR_RETURN(ChainLink head, ReadAppendPoint(txn, *store_, key_.view()));
   KMS_ASSIGN_OR_RETURN(uint64_t stored_bytes, ReadStoredBytes(txn, *store_));
   std::string bytes;
-  std::vector<IndexEntry> index;
   for (const Unplaced& record : records) {
     const uint64_t sequence = head.sequence + 1;
     bytes.assign(record.record);
@@ -526,11 +525,10 @@ Status LmdbAuditLog::ExtendChain(Txn& txn, std::span<const Unplaced> records) {
     // MDB_APPEND: sequences only grow; a stored sequence above the head fails
     // the commit rather than being overwritten.
     KMS_RETURN_IF_ERROR(txn.Put(store_->records(), EncodeUint64(sequence), bytes, MDB_APPEND));
-    AddIndexEntries(*record.entry, sequence, store_->max_key_size(), index);
+    KMS_RETURN_IF_ERROR(PutIndexEntries(txn, *store_, *record.entry, sequence));
     head = ChainLink{sequence, RecordHash(bytes)};
     stored_bytes += bytes.size();
   }
-  KMS_RETURN_IF_ERROR(PutIndexEntries(txn, *store_, std::move(index)));
   KMS_RETURN_IF_ERROR(WriteLink(txn, *store_, LinkKind::kHead, head, key_.view()));
   return WriteStoredBytes(txn, *store_, stored_bytes);
 }

@@ -102,14 +102,6 @@ Status Txn::Put(MDB_dbi dbi, std::string_view key, std::string_view value, unsig
   return ErrorFor(rc, "put");
 }
 
-Status Cursor::Put(std::string_view key, std::string_view value, unsigned flags) {
-  MDB_val k = ToVal(key);
-  MDB_val v = ToVal(value);
-  const int rc = mdb_cursor_put(cursor_, &k, &v, flags);
-  if (rc == 0 || (rc == MDB_KEYEXIST && (flags & MDB_NODUPDATA))) return OkStatus();
-  return ErrorFor(rc, "put");
-}
-
 Status Txn::Delete(MDB_dbi dbi, std::string_view key, std::optional<std::string_view> value) {
   MDB_val k = ToVal(key);
   MDB_val v;

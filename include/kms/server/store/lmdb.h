@@ -104,9 +104,6 @@ class Cursor {
   int Get(MDB_val* key, MDB_val* value, MDB_cursor_op op) {
     return mdb_cursor_get(cursor_, key, value, op);
   }
-  // mdb_cursor_put (a write transaction's cursor). Puts in key order through
-  // one cursor spare LMDB most of its searches from the root.
-  Status Put(std::string_view key, std::string_view value, unsigned flags = 0);
   MDB_cursor* get() const { return cursor_; }
 
  private:
