@@ -161,13 +161,14 @@ bool InRange(const ExportOptions& options, EpochMillis time) {
 
 }  // namespace
 
-StatusOr<ExportReport> ExportRecords(const AuditStore& store, const ExportOptions& options) {
+StatusOr<ExportReport> ExportRecords(const AuditStore& store, const Txn& txn,
+                                     const ExportOptions& options,
+                                     std::span<const StoredRecord> journaled) {
   if (options.out_dir.empty() || options.window <= 0 || options.max_records_per_file == 0) {
     return Error(Code::kValidation, "export: out_dir, window and records per file are required");
   }
   ExportReport report;
   Exporter exporter(options, report);
-  KMS_ASSIGN_OR_RETURN(Txn txn, store.BeginRead());
   KMS_ASSIGN_OR_RETURN(Cursor cursor, Cursor::Open(txn, store.records()));
   MDB_val k;
   MDB_val v;
@@ -177,6 +178,9 @@ StatusOr<ExportReport> ExportRecords(const AuditStore& store, const ExportOption
     if (InRange(options, record.entry.event_time)) KMS_RETURN_IF_ERROR(exporter.Add(record));
   }
   if (rc != MDB_NOTFOUND) return lmdb::ErrorFor(rc, "record scan");
+  for (const StoredRecord& record : journaled) {
+    if (InRange(options, record.entry.event_time)) KMS_RETURN_IF_ERROR(exporter.Add(record));
+  }
   KMS_RETURN_IF_ERROR(exporter.FinishAll());
   return report;
 }

@@ -673,7 +673,9 @@ StatusOr<uint64_t> LmdbAuditLog::LastSequence() const {
 
 StatusOr<ExportReport> LmdbAuditLog::ExportCloudTrailFiles(const ExportOptions& options) const {
   WaitApplied();
-  return ExportRecords(*store_, options);
+  KMS_ASSIGN_OR_RETURN(Txn txn, store_->BeginRead());
+  KMS_ASSIGN_OR_RETURN(std::vector<StoredRecord> journaled, ReadUnapplied(txn));
+  return ExportRecords(*store_, txn, options, journaled);
 }
 
 }  // namespace kms::audit

@@ -222,6 +222,10 @@ TEST_F(AuditJournalTest, TheLogMovesInWhatTheJournalHeldWhenItOpens) {
         last, (*reader)->ReadRecords(2, 10, [](uint64_t, const AuditEntry&) { return true; }));
     EXPECT_EQ(last, 3u);
     EXPECT_THAT((*reader)->LastSequence(), ::testing::Optional(3u));
+    ExportOptions exported;
+    exported.out_dir = dir_.path() + "/export";
+    KMS_ASSERT_OK_AND_ASSIGN(ExportReport files, (*reader)->ExportCloudTrailFiles(exported));
+    EXPECT_EQ(files.records, 3u);
   }
 
   StatusOr<std::unique_ptr<AuditLog>> log = AuditLog::Open(options);

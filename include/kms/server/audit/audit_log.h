@@ -206,7 +206,8 @@ class AuditLog {
   // The sequence number of the newest stored record; 0 when there is none.
   virtual StatusOr<uint64_t> LastSequence() const = 0;
 
-  // Writes the stored records as CloudTrail log files:
+  // Writes the stored records (read-only, then those a stopped kmsd left in
+  // its journal) as CloudTrail log files:
   // <out_dir>/AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/
   //   <account>_CloudTrail_<region>_<YYYYMMDDTHHmmZ>_<16 hex>.json.gz
   // each a gzipped {"Records":[...]}. kValidation for an empty out_dir, a
