@@ -48,6 +48,30 @@ TEST(JsonTextTest, RefusesMalformedUtf8AndLoneSurrogates) {
   EXPECT_EQ(Check(R"({"a":"\\udc00"})"), JsonTextProblem::kNone);
 }
 
+// Long strings are skipped 8 bytes at a time: whatever ends a string or
+// needs checking is found at every offset within a block.
+TEST(JsonTextTest, FindsQuotesEscapesAndUtf8AtEveryOffsetOfALongString) {
+  for (size_t offset = 0; offset < 20; ++offset) {
+    const std::string before(offset, 'x');
+    const std::string after(20, 'y');
+    // A quote ends the string: the brackets after it count.
+    EXPECT_EQ(Check("[\"" + before + "\"," + "[[[[1]]]]" + "]"), JsonTextProblem::kTooDeep)
+        << offset;
+    // An escaped quote does not: the brackets stay inside the string.
+    EXPECT_EQ(Check("[\"" + before + "\\\"[[[[[" + after + "\"]"), JsonTextProblem::kNone)
+        << offset;
+    EXPECT_EQ(Check("[\"" + before + "\xC3\xA9" + after + "\"]"), JsonTextProblem::kNone) << offset;
+    EXPECT_EQ(Check("[\"" + before + "\xFF" + after + "\"]"), JsonTextProblem::kInvalidUtf8)
+        << offset;
+    EXPECT_EQ(Check("[\"" + before + "\\udc00" + after + "\"]"), JsonTextProblem::kInvalidUtf8)
+        << offset;
+    // IsValidUtf8 skips ASCII a word at a time too.
+    EXPECT_TRUE(IsValidUtf8(before + "\xC3\xA9" + after)) << offset;
+    EXPECT_FALSE(IsValidUtf8(before + "\xFF" + after)) << offset;
+    EXPECT_FALSE(IsValidUtf8(before + "\xC3")) << offset;
+  }
+}
+
 TEST(Utf8Test, ValidatesSanitizesAndTruncatesAtSequenceBoundaries) {
   EXPECT_TRUE(IsValidUtf8("plain \xC3\xA9"));
   EXPECT_FALSE(IsValidUtf8("\xC0\xAF"));
