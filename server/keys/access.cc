@@ -81,13 +81,14 @@ StatusOr<std::shared_ptr<const policy::Policy>> Access::ParseKeyPolicy(
   return policy::ParsePolicy(document, options);
 }
 
-StatusOr<Access::CachedPolicy> Access::KeyPolicy(const KeyRecord& key) {
+StatusOr<Access::ParsedKeyPolicy> Access::KeyPolicy(const KeyRecord& key) {
   {
     std::shared_lock lock(cache_mu_);
     auto it = key_policies_.find(key.store_id());
     if (it != key_policies_.end() && it->second.text == key.policy) {
-      if (it->second.policy == nullptr) return Error(Code::kInternal, it->second.parse_error);
-      return it->second;
+      const CachedPolicy& cached = it->second;
+      if (cached.policy == nullptr) return Error(Code::kInternal, cached.parse_error);
+      return ParsedKeyPolicy{cached.policy, cached.mentions_resource_aliases};
     }
   }
   policy::ParseOptions options;
@@ -106,10 +107,11 @@ StatusOr<Access::CachedPolicy> Access::KeyPolicy(const KeyRecord& key) {
     key_policies_[key.store_id()] = failed;
     return Error(Code::kInternal, failed.parse_error);
   }
-  CachedPolicy cached{key.policy, *parsed, MentionsResourceAliases(key.policy)};
+  const ParsedKeyPolicy fresh{*parsed, MentionsResourceAliases(key.policy)};
   std::unique_lock lock(cache_mu_);
-  key_policies_[key.store_id()] = cached;
-  return cached;
+  key_policies_[key.store_id()] = CachedPolicy{key.policy, fresh.policy,
+                                               fresh.mentions_resource_aliases, ""};
+  return fresh;
 }
 
 void Access::AddCommonConditions(const auth::Caller& caller, EpochMillis now, const KeyRecord* key,

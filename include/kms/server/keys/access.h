@@ -83,9 +83,13 @@ class Access {
     bool mentions_resource_aliases = false;
     std::string parse_error;
   };
+  struct ParsedKeyPolicy {
+    std::shared_ptr<const policy::Policy> policy;
+    bool mentions_resource_aliases = false;
+  };
   // The key's parsed policy; kInternal (cached, logged once) when the stored
   // text does not parse.
-  StatusOr<CachedPolicy> KeyPolicy(const KeyRecord& key);
+  StatusOr<ParsedKeyPolicy> KeyPolicy(const KeyRecord& key);
   // `with_aliases`: also fill kms:ResourceAliases, which costs a store read.
   void AddCommonConditions(const auth::Caller& caller, EpochMillis now, const KeyRecord* key,
                            bool with_aliases, policy::ConditionValues& values);
