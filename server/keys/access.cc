@@ -109,8 +109,8 @@ StatusOr<Access::ParsedKeyPolicy> Access::KeyPolicy(const KeyRecord& key) {
   }
   const ParsedKeyPolicy fresh{*parsed, MentionsResourceAliases(key.policy)};
   std::unique_lock lock(cache_mu_);
-  key_policies_[key.store_id()] = CachedPolicy{key.policy, fresh.policy,
-                                               fresh.mentions_resource_aliases, ""};
+  key_policies_[key.store_id()] =
+      CachedPolicy{key.policy, fresh.policy, fresh.mentions_resource_aliases, ""};
   return fresh;
 }
 
