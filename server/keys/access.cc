@@ -87,8 +87,8 @@ StatusOr<Access::ParsedKeyPolicy> Access::KeyPolicy(const KeyRecord& key) {
     auto it = key_policies_.find(key.store_id());
     if (it != key_policies_.end() && it->second.text == key.policy) {
       const CachedPolicy& cached = it->second;
-      if (cached.policy == nullptr) return Error(Code::kInternal, cached.parse_error);
-      return ParsedKeyPolicy{cached.policy, cached.mentions_resource_aliases};
+      if (cached.parsed.policy == nullptr) return Error(Code::kInternal, cached.parse_error);
+      return cached.parsed;
     }
   }
   policy::ParseOptions options;
@@ -101,7 +101,7 @@ StatusOr<Access::ParsedKeyPolicy> Access::KeyPolicy(const KeyRecord& key) {
         stderr,
         "kmsd: the stored key policy of %s does not parse (%s); denying every request on the key\n",
         key.Arn().c_str(), parsed.error().message().c_str());
-    CachedPolicy failed{key.policy, nullptr, false,
+    CachedPolicy failed{key.policy, ParsedKeyPolicy{},
                         "the stored key policy does not parse: " + parsed.error().message()};
     std::unique_lock lock(cache_mu_);
     key_policies_[key.store_id()] = failed;
@@ -109,8 +109,7 @@ StatusOr<Access::ParsedKeyPolicy> Access::KeyPolicy(const KeyRecord& key) {
   }
   const ParsedKeyPolicy fresh{*parsed, MentionsResourceAliases(key.policy)};
   std::unique_lock lock(cache_mu_);
-  key_policies_[key.store_id()] =
-      CachedPolicy{key.policy, fresh.policy, fresh.mentions_resource_aliases, ""};
+  key_policies_[key.store_id()] = CachedPolicy{key.policy, fresh, ""};
   return fresh;
 }
 

@@ -77,15 +77,14 @@ class Access {
 
  private:
   Access(const config::ServerConfig& config, KeyStore& store) : config_(config), store_(store) {}
+  struct ParsedKeyPolicy {
+    std::shared_ptr<const policy::Policy> policy;  // null when the text does not parse
+    bool mentions_resource_aliases = false;
+  };
   struct CachedPolicy {
     std::string text;
-    std::shared_ptr<const policy::Policy> policy;  // null when `text` does not parse
-    bool mentions_resource_aliases = false;
+    ParsedKeyPolicy parsed;
     std::string parse_error;
-  };
-  struct ParsedKeyPolicy {
-    std::shared_ptr<const policy::Policy> policy;
-    bool mentions_resource_aliases = false;
   };
   // The key's parsed policy; kInternal (cached, logged once) when the stored
   // text does not parse.
