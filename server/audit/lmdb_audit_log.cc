@@ -35,6 +35,16 @@ constexpr size_t kApplyBytes = size_t{1} << 20;
 // records journaled before it, while the applier cannot move records.
 constexpr std::chrono::seconds kJournalRoomWait{10};
 constexpr std::chrono::seconds kAppliedWait{5};
+// Group commit: while calls come in concurrently (the last batch held more
+// than one record), the writer waits up to kGatherWait for as many records as
+// the last batch held (at most kGatherTarget) before it journals them. Each
+// journal write costs a sync and a wake-up of the writer, so a batch of ~16
+// instead of ~5 records saves ~5 us of CPU per call at 64 connections
+// (docs/benchmarks.md). A lone caller's batches hold one record: it never
+// waits. More than kGatherTarget, and the calls answered by one sync would
+// leave the CPUs idle while they wait for the next.
+constexpr std::chrono::microseconds kGatherWait{1000};
+constexpr size_t kGatherTarget = 32;
 
 Status ValidateOptions(const AuditOptions& options) {
   if (options.hmac_key.empty()) return Error(Code::kValidation, "audit log: hmac_key is required");
@@ -171,6 +181,7 @@ Status LmdbAuditLog::RecoverJournal() {
 void LmdbAuditLog::Append(AuditEntry entry, DurableCallback on_durable) {
   Status refused;
   DurableCallback answer_refusal;
+  bool wake_writer = false;
   {
     std::lock_guard lock(mu_);
     if (read_only_) {
@@ -183,13 +194,15 @@ void LmdbAuditLog::Append(AuditEntry entry, DurableCallback on_durable) {
     if (refused.ok()) {
       queue_.push_back({std::move(entry), std::move(on_durable)});
       ++accepted_;
+      // The writer waits for the first record, or for its gathering target.
+      wake_writer = queue_.size() == std::max<size_t>(gather_target_, 1);
     } else {
       answer_refusal = std::move(on_durable);
     }
   }
   // A refusal is answered outside the lock: the callback may append again.
   if (answer_refusal) return answer_refusal(std::move(refused));
-  work_cv_.notify_one();
+  if (wake_writer) work_cv_.notify_one();
 }
 
 Status LmdbAuditLog::Flush() {
@@ -490,10 +503,18 @@ void LmdbAuditLog::WarnWhenNearlyFull(const lmdb::Env::Usage& usage) {
 std::vector<LmdbAuditLog::Pending> LmdbAuditLog::NextBatch() {
   std::unique_lock lock(mu_);
   work_cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_ || !queue_.empty(); });
+  const size_t target = std::min({last_batch_size_, kGatherTarget, max_batch_});
+  if (target > 1 && queue_.size() < target) {
+    gather_target_ = target;
+    work_cv_.wait_for(lock, kGatherWait,
+                      [this, target] { return stopping_ || queue_.size() >= target; });
+    gather_target_ = 0;
+  }
   const auto end =
       queue_.begin() + static_cast<std::ptrdiff_t>(std::min(queue_.size(), max_batch_));
   std::vector<Pending> batch(std::make_move_iterator(queue_.begin()), std::make_move_iterator(end));
   queue_.erase(queue_.begin(), end);
+  last_batch_size_ = batch.size();
   return batch;
 }
 

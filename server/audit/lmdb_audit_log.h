@@ -156,6 +156,8 @@ class LmdbAuditLog final : public AuditLog {
   bool writer_done_ = false;                    // guarded by mu_
   uint64_t accepted_ = 0;                       // guarded by mu_: appends queued
   uint64_t completed_ = 0;                      // guarded by mu_: callbacks run
+  size_t last_batch_size_ = 0;                  // guarded by mu_
+  size_t gather_target_ = 0;                    // guarded by mu_: 0 unless the writer gathers
   Status flush_error_;                          // guarded by mu_
   std::deque<std::shared_ptr<const Journaled>> journaled_;  // guarded by mu_
   size_t journaled_records_ = 0;                            // guarded by mu_

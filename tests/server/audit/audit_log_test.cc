@@ -124,6 +124,29 @@ TEST_F(AuditLogTest, ConcurrentProducersAreGroupCommitted) {
   EXPECT_EQ(report.records_checked, ids.size());
 }
 
+// After concurrent calls the writer gathers records for the next batch; a
+// call that then comes alone is still stored (the gathering gives up), and
+// so are calls in bursts of every size around its target.
+TEST_F(AuditLogTest, GatheringForAGroupCommitNeverHoldsACallForGood) {
+  std::unique_ptr<AuditLog> log = OpenLog(TestOptions(dir_.path(), &clock_));
+  int sequence = 0;
+  for (int burst : {200, 1, 2, 31, 32, 33, 1, 64, 1}) {
+    std::vector<std::future<Status>> done;
+    for (int i = 0; i < burst; ++i) {
+      auto promise = std::make_shared<std::promise<Status>>();
+      done.push_back(promise->get_future());
+      log->Append(MakeEntry("Encrypt", kT0 + sequence++),
+                  [promise](Status status) { promise->set_value(std::move(status)); });
+    }
+    for (std::future<Status>& one : done) {
+      ASSERT_EQ(one.wait_for(std::chrono::seconds(30)), std::future_status::ready)
+          << "a burst of " << burst;
+      EXPECT_THAT(one.get(), IsOk());
+    }
+  }
+  EXPECT_EQ(AllEventIds(*log).size(), static_cast<size_t>(sequence));
+}
+
 TEST_F(AuditLogTest, ReopenKeepsRecordsAndContinuesTheChain) {
   std::vector<std::string> ids;
   {
