@@ -3,6 +3,7 @@
 #include <zstd.h>
 
 #include <algorithm>
+#include <array>
 #include <memory>
 #include <optional>
 
@@ -17,6 +18,12 @@ namespace {
 // GenerateDataKey record, 1.3 KB, takes ~300 bytes).
 constexpr char kPlainRecord = 1;
 constexpr char kCompressedRecord = 2;
+// Versions 3 and 4 hold the compact event instead (compressed, plain).
+constexpr char kCompressedCompactRecord = 3;
+constexpr char kPlainCompactRecord = 4;
+// Compact event flags.
+constexpr uint8_t kServiceEvent = 1;
+constexpr uint8_t kHasTlsDetails = 2;
 // A resource count above this is malformed (it would not fit in a record).
 constexpr uint32_t kMaxResources = 1 << 16;
 // A body that would decompress to more than this is malformed.
@@ -149,22 +156,129 @@ bool DecodeBody(Reader& reader, AuditEntry& e) {
   return reader.Done();
 }
 
+// The strings of a compact event, in their stored order.
+template <typename Event, typename Principal>
+auto CompactStrings(Event& e, Principal& p) {
+  return std::array{&e.event_name,
+                    &e.event_source,
+                    &e.region,
+                    &e.access_key_id,
+                    &e.source_ip_address,
+                    &e.user_agent,
+                    &e.invoked_by,
+                    &e.request_parameters,
+                    &e.response_elements,
+                    &e.additional_event_data,
+                    &e.error_code,
+                    &e.error_message,
+                    &e.request_id,
+                    &e.event_id,
+                    &e.recipient_account_id,
+                    &p.account,
+                    &p.arn,
+                    &p.principal_arn,
+                    &p.principal_id,
+                    &p.user_name,
+                    &p.session_name};
+}
+
+// Reads what EncodeCompactEvent wrote, to the end of `reader`, with the
+// header's event time and read-only flag; nullopt if malformed.
+std::optional<CloudTrailEvent> DecodeCompactEvent(Reader& reader, EpochMillis event_time,
+                                                  bool read_only) {
+  CloudTrailEvent e;
+  e.event_time = event_time;
+  e.read_only = read_only;
+  const uint8_t flags = reader.Byte();
+  const uint8_t type = reader.Byte();
+  if (flags > (kServiceEvent | kHasTlsDetails) ||
+      type > static_cast<uint8_t>(PrincipalType::kAwsService)) {
+    return std::nullopt;
+  }
+  e.service_event = (flags & kServiceEvent) != 0;
+  e.principal.type = static_cast<PrincipalType>(type);
+  e.session_creation_time = static_cast<EpochMillis>(reader.Uint64());
+  for (std::string* s : CompactStrings(e, e.principal)) *s = reader.String();
+  const uint32_t resources = reader.Uint32();
+  if (resources > kMaxResources) return std::nullopt;
+  for (uint32_t i = 0; i < resources && reader.ok(); ++i)
+    e.resource_arns.push_back(reader.String());
+  if ((flags & kHasTlsDetails) != 0) {
+    TlsDetails& tls = e.tls_details.emplace();
+    for (std::string* s : {&tls.tls_version, &tls.cipher_suite, &tls.client_provided_host_header})
+      *s = reader.String();
+  }
+  if (!reader.Done()) return std::nullopt;
+  return e;
+}
+
+// The entry of a compact record: its lookup attributes, the compact event,
+// and when asked for, the JSON rendered from it; false if malformed.
+bool DecodeCompactBody(std::string_view body, RecordJson json, AuditEntry& entry) {
+  Reader reader(body);
+  const std::optional<CloudTrailEvent> event =
+      DecodeCompactEvent(reader, entry.event_time, entry.read_only);
+  if (!event) return false;
+  entry = LookupAttributesOf(*event);
+  entry.compact_event = std::string(body);
+  if (json == RecordJson::kNotNeeded) return true;
+  StatusOr<std::string> rendered = BuildCloudTrailRecord(*event);
+  if (!rendered) return false;
+  entry.record_json = std::move(*rendered);
+  return true;
+}
+
 }  // namespace
+
+std::string EncodeCompactEvent(const CloudTrailEvent& event) {
+  // Kept one byte past the cut, so that rendering cuts them as it would.
+  const auto recorded = [](std::string_view text) { return text.substr(0, kMaxRecordedText + 1); };
+  const Principal& principal = event.principal;
+  size_t size = 32;
+  for (const std::string* s : CompactStrings(event, principal)) size += 4 + s->size();
+  for (const std::string& arn : event.resource_arns) size += 4 + arn.size();
+  std::string out;
+  out.reserve(size);
+  out.push_back(static_cast<char>((event.service_event ? kServiceEvent : 0) |
+                                  (event.tls_details ? kHasTlsDetails : 0)));
+  out.push_back(static_cast<char>(principal.type));
+  out.append(EncodeUint64(static_cast<uint64_t>(event.session_creation_time)));
+  for (const std::string* s : CompactStrings(event, principal)) {
+    const bool cut = s == &event.user_agent || s == &event.error_message;
+    AppendString(out, cut ? recorded(*s) : std::string_view(*s));
+  }
+  AppendUint32(out, static_cast<uint32_t>(event.resource_arns.size()));
+  for (const std::string& arn : event.resource_arns) AppendString(out, arn);
+  if (event.tls_details) {
+    const TlsDetails& tls = *event.tls_details;
+    for (const std::string* s :
+         {&tls.tls_version, &tls.cipher_suite, &tls.client_provided_host_header}) {
+      AppendString(out, *s);
+    }
+  }
+  return out;
+}
 
 std::string EncodeStoredRecord(uint64_t sequence, const crypto::Sha256Digest& previous_hash,
                                const AuditEntry& entry) {
-  const std::string body = EncodeBody(entry);
+  const bool compact = !entry.compact_event.empty();
+  const std::string body = compact ? std::string() : EncodeBody(entry);
+  const std::string_view stored_body = compact ? std::string_view(entry.compact_event) : body;
   // A body too large to be read back compressed is stored as it is.
   std::optional<std::string> compressed;
-  if (body.size() <= kMaxBody) compressed = Compress(body);
+  if (stored_body.size() <= kMaxBody) compressed = Compress(stored_body);
   std::string out;
-  out.reserve(64 + (compressed ? compressed->size() : body.size()));
-  out.push_back(compressed ? kCompressedRecord : kPlainRecord);
+  out.reserve(64 + (compressed ? compressed->size() : stored_body.size()));
+  if (compact) {
+    out.push_back(compressed ? kCompressedCompactRecord : kPlainCompactRecord);
+  } else {
+    out.push_back(compressed ? kCompressedRecord : kPlainRecord);
+  }
   out.append(EncodeUint64(sequence));
   out.append(reinterpret_cast<const char*>(previous_hash.data()), previous_hash.size());
   out.append(EncodeUint64(static_cast<uint64_t>(entry.event_time)));
   out.push_back(entry.read_only ? 1 : 0);
-  out.append(compressed ? *compressed : body);
+  out.append(compressed ? std::string_view(*compressed) : stored_body);
   return out;
 }
 
@@ -176,7 +290,7 @@ void SetChainFields(std::string& stored, uint64_t sequence,
                  reinterpret_cast<const char*>(previous_hash.data()), previous_hash.size());
 }
 
-StatusOr<StoredRecord> DecodeStoredRecord(std::string_view bytes) {
+StatusOr<StoredRecord> DecodeStoredRecord(std::string_view bytes, RecordJson json) {
   const auto malformed = [] { return Error(Code::kInternal, "audit log: malformed record"); };
   Reader reader(bytes);
   StoredRecord record;
@@ -188,13 +302,18 @@ StatusOr<StoredRecord> DecodeStoredRecord(std::string_view bytes) {
   const uint8_t read_only = reader.Byte();
   record.entry.read_only = read_only == 1;
   if (!reader.ok() || read_only > 1) return malformed();
-  if (version == kPlainRecord) {
-    if (!DecodeBody(reader, record.entry)) return malformed();
-  } else if (version == kCompressedRecord) {
-    const std::optional<std::string> body = Decompress(reader.Take(reader.left()).value_or(""));
-    if (!body) return malformed();
-    Reader body_reader(*body);
+  const std::string_view rest = reader.Take(reader.left()).value_or("");
+  std::optional<std::string> decompressed;
+  if (version == kCompressedRecord || version == kCompressedCompactRecord) {
+    decompressed = Decompress(rest);
+    if (!decompressed) return malformed();
+  }
+  const std::string_view body = decompressed ? std::string_view(*decompressed) : rest;
+  if (version == kPlainRecord || version == kCompressedRecord) {
+    Reader body_reader(body);
     if (!DecodeBody(body_reader, record.entry)) return malformed();
+  } else if (version == kPlainCompactRecord || version == kCompressedCompactRecord) {
+    if (!DecodeCompactBody(body, json, record.entry)) return malformed();
   } else {
     return malformed();
   }

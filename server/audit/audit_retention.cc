@@ -46,7 +46,7 @@ StatusOr<std::optional<ChainLink>> DeleteOldest(Txn& txn, const AuditStore& stor
   int rc = cursor.Get(&k, &v, MDB_FIRST);
   for (size_t deleted = 0; rc == 0 && deleted < limit; ++deleted) {
     const std::string_view bytes = FromVal(v);
-    KMS_ASSIGN_OR_RETURN(StoredRecord record, DecodeStoredRecord(bytes));
+    KMS_ASSIGN_OR_RETURN(StoredRecord record, DecodeStoredRecord(bytes, RecordJson::kNotNeeded));
     if (!RuledOut(policy, cutoff, usage, record.entry)) return checkpoint;
     KMS_RETURN_IF_ERROR(DeleteIndexEntries(txn, store, record.entry, record.sequence));
     checkpoint = ChainLink{record.sequence, RecordHash(bytes)};

@@ -44,7 +44,7 @@ StatusOr<std::optional<Break>> CheckRecord(const Txn& txn, const AuditStore& sto
     return Result({expected, "records " + std::to_string(expected) + " to " +
                                  std::to_string(sequence - 1) + " are missing"});
   }
-  StatusOr<StoredRecord> record = DecodeStoredRecord(bytes);
+  StatusOr<StoredRecord> record = DecodeStoredRecord(bytes, RecordJson::kNotNeeded);
   if (!record) return Result({sequence, Seq(sequence) + " is malformed"});
   if (record->sequence != sequence) {
     return Result({sequence, Seq(sequence) + " claims to be " + Seq(record->sequence)});

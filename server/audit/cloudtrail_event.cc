@@ -1,6 +1,7 @@
 #include <string>
 #include <string_view>
 
+#include "audit_record.h"
 #include "kms/json/reader.h"
 #include "kms/json/writer.h"
 #include "kms/server/audit/audit_event.h"
@@ -146,13 +147,16 @@ void WriteCallMembers(json::Writer& writer, const CloudTrailEvent& event) {
   }
 }
 
+Status CheckFragments(const CloudTrailEvent& event) {
+  KMS_RETURN_IF_ERROR(CheckFragment("requestParameters", event.request_parameters));
+  KMS_RETURN_IF_ERROR(CheckFragment("responseElements", event.response_elements));
+  return CheckFragment("additionalEventData", event.additional_event_data);
+}
+
 }  // namespace
 
 StatusOr<std::string> BuildCloudTrailRecord(const CloudTrailEvent& event) {
-  KMS_RETURN_IF_ERROR(CheckFragment("requestParameters", event.request_parameters));
-  KMS_RETURN_IF_ERROR(CheckFragment("responseElements", event.response_elements));
-  KMS_RETURN_IF_ERROR(CheckFragment("additionalEventData", event.additional_event_data));
-
+  KMS_RETURN_IF_ERROR(CheckFragments(event));
   // A GenerateDataKey record takes about 1.3 KB.
   json::Writer writer(/*capacity=*/2048);
   writer.StartObject();
@@ -175,8 +179,14 @@ StatusOr<std::string> BuildCloudTrailRecord(const CloudTrailEvent& event) {
 }
 
 StatusOr<AuditEntry> MakeAuditEntry(const CloudTrailEvent& event) {
+  KMS_RETURN_IF_ERROR(CheckFragments(event));
+  AuditEntry entry = LookupAttributesOf(event);
+  entry.compact_event = EncodeCompactEvent(event);
+  return entry;
+}
+
+AuditEntry LookupAttributesOf(const CloudTrailEvent& event) {
   AuditEntry entry;
-  KMS_ASSIGN_OR_RETURN(entry.record_json, BuildCloudTrailRecord(event));
   entry.event_id = event.event_id;
   entry.event_name = event.event_name;
   entry.event_source = event.event_source;

@@ -159,7 +159,7 @@ Status LmdbAuditLog::RecoverJournal() {
     frame->end = end;
     frame->entries.reserve(records.size());
     for (const std::string& record : records) {
-      KMS_ASSIGN_OR_RETURN(StoredRecord stored, DecodeStoredRecord(record));
+      KMS_ASSIGN_OR_RETURN(StoredRecord stored, DecodeStoredRecord(record, RecordJson::kNotNeeded));
       frame->entries.push_back(std::move(stored.entry));
     }
     frame->records = std::move(records);

@@ -56,6 +56,8 @@ class AuditChainTest : public ::testing::Test {
       const size_t at = text.find(from);
       ASSERT_NE(at, std::string::npos);
       text.replace(at, from.size(), to);
+      // Stored as format 2, which holds the JSON itself.
+      record.entry.compact_event.clear();
       ASSERT_THAT(txn.Put(store.records(), EncodeUint64(sequence),
                           EncodeStoredRecord(sequence, record.previous_hash, record.entry)),
                   IsOk());
@@ -153,7 +155,10 @@ TEST_F(AuditChainTest, DetectsRewrittenChainTail) {
           txn.Get(store.records(), EncodeUint64(sequence));
       ASSERT_TRUE(value.has_value() && value->has_value());
       KMS_ASSERT_OK_AND_ASSIGN(StoredRecord record, DecodeStoredRecord(**value));
-      if (sequence == 2) record.entry.record_json = R"({"forged":true})";
+      if (sequence == 2) {
+        record.entry.record_json = R"({"forged":true})";
+        record.entry.compact_event.clear();
+      }
       const std::string bytes = EncodeStoredRecord(sequence, previous, record.entry);
       ASSERT_THAT(txn.Put(store.records(), EncodeUint64(sequence), bytes), IsOk());
       previous = RecordHash(bytes);
@@ -335,10 +340,88 @@ TEST(IndexKeyTest, NeverExceedsTheKeySizeWhateverTheScopeOrValue) {
 namespace kms::audit {
 namespace {
 
-// Stored records hold the CloudTrail JSON compressed with a fixed dictionary
-// (format 2); records of format 1 (plain JSON) are still read.
-TEST(StoredRecordTest, RecordsAreStoredCompressedAndReadBackExactly) {
-  const AuditEntry entry = testing::MakeEntry("GenerateDataKey", testing::kT0);
+// Every kind of call, as the API layer describes it: a user's, an assumed
+// role's through a service, a failed one with a long User-Agent and text
+// that is not UTF-8, one over TLS, a service event, one naming two keys.
+std::vector<CloudTrailEvent> EveryKindOfEvent() {
+  std::vector<CloudTrailEvent> events;
+  events.push_back(testing::SampleEvent());
+  CloudTrailEvent role = testing::SampleEvent();
+  role.principal = testing::TestRole();
+  role.session_creation_time = testing::kT0 - 60000;
+  role.invoked_by = "rds.amazonaws.com";
+  events.push_back(role);
+  CloudTrailEvent failed = testing::SampleEvent();
+  failed.read_only = false;
+  failed.user_agent = std::string(kMaxRecordedText - 1, 'a') + "\xC3\xA9tail";
+  failed.error_code = "AccessDeniedException";
+  failed.error_message = "caf\xC3\xA9 \xFF " + std::string(3000, 'm');
+  failed.response_elements = R"({"a":[1,2.5,true,null]})";
+  failed.additional_event_data = R"({"keyMaterialId":"x"})";
+  failed.resource_arns.clear();
+  events.push_back(failed);
+  CloudTrailEvent tls = testing::SampleEvent();
+  tls.principal = testing::TestRoot();
+  tls.tls_details = TlsDetails{"TLSv1.3", "TLS_AES_128_GCM_SHA256", "kms.us-east-1.amazonaws.com"};
+  events.push_back(tls);
+  CloudTrailEvent sweep;
+  sweep.service_event = true;
+  sweep.event_name = "DeleteKey";
+  sweep.region = testing::kRegion;
+  sweep.event_time = testing::kT0;
+  sweep.event_id = NewUuid();
+  sweep.recipient_account_id = testing::kAccount;
+  sweep.resource_arns = {testing::KeyArn("k1")};
+  events.push_back(sweep);
+  CloudTrailEvent two_keys = testing::SampleEvent();
+  two_keys.principal = testing::TestService();
+  two_keys.resource_arns.push_back(testing::KeyArn("k2"));
+  events.push_back(two_keys);
+  return events;
+}
+
+// kmsd stores a call's event in its compact form (format 3), compressed
+// with the fixed dictionary, and renders the CloudTrail JSON when the record
+// is read: the same JSON, and the same lookup attributes, as rendering it
+// when the call was made.
+TEST(StoredRecordTest, CompactRecordsRenderTheJsonOfTheCall) {
+  for (const CloudTrailEvent& event : EveryKindOfEvent()) {
+    SCOPED_TRACE(event.event_name + " " + event.user_agent.substr(0, 20));
+    KMS_ASSERT_OK_AND_ASSIGN(const AuditEntry entry, MakeAuditEntry(event));
+    crypto::Sha256Digest previous{};
+    previous[0] = 7;
+    const std::string bytes = EncodeStoredRecord(42, previous, entry);
+    EXPECT_EQ(bytes[0], 3);
+    KMS_ASSERT_OK_AND_ASSIGN(StoredRecord decoded, DecodeStoredRecord(bytes));
+    EXPECT_EQ(decoded.sequence, 42u);
+    EXPECT_EQ(decoded.previous_hash, previous);
+    const AuditEntry expected = testing::JsonEntryOf(event);
+    EXPECT_EQ(decoded.entry.record_json, expected.record_json);
+    decoded.entry.record_json.clear();
+    decoded.entry.compact_event.clear();
+    EXPECT_EQ(decoded.entry, LookupAttributesOf(event));
+    // Readers that need only the attributes get no JSON.
+    KMS_ASSERT_OK_AND_ASSIGN(StoredRecord attributes,
+                             DecodeStoredRecord(bytes, RecordJson::kNotNeeded));
+    EXPECT_EQ(attributes.entry, entry);
+  }
+}
+
+// What a GenerateDataKey record costs on disk before its index entries.
+TEST(StoredRecordTest, ACompactRecordIsSmallerThanItsJsonCompressed) {
+  const CloudTrailEvent event = testing::SampleEvent();
+  KMS_ASSERT_OK_AND_ASSIGN(const AuditEntry entry, MakeAuditEntry(event));
+  const std::string compact = EncodeStoredRecord(1, {}, entry);
+  const std::string json = EncodeStoredRecord(1, {}, testing::JsonEntryOf(event));
+  EXPECT_EQ(json[0], 2);
+  EXPECT_LT(compact.size(), json.size());
+}
+
+// Records of format 2 hold the CloudTrail JSON compressed with the same
+// dictionary; those of format 1 hold it plain. Both are still read.
+TEST(StoredRecordTest, RecordsOfFormatTwoAreStillRead) {
+  const AuditEntry entry =
+      testing::JsonEntryOf(testing::MakeEvent("GenerateDataKey", testing::kT0));
   crypto::Sha256Digest previous{};
   previous[0] = 7;
   const std::string bytes = EncodeStoredRecord(42, previous, entry);
@@ -351,7 +434,7 @@ TEST(StoredRecordTest, RecordsAreStoredCompressedAndReadBackExactly) {
 }
 
 TEST(StoredRecordTest, PlainRecordsOfFormatOneAreStillRead) {
-  const AuditEntry entry = testing::MakeEntry("Decrypt", testing::kT0);
+  const AuditEntry entry = testing::JsonEntryOf(testing::MakeEvent("Decrypt", testing::kT0));
   const std::string compressed = EncodeStoredRecord(1, {}, entry);
   // Format 1: the same fixed fields, then the body as it is.
   std::string plain = "\1" + compressed.substr(1, 49);
@@ -376,10 +459,39 @@ TEST(StoredRecordTest, PlainRecordsOfFormatOneAreStillRead) {
   EXPECT_EQ(decoded.sequence, 1u);
 }
 
-TEST(StoredRecordTest, CorruptCompressedJsonIsMalformed) {
-  std::string bytes = EncodeStoredRecord(1, {}, testing::MakeEntry("Encrypt", testing::kT0));
-  bytes[bytes.size() - 3] ^= 0x55;
-  EXPECT_THAT(DecodeStoredRecord(bytes), StatusIs(Code::kInternal, "audit log: malformed record"));
+TEST(StoredRecordTest, CorruptCompressedRecordsAreMalformed) {
+  const CloudTrailEvent event = testing::MakeEvent("Encrypt", testing::kT0);
+  for (const AuditEntry& entry : {testing::EntryOf(event), testing::JsonEntryOf(event)}) {
+    std::string bytes = EncodeStoredRecord(1, {}, entry);
+    bytes[bytes.size() - 3] ^= 0x55;
+    EXPECT_THAT(DecodeStoredRecord(bytes),
+                StatusIs(Code::kInternal, "audit log: malformed record"));
+  }
+}
+
+// A compact event that does not read back whole, or whose JSON fragments do
+// not render, is a malformed record; so is an unknown principal type.
+TEST(StoredRecordTest, CompactEventsThatDoNotReadBackAreMalformed) {
+  const AuditEntry entry = testing::MakeEntry("Encrypt", testing::kT0);
+  const auto stored_with = [&](std::string compact) {
+    AuditEntry changed = entry;
+    changed.compact_event = std::move(compact);
+    return EncodeStoredRecord(1, {}, changed);
+  };
+  std::string bad_fragment = entry.compact_event;
+  const size_t at = bad_fragment.find(R"("keyId")");
+  ASSERT_NE(at, std::string::npos);
+  bad_fragment[at] = '[';
+  std::string bad_type = entry.compact_event;
+  bad_type[1] = 9;
+  for (const std::string& compact :
+       {entry.compact_event + "x", entry.compact_event.substr(0, entry.compact_event.size() - 1),
+        bad_fragment, bad_type}) {
+    EXPECT_THAT(DecodeStoredRecord(stored_with(compact)),
+                StatusIs(Code::kInternal, "audit log: malformed record"));
+  }
+  // Only its JSON fails to render: the attributes still read.
+  EXPECT_TRUE(DecodeStoredRecord(stored_with(bad_fragment), RecordJson::kNotNeeded).has_value());
 }
 
 }  // namespace

@@ -48,10 +48,10 @@ std::vector<std::string> RecordIds(const std::string& path) {
 }
 
 AuditEntry EntryIn(const std::string& account, const std::string& region, EpochMillis time) {
-  AuditEntry entry = MakeEntry("Encrypt", time);
-  entry.account_id = account;
-  entry.region = region;
-  return entry;
+  CloudTrailEvent event = testing::MakeEvent("Encrypt", time);
+  event.recipient_account_id = account;
+  event.region = region;
+  return testing::EntryOf(event);
 }
 
 class AuditExportTest : public ::testing::Test {

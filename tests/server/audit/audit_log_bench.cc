@@ -28,7 +28,7 @@ struct BenchOptions {
 };
 
 // A GenerateDataKey record of realistic size (about 1.3 KB).
-AuditEntry SampleEntry(EpochMillis now) {
+CloudTrailEvent SampleEvent(EpochMillis now) {
   CloudTrailEvent e;
   e.event_name = "GenerateDataKey";
   e.region = "us-east-1";
@@ -54,7 +54,7 @@ AuditEntry SampleEntry(EpochMillis now) {
   e.read_only = true;
   e.resource_arns = {arn};
   e.recipient_account_id = "111122223333";
-  return *MakeAuditEntry(e);
+  return e;
 }
 
 double RunOnce(const BenchOptions& bench, int producers, const std::string& dir) {
@@ -67,7 +67,7 @@ double RunOnce(const BenchOptions& bench, int producers, const std::string& dir)
     std::fprintf(stderr, "open: %s\n", log.error().ToString().c_str());
     std::exit(1);
   }
-  const AuditEntry sample = SampleEntry(SystemClock::Get().NowMillis());
+  const CloudTrailEvent sample = SampleEvent(SystemClock::Get().NowMillis());
   const int per_producer = bench.records / producers;
   const auto start = std::chrono::steady_clock::now();
   std::vector<std::thread> threads;
@@ -75,9 +75,9 @@ double RunOnce(const BenchOptions& bench, int producers, const std::string& dir)
     threads.emplace_back([&] {
       std::binary_semaphore durable(0);
       for (int i = 0; i < per_producer; ++i) {
-        AuditEntry entry = sample;
-        entry.event_id = NewTimeOrderedUuid(SystemClock::Get().NowMillis());
-        (*log)->Append(std::move(entry), [&](Status status) {
+        CloudTrailEvent event = sample;
+        event.event_id = NewTimeOrderedUuid(SystemClock::Get().NowMillis());
+        (*log)->Append(*MakeAuditEntry(event), [&](Status status) {
           if (!status.ok()) std::fprintf(stderr, "append: %s\n", status.ToString().c_str());
           durable.release();
         });

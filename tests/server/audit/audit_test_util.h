@@ -13,6 +13,8 @@
 #include <gtest/gtest.h>
 
 #include "kms/clock.h"
+#include "kms/crypto.h"
+#include "kms/encoding.h"
 #include "kms/server/audit/audit_event.h"
 #include "kms/server/audit/audit_log.h"
 #include "kms/server/crypto/ciphertext_blob.h"
@@ -110,16 +112,46 @@ inline CloudTrailEvent SampleEvent() {
 }
 
 // An entry for `event_name` at `time`, with a fresh event id.
-inline AuditEntry MakeEntry(const std::string& event_name, EpochMillis time,
-                            const std::string& user = "alice") {
+inline CloudTrailEvent MakeEvent(const std::string& event_name, EpochMillis time,
+                                 const std::string& user = "alice") {
   CloudTrailEvent e = SampleEvent();
   e.event_name = event_name;
   e.event_time = time;
   e.principal = TestUser(user);
   e.event_id = NewUuid();
-  StatusOr<AuditEntry> entry = MakeAuditEntry(e);
+  return e;
+}
+
+// The entry kmsd appends for `event`: its compact form.
+inline AuditEntry EntryOf(const CloudTrailEvent& event) {
+  StatusOr<AuditEntry> entry = MakeAuditEntry(event);
   EXPECT_TRUE(entry.has_value());
-  return *entry;
+  return entry.value_or(AuditEntry());
+}
+
+inline AuditEntry MakeEntry(const std::string& event_name, EpochMillis time,
+                            const std::string& user = "alice") {
+  return EntryOf(MakeEvent(event_name, time, user));
+}
+
+// An entry whose request parameters carry `padding_bytes` random bytes in
+// hex, which compression does not shrink much.
+inline AuditEntry PaddedEntry(const std::string& event_name, EpochMillis time,
+                              size_t padding_bytes) {
+  CloudTrailEvent event = MakeEvent(event_name, time);
+  event.request_parameters =
+      R"({"padding":")" + HexEncode(crypto::RandomBytes(padding_bytes)) + R"("})";
+  return EntryOf(event);
+}
+
+// The entry of `event` as records of formats 1 and 2 hold it: the rendered
+// JSON, no compact event.
+inline AuditEntry JsonEntryOf(const CloudTrailEvent& event) {
+  AuditEntry entry = LookupAttributesOf(event);
+  StatusOr<std::string> json = BuildCloudTrailRecord(event);
+  EXPECT_TRUE(json.has_value());
+  entry.record_json = json.value_or("");
+  return entry;
 }
 
 // Appends and waits for the durable callback; returns its status.

@@ -84,7 +84,13 @@ struct AuditResource {
 // that LookupEvents filters on and returns. account_id and region scope the
 // record: LookupEvents shows it only to callers of that account and region.
 struct AuditEntry {
+  // The CloudTrail JSON. An entry that MakeAuditEntry made holds the event in
+  // `compact_event` instead, and leaves this empty: the JSON is rendered from
+  // it when the record is read (AuditLog's readers always fill this in).
   std::string record_json;
+  // The call's CloudTrailEvent in the stored compact form (audit_record.h),
+  // or empty when `record_json` is the record.
+  std::string compact_event;
   std::string event_id;
   std::string event_name;
   std::string event_source;
@@ -107,9 +113,15 @@ struct AuditEntry {
 // JSON (a bug in the caller, never client input).
 StatusOr<std::string> BuildCloudTrailRecord(const CloudTrailEvent& event);
 
-// The record of `event` and its lookup attributes, ready for AuditLog::Append.
-// Errors as BuildCloudTrailRecord.
+// The record of `event` and its lookup attributes, ready for AuditLog::Append:
+// the event in its compact form (rendered to JSON when read, which is cheaper
+// than rendering each call's). Errors as BuildCloudTrailRecord: the JSON
+// fragments are checked now, so that every stored record renders.
 StatusOr<AuditEntry> MakeAuditEntry(const CloudTrailEvent& event);
+
+// The lookup attributes of `event`'s record: an AuditEntry with neither its
+// JSON nor its compact event.
+AuditEntry LookupAttributesOf(const CloudTrailEvent& event);
 
 // userIdentity.invokedBy for a kms:ViaService value:
 // "rds.us-east-1.amazonaws.com" -> "rds.amazonaws.com". Other names unchanged.
