@@ -156,9 +156,9 @@ bool DecodeBody(Reader& reader, AuditEntry& e) {
   return reader.Done();
 }
 
-// The strings of a compact event, in their stored order.
-template <typename Event, typename Principal>
-auto CompactStrings(Event& e, Principal& p) {
+// The strings of a compact event `e` with principal `p` (const or not), in
+// their stored order.
+auto CompactStrings(auto& e, auto& p) {
   return std::array{&e.event_name,
                     &e.event_source,
                     &e.region,
