@@ -319,16 +319,20 @@ Status LmdbAuditLog::JournalBatch(std::span<Pending> batch) {
   KMS_ASSIGN_OR_RETURN(frame->end, journal_->Write(position, frame->records));
   frame->entries.reserve(batch.size());
   for (Pending& pending : batch) frame->entries.push_back(std::move(pending.entry));
-  QueueJournaled(std::move(frame));
-  apply_cv_.notify_one();
+  if (QueueJournaled(std::move(frame))) apply_cv_.notify_one();
   return OkStatus();
 }
 
-void LmdbAuditLog::QueueJournaled(std::shared_ptr<const Journaled> frame) {
+bool LmdbAuditLog::QueueJournaled(std::shared_ptr<const Journaled> frame) {
   std::lock_guard lock(mu_);
+  const size_t before = journaled_records_;
   journal_end_ = frame->end;
   journaled_records_ += frame->records.size();
   journaled_.push_back(std::move(frame));
+  // The applier waits for a first frame, then for kApplyBatch records (or
+  // for kApplyDelay): waking it for every frame would only put it back to
+  // sleep.
+  return journaled_.size() == 1 || (before < kApplyBatch && journaled_records_ >= kApplyBatch);
 }
 
 Status LmdbAuditLog::WaitForJournalRoom(uint64_t end) {

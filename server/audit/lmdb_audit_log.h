@@ -90,7 +90,8 @@ class LmdbAuditLog final : public AuditLog {
   // Until the journal has room up to `end`; kStoreFull when it does not get it.
   Status WaitForJournalRoom(uint64_t end);
   // Queues a written frame for the applier; the journal continues after it.
-  void QueueJournaled(std::shared_ptr<const Journaled> frame);
+  // True when the applier waits for it.
+  bool QueueJournaled(std::shared_ptr<const Journaled> frame);
   void FinishBatch(std::span<Pending> batch, const Status& status);
 
   void ApplierLoop();
