@@ -156,7 +156,8 @@ struct SecondCache {
 };
 template <class Format>
 std::string CachedBySecond(SecondCache& cache, EpochMillis time, Format format) {
-  const int64_t second = time >= 0 ? time / 1000 : (time - 999) / 1000;
+  // Rounded down, without overflowing at the ends of the range.
+  const int64_t second = time / 1000 - (time % 1000 < 0 ? 1 : 0);
   if (second != cache.second) {
     cache.text = format(FieldsOf(time));
     cache.second = second;
