@@ -111,7 +111,7 @@ inline CloudTrailEvent SampleEvent() {
   return e;
 }
 
-// An entry for `event_name` at `time`, with a fresh event id.
+// A call of `event_name` at `time` by `user`, with a fresh event id.
 inline CloudTrailEvent MakeEvent(const std::string& event_name, EpochMillis time,
                                  const std::string& user = "alice") {
   CloudTrailEvent e = SampleEvent();
@@ -129,6 +129,7 @@ inline AuditEntry EntryOf(const CloudTrailEvent& event) {
   return entry.value_or(AuditEntry());
 }
 
+// The entry of such a call.
 inline AuditEntry MakeEntry(const std::string& event_name, EpochMillis time,
                             const std::string& user = "alice") {
   return EntryOf(MakeEvent(event_name, time, user));
