@@ -94,6 +94,35 @@ TEST_F(AuditChainTest, UntouchedLogVerifies) {
   EXPECT_EQ(report.last_sequence, 5u);
 }
 
+// A log written before compact records holds format 2; kmsd goes on after
+// it with format 3. Both kinds verify, and read back with their JSON.
+TEST_F(AuditChainTest, ALogOfBothRecordFormatsVerifiesAndReadsBack) {
+  std::vector<std::string> expected_json;
+  {
+    KMS_ASSERT_OK_AND_ASSIGN(std::unique_ptr<AuditLog> log,
+                             AuditLog::Open(TestOptions(dir_.path(), &clock_)));
+    for (int i = 1; i <= 4; ++i) {
+      const CloudTrailEvent call = testing::MakeEvent("Op" + std::to_string(i), kT0 + i * 1000);
+      const bool compact = i > 2;
+      ASSERT_THAT(
+          AppendAndWait(*log, compact ? testing::EntryOf(call) : testing::JsonEntryOf(call)),
+          IsOk());
+      expected_json.push_back(BuildCloudTrailRecord(call).value_or(""));
+    }
+  }
+  const VerifyReport report = VerifyClosedLog();
+  EXPECT_TRUE(report.ok) << report.ToString();
+  EXPECT_EQ(report.records_checked, 4u);
+  KMS_ASSERT_OK_AND_ASSIGN(std::unique_ptr<AuditLog> log,
+                           AuditLog::Open(TestOptions(dir_.path(), &clock_)));
+  KMS_ASSERT_OK_AND_ASSIGN(LookupEventsResult page,
+                           log->LookupEvents(TestScope(), LookupEventsQuery(), kT0 + 5000));
+  ASSERT_EQ(page.events.size(), 4u);
+  for (size_t i = 0; i < 4; ++i) {  // newest first
+    EXPECT_EQ(page.events[i].cloudtrail_event, expected_json[3 - i]) << i;
+  }
+}
+
 TEST_F(AuditChainTest, EmptyLogVerifies) {
   WriteRecords(0);
   const VerifyReport report = VerifyClosedLog();
