@@ -182,6 +182,11 @@ auto CompactStrings(auto& e, auto& p) {
                     &p.session_name};
 }
 
+// The strings of a record's tlsDetails, in their stored order.
+auto TlsStrings(auto& tls) {
+  return std::array{&tls.tls_version, &tls.cipher_suite, &tls.client_provided_host_header};
+}
+
 // Reads what EncodeCompactEvent wrote, to the end of `reader`, with the
 // header's event time and read-only flag; nullopt if malformed.
 std::optional<CloudTrailEvent> DecodeCompactEvent(Reader& reader, EpochMillis event_time,
@@ -204,9 +209,7 @@ std::optional<CloudTrailEvent> DecodeCompactEvent(Reader& reader, EpochMillis ev
   for (uint32_t i = 0; i < resources && reader.ok(); ++i)
     e.resource_arns.push_back(reader.String());
   if ((flags & kHasTlsDetails) != 0) {
-    TlsDetails& tls = e.tls_details.emplace();
-    for (std::string* s : {&tls.tls_version, &tls.cipher_suite, &tls.client_provided_host_header})
-      *s = reader.String();
+    for (std::string* s : TlsStrings(e.tls_details.emplace())) *s = reader.String();
   }
   if (!reader.Done()) return std::nullopt;
   return e;
@@ -250,11 +253,7 @@ std::string EncodeCompactEvent(const CloudTrailEvent& event) {
   AppendUint32(out, static_cast<uint32_t>(event.resource_arns.size()));
   for (const std::string& arn : event.resource_arns) AppendString(out, arn);
   if (event.tls_details) {
-    const TlsDetails& tls = *event.tls_details;
-    for (const std::string* s :
-         {&tls.tls_version, &tls.cipher_suite, &tls.client_provided_host_header}) {
-      AppendString(out, *s);
-    }
+    for (const std::string* s : TlsStrings(*event.tls_details)) AppendString(out, *s);
   }
   return out;
 }
