@@ -508,7 +508,8 @@ std::vector<LmdbAuditLog::Pending> LmdbAuditLog::NextBatch() {
   std::unique_lock lock(mu_);
   work_cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_ || !queue_.empty(); });
   const size_t target = std::min({last_batch_size_, kGatherTarget, max_batch_});
-  if (target > 1 && queue_.size() < target) {
+  // Nothing to gather for after a second without appends.
+  if (target > 1 && !queue_.empty() && queue_.size() < target) {
     gather_target_ = target;
     work_cv_.wait_for(lock, kGatherWait,
                       [this, target] { return stopping_ || queue_.size() >= target; });
